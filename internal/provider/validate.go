@@ -1,0 +1,191 @@
+package provider
+
+import (
+	"math"
+	"net/mail"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"ihub/internal/apperr"
+)
+
+// maxValueLen caps any single setting or credential value. Real tokens,
+// PEM keys and URLs fit comfortably; anything longer is a mistake or abuse.
+const maxValueLen = 16 << 10
+
+// checkValue validates v (as decoded from JSON) against f and returns the
+// normalized value, or a message saying what is wrong.
+func checkValue(f Field, v any) (any, string) {
+	switch f.Type {
+	case FieldString, FieldText, FieldSecret, FieldURL, FieldEmail, FieldEnum:
+		s, ok := v.(string)
+		if !ok {
+			return nil, "must be a string"
+		}
+		if len(s) > maxValueLen {
+			return nil, "is too long"
+		}
+		if f.Type != FieldText && f.Type != FieldSecret && strings.ContainsAny(s, "\r\n") {
+			return nil, "must be a single line"
+		}
+		switch f.Type {
+		case FieldURL:
+			u, err := url.Parse(s)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return nil, "must be an http or https URL"
+			}
+		case FieldEmail:
+			if _, err := mail.ParseAddress(s); err != nil {
+				return nil, "must be an email address"
+			}
+		case FieldEnum:
+			if !slices.Contains(f.Options, s) {
+				return nil, "must be one of: " + strings.Join(f.Options, ", ")
+			}
+		}
+		return s, ""
+	case FieldInteger:
+		n, ok := v.(float64)
+		if i, isInt := v.(int); isInt {
+			n, ok = float64(i), true
+		}
+		if !ok || n != math.Trunc(n) || math.Abs(n) > 1<<53 {
+			return nil, "must be an integer"
+		}
+		return int64(n), ""
+	case FieldNumber:
+		switch n := v.(type) {
+		case float64:
+			return n, ""
+		case int:
+			return float64(n), ""
+		}
+		return nil, "must be a number"
+	case FieldBoolean:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, "must be true or false"
+		}
+		return b, ""
+	case FieldStringList:
+		list, ok := v.([]any)
+		if !ok {
+			if ss, isSS := v.([]string); isSS {
+				return slices.Clone(ss), ""
+			}
+			return nil, "must be a list of strings"
+		}
+		out := make([]string, 0, len(list))
+		for _, e := range list {
+			s, isStr := e.(string)
+			if !isStr || len(s) > maxValueLen {
+				return nil, "must be a list of strings"
+			}
+			out = append(out, s)
+		}
+		return out, ""
+	}
+	return nil, "has an unknown type"
+}
+
+// ValidateSettings checks non-sensitive settings against the descriptor and
+// returns them normalized, with defaults filled in for fields not given.
+// Unknown keys and sensitive keys (which belong in credentials) are errors.
+// Field errors are named "settings.<key>".
+func (d Descriptor) ValidateSettings(in map[string]any) (map[string]any, []apperr.FieldError) {
+	out := map[string]any{}
+	var errs []apperr.FieldError
+	for _, k := range sortedKeys(in) {
+		f, ok := d.Field(k)
+		switch {
+		case !ok:
+			errs = append(errs, apperr.FieldError{Field: "settings." + k, Message: "is not a setting of provider " + d.ID})
+			continue
+		case f.Sensitive:
+			errs = append(errs, apperr.FieldError{Field: "settings." + k, Message: "is sensitive: send it in credentials"})
+			continue
+		}
+		if in[k] == nil {
+			continue // null clears the setting
+		}
+		v, msg := checkValue(f, in[k])
+		if msg != "" {
+			errs = append(errs, apperr.FieldError{Field: "settings." + k, Message: msg})
+			continue
+		}
+		out[k] = v
+	}
+	for _, f := range d.Fields {
+		if f.Sensitive {
+			continue
+		}
+		if _, given := out[f.Key]; given {
+			continue
+		}
+		if f.Default != nil {
+			out[f.Key], _ = checkValue(f, f.Default)
+		} else if f.Required {
+			errs = append(errs, apperr.FieldError{Field: "settings." + f.Key, Message: "is required"})
+		}
+	}
+	return out, errs
+}
+
+// CredentialChange is the validated result of credential input: values to
+// seal, and fields to delete.
+type CredentialChange struct {
+	Set    map[string]string
+	Delete []string
+}
+
+// ValidateCredentials checks credential input against the descriptor. A
+// string value sets the field; null or "" deletes it. present names the
+// credential fields already stored (nil on create): a required field must
+// end up set. Field errors are named "credentials.<key>"; their messages
+// never contain the submitted value.
+func (d Descriptor) ValidateCredentials(in map[string]any, present map[string]bool) (CredentialChange, []apperr.FieldError) {
+	ch := CredentialChange{Set: map[string]string{}}
+	var errs []apperr.FieldError
+	for _, k := range sortedKeys(in) {
+		f, ok := d.Field(k)
+		switch {
+		case !ok:
+			errs = append(errs, apperr.FieldError{Field: "credentials." + k, Message: "is not a credential of provider " + d.ID})
+			continue
+		case !f.Sensitive:
+			errs = append(errs, apperr.FieldError{Field: "credentials." + k, Message: "is not sensitive: send it in settings"})
+			continue
+		}
+		if in[k] == nil || in[k] == "" {
+			ch.Delete = append(ch.Delete, k)
+			continue
+		}
+		v, msg := checkValue(f, in[k])
+		if msg != "" {
+			errs = append(errs, apperr.FieldError{Field: "credentials." + k, Message: msg})
+			continue
+		}
+		ch.Set[k] = v.(string)
+	}
+	for _, f := range d.Fields {
+		if !f.Sensitive || !f.Required {
+			continue
+		}
+		_, setNow := ch.Set[f.Key]
+		if !setNow && (present == nil || !present[f.Key] || slices.Contains(ch.Delete, f.Key)) {
+			errs = append(errs, apperr.FieldError{Field: "credentials." + f.Key, Message: "is required"})
+		}
+	}
+	return ch, errs
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

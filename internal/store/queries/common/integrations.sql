@@ -1,0 +1,74 @@
+-- name: InsertIntegration :exec
+INSERT INTO integrations (
+    id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta,
+    is_active, linked_server_id, health_check_interval_minutes, allow_private_network,
+    health_status, version, created_at, updated_at
+) VALUES (
+    sqlc.arg(id), sqlc.arg(slug), sqlc.arg(name), sqlc.arg(name_lower), sqlc.arg(provider), sqlc.arg(category),
+    sqlc.arg(base_url), sqlc.arg(username), sqlc.arg(settings), sqlc.arg(labels), sqlc.arg(credentials_meta),
+    sqlc.arg(is_active), sqlc.narg(linked_server_id), sqlc.arg(health_check_interval_minutes),
+    sqlc.arg(allow_private_network), 'unknown', 1, sqlc.arg(created_at), sqlc.arg(created_at)
+);
+
+-- name: GetIntegration :one
+SELECT * FROM integrations WHERE id = sqlc.arg(id);
+
+-- name: GetIntegrationBySlug :one
+SELECT * FROM integrations WHERE slug = sqlc.arg(slug);
+
+-- name: UpdateIntegration :execrows
+UPDATE integrations SET
+    slug = sqlc.arg(slug), name = sqlc.arg(name), name_lower = sqlc.arg(name_lower),
+    base_url = sqlc.arg(base_url), username = sqlc.arg(username), settings = sqlc.arg(settings),
+    labels = sqlc.arg(labels), credentials_meta = sqlc.arg(credentials_meta), is_active = sqlc.arg(is_active),
+    linked_server_id = sqlc.narg(linked_server_id),
+    health_check_interval_minutes = sqlc.arg(health_check_interval_minutes),
+    allow_private_network = sqlc.arg(allow_private_network),
+    version = version + 1, updated_at = sqlc.arg(updated_at)
+WHERE id = sqlc.arg(id) AND version = sqlc.arg(version);
+
+-- name: UpdateIntegrationHealth :execrows
+UPDATE integrations SET
+    health_status = sqlc.arg(health_status), last_checked_at = sqlc.arg(last_checked_at),
+    last_connected_at = sqlc.narg(last_connected_at), last_error = sqlc.narg(last_error),
+    last_latency_ms = sqlc.narg(last_latency_ms), consecutive_failures = sqlc.arg(consecutive_failures)
+WHERE id = sqlc.arg(id);
+
+-- name: DeleteIntegration :execrows
+DELETE FROM integrations WHERE id = sqlc.arg(id);
+
+-- name: ListIntegrations :many
+SELECT * FROM integrations
+WHERE (sqlc.narg(provider) IS NULL OR provider = sqlc.narg(provider))
+  AND (sqlc.narg(category) IS NULL OR category = sqlc.narg(category))
+  AND (sqlc.narg(health_status) IS NULL OR health_status = sqlc.narg(health_status))
+  AND (sqlc.narg(is_active) IS NULL OR is_active = sqlc.narg(is_active))
+  AND (sqlc.narg(search) IS NULL OR name_lower LIKE sqlc.narg(search) OR slug LIKE sqlc.narg(search))
+  AND (sqlc.narg(label_key) IS NULL OR EXISTS (
+        SELECT 1 FROM integration_labels l
+        WHERE l.integration_id = integrations.id AND l.key = sqlc.narg(label_key)
+          AND (sqlc.narg(label_value) IS NULL OR l.value = sqlc.narg(label_value))))
+  AND id > sqlc.arg(after_id)
+ORDER BY id
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: CountIntegrations :one
+SELECT COUNT(*) FROM integrations;
+
+-- name: DeleteIntegrationLabels :exec
+DELETE FROM integration_labels WHERE integration_id = sqlc.arg(integration_id);
+
+-- name: InsertIntegrationLabel :exec
+INSERT INTO integration_labels (integration_id, key, value) VALUES (sqlc.arg(integration_id), sqlc.arg(key), sqlc.arg(value));
+
+-- name: ListIntegrationCredentials :many
+SELECT * FROM integration_credentials WHERE integration_id = sqlc.arg(integration_id) ORDER BY field;
+
+-- name: UpsertIntegrationCredential :exec
+INSERT INTO integration_credentials (integration_id, field, ciphertext, key_id, updated_at)
+VALUES (sqlc.arg(integration_id), sqlc.arg(field), sqlc.arg(ciphertext), sqlc.arg(key_id), sqlc.arg(updated_at))
+ON CONFLICT (integration_id, field) DO UPDATE SET
+    ciphertext = excluded.ciphertext, key_id = excluded.key_id, updated_at = excluded.updated_at;
+
+-- name: DeleteIntegrationCredential :exec
+DELETE FROM integration_credentials WHERE integration_id = sqlc.arg(integration_id) AND field = sqlc.arg(field);

@@ -1,0 +1,417 @@
+// Package store is ihub's persistence: one store over two engines, SQLite
+// (the embedded default, a single file in the data directory) and
+// PostgreSQL (for production and several replicas). Queries are generated
+// by sqlc once per dialect from the same SQL; the PostgreSQL package is
+// adapted to the SQLite package's interface (pgquerier_gen.go), so every
+// method below is written once. Migrations are embedded, numbered per
+// dialect with matching versions, and run on Open.
+//
+// Store methods take ctx first, return apperr NotFound for missing rows and
+// apperr Conflict for uniqueness violations, and commit each write together
+// with its audit entry and the jobs it causes.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"ihub/internal/apperr"
+	"ihub/internal/jobqueue"
+	"ihub/internal/store/internal/pgdb"
+	"ihub/internal/store/internal/sqlitedb"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names a database engine.
+type Dialect string
+
+// The dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options configures Open.
+type Options struct {
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or
+	// postgresql://; empty selects SQLite in DataDir.
+	DatabaseURL string
+	// DataDir holds the SQLite file (ihub.db). Created if missing.
+	DataDir string
+	// SQLiteSynchronous is the SQLite synchronous pragma: NORMAL (default:
+	// survives a process crash, may lose the last commits on power loss) or
+	// FULL (survives power loss, costs an fsync per commit).
+	SQLiteSynchronous string
+	// MaxConns caps the PostgreSQL pool (default 16) and the SQLite reader
+	// pool (default 2×CPUs, at least 4).
+	MaxConns int
+	Logger   *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	dialect Dialect
+	// SQLite: one writer connection (SQLite allows one writer at a time;
+	// funnelling writes through one connection avoids SQLITE_BUSY) and a
+	// pool of readers (WAL lets them run beside the writer).
+	w, r *sql.DB
+	// PostgreSQL.
+	pool *pgxpool.Pool
+
+	qw, qr sqlitedb.Querier
+	queue  *jobqueue.Queue
+	log    *slog.Logger
+	now    func() time.Time
+	path   string
+}
+
+// IsPostgresURL reports whether u selects PostgreSQL.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Open connects, migrates the schema (ihub's and River's) and returns the
+// store. On PostgreSQL, replicas starting together serialize their
+// migrations on an advisory lock.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	var (
+		db  *DB
+		err error
+	)
+	switch {
+	case o.DatabaseURL == "":
+		db, err = openSQLite(ctx, o)
+	case IsPostgresURL(o.DatabaseURL):
+		db, err = openPostgres(ctx, o)
+	default:
+		return nil, errors.New("store: database URL must start with postgres:// or postgresql:// (or be empty for SQLite)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openSQLite(ctx context.Context, o Options) (*DB, error) {
+	if o.DataDir == "" {
+		return nil, errors.New("store: a data directory is required for SQLite")
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	sync := strings.ToUpper(o.SQLiteSynchronous)
+	if sync == "" {
+		sync = "NORMAL"
+	}
+	if sync != "NORMAL" && sync != "FULL" {
+		return nil, fmt.Errorf("store: SQLite synchronous must be NORMAL or FULL, not %q", o.SQLiteSynchronous)
+	}
+	path := filepath.Join(o.DataDir, "ihub.db")
+	// Pragmas run in the order given, on every new connection:
+	//  - busy_timeout first, so that the pragmas after it wait for a lock
+	//    held by another connection instead of failing at once;
+	//  - WAL: readers never block the writer and the writer never blocks
+	//    readers;
+	//  - synchronous: see Options.SQLiteSynchronous;
+	//  - foreign_keys: SQLite leaves them off unless asked;
+	//  - temp_store: sorts and temporary indexes in memory.
+	// _txlock=immediate makes BEGIN take the write lock up front, so a
+	// transaction never fails half-way when upgrading from read to write.
+	dsn := func(extra string) string {
+		v := url.Values{}
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(" + sync + ")",
+			"foreign_keys(ON)", "temp_store(MEMORY)"} {
+			v.Add("_pragma", p)
+		}
+		if extra != "" {
+			v.Add("_pragma", extra)
+		}
+		v.Set("_txlock", "immediate")
+		return "file:" + path + "?" + v.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	readers := o.MaxConns
+	if readers <= 0 {
+		readers = max(4, 2*runtime.NumCPU())
+	}
+	// Readers are query_only: a write through them is a bug and fails.
+	r, err := sql.Open("sqlite", dsn("query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// The database holds sealed credentials and password hashes: keep the
+	// file (and its -wal/-shm companions, created with the same mode by
+	// SQLite) private to the user running ihub.
+	if err := os.Chmod(path, 0o600); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: chmod %s: %w", path, err)
+	}
+	return &DB{dialect: SQLite, w: w, r: r, qw: sqlitedb.New(w), qr: sqlitedb.New(r), log: o.Logger, now: o.Now, path: path}, nil
+}
+
+func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(o.DatabaseURL)
+	if err != nil {
+		// pgx errors can echo the URL, password included: say only what failed.
+		return nil, errors.New("store: the PostgreSQL URL cannot be parsed")
+	}
+	cfg.MaxConns = 16
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", redactURL(err, o.DatabaseURL))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("store: connect to PostgreSQL at %s: %w", cfg.ConnConfig.Host, redactURL(err, o.DatabaseURL))
+	}
+	q := pgQuerier{pgdb.New(pool)}
+	return &DB{dialect: Postgres, pool: pool, qw: q, qr: q, log: o.Logger, now: o.Now}, nil
+}
+
+// redactURL keeps a password from reaching logs through a driver error.
+func redactURL(err error, raw string) error {
+	u, perr := url.Parse(raw)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	pw, ok := u.User.Password()
+	if !ok || pw == "" || !strings.Contains(err.Error(), pw) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+}
+
+// migrationLock is the PostgreSQL advisory lock key that serializes schema
+// migrations across replicas ("ihub" in ASCII).
+const migrationLock = 0x69687562
+
+func (db *DB) migrate(ctx context.Context) error {
+	switch db.dialect {
+	case SQLite:
+		if err := runGoose(ctx, goose.DialectSQLite3, db.w, "migrations/sqlite", db.log); err != nil {
+			return err
+		}
+		return jobqueue.MigrateSQLite(ctx, db.w)
+	default:
+		conn, err := db.pool.Acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+			return fmt.Errorf("store: migrate: take lock: %w", err)
+		}
+		defer func() {
+			if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock); err != nil {
+				db.log.Warn("could not release the migration lock; it goes with the connection", "error", err)
+			}
+		}()
+		sqlDB := stdlib.OpenDBFromPool(db.pool)
+		defer sqlDB.Close()
+		if err := runGoose(ctx, goose.DialectPostgres, sqlDB, "migrations/postgres", db.log); err != nil {
+			return err
+		}
+		return jobqueue.MigratePostgres(ctx, db.pool)
+	}
+}
+
+func runGoose(ctx context.Context, dialect goose.Dialect, sqlDB *sql.DB, dir string, log *slog.Logger) error {
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, fsys, goose.WithTableName("ihub_schema_migrations"))
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("applied migration", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// AttachQueue gives the store the job queue that writes enqueue into. It is
+// called once by the composition root, before the store is used.
+func (db *DB) AttachQueue(q *jobqueue.Queue) { db.queue = q }
+
+// NewQueue builds a job queue on this store's engine.
+func (db *DB) NewQueue(cfg jobqueue.Config) (*jobqueue.Queue, error) {
+	if db.dialect == SQLite {
+		return jobqueue.NewSQLite(db.w, cfg)
+	}
+	return jobqueue.NewPostgres(db.pool, cfg)
+}
+
+// Dialect returns the engine in use.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Path returns the SQLite file path ("" on PostgreSQL).
+func (db *DB) Path() string { return db.path }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if db.dialect == SQLite {
+		return db.r.PingContext(ctx)
+	}
+	return db.pool.Ping(ctx)
+}
+
+// Close releases the connections.
+func (db *DB) Close() {
+	if db.dialect == SQLite {
+		if err := db.r.Close(); err != nil {
+			db.log.Warn("closing SQLite readers", "error", err)
+		}
+		if err := db.w.Close(); err != nil {
+			db.log.Warn("closing SQLite writer", "error", err)
+		}
+		return
+	}
+	db.pool.Close()
+}
+
+// inTx runs fn in a write transaction and commits if fn returns nil. fn
+// gets the queries bound to the transaction and the engine's native
+// transaction (for enqueuing jobs).
+func (db *DB) inTx(ctx context.Context, fn func(q sqlitedb.Querier, native any) error) error {
+	if db.dialect == SQLite {
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: begin: %w", err)
+		}
+		if err := fn(sqlitedb.New(tx), tx); err != nil {
+			_ = tx.Rollback() // the error that made us roll back is the one to report
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: commit: %w", err)
+		}
+		return nil
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		return fn(pgQuerier{pgdb.New(tx)}, tx)
+	})
+}
+
+// enqueue inserts jobs in the transaction native belongs to.
+func (db *DB) enqueue(ctx context.Context, native any, jobs []jobqueue.Args) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if db.queue == nil {
+		return errors.New("store: jobs to enqueue but no queue attached")
+	}
+	for _, j := range jobs {
+		if err := db.queue.InsertTx(ctx, native, j, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pgErr makes PostgreSQL's no-rows error the same value SQLite's queries
+// return, so that callers check one sentinel.
+func pgErr(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
+// isUnique reports whether err is a uniqueness violation on either engine.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound maps sql.ErrNoRows to an apperr NotFound with msg.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFoundf(format, args...)
+	}
+	return err
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromMSPtr(v *int64) *time.Time {
+	if v == nil {
+		return nil
+	}
+	t := fromMS(*v)
+	return &t
+}
+
+func msPtr(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	v := t.UnixMilli()
+	return &v
+}

@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ihub/internal/integration"
+
+	"ihub/internal/secret"
+	"ihub/internal/store/internal/sqlitedb"
+)
+
+// VaultKey is a data key as stored: wrapped by the master key.
+type VaultKey struct {
+	ID                string
+	Primary           bool
+	CreatedAt         time.Time
+	MasterFingerprint string
+	// Sealed counts the values sealed with this key.
+	Sealed int64
+}
+
+// ErrWrongMasterKey is returned by LoadKeyring when the data keys in the
+// database were wrapped by another master key.
+var ErrWrongMasterKey = errors.New("store: the master key does not match this database")
+
+// LoadKeyring unwraps every data key with the master key and returns the
+// keyring. On a database with no keys yet it creates the first one. A
+// master key that cannot unwrap the stored keys is ErrWrongMasterKey, with
+// the fingerprint of the key that can (fingerprints are safe to show).
+func (db *DB) LoadKeyring(ctx context.Context, master secret.MasterKey) (*secret.Keyring, error) {
+	rows, err := db.qw.ListVaultKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: vault keys: %w", err)
+	}
+	if len(rows) == 0 {
+		if _, err := db.addVaultKey(ctx, master, "k1"); err != nil && !isUnique(err) {
+			return nil, err
+		}
+		// Another replica may have created k1 at the same time: re-read.
+		if rows, err = db.qw.ListVaultKeys(ctx); err != nil {
+			return nil, fmt.Errorf("store: vault keys: %w", err)
+		}
+	}
+	kr := secret.NewKeyring()
+	for _, r := range rows {
+		dek, err := master.Unwrap(r.ID, r.Wrapped)
+		if err != nil {
+			if errors.Is(err, secret.ErrWrongMasterKey) {
+				return nil, fmt.Errorf("%w: data key %s was wrapped by master key %s, this one is %s; start ihub with the master key this database was created with (IHUB_MASTER_KEY or --master-key-file)",
+					ErrWrongMasterKey, r.ID, r.MasterFingerprint, master.Fingerprint())
+			}
+			return nil, fmt.Errorf("store: unwrap data key %s: %w", r.ID, err)
+		}
+		if err := kr.Add(r.ID, dek); err != nil {
+			return nil, fmt.Errorf("store: data key %s: %w", r.ID, err)
+		}
+		if r.IsPrimary {
+			if err := kr.SetPrimary(r.ID); err != nil {
+				return nil, fmt.Errorf("store: data key %s: %w", r.ID, err)
+			}
+		}
+	}
+	if kr.Primary() == "" {
+		return nil, errors.New("store: no primary data key; the vault_keys table was edited by hand")
+	}
+	return kr, nil
+}
+
+// addVaultKey creates a data key, wraps it and makes it primary.
+func (db *DB) addVaultKey(ctx context.Context, master secret.MasterKey, id string) (string, error) {
+	dek, err := secret.NewDataKey()
+	if err != nil {
+		return "", fmt.Errorf("store: new data key: %w", err)
+	}
+	wrapped, err := master.Wrap(id, dek)
+	if err != nil {
+		return "", fmt.Errorf("store: wrap data key: %w", err)
+	}
+	err = db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
+		if err := q.ClearPrimaryVaultKey(ctx); err != nil {
+			return err
+		}
+		return q.InsertVaultKey(ctx, sqlitedb.InsertVaultKeyParams{ID: id, Wrapped: wrapped, MasterFingerprint: master.Fingerprint(),
+			IsPrimary: true, CreatedAt: ms(db.now())})
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: add data key: %w", err)
+	}
+	return id, nil
+}
+
+// VaultKeys lists the data keys with how many values each seals.
+func (db *DB) VaultKeys(ctx context.Context) ([]VaultKey, error) {
+	rows, err := db.qr.ListVaultKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: vault keys: %w", err)
+	}
+	counts, err := db.qr.CountCredentialsByKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: vault keys: %w", err)
+	}
+	byKey := map[string]int64{}
+	for _, c := range counts {
+		byKey[c.KeyID] = c.N
+	}
+	out := make([]VaultKey, len(rows))
+	for i, r := range rows {
+		out[i] = VaultKey{ID: r.ID, Primary: r.IsPrimary, CreatedAt: fromMS(r.CreatedAt), MasterFingerprint: r.MasterFingerprint, Sealed: byKey[r.ID]}
+	}
+	return out, nil
+}
+
+// Vault seals and opens values with the database's keyring. It notices a
+// rotation done elsewhere (by `ihub keys rotate` or another replica): Open
+// reloads the keyring when it meets an unknown key id, and Seal re-reads
+// the keys at most every 10 seconds so that new values use the new primary.
+type Vault struct {
+	db      *DB
+	master  secret.MasterKey
+	mu      sync.Mutex // serializes reloads
+	kr      atomic.Pointer[secret.Keyring]
+	checked atomic.Int64 // unix ms of the last reload
+}
+
+// OpenVault loads the keyring (creating the first data key on a new
+// database) and returns the vault.
+func (db *DB) OpenVault(ctx context.Context, master secret.MasterKey) (*Vault, error) {
+	v := &Vault{db: db, master: master}
+	if err := v.reload(ctx); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (v *Vault) reload(ctx context.Context) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	kr, err := v.db.LoadKeyring(ctx, v.master)
+	if err != nil {
+		return err
+	}
+	v.kr.Store(kr)
+	v.checked.Store(ms(v.db.now()))
+	return nil
+}
+
+// Keyring returns the current keyring.
+func (v *Vault) Keyring() *secret.Keyring { return v.kr.Load() }
+
+// Seal seals plaintext with the current primary key.
+func (v *Vault) Seal(aad, plaintext []byte) ([]byte, error) {
+	if ms(v.db.now())-v.checked.Load() > 10_000 {
+		if err := v.reload(context.Background()); err != nil {
+			v.db.log.Warn("could not refresh the vault keyring; sealing with the key in memory", "error", err)
+			v.checked.Store(ms(v.db.now()))
+		}
+	}
+	return v.kr.Load().Seal(aad, plaintext)
+}
+
+// Open opens a sealed value, reloading the keyring once if the value was
+// sealed with a key this process has not seen.
+func (v *Vault) Open(aad, sealed []byte) ([]byte, error) {
+	pt, err := v.kr.Load().Open(aad, sealed)
+	if errors.Is(err, secret.ErrUnknownKey) {
+		if rerr := v.reload(context.Background()); rerr != nil {
+			return nil, rerr
+		}
+		return v.kr.Load().Open(aad, sealed)
+	}
+	return pt, err
+}
+
+// RotateResult reports a key rotation.
+type RotateResult struct {
+	NewKeyID   string
+	PreviousID string
+	Resealed   int64
+	Duration   time.Duration
+}
+
+// RotateKey adds a data key, makes it primary, and re-seals every value
+// sealed with an older key, batchSize values per transaction, while servers
+// may be running (they pick the new key up as Vault describes). A value
+// changed concurrently is skipped by the key-id compare in
+// ResealCredential, and found again by the next batch if it still needs it.
+func (db *DB) RotateKey(ctx context.Context, v *Vault, batchSize int) (RotateResult, error) {
+	start := db.now()
+	if batchSize <= 0 {
+		batchSize = 1000
+	}
+	keys, err := db.qw.ListVaultKeys(ctx)
+	if err != nil {
+		return RotateResult{}, fmt.Errorf("store: vault keys: %w", err)
+	}
+	next := 1
+	for _, k := range keys {
+		if n, err := strconv.Atoi(strings.TrimPrefix(k.ID, "k")); err == nil && n >= next {
+			next = n + 1
+		}
+	}
+	id := "k" + strconv.Itoa(next)
+	res := RotateResult{NewKeyID: id, PreviousID: v.Keyring().Primary()}
+	if _, err := db.addVaultKey(ctx, v.master, id); err != nil {
+		if isUnique(err) {
+			return res, errors.New("store: another key rotation is running")
+		}
+		return res, err
+	}
+	if err := v.reload(ctx); err != nil {
+		return res, err
+	}
+	for {
+		n, err := db.resealBatch(ctx, v.Keyring(), id, batchSize)
+		if err != nil {
+			return res, err
+		}
+		res.Resealed += n
+		if n == 0 {
+			break
+		}
+	}
+	res.Duration = db.now().Sub(start)
+	return res, nil
+}
+
+func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary string, batchSize int) (int64, error) {
+	var done int64
+	err := db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
+		rows, err := q.ListCredentialsNotSealedWith(ctx, sqlitedb.ListCredentialsNotSealedWithParams{KeyID: primary, Lim: int64(batchSize)})
+		if err != nil {
+			return fmt.Errorf("store: rotate: %w", err)
+		}
+		for _, r := range rows {
+			aad := integration.CredentialAAD(r.IntegrationID, r.Field)
+			pt, err := kr.Open(aad, r.Ciphertext)
+			if err != nil {
+				return fmt.Errorf("store: rotate: open %s/%s: %w", r.IntegrationID, r.Field, err)
+			}
+			ct, err := kr.Seal(aad, pt)
+			clear(pt)
+			if err != nil {
+				return fmt.Errorf("store: rotate: seal: %w", err)
+			}
+			if _, err := q.ResealCredential(ctx, sqlitedb.ResealCredentialParams{Ciphertext: ct, NewKeyID: primary,
+				IntegrationID: r.IntegrationID, Field: r.Field, OldKeyID: r.KeyID}); err != nil {
+				return fmt.Errorf("store: rotate: %w", err)
+			}
+			done++
+		}
+		return nil
+	})
+	return done, err
+}
