@@ -1,0 +1,263 @@
+// Command ihub is the integration hub: `ihub serve` runs the server, the
+// other commands administer it from the server's shell (first admin,
+// tokens, master keys). Run `ihub --help` for the list.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/alecthomas/kong"
+
+	"ihub/internal/app"
+	"ihub/internal/audit"
+	"ihub/internal/auth"
+	"ihub/internal/config"
+	"ihub/internal/secret"
+)
+
+// dbFlags locate the database; every command that opens it takes them.
+type dbFlags struct {
+	DataDir       string `name:"data-dir" env:"IHUB_DATA_DIR" default:"./ihub-data" help:"Directory for the SQLite database and the generated master key file."`
+	DatabaseURL   string `name:"database-url" env:"IHUB_DATABASE_URL" help:"postgres://… to use PostgreSQL; empty for SQLite in the data directory. Also IHUB_DATABASE_URL_FILE."`
+	MasterKeyFile string `name:"master-key-file" env:"IHUB_MASTER_KEY_FILE" help:"File holding the master key (or set IHUB_MASTER_KEY). Required with PostgreSQL."`
+	LogFormat     string `name:"log-format" env:"IHUB_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text or json."`
+	LogLevel      string `name:"log-level" env:"IHUB_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level."`
+}
+
+func (f dbFlags) config() config.Config {
+	return config.Config{Listen: config.DefaultListen, DataDir: f.DataDir, DatabaseURL: f.DatabaseURL,
+		MasterKey: os.Getenv("IHUB_MASTER_KEY"), MasterKeyFile: f.MasterKeyFile, LogFormat: f.LogFormat, LogLevel: f.LogLevel}
+}
+
+type serveCmd struct {
+	dbFlags
+	Listen             string        `name:"listen" env:"IHUB_LISTEN" default:"127.0.0.1:8080" help:"Address to listen on."`
+	PublicURL          string        `name:"public-url" env:"IHUB_PUBLIC_URL" help:"URL users and providers reach ihub at (default: derived from --listen)."`
+	EgressAllowPrivate bool          `name:"egress-allow-private" env:"IHUB_EGRESS_ALLOW_PRIVATE" help:"Let every integration reach loopback and private addresses (development and tests only)."`
+	SQLiteSynchronous  string        `name:"sqlite-synchronous" env:"IHUB_SQLITE_SYNCHRONOUS" default:"NORMAL" help:"SQLite durability: NORMAL or FULL."`
+	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"IHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long shutdown waits for in-flight requests and jobs."`
+}
+
+func (c *serveCmd) Run(g *globals) error {
+	cfg := c.config()
+	cfg.Listen, cfg.PublicURL, cfg.EgressAllowPrivate = c.Listen, c.PublicURL, c.EgressAllowPrivate
+	cfg.SQLiteSynchronous, cfg.ShutdownTimeout = c.SQLiteSynchronous, c.ShutdownTimeout
+	a, err := open(g, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.EgressAllowPrivate {
+		a.Log.Warn("--egress-allow-private is on: integrations may reach loopback and private addresses; meant for development and tests")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return a.Serve(ctx, nil)
+}
+
+type globals struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func open(g *globals, cfg config.Config, worker bool) (*app.App, error) {
+	if err := cfg.ResolveSecrets(os.Getenv); err != nil {
+		return nil, configError{err}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, configError{err}
+	}
+	log := app.NewLogger(g.stderr, cfg.LogFormat, cfg.LogLevel)
+	return app.Open(context.Background(), cfg, log, app.Options{Worker: worker})
+}
+
+type configError struct{ error }
+
+type usersCreateCmd struct {
+	dbFlags
+	Email         string `name:"email" required:"" help:"The user's email (their sign-in name)."`
+	Name          string `name:"name" help:"Display name."`
+	Role          string `name:"role" required:"" enum:"super_admin,system_admin,it_manager,operations_manager,support_agent" help:"Role: super_admin, system_admin, it_manager, operations_manager or support_agent."`
+	PasswordStdin bool   `name:"password-stdin" required:"" help:"Read the password from the first line of standard input."`
+}
+
+func (c *usersCreateCmd) Run(g *globals) error {
+	line, err := bufio.NewReader(io.LimitReader(g.stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return errors.New("no password on standard input (pipe it in: echo \"$PW\" | ihub users create …)")
+	}
+	a, err := open(g, c.config(), false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Auth.CreateUser(context.Background(), auth.NewUser{Email: c.Email, Name: c.Name, Role: auth.Role(c.Role), Password: pw},
+		audit.Actor{Type: audit.ActorCLI, Name: "cli"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "created user %s (%s) with role %s\n", u.Email, u.ID, u.Role)
+	return nil
+}
+
+type tokensCreateCmd struct {
+	dbFlags
+	Email     string        `name:"email" required:"" help:"Owner of the token."`
+	Name      string        `name:"name" required:"" help:"A name to recognise the token by."`
+	ExpiresIn time.Duration `name:"expires-in" help:"Expire the token after this long (e.g. 720h); default never."`
+}
+
+func (c *tokensCreateCmd) Run(g *globals) error {
+	a, err := open(g, c.config(), false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var exp *time.Time
+	if c.ExpiresIn < 0 {
+		return errors.New("--expires-in must be positive")
+	}
+	if c.ExpiresIn > 0 {
+		t := time.Now().Add(c.ExpiresIn)
+		exp = &t
+	}
+	plain, _, err := a.Auth.CreateTokenForCLI(context.Background(), c.Email, c.Name, exp)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(g.stdout, plain)
+	return nil
+}
+
+type keysGenerateCmd struct{}
+
+func (keysGenerateCmd) Run(g *globals) error {
+	k, err := secret.GenerateMasterKey()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(g.stdout, k)
+	return nil
+}
+
+type keysListCmd struct{ dbFlags }
+
+func (c *keysListCmd) Run(g *globals) error {
+	a, err := open(g, c.config(), false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	keys, err := a.DB.VaultKeys(context.Background())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCREATED\tPRIMARY\tSEALED VALUES\tMASTER KEY")
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%d\t%s\n", k.ID, k.CreatedAt.Format(time.RFC3339), k.Primary, k.Sealed, k.MasterFingerprint)
+	}
+	return tw.Flush()
+}
+
+type keysRotateCmd struct {
+	dbFlags
+	BatchSize int `name:"batch-size" default:"1000" help:"Values re-encrypted per transaction."`
+}
+
+func (c *keysRotateCmd) Run(g *globals) error {
+	if c.BatchSize < 1 || c.BatchSize > 100000 {
+		return errors.New("--batch-size must be between 1 and 100000")
+	}
+	a, err := open(g, c.config(), false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ctx := context.Background()
+	res, err := a.DB.RotateKey(ctx, a.Vault, c.BatchSize)
+	if err != nil {
+		return err
+	}
+	e := audit.Entry{At: time.Now(), Actor: audit.Actor{Type: audit.ActorCLI, Name: "cli"}, Action: audit.KeyRotated, TargetType: "vault_key",
+		TargetID: res.NewKeyID, Success: true, Details: map[string]any{"previousKey": res.PreviousID, "resealed": res.Resealed, "durationMs": res.Duration.Milliseconds()}}
+	if err := a.DB.RecordActivity(ctx, e); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "new primary key %s (was %s); re-encrypted %d values in %s\n", res.NewKeyID, res.PreviousID, res.Resealed, res.Duration.Round(time.Millisecond))
+	return nil
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(g *globals) error {
+	fmt.Fprintln(g.stdout, "ihub", app.Version)
+	return nil
+}
+
+type cli struct {
+	Serve  serveCmd `cmd:"" help:"Run the server."`
+	Users  struct {
+		Create usersCreateCmd `cmd:"" help:"Create a user (e.g. the first admin)."`
+	} `cmd:"" help:"Manage users."`
+	Tokens struct {
+		Create tokensCreateCmd `cmd:"" help:"Create an API token; prints only the token."`
+	} `cmd:"" help:"Manage API tokens."`
+	Keys struct {
+		Generate keysGenerateCmd `cmd:"" help:"Print a new master key."`
+		List     keysListCmd     `cmd:"" help:"List the vault's data keys and how many values each seals."`
+		Rotate   keysRotateCmd   `cmd:"" help:"Add a data key, make it primary and re-encrypt every value (safe while serving)."`
+	} `cmd:"" help:"Manage the vault's keys."`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c cli
+	exit := -1
+	parser, err := kong.New(&c, kong.Name("ihub"), kong.Description("ihub, the self-hosted integration hub."),
+		kong.Writers(stdout, stderr), kong.Exit(func(code int) { exit = code }), kong.UsageOnError())
+	if err != nil {
+		fmt.Fprintln(stderr, "ihub:", err)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if exit >= 0 {
+		return exit
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ihub:", err)
+		return 2
+	}
+	err = kctx.Run(&globals{stdin: stdin, stdout: stdout, stderr: stderr})
+	if err == nil {
+		return 0
+	}
+	var ce configError
+	if errors.As(err, &ce) {
+		fmt.Fprintln(stderr, "ihub: invalid configuration:")
+		for _, line := range strings.Split(ce.Error(), "\n") {
+			fmt.Fprintln(stderr, "  -", line)
+		}
+		return 2
+	}
+	fmt.Fprintln(stderr, "ihub:", err)
+	return 1
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

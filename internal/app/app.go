@@ -1,0 +1,258 @@
+// Package app is ihub's composition root: it opens the store, loads the
+// vault, builds the provider registry, the services, the job queue and the
+// HTTP handler, and runs them with an ordered graceful shutdown. It is the
+// only package that knows about all the others; only cmd/ihub imports it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"ihub/internal/auth"
+	"ihub/internal/config"
+	"ihub/internal/console"
+	"ihub/internal/egress"
+	"ihub/internal/httpapi"
+	"ihub/internal/integration"
+	"ihub/internal/jobqueue"
+	"ihub/internal/provider"
+	"ihub/internal/provider/catalog"
+	"ihub/internal/secret"
+	"ihub/internal/store"
+)
+
+// Version is the ihub version, set at build time with -ldflags.
+var Version = "dev"
+
+// App is a wired ihub.
+type App struct {
+	Config       config.Config
+	Log          *slog.Logger
+	DB           *store.DB
+	Vault        *store.Vault
+	Queue        *jobqueue.Queue
+	Registry     *provider.Registry
+	Auth         *auth.Service
+	Integrations *integration.Service
+	Metrics      *prometheus.Registry
+	Handler      http.Handler
+	API          *httpapi.Server
+}
+
+// Options tunes Open for its caller.
+type Options struct {
+	// Worker makes the queue work jobs (serve); commands leave it off and
+	// only enqueue.
+	Worker bool
+	// AuthOptions overrides auth defaults (tests use cheap argon2 params).
+	AuthOptions auth.Options
+}
+
+// NewLogger builds the process logger from the configuration.
+func NewLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(strings.ToUpper(level))) // validated by config.Validate
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Open wires everything from cfg. The caller must Close the App.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (*App, error) {
+	a := &App{Config: cfg, Log: log}
+	db, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
+		SQLiteSynchronous: cfg.SQLiteSynchronous, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a.DB = db
+	master, err := a.masterKey()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if a.Vault, err = db.OpenVault(ctx, master); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Registry = provider.NewRegistry()
+	catalog.Register(a.Registry)
+
+	publicClient := egress.NewClient(egress.Options{UserAgent: "ihub/" + Version})
+	privateClient := egress.NewClient(egress.Options{UserAgent: "ihub/" + Version, AllowPrivate: true})
+	a.Integrations = integration.NewService(integration.Options{
+		Store: db, Registry: a.Registry, Vault: a.Vault, AllowPrivate: cfg.EgressAllowPrivate, Logger: log,
+		Client: func(allowPrivate bool) *http.Client {
+			if allowPrivate {
+				return privateClient
+			}
+			return publicClient
+		},
+	})
+	ao := o.AuthOptions
+	ao.Logger = log
+	a.Auth = auth.NewService(db, ao)
+
+	workers := jobqueue.NewWorkers()
+	jobqueue.Register(workers, a.Integrations.WorkTest, time.Minute)
+	if a.Queue, err = db.NewQueue(jobqueue.Config{Workers: workers, Logger: log, Paused: !o.Worker}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.AttachQueue(a.Queue)
+
+	a.Metrics = prometheus.NewRegistry()
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	pub := cfg.ResolvedPublicURL()
+	a.Handler, a.API = httpapi.New(httpapi.Deps{
+		Integrations: a.Integrations, Auth: a.Auth, Activity: db, Registry: a.Registry, Logger: log, Metrics: a.Metrics,
+		Console: console.Handler(), Version: Version, Ready: db.Ping,
+		SecureCookies: pub.Scheme == "https" || isLoopbackHost(pub.Hostname()),
+	})
+	return a, nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// MasterKeyFileName is the key file written in the data directory on first
+// start with SQLite.
+const MasterKeyFileName = "master.key"
+
+// masterKey returns the master key: IHUB_MASTER_KEY, the --master-key-file,
+// or on SQLite the key file in the data directory, created on first start.
+func (a *App) masterKey() (secret.MasterKey, error) {
+	cfg := a.Config
+	switch {
+	case cfg.MasterKey != "":
+		k, err := secret.ParseMasterKey(cfg.MasterKey)
+		if err != nil {
+			return k, fmt.Errorf("IHUB_MASTER_KEY: %w", err)
+		}
+		return k, nil
+	case cfg.MasterKeyFile != "":
+		return readKeyFile(cfg.MasterKeyFile)
+	case a.DB.Dialect() == store.Postgres:
+		return secret.MasterKey{}, errors.New("PostgreSQL mode needs the master key: set IHUB_MASTER_KEY or --master-key-file (`ihub keys generate` prints a new one)")
+	}
+	path := filepath.Join(cfg.DataDir, MasterKeyFileName)
+	k, err := readKeyFile(path)
+	if err == nil || !errors.Is(err, os.ErrNotExist) {
+		return k, err
+	}
+	text, err := secret.GenerateMasterKey()
+	if err != nil {
+		return k, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return k, fmt.Errorf("write master key file: %w", err)
+	}
+	if _, err := f.WriteString(text + "\n"); err != nil {
+		f.Close()
+		return k, fmt.Errorf("write master key file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return k, fmt.Errorf("write master key file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return k, fmt.Errorf("write master key file: %w", err)
+	}
+	k, err = secret.ParseMasterKey(text)
+	if err != nil {
+		return k, err
+	}
+	a.Log.Warn("generated a new master key: BACK IT UP. Without it the credentials stored in this database cannot be decrypted",
+		"path", path, "fingerprint", k.Fingerprint())
+	return k, nil
+}
+
+func readKeyFile(path string) (secret.MasterKey, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return secret.MasterKey{}, fmt.Errorf("master key file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return secret.MasterKey{}, fmt.Errorf("master key file %s is readable by others (mode %o); chmod 600 it", path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return secret.MasterKey{}, fmt.Errorf("master key file: %w", err)
+	}
+	k, err := secret.ParseMasterKey(string(b))
+	if err != nil {
+		return k, fmt.Errorf("master key file %s: %w", path, err)
+	}
+	return k, nil
+}
+
+// Close releases the store.
+func (a *App) Close() { a.DB.Close() }
+
+// Serve runs the HTTP server and the job workers until ctx is cancelled,
+// then shuts down in order: stop accepting requests and finish in-flight
+// ones, let running jobs finish, close the database. ready, if not nil, is
+// called with the bound address once the server accepts connections.
+func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", a.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+	}
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	if err := a.Queue.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("ihub is serving", "address", ln.Addr().String(), "public_url", a.Config.ResolvedPublicURL().String(),
+		"database", string(a.DB.Dialect()), "version", Version)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	timeout := a.Config.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	a.Log.Info("shutting down: finishing in-flight requests and jobs", "timeout", timeout)
+	if err := srv.Shutdown(sctx); err != nil {
+		a.Log.Warn("HTTP shutdown did not finish cleanly", "error", err)
+	}
+	if err := a.Queue.Stop(sctx); err != nil {
+		a.Log.Warn("job queue shutdown did not finish cleanly", "error", err)
+	}
+	a.Log.Info("stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}

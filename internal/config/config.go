@@ -1,0 +1,135 @@
+// Package config is ihub's bootstrap configuration: the few settings a
+// server needs before it can open its database. Everything else (integrations,
+// users, schedules) lives in the database. Values come from flags and IHUB_*
+// environment variables (the command line binds those); secrets may also come
+// from files (*_FILE), the form container secrets take. There is no
+// package-level state: Load returns a value that is passed down.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the bootstrap configuration.
+type Config struct {
+	Listen      string
+	DataDir     string
+	DatabaseURL string
+	// MasterKey is the master key text (from IHUB_MASTER_KEY or the file).
+	MasterKey     string
+	MasterKeyFile string
+	PublicURL     string
+	LogFormat     string
+	LogLevel      string
+	// EgressAllowPrivate lets every integration reach private addresses.
+	EgressAllowPrivate bool
+	SQLiteSynchronous  string
+	ShutdownTimeout    time.Duration
+}
+
+// Defaults.
+const (
+	DefaultListen  = "127.0.0.1:8080"
+	DefaultDataDir = "./ihub-data"
+)
+
+// Env is how configuration reads its environment (os.Getenv in main, a map
+// in tests).
+type Env func(string) string
+
+// ResolveSecrets fills secret values from their *_FILE twins: the database
+// URL from IHUB_DATABASE_URL_FILE, the master key from IHUB_MASTER_KEY_FILE
+// or --master-key-file. Setting both a value and its file is an error.
+func (c *Config) ResolveSecrets(env Env) error {
+	var errs []error
+	if f := env("IHUB_DATABASE_URL_FILE"); f != "" {
+		if c.DatabaseURL != "" {
+			errs = append(errs, errors.New("database URL: set IHUB_DATABASE_URL or IHUB_DATABASE_URL_FILE, not both"))
+		} else if b, err := os.ReadFile(f); err != nil {
+			errs = append(errs, fmt.Errorf("IHUB_DATABASE_URL_FILE: %w", err))
+		} else {
+			c.DatabaseURL = strings.TrimSpace(string(b))
+		}
+	}
+	if c.MasterKeyFile != "" && c.MasterKey != "" {
+		errs = append(errs, errors.New("master key: set IHUB_MASTER_KEY or a master key file, not both"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the configuration and reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("--listen %q: must be host:port (e.g. 127.0.0.1:8080 or :8080)", c.Listen)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad("--listen %q: port must be 0-65535", c.Listen)
+	} else if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, "/ ") {
+		bad("--listen %q: bad host", c.Listen)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("--data-dir: must not be empty")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		switch {
+		case err != nil:
+			bad("--database-url: not a URL") // never echo it: it may hold a password
+		case u.Scheme != "postgres" && u.Scheme != "postgresql":
+			bad("--database-url: must be postgres://… (or empty for SQLite in the data directory)")
+		case u.Host == "":
+			bad("--database-url: must name a host")
+		}
+		if c.MasterKey == "" && c.MasterKeyFile == "" {
+			bad("master key: PostgreSQL mode needs IHUB_MASTER_KEY or --master-key-file (generate one with `ihub keys generate`)")
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			bad("--public-url %q: must be an http(s) URL such as https://ihub.example.com", c.PublicURL)
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("--log-format %q: must be text or json", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("--log-level %q: must be debug, info, warn or error", c.LogLevel)
+	}
+	switch strings.ToUpper(c.SQLiteSynchronous) {
+	case "", "NORMAL", "FULL":
+	default:
+		bad("--sqlite-synchronous %q: must be NORMAL or FULL", c.SQLiteSynchronous)
+	}
+	if c.ShutdownTimeout < 0 {
+		bad("--shutdown-timeout: must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+// ResolvedPublicURL is the URL users reach ihub at: --public-url, or one
+// derived from the listen address.
+func (c Config) ResolvedPublicURL() *url.URL {
+	if c.PublicURL != "" {
+		if u, err := url.Parse(strings.TrimRight(c.PublicURL, "/")); err == nil {
+			return u
+		}
+	}
+	host, port, _ := net.SplitHostPort(c.Listen)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+}

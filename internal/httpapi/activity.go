@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+)
+
+type activityInput struct {
+	Integration string    `query:"integration" maxLength:"100" doc:"Integration id."`
+	Actor       string    `query:"actor" maxLength:"100" doc:"User id."`
+	Action      string    `query:"action" maxLength:"100" doc:"e.g. integration.created"`
+	Since       time.Time `query:"since" doc:"RFC 3339; inclusive."`
+	Until       time.Time `query:"until" doc:"RFC 3339; exclusive."`
+	Cursor      string    `query:"cursor" maxLength:"40"`
+	Limit       int       `query:"limit" minimum:"1" maximum:"500" default:"50"`
+}
+
+func (in *activityInput) filter() (audit.Filter, error) {
+	f := audit.Filter{IntegrationID: in.Integration, ActorID: in.Actor, Action: in.Action, Since: in.Since, Until: in.Until, Limit: in.Limit}
+	if in.Cursor != "" {
+		n, err := strconv.ParseInt(in.Cursor, 10, 64)
+		if err != nil || n <= 0 {
+			return f, apperr.InvalidFields("bad cursor", apperr.FieldError{Field: "query.cursor", Message: "is not a cursor this API gave out"})
+		}
+		f.BeforeID = n
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, apperr.InvalidFields("bad time range", apperr.FieldError{Field: "query.until", Message: "must be after since"})
+	}
+	return f, nil
+}
+
+type activityOutput struct {
+	Body struct {
+		Items      []audit.Entry `json:"items"`
+		NextCursor string        `json:"nextCursor,omitempty"`
+	}
+}
+
+func (s *Server) listActivity(ctx context.Context, in *activityInput) (*activityOutput, error) {
+	f, err := in.filter()
+	if err != nil {
+		return nil, err
+	}
+	f.Limit++
+	es, err := s.d.Activity.ListActivity(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &activityOutput{}
+	out.Body.Items = []audit.Entry{}
+	for i, e := range es {
+		if i == in.Limit {
+			out.Body.NextCursor = strconv.FormatInt(es[i-1].ID, 10)
+			break
+		}
+		out.Body.Items = append(out.Body.Items, e)
+	}
+	return out, nil
+}
+
+type csvInput struct {
+	activityInput
+	Limit int `query:"limit" minimum:"1" maximum:"100000" default:"10000"`
+}
+
+type csvOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+// csvSafe defuses spreadsheet formulas: a cell starting with = + - @ is
+// prefixed with a quote so that opening the export cannot run anything.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (s *Server) exportActivity(ctx context.Context, in *csvInput) (*csvOutput, error) {
+	in.activityInput.Limit = 1
+	f, err := in.filter()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"id", "at", "actor_type", "actor_id", "actor_name", "token_id", "action", "target_type", "target_id",
+		"target_name", "integration_id", "success", "ip", "user_agent", "details"})
+	remaining := in.Limit
+	for remaining > 0 {
+		f.Limit = min(remaining, 1000)
+		es, err := s.d.Activity.ListActivity(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			d, _ := json.Marshal(e.Details)
+			_ = w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), string(e.Actor.Type), e.Actor.ID,
+				csvSafe(e.Actor.Name), e.Actor.TokenID, e.Action, e.TargetType, e.TargetID, csvSafe(e.TargetName), e.IntegrationID,
+				strconv.FormatBool(e.Success), e.Actor.IP, csvSafe(e.Actor.UserAgent), csvSafe(string(d))})
+		}
+		remaining -= len(es)
+		if len(es) < f.Limit {
+			break
+		}
+		f.BeforeID = es[len(es)-1].ID
+	}
+	w.Flush()
+	return &csvOutput{ContentType: "text/csv; charset=utf-8", ContentDisposition: `attachment; filename="ihub-activity.csv"`, Body: buf.Bytes()}, nil
+}

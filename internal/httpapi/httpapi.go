@@ -1,0 +1,241 @@
+// Package httpapi is ihub's HTTP surface: the REST API under /api/v1 (huma
+// on the standard ServeMux, OpenAPI 3.1 generated from the Go types), the
+// probes, /metrics, and the console as the catch-all. Every route and the
+// permission it needs is listed in routes.go; every error leaves through
+// toProblem as application/problem+json.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"ihub/internal/audit"
+	"ihub/internal/auth"
+	"ihub/internal/integration"
+	"ihub/internal/provider"
+)
+
+// ActivityStore reads the activity log.
+type ActivityStore interface {
+	ListActivity(ctx context.Context, f audit.Filter) ([]audit.Entry, error)
+}
+
+// Deps is what the API is built from.
+type Deps struct {
+	Integrations *integration.Service
+	Auth         *auth.Service
+	Activity     ActivityStore
+	Registry     *provider.Registry
+	// Ready reports whether the server can serve (database reachable,
+	// migrations applied).
+	Ready    func(ctx context.Context) error
+	Logger   *slog.Logger
+	Metrics  *prometheus.Registry
+	Console  http.Handler
+	Version  string
+	// SecureCookies sets the Secure attribute on the session cookie.
+	SecureCookies bool
+	// Demo marks every API answer as coming from a demo server.
+	Demo bool
+}
+
+// Server holds the API's dependencies.
+type Server struct {
+	d   Deps
+	api huma.API
+}
+
+// SessionCookie is the name of the console session cookie.
+const SessionCookie = "ihub_session"
+
+// New builds the HTTP handler.
+func New(d Deps) (http.Handler, *Server) {
+	installProblemErrors()
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	s := &Server{d: d}
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("ihub API", d.Version)
+	cfg.Info.Description = "The REST API of ihub, the self-hosted integration hub. Authenticate with a session cookie " +
+		"(POST /api/v1/auth/login) or an API token (Authorization: Bearer ihub_pat_…)."
+	cfg.OpenAPIPath = "/api/v1/openapi"
+	cfg.DocsPath = ""                    // huma's docs page loads scripts from the internet
+	cfg.SchemasPath = "/api/v1/schemas"
+	cfg.CreateHooks = nil                // no $schema links in responses
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token (ihub_pat_…)"},
+		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
+	}
+	s.api = humago.New(mux, cfg)
+	s.api.UseMiddleware(s.authenticate)
+	s.routes()
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.Ready(ctx); err != nil {
+			logger(r.Context()).WarnContext(r.Context(), "not ready", "error", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("not ready\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
+	})
+	if d.Console != nil {
+		mux.Handle("/", d.Console)
+	}
+
+	m := newHTTPMetrics(d.Metrics)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusForbidden, "cross-origin request refused", requestID(r.Context())))
+	}))
+	var h http.Handler = mux
+	h = cop.Handler(h)
+	h = s.observe(h, m)
+	return h, s
+}
+
+// API returns the huma API (for the OpenAPI document and route tests).
+func (s *Server) API() huma.API { return s.api }
+
+func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	for k, v := range p.GetHeaders() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(p.Status)
+	b, _ := jsonMarshal(p)
+	_, _ = w.Write(b)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type client struct {
+	ip, userAgent string
+}
+
+// observe gives each request an id, a logger, panic recovery, an access log
+// line and metrics.
+func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := r.Header.Get("X-Request-ID")
+		if rid == "" || len(rid) > 64 || strings.ContainsFunc(rid, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			rid = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", rid)
+		if s.d.Demo {
+			w.Header().Set("X-Ihub-Demo", "true")
+		}
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		l := s.d.Logger.With("request_id", rid)
+		ctx := context.WithValue(r.Context(), keyRequestID, rid)
+		ctx = context.WithValue(ctx, keyLogger, l)
+		ctx = context.WithValue(ctx, keyClient, client{ip: ip, userAgent: r.UserAgent()})
+		r = r.WithContext(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				l.ErrorContext(ctx, "panic serving request", "panic", v, "method", r.Method, "path", r.URL.Path)
+				if sw.status == 0 {
+					writeProblem(sw, r, newProblem(http.StatusInternalServerError, "internal error; quote request id "+rid+" to the operator", rid))
+				}
+			}
+			d := time.Since(start)
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			m.observe(r.Method, route, status, d)
+			if route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics" {
+				return // probes would drown the log
+			}
+			l.LogAttrs(ctx, slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+				slog.Int("status", status), slog.Duration("duration", d), slog.Int64("bytes", sw.bytes),
+				slog.String("remote_ip", ip))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ihub_http_requests_total",
+			Help: "HTTP requests served, by route pattern and status code."}, []string{"method", "route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ihub_http_request_duration_seconds",
+			Help: "HTTP request latency by route pattern.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}},
+			[]string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, itoa(status)).Inc()
+	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+}

@@ -1,0 +1,183 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"ihub/internal/apperr"
+)
+
+// Problem is an RFC 9457 problem detail. Type is stable and names the kind
+// of error; Errors lists the failing fields for validation errors. Neither
+// ever carries a submitted value (it may be a credential) nor an internal
+// error text (it may carry hostnames, SQL or worse): internal details are
+// logged with the request id, which the client gets to quote.
+type Problem struct {
+	Type      string         `json:"type" doc:"Stable identifier of the kind of error, e.g. urn:ihub:problem:invalid."`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	RequestID string         `json:"requestId,omitempty"`
+	Errors    []FieldProblem `json:"errors,omitempty"`
+
+	retryAfter int
+}
+
+// FieldProblem names one failing input field.
+type FieldProblem struct {
+	Location string `json:"location" doc:"Where the error is, e.g. body.baseUrl or query.limit."`
+	Message  string `json:"message"`
+}
+
+func (p *Problem) Error() string  { return p.Detail }
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes huma send application/problem+json.
+func (p *Problem) ContentType(ct string) string {
+	if ct == "application/json" {
+		return "application/problem+json"
+	}
+	return ct
+}
+
+// GetHeaders adds Retry-After to throttled answers.
+func (p *Problem) GetHeaders() http.Header {
+	if p.retryAfter > 0 {
+		return http.Header{"Retry-After": {strconv.Itoa(p.retryAfter)}}
+	}
+	return nil
+}
+
+var statusOf = map[apperr.Kind]int{
+	apperr.Internal:           http.StatusInternalServerError,
+	apperr.Invalid:            http.StatusUnprocessableEntity,
+	apperr.NotFound:           http.StatusNotFound,
+	apperr.Conflict:           http.StatusConflict,
+	apperr.Unauthenticated:    http.StatusUnauthorized,
+	apperr.Forbidden:          http.StatusForbidden,
+	apperr.PreconditionFailed: http.StatusPreconditionFailed,
+	apperr.TooManyRequests:    http.StatusTooManyRequests,
+	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
+	apperr.Unavailable:        http.StatusServiceUnavailable,
+}
+
+var kindOfStatus = map[int]apperr.Kind{}
+
+func init() {
+	for k, s := range statusOf {
+		kindOfStatus[s] = k
+	}
+}
+
+func problemType(status int) string {
+	if k, ok := kindOfStatus[status]; ok {
+		return "urn:ihub:problem:" + k.String()
+	}
+	if status == http.StatusBadRequest {
+		return "urn:ihub:problem:bad_request"
+	}
+	return "urn:ihub:problem:http_" + strconv.Itoa(status)
+}
+
+func newProblem(status int, detail string, requestID string) *Problem {
+	return &Problem{Type: problemType(status), Title: http.StatusText(status), Status: status, Detail: detail, RequestID: requestID}
+}
+
+// toProblem is the one mapping from errors to what a client sees.
+func toProblem(ctx context.Context, status int, msg string, errs ...error) *Problem {
+	rid := requestID(ctx)
+	for _, err := range errs {
+		if p, ok := errors.AsType[*Problem](err); ok {
+			return p
+		}
+		if ae, ok := apperr.As(err); ok {
+			st := statusOf[ae.Kind]
+			if ae.Kind == apperr.Internal {
+				logger(ctx).ErrorContext(ctx, "internal error", "request_id", rid, "error", err)
+				return newProblem(st, "internal error; quote request id "+rid+" to the operator", rid)
+			}
+			p := newProblem(st, ae.Message, rid)
+			for _, f := range ae.Fields {
+				p.Errors = append(p.Errors, FieldProblem{Location: f.Field, Message: f.Message})
+			}
+			if ae.RetryAfter > 0 {
+				p.retryAfter = int(ae.RetryAfter.Seconds())
+			}
+			return p
+		}
+	}
+	if status >= 500 {
+		logger(ctx).ErrorContext(ctx, "internal error", "request_id", rid, "message", msg, "errors", errors.Join(errs...))
+		return newProblem(status, "internal error; quote request id "+rid+" to the operator", rid)
+	}
+	// Huma's own errors: validation, malformed JSON, body too large, bad
+	// parameters. Keep their location and message, drop the value.
+	p := newProblem(status, msg, rid)
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if d, ok := err.(huma.ErrorDetailer); ok {
+			ed := d.ErrorDetail()
+			p.Errors = append(p.Errors, FieldProblem{Location: ed.Location, Message: scrubMessage(ed.Message)})
+		} else {
+			p.Errors = append(p.Errors, FieldProblem{Message: scrubMessage(err.Error())})
+		}
+	}
+	return p
+}
+
+// scrubMessage cuts a parser message down to its first line and a sane
+// length; JSON decoders quote input in some messages.
+func scrubMessage(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return s
+}
+
+var installErrors sync.Once
+
+// installProblemErrors points huma's error constructors at toProblem. Huma
+// keeps them in package variables; every API in this process uses ours.
+func installProblemErrors() {
+	installErrors.Do(func() {
+		huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+			return toProblem(hctx.Context(), status, msg, errs...)
+		}
+		huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+			return toProblem(context.Background(), status, msg, errs...)
+		}
+	})
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyLogger
+	keyPrincipal
+	keyClient
+)
+
+func requestID(ctx context.Context) string {
+	s, _ := ctx.Value(keyRequestID).(string)
+	return s
+}
+
+func logger(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}

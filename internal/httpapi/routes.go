@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+	"ihub/internal/auth"
+)
+
+// Access levels besides permissions.
+const (
+	accessPublic        = "public"
+	accessAuthenticated = "authenticated"
+)
+
+// route registers one operation with the access it needs: accessPublic,
+// accessAuthenticated, or an auth.Permission.
+func route[I, O any](s *Server, access string, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata["access"] = access
+	if access != accessPublic {
+		op.Security = []map[string][]string{{"bearer": {}}, {"session": {}}}
+		op.Description = strings.TrimSpace(op.Description + "\n\nRequires: " + access + ".")
+		op.Errors = append(op.Errors, http.StatusUnauthorized)
+		if access != accessAuthenticated {
+			op.Errors = append(op.Errors, http.StatusForbidden)
+		}
+	}
+	if op.MaxBodyBytes == 0 {
+		op.MaxBodyBytes = 256 << 10
+	}
+	huma.Register(s.api, op, h)
+}
+
+// routes is the whole API surface: one line per route, with the access it
+// needs. The RBAC test walks this table through the OpenAPI document.
+func (s *Server) routes() {
+	const v = "/api/v1"
+	p := func(x auth.Permission) string { return string(x) }
+
+	route(s, accessPublic, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: v + "/auth/login", Tags: []string{"Auth"},
+		Summary: "Sign in", Description: "Checks email and password and sets the session cookie. Failed attempts are throttled per account and per address.",
+		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests}}, s.login)
+	route(s, accessAuthenticated, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: v + "/auth/logout", Tags: []string{"Auth"},
+		Summary: "Sign out", DefaultStatus: http.StatusNoContent}, s.logout)
+	route(s, accessAuthenticated, huma.Operation{OperationID: "me", Method: http.MethodGet, Path: v + "/auth/me", Tags: []string{"Auth"},
+		Summary: "Who am I"}, s.me)
+
+	route(s, accessAuthenticated, huma.Operation{OperationID: "createToken", Method: http.MethodPost, Path: v + "/tokens", Tags: []string{"Tokens"},
+		Summary: "Create an API token", Description: "The token is in the answer once and never again.", DefaultStatus: http.StatusCreated}, s.createToken)
+	route(s, accessAuthenticated, huma.Operation{OperationID: "listTokens", Method: http.MethodGet, Path: v + "/tokens", Tags: []string{"Tokens"},
+		Summary: "List API tokens", Description: "Your own tokens; all=true lists everyone's (needs users:manage)."}, s.listTokens)
+	route(s, accessAuthenticated, huma.Operation{OperationID: "revokeToken", Method: http.MethodDelete, Path: v + "/tokens/{id}", Tags: []string{"Tokens"},
+		Summary: "Revoke an API token", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.revokeToken)
+
+	route(s, p(auth.PermUsersManage), huma.Operation{OperationID: "listUsers", Method: http.MethodGet, Path: v + "/users", Tags: []string{"Users"},
+		Summary: "List users"}, s.listUsers)
+	route(s, p(auth.PermUsersManage), huma.Operation{OperationID: "createUser", Method: http.MethodPost, Path: v + "/users", Tags: []string{"Users"},
+		Summary: "Create a user", DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict}}, s.createUser)
+	route(s, p(auth.PermUsersManage), huma.Operation{OperationID: "getUser", Method: http.MethodGet, Path: v + "/users/{id}", Tags: []string{"Users"},
+		Summary: "Get a user", Errors: []int{http.StatusNotFound}}, s.getUser)
+	route(s, p(auth.PermUsersManage), huma.Operation{OperationID: "updateUser", Method: http.MethodPatch, Path: v + "/users/{id}", Tags: []string{"Users"},
+		Summary: "Update a user", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.updateUser)
+	route(s, p(auth.PermUsersManage), huma.Operation{OperationID: "deleteUser", Method: http.MethodDelete, Path: v + "/users/{id}", Tags: []string{"Users"},
+		Summary: "Delete a user", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.deleteUser)
+
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listProviders", Method: http.MethodGet, Path: v + "/providers", Tags: []string{"Providers"},
+		Summary: "List the provider catalog"}, s.listProviders)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listProvidersAlias", Method: http.MethodGet, Path: v + "/integrations/providers", Tags: []string{"Providers"},
+		Summary: "List the provider catalog (alias of /providers)"}, s.listProviders)
+
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "createIntegration", Method: http.MethodPost, Path: v + "/integrations", Tags: []string{"Integrations"},
+		Summary: "Create an integration", Description: "Credentials need integrations:credentials:write too. A connection test is queued on create.",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict}}, s.createIntegration)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listIntegrations", Method: http.MethodGet, Path: v + "/integrations", Tags: []string{"Integrations"},
+		Summary: "List integrations", Description: "Filters combine with AND. Pages follow nextCursor."}, s.listIntegrations)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getIntegration", Method: http.MethodGet, Path: v + "/integrations/{id}", Tags: []string{"Integrations"},
+		Summary: "Get an integration by id or slug", Errors: []int{http.StatusNotFound}}, s.getIntegration)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "updateIntegration", Method: http.MethodPatch, Path: v + "/integrations/{id}", Tags: []string{"Integrations"},
+		Summary: "Update an integration", Description: "Partial update. Credentials need integrations:credentials:write too. Send If-Match with the ETag to avoid overwriting a concurrent change.",
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed}}, s.updateIntegration)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "deleteIntegration", Method: http.MethodDelete, Path: v + "/integrations/{id}", Tags: []string{"Integrations"},
+		Summary: "Delete an integration and destroy its credentials", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteIntegration)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "testIntegration", Method: http.MethodPost, Path: v + "/integrations/{id}/test", Tags: []string{"Integrations"},
+		Summary: "Test an integration's connection", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testIntegration)
+
+	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "listActivity", Method: http.MethodGet, Path: v + "/activity", Tags: []string{"Activity"},
+		Summary: "List the activity log, newest first"}, s.listActivity)
+	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "exportActivity", Method: http.MethodGet, Path: v + "/activity.csv", Tags: []string{"Activity"},
+		Summary: "Export the activity log as CSV"}, s.exportActivity)
+}
+
+// authenticate resolves the caller (API token first, then session cookie)
+// and checks the permission the operation needs.
+func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
+	access, _ := hctx.Operation().Metadata["access"].(string)
+	if access == accessPublic {
+		next(hctx)
+		return
+	}
+	ctx := hctx.Context()
+	var (
+		pr  auth.Principal
+		err error
+	)
+	if h := hctx.Header("Authorization"); h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			err = apperr.E(apperr.Unauthenticated, "the Authorization header must be: Bearer <API token>")
+		} else {
+			pr, err = s.d.Auth.TokenPrincipal(ctx, strings.TrimSpace(tok))
+		}
+	} else if c, cerr := huma.ReadCookie(hctx, SessionCookie); cerr == nil && c.Value != "" {
+		pr, err = s.d.Auth.SessionPrincipal(ctx, c.Value)
+	} else {
+		err = apperr.E(apperr.Unauthenticated, "sign in or send an API token (Authorization: Bearer ihub_pat_…)")
+	}
+	if err != nil {
+		if apperr.Is(err, apperr.Unauthenticated) {
+			hctx.SetHeader("WWW-Authenticate", `Bearer realm="ihub"`)
+		}
+		_ = huma.WriteErr(s.api, hctx, http.StatusUnauthorized, "", err)
+		return
+	}
+	if access != accessAuthenticated && !pr.Can(auth.Permission(access)) {
+		_ = huma.WriteErr(s.api, hctx, http.StatusForbidden, "", apperr.E(apperr.Forbidden, "this needs the %s permission", access))
+		return
+	}
+	next(huma.WithValue(hctx, keyPrincipal, pr))
+}
+
+func principal(ctx context.Context) auth.Principal {
+	p, _ := ctx.Value(keyPrincipal).(auth.Principal)
+	return p
+}
+
+// actor describes the caller for the activity log.
+func actor(ctx context.Context) audit.Actor {
+	c, _ := ctx.Value(keyClient).(client)
+	a := audit.Actor{IP: c.ip, UserAgent: truncate(c.userAgent, 256), Type: audit.ActorAnon}
+	p := principal(ctx)
+	switch p.Kind {
+	case auth.ViaSession:
+		a.Type, a.ID, a.Name = audit.ActorUser, p.UserID, p.Email
+	case auth.ViaToken:
+		a.Type, a.ID, a.Name, a.TokenID = audit.ActorToken, p.UserID, p.Email, p.TokenID
+	}
+	return a
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
