@@ -210,8 +210,8 @@ func (versionCmd) Run(g *globals) error {
 }
 
 type cli struct {
-	Serve  serveCmd `cmd:"" help:"Run the server."`
-	Users  struct {
+	Serve serveCmd `cmd:"" help:"Run the server."`
+	Users struct {
 		Create usersCreateCmd `cmd:"" help:"Create a user (e.g. the first admin)."`
 	} `cmd:"" help:"Manage users."`
 	Tokens struct {

@@ -39,11 +39,11 @@ type Deps struct {
 	Registry     *provider.Registry
 	// Ready reports whether the server can serve (database reachable,
 	// migrations applied).
-	Ready    func(ctx context.Context) error
-	Logger   *slog.Logger
-	Metrics  *prometheus.Registry
-	Console  http.Handler
-	Version  string
+	Ready   func(ctx context.Context) error
+	Logger  *slog.Logger
+	Metrics *prometheus.Registry
+	Console http.Handler
+	Version string
 	// SecureCookies sets the Secure attribute on the session cookie.
 	SecureCookies bool
 	// Demo marks every API answer as coming from a demo server.
@@ -74,9 +74,9 @@ func New(d Deps) (http.Handler, *Server) {
 	cfg.Info.Description = "The REST API of ihub, the self-hosted integration hub. Authenticate with a session cookie " +
 		"(POST /api/v1/auth/login) or an API token (Authorization: Bearer ihub_pat_…)."
 	cfg.OpenAPIPath = "/api/v1/openapi"
-	cfg.DocsPath = ""                    // huma's docs page loads scripts from the internet
+	cfg.DocsPath = "" // huma's docs page loads scripts from the internet
 	cfg.SchemasPath = "/api/v1/schemas"
-	cfg.CreateHooks = nil                // no $schema links in responses
+	cfg.CreateHooks = nil // no $schema links in responses
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token (ihub_pat_…)"},
 		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
