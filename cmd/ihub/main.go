@@ -19,6 +19,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"ihub/internal/app"
+	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/auth"
 	"ihub/internal/config"
@@ -253,6 +254,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "  -", line)
 		}
 		return 2
+	}
+	if ae, ok := apperr.As(err); ok {
+		fmt.Fprintln(stderr, "ihub:", ae.Message)
+		for _, f := range ae.Fields {
+			fmt.Fprintf(stderr, "  - %s: %s\n", strings.TrimPrefix(f.Field, "body."), f.Message)
+		}
+		return 1
 	}
 	fmt.Fprintln(stderr, "ihub:", err)
 	return 1

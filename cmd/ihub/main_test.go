@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ihub/internal/secret"
+)
+
+func ihub(t *testing.T, stdin string, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestInvalidConfigurationListsEveryProblem(t *testing.T) {
+	code, _, stderr := ihub(t, "", nil, "serve", "--listen", "nope", "--public-url", "ftp://x",
+		"--database-url", "postgres://u:hunter2@db/x", "--sqlite-synchronous", "OFF")
+	if code != 2 {
+		t.Fatalf("exit code = %d, want 2; stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{"invalid configuration", "--listen", "--public-url", "master key", "--sqlite-synchronous"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "hunter2") {
+		t.Errorf("stderr leaks the database password:\n%s", stderr)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--log-format", "xml"},
+		{"serve", "--no-such-flag"},
+		{"frobnicate"},
+		{"users", "create", "--email", "a@b.c", "--role", "emperor", "--password-stdin"},
+	} {
+		code, _, stderr := ihub(t, "", nil, args...)
+		if code == 0 || stderr == "" {
+			t.Errorf("ihub %v = exit %d, stderr %q; want a non-zero exit and a message", args, code, stderr)
+		}
+	}
+}
+
+func TestBootstrapCommands(t *testing.T) {
+	dir := t.TempDir()
+	// --data-dir is given on every command: they all work on the same data.
+	code, _, stderr := ihub(t, "", nil, "users", "create", "--data-dir", dir, "--email", "admin@example.com", "--role", "super_admin", "--password-stdin")
+	if code == 0 || !strings.Contains(stderr, "password") {
+		t.Fatalf("users create without a password = exit %d, %q; want a failure about the password", code, stderr)
+	}
+	code, _, stderr = ihub(t, "short\n", nil, "users", "create", "--data-dir", dir, "--email", "admin@example.com", "--role", "super_admin", "--password-stdin")
+	if code == 0 || !strings.Contains(stderr, "password") {
+		t.Fatalf("users create with a short password = exit %d, %q; want a failure naming the password", code, stderr)
+	}
+	code, _, stderr = ihub(t, "a long enough password\n", nil, "users", "create", "--data-dir", dir, "--email", "Admin@Example.com", "--role", "super_admin", "--password-stdin")
+	if code != 0 {
+		t.Fatalf("users create = exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "master.key")); err != nil {
+		t.Fatalf("first start did not write the master key file: %v", err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "master.key")); fi.Mode().Perm() != 0o600 {
+		t.Errorf("master.key mode = %o, want 600", fi.Mode().Perm())
+	}
+	code, stdout, stderr := ihub(t, "", nil, "tokens", "create", "--data-dir", dir, "--email", "admin@example.com", "--name", "ci")
+	if code != 0 {
+		t.Fatalf("tokens create = exit %d: %s", code, stderr)
+	}
+	if tok := strings.TrimSpace(stdout); !strings.HasPrefix(tok, "ihub_pat_") || strings.Count(stdout, "\n") != 1 {
+		t.Errorf("tokens create printed %q; want only the token on one line", stdout)
+	}
+	code, _, _ = ihub(t, "", nil, "tokens", "create", "--data-dir", dir, "--email", "nobody@example.com", "--name", "ci")
+	if code == 0 {
+		t.Error("tokens create for an unknown user succeeded")
+	}
+
+	code, stdout, _ = ihub(t, "", nil, "keys", "list", "--data-dir", dir)
+	if code != 0 || !strings.Contains(stdout, "k1") || !strings.Contains(stdout, "true") {
+		t.Errorf("keys list = exit %d, %q; want k1 as primary", code, stdout)
+	}
+	code, stdout, stderr = ihub(t, "", nil, "keys", "rotate", "--data-dir", dir)
+	if code != 0 || !strings.Contains(stdout, "new primary key k2") {
+		t.Errorf("keys rotate = exit %d, %q %q", code, stdout, stderr)
+	}
+
+	// A different master key cannot open this database's vault.
+	other, err := secret.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = ihub(t, "", map[string]string{"IHUB_MASTER_KEY": other}, "keys", "list", "--data-dir", dir)
+	if code == 0 || !strings.Contains(stderr, "master key does not match") {
+		t.Errorf("wrong master key = exit %d, %q; want a clear failure", code, stderr)
+	}
+	if strings.Contains(stderr, other) {
+		t.Error("the error message contains the master key")
+	}
+}
+
+func TestKeysGenerate(t *testing.T) {
+	code, stdout, _ := ihub(t, "", nil, "keys", "generate")
+	if code != 0 {
+		t.Fatalf("keys generate = exit %d", code)
+	}
+	if _, err := secret.ParseMasterKey(stdout); err != nil {
+		t.Errorf("keys generate printed %q, which does not parse: %v", stdout, err)
+	}
+}
