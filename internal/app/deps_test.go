@@ -40,8 +40,10 @@ var rules = []rule{
 		match:   func(p string) bool { return p == mod+"internal/provider" },
 		allowed: func(_, d string) bool { return oneOf(d, "internal/apperr", "internal/secret") }},
 	{name: "provider catalog", why: "the catalog is the one list of adapters",
-		match:   func(p string) bool { return p == mod+"internal/provider/catalog" },
-		allowed: func(_, d string) bool { return under(d, mod+"internal/provider") && d != mod+"internal/provider/providertest" }},
+		match: func(p string) bool { return p == mod+"internal/provider/catalog" },
+		allowed: func(_, d string) bool {
+			return under(d, mod+"internal/provider") && d != mod+"internal/provider/providertest"
+		}},
 	{name: "provider adapters", why: "adapters get an *http.Client injected and never touch persistence, HTTP serving, jobs or domain packages",
 		match: func(p string) bool {
 			return under(p, mod+"internal/provider") && p != mod+"internal/provider" && p != mod+"internal/provider/catalog"
