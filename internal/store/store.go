@@ -82,6 +82,8 @@ type DB struct {
 	pool *pgxpool.Pool
 
 	qw, qr sqlitedb.Querier
+	// SQLite: the writer's prepared statements, bound to transactions.
+	pw *sqlitedb.Queries
 	queue  *jobqueue.Queue
 	log    *slog.Logger
 	now    func() time.Time
@@ -121,6 +123,20 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if db.dialect == SQLite {
+		// Prepared once the schema exists; database/sql re-prepares each
+		// statement on every pooled connection that runs it.
+		if db.pw, err = sqlitedb.Prepare(ctx, db.w); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: prepare queries: %w", err)
+		}
+		qr, err := sqlitedb.Prepare(ctx, db.r)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: prepare queries: %w", err)
+		}
+		db.qw, db.qr = db.pw, qr
 	}
 	return db, nil
 }
@@ -196,7 +212,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("store: chmod %s: %w", path, err)
 	}
-	return &DB{dialect: SQLite, w: w, r: r, qw: sqlitedb.New(w), qr: sqlitedb.New(r), log: o.Logger, now: o.Now, path: path}, nil
+	return &DB{dialect: SQLite, w: w, r: r, log: o.Logger, now: o.Now, path: path}, nil
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
@@ -336,7 +352,7 @@ func (db *DB) inTx(ctx context.Context, fn func(q sqlitedb.Querier, native any) 
 		if err != nil {
 			return fmt.Errorf("store: begin: %w", err)
 		}
-		if err := fn(sqlitedb.New(tx), tx); err != nil {
+		if err := fn(db.pw.WithTx(tx), tx); err != nil {
 			_ = tx.Rollback() // the error that made us roll back is the one to report
 			return err
 		}

@@ -22,7 +22,7 @@ type CountFailuresForTargetParams struct {
 }
 
 func (q *Queries) CountFailuresForTarget(ctx context.Context, arg CountFailuresForTargetParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countFailuresForTarget, arg.TargetName, arg.Action, arg.Since)
+	row := q.queryRow(ctx, q.countFailuresForTargetStmt, countFailuresForTarget, arg.TargetName, arg.Action, arg.Since)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -39,7 +39,7 @@ type CountFailuresFromIPParams struct {
 }
 
 func (q *Queries) CountFailuresFromIP(ctx context.Context, arg CountFailuresFromIPParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countFailuresFromIP, arg.Ip, arg.Action, arg.Since)
+	row := q.queryRow(ctx, q.countFailuresFromIPStmt, countFailuresFromIP, arg.Ip, arg.Action, arg.Since)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -50,7 +50,7 @@ DELETE FROM activity WHERE at < ?1
 `
 
 func (q *Queries) DeleteActivityBefore(ctx context.Context, before int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteActivityBefore, before)
+	result, err := q.exec(ctx, q.deleteActivityBeforeStmt, deleteActivityBefore, before)
 	if err != nil {
 		return 0, err
 	}
@@ -82,7 +82,7 @@ type InsertActivityParams struct {
 }
 
 func (q *Queries) InsertActivity(ctx context.Context, arg InsertActivityParams) error {
-	_, err := q.db.ExecContext(ctx, insertActivity,
+	_, err := q.exec(ctx, q.insertActivityStmt, insertActivity,
 		arg.At,
 		arg.ActorType,
 		arg.ActorID,
@@ -122,7 +122,7 @@ type ListActivityParams struct {
 }
 
 func (q *Queries) ListActivity(ctx context.Context, arg ListActivityParams) ([]Activity, error) {
-	rows, err := q.db.QueryContext(ctx, listActivity,
+	rows, err := q.query(ctx, q.listActivityStmt, listActivity,
 		arg.IntegrationID,
 		arg.ActorID,
 		arg.Action,

@@ -7,6 +7,7 @@ package sqlitedb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,508 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.clearPrimaryVaultKeyStmt, err = db.PrepareContext(ctx, clearPrimaryVaultKey); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearPrimaryVaultKey: %w", err)
+	}
+	if q.countActiveUsersWithRoleStmt, err = db.PrepareContext(ctx, countActiveUsersWithRole); err != nil {
+		return nil, fmt.Errorf("error preparing query CountActiveUsersWithRole: %w", err)
+	}
+	if q.countCredentialsByKeyStmt, err = db.PrepareContext(ctx, countCredentialsByKey); err != nil {
+		return nil, fmt.Errorf("error preparing query CountCredentialsByKey: %w", err)
+	}
+	if q.countFailuresForTargetStmt, err = db.PrepareContext(ctx, countFailuresForTarget); err != nil {
+		return nil, fmt.Errorf("error preparing query CountFailuresForTarget: %w", err)
+	}
+	if q.countFailuresFromIPStmt, err = db.PrepareContext(ctx, countFailuresFromIP); err != nil {
+		return nil, fmt.Errorf("error preparing query CountFailuresFromIP: %w", err)
+	}
+	if q.countIntegrationsStmt, err = db.PrepareContext(ctx, countIntegrations); err != nil {
+		return nil, fmt.Errorf("error preparing query CountIntegrations: %w", err)
+	}
+	if q.deleteActivityBeforeStmt, err = db.PrepareContext(ctx, deleteActivityBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteActivityBefore: %w", err)
+	}
+	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
+	}
+	if q.deleteIntegrationStmt, err = db.PrepareContext(ctx, deleteIntegration); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteIntegration: %w", err)
+	}
+	if q.deleteIntegrationCredentialStmt, err = db.PrepareContext(ctx, deleteIntegrationCredential); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteIntegrationCredential: %w", err)
+	}
+	if q.deleteIntegrationLabelsStmt, err = db.PrepareContext(ctx, deleteIntegrationLabels); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteIntegrationLabels: %w", err)
+	}
+	if q.deleteSessionStmt, err = db.PrepareContext(ctx, deleteSession); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSession: %w", err)
+	}
+	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
+	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
+	}
+	if q.getIntegrationStmt, err = db.PrepareContext(ctx, getIntegration); err != nil {
+		return nil, fmt.Errorf("error preparing query GetIntegration: %w", err)
+	}
+	if q.getIntegrationBySlugStmt, err = db.PrepareContext(ctx, getIntegrationBySlug); err != nil {
+		return nil, fmt.Errorf("error preparing query GetIntegrationBySlug: %w", err)
+	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
+	if q.getTokenStmt, err = db.PrepareContext(ctx, getToken); err != nil {
+		return nil, fmt.Errorf("error preparing query GetToken: %w", err)
+	}
+	if q.getTokenByHashStmt, err = db.PrepareContext(ctx, getTokenByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTokenByHash: %w", err)
+	}
+	if q.getUserStmt, err = db.PrepareContext(ctx, getUser); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUser: %w", err)
+	}
+	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
+	}
+	if q.insertActivityStmt, err = db.PrepareContext(ctx, insertActivity); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertActivity: %w", err)
+	}
+	if q.insertIntegrationStmt, err = db.PrepareContext(ctx, insertIntegration); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertIntegration: %w", err)
+	}
+	if q.insertIntegrationLabelStmt, err = db.PrepareContext(ctx, insertIntegrationLabel); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertIntegrationLabel: %w", err)
+	}
+	if q.insertSessionStmt, err = db.PrepareContext(ctx, insertSession); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSession: %w", err)
+	}
+	if q.insertTokenStmt, err = db.PrepareContext(ctx, insertToken); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertToken: %w", err)
+	}
+	if q.insertUserStmt, err = db.PrepareContext(ctx, insertUser); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertUser: %w", err)
+	}
+	if q.insertVaultKeyStmt, err = db.PrepareContext(ctx, insertVaultKey); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertVaultKey: %w", err)
+	}
+	if q.listActivityStmt, err = db.PrepareContext(ctx, listActivity); err != nil {
+		return nil, fmt.Errorf("error preparing query ListActivity: %w", err)
+	}
+	if q.listCredentialsNotSealedWithStmt, err = db.PrepareContext(ctx, listCredentialsNotSealedWith); err != nil {
+		return nil, fmt.Errorf("error preparing query ListCredentialsNotSealedWith: %w", err)
+	}
+	if q.listIntegrationCredentialsStmt, err = db.PrepareContext(ctx, listIntegrationCredentials); err != nil {
+		return nil, fmt.Errorf("error preparing query ListIntegrationCredentials: %w", err)
+	}
+	if q.listIntegrationsStmt, err = db.PrepareContext(ctx, listIntegrations); err != nil {
+		return nil, fmt.Errorf("error preparing query ListIntegrations: %w", err)
+	}
+	if q.listTokensStmt, err = db.PrepareContext(ctx, listTokens); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTokens: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
+	}
+	if q.listVaultKeysStmt, err = db.PrepareContext(ctx, listVaultKeys); err != nil {
+		return nil, fmt.Errorf("error preparing query ListVaultKeys: %w", err)
+	}
+	if q.resealCredentialStmt, err = db.PrepareContext(ctx, resealCredential); err != nil {
+		return nil, fmt.Errorf("error preparing query ResealCredential: %w", err)
+	}
+	if q.revokeTokenStmt, err = db.PrepareContext(ctx, revokeToken); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeToken: %w", err)
+	}
+	if q.setPrimaryVaultKeyStmt, err = db.PrepareContext(ctx, setPrimaryVaultKey); err != nil {
+		return nil, fmt.Errorf("error preparing query SetPrimaryVaultKey: %w", err)
+	}
+	if q.setUserLastLoginStmt, err = db.PrepareContext(ctx, setUserLastLogin); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserLastLogin: %w", err)
+	}
+	if q.touchSessionStmt, err = db.PrepareContext(ctx, touchSession); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchSession: %w", err)
+	}
+	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
+	}
+	if q.updateIntegrationStmt, err = db.PrepareContext(ctx, updateIntegration); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateIntegration: %w", err)
+	}
+	if q.updateIntegrationHealthStmt, err = db.PrepareContext(ctx, updateIntegrationHealth); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateIntegrationHealth: %w", err)
+	}
+	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
+	}
+	if q.upsertIntegrationCredentialStmt, err = db.PrepareContext(ctx, upsertIntegrationCredential); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertIntegrationCredential: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.clearPrimaryVaultKeyStmt != nil {
+		if cerr := q.clearPrimaryVaultKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearPrimaryVaultKeyStmt: %w", cerr)
+		}
+	}
+	if q.countActiveUsersWithRoleStmt != nil {
+		if cerr := q.countActiveUsersWithRoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countActiveUsersWithRoleStmt: %w", cerr)
+		}
+	}
+	if q.countCredentialsByKeyStmt != nil {
+		if cerr := q.countCredentialsByKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countCredentialsByKeyStmt: %w", cerr)
+		}
+	}
+	if q.countFailuresForTargetStmt != nil {
+		if cerr := q.countFailuresForTargetStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countFailuresForTargetStmt: %w", cerr)
+		}
+	}
+	if q.countFailuresFromIPStmt != nil {
+		if cerr := q.countFailuresFromIPStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countFailuresFromIPStmt: %w", cerr)
+		}
+	}
+	if q.countIntegrationsStmt != nil {
+		if cerr := q.countIntegrationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countIntegrationsStmt: %w", cerr)
+		}
+	}
+	if q.deleteActivityBeforeStmt != nil {
+		if cerr := q.deleteActivityBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteActivityBeforeStmt: %w", cerr)
+		}
+	}
+	if q.deleteExpiredSessionsStmt != nil {
+		if cerr := q.deleteExpiredSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteExpiredSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteIntegrationStmt != nil {
+		if cerr := q.deleteIntegrationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteIntegrationStmt: %w", cerr)
+		}
+	}
+	if q.deleteIntegrationCredentialStmt != nil {
+		if cerr := q.deleteIntegrationCredentialStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteIntegrationCredentialStmt: %w", cerr)
+		}
+	}
+	if q.deleteIntegrationLabelsStmt != nil {
+		if cerr := q.deleteIntegrationLabelsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteIntegrationLabelsStmt: %w", cerr)
+		}
+	}
+	if q.deleteSessionStmt != nil {
+		if cerr := q.deleteSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSessionStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserStmt != nil {
+		if cerr := q.deleteUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserSessionsStmt != nil {
+		if cerr := q.deleteUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.getIntegrationStmt != nil {
+		if cerr := q.getIntegrationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getIntegrationStmt: %w", cerr)
+		}
+	}
+	if q.getIntegrationBySlugStmt != nil {
+		if cerr := q.getIntegrationBySlugStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getIntegrationBySlugStmt: %w", cerr)
+		}
+	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
+	if q.getTokenStmt != nil {
+		if cerr := q.getTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTokenStmt: %w", cerr)
+		}
+	}
+	if q.getTokenByHashStmt != nil {
+		if cerr := q.getTokenByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTokenByHashStmt: %w", cerr)
+		}
+	}
+	if q.getUserStmt != nil {
+		if cerr := q.getUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserStmt: %w", cerr)
+		}
+	}
+	if q.getUserByEmailStmt != nil {
+		if cerr := q.getUserByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
+		}
+	}
+	if q.insertActivityStmt != nil {
+		if cerr := q.insertActivityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertActivityStmt: %w", cerr)
+		}
+	}
+	if q.insertIntegrationStmt != nil {
+		if cerr := q.insertIntegrationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertIntegrationStmt: %w", cerr)
+		}
+	}
+	if q.insertIntegrationLabelStmt != nil {
+		if cerr := q.insertIntegrationLabelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertIntegrationLabelStmt: %w", cerr)
+		}
+	}
+	if q.insertSessionStmt != nil {
+		if cerr := q.insertSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSessionStmt: %w", cerr)
+		}
+	}
+	if q.insertTokenStmt != nil {
+		if cerr := q.insertTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTokenStmt: %w", cerr)
+		}
+	}
+	if q.insertUserStmt != nil {
+		if cerr := q.insertUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertUserStmt: %w", cerr)
+		}
+	}
+	if q.insertVaultKeyStmt != nil {
+		if cerr := q.insertVaultKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertVaultKeyStmt: %w", cerr)
+		}
+	}
+	if q.listActivityStmt != nil {
+		if cerr := q.listActivityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listActivityStmt: %w", cerr)
+		}
+	}
+	if q.listCredentialsNotSealedWithStmt != nil {
+		if cerr := q.listCredentialsNotSealedWithStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listCredentialsNotSealedWithStmt: %w", cerr)
+		}
+	}
+	if q.listIntegrationCredentialsStmt != nil {
+		if cerr := q.listIntegrationCredentialsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listIntegrationCredentialsStmt: %w", cerr)
+		}
+	}
+	if q.listIntegrationsStmt != nil {
+		if cerr := q.listIntegrationsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listIntegrationsStmt: %w", cerr)
+		}
+	}
+	if q.listTokensStmt != nil {
+		if cerr := q.listTokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTokensStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
+		}
+	}
+	if q.listVaultKeysStmt != nil {
+		if cerr := q.listVaultKeysStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listVaultKeysStmt: %w", cerr)
+		}
+	}
+	if q.resealCredentialStmt != nil {
+		if cerr := q.resealCredentialStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resealCredentialStmt: %w", cerr)
+		}
+	}
+	if q.revokeTokenStmt != nil {
+		if cerr := q.revokeTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeTokenStmt: %w", cerr)
+		}
+	}
+	if q.setPrimaryVaultKeyStmt != nil {
+		if cerr := q.setPrimaryVaultKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setPrimaryVaultKeyStmt: %w", cerr)
+		}
+	}
+	if q.setUserLastLoginStmt != nil {
+		if cerr := q.setUserLastLoginStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserLastLoginStmt: %w", cerr)
+		}
+	}
+	if q.touchSessionStmt != nil {
+		if cerr := q.touchSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchSessionStmt: %w", cerr)
+		}
+	}
+	if q.touchTokenStmt != nil {
+		if cerr := q.touchTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
+		}
+	}
+	if q.updateIntegrationStmt != nil {
+		if cerr := q.updateIntegrationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateIntegrationStmt: %w", cerr)
+		}
+	}
+	if q.updateIntegrationHealthStmt != nil {
+		if cerr := q.updateIntegrationHealthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateIntegrationHealthStmt: %w", cerr)
+		}
+	}
+	if q.updateUserStmt != nil {
+		if cerr := q.updateUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
+		}
+	}
+	if q.upsertIntegrationCredentialStmt != nil {
+		if cerr := q.upsertIntegrationCredentialStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertIntegrationCredentialStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                               DBTX
+	tx                               *sql.Tx
+	clearPrimaryVaultKeyStmt         *sql.Stmt
+	countActiveUsersWithRoleStmt     *sql.Stmt
+	countCredentialsByKeyStmt        *sql.Stmt
+	countFailuresForTargetStmt       *sql.Stmt
+	countFailuresFromIPStmt          *sql.Stmt
+	countIntegrationsStmt            *sql.Stmt
+	deleteActivityBeforeStmt         *sql.Stmt
+	deleteExpiredSessionsStmt        *sql.Stmt
+	deleteIntegrationStmt            *sql.Stmt
+	deleteIntegrationCredentialStmt  *sql.Stmt
+	deleteIntegrationLabelsStmt      *sql.Stmt
+	deleteSessionStmt                *sql.Stmt
+	deleteUserStmt                   *sql.Stmt
+	deleteUserSessionsStmt           *sql.Stmt
+	getIntegrationStmt               *sql.Stmt
+	getIntegrationBySlugStmt         *sql.Stmt
+	getSessionStmt                   *sql.Stmt
+	getTokenStmt                     *sql.Stmt
+	getTokenByHashStmt               *sql.Stmt
+	getUserStmt                      *sql.Stmt
+	getUserByEmailStmt               *sql.Stmt
+	insertActivityStmt               *sql.Stmt
+	insertIntegrationStmt            *sql.Stmt
+	insertIntegrationLabelStmt       *sql.Stmt
+	insertSessionStmt                *sql.Stmt
+	insertTokenStmt                  *sql.Stmt
+	insertUserStmt                   *sql.Stmt
+	insertVaultKeyStmt               *sql.Stmt
+	listActivityStmt                 *sql.Stmt
+	listCredentialsNotSealedWithStmt *sql.Stmt
+	listIntegrationCredentialsStmt   *sql.Stmt
+	listIntegrationsStmt             *sql.Stmt
+	listTokensStmt                   *sql.Stmt
+	listUsersStmt                    *sql.Stmt
+	listVaultKeysStmt                *sql.Stmt
+	resealCredentialStmt             *sql.Stmt
+	revokeTokenStmt                  *sql.Stmt
+	setPrimaryVaultKeyStmt           *sql.Stmt
+	setUserLastLoginStmt             *sql.Stmt
+	touchSessionStmt                 *sql.Stmt
+	touchTokenStmt                   *sql.Stmt
+	updateIntegrationStmt            *sql.Stmt
+	updateIntegrationHealthStmt      *sql.Stmt
+	updateUserStmt                   *sql.Stmt
+	upsertIntegrationCredentialStmt  *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                               tx,
+		tx:                               tx,
+		clearPrimaryVaultKeyStmt:         q.clearPrimaryVaultKeyStmt,
+		countActiveUsersWithRoleStmt:     q.countActiveUsersWithRoleStmt,
+		countCredentialsByKeyStmt:        q.countCredentialsByKeyStmt,
+		countFailuresForTargetStmt:       q.countFailuresForTargetStmt,
+		countFailuresFromIPStmt:          q.countFailuresFromIPStmt,
+		countIntegrationsStmt:            q.countIntegrationsStmt,
+		deleteActivityBeforeStmt:         q.deleteActivityBeforeStmt,
+		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
+		deleteIntegrationStmt:            q.deleteIntegrationStmt,
+		deleteIntegrationCredentialStmt:  q.deleteIntegrationCredentialStmt,
+		deleteIntegrationLabelsStmt:      q.deleteIntegrationLabelsStmt,
+		deleteSessionStmt:                q.deleteSessionStmt,
+		deleteUserStmt:                   q.deleteUserStmt,
+		deleteUserSessionsStmt:           q.deleteUserSessionsStmt,
+		getIntegrationStmt:               q.getIntegrationStmt,
+		getIntegrationBySlugStmt:         q.getIntegrationBySlugStmt,
+		getSessionStmt:                   q.getSessionStmt,
+		getTokenStmt:                     q.getTokenStmt,
+		getTokenByHashStmt:               q.getTokenByHashStmt,
+		getUserStmt:                      q.getUserStmt,
+		getUserByEmailStmt:               q.getUserByEmailStmt,
+		insertActivityStmt:               q.insertActivityStmt,
+		insertIntegrationStmt:            q.insertIntegrationStmt,
+		insertIntegrationLabelStmt:       q.insertIntegrationLabelStmt,
+		insertSessionStmt:                q.insertSessionStmt,
+		insertTokenStmt:                  q.insertTokenStmt,
+		insertUserStmt:                   q.insertUserStmt,
+		insertVaultKeyStmt:               q.insertVaultKeyStmt,
+		listActivityStmt:                 q.listActivityStmt,
+		listCredentialsNotSealedWithStmt: q.listCredentialsNotSealedWithStmt,
+		listIntegrationCredentialsStmt:   q.listIntegrationCredentialsStmt,
+		listIntegrationsStmt:             q.listIntegrationsStmt,
+		listTokensStmt:                   q.listTokensStmt,
+		listUsersStmt:                    q.listUsersStmt,
+		listVaultKeysStmt:                q.listVaultKeysStmt,
+		resealCredentialStmt:             q.resealCredentialStmt,
+		revokeTokenStmt:                  q.revokeTokenStmt,
+		setPrimaryVaultKeyStmt:           q.setPrimaryVaultKeyStmt,
+		setUserLastLoginStmt:             q.setUserLastLoginStmt,
+		touchSessionStmt:                 q.touchSessionStmt,
+		touchTokenStmt:                   q.touchTokenStmt,
+		updateIntegrationStmt:            q.updateIntegrationStmt,
+		updateIntegrationHealthStmt:      q.updateIntegrationHealthStmt,
+		updateUserStmt:                   q.updateUserStmt,
+		upsertIntegrationCredentialStmt:  q.upsertIntegrationCredentialStmt,
 	}
 }

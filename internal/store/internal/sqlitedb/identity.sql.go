@@ -15,7 +15,7 @@ SELECT COUNT(*) FROM users WHERE role = ?1 AND disabled = FALSE
 `
 
 func (q *Queries) CountActiveUsersWithRole(ctx context.Context, role string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countActiveUsersWithRole, role)
+	row := q.queryRow(ctx, q.countActiveUsersWithRoleStmt, countActiveUsersWithRole, role)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -26,7 +26,7 @@ DELETE FROM sessions WHERE expires_at < ?1
 `
 
 func (q *Queries) DeleteExpiredSessions(ctx context.Context, now int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteExpiredSessions, now)
+	result, err := q.exec(ctx, q.deleteExpiredSessionsStmt, deleteExpiredSessions, now)
 	if err != nil {
 		return 0, err
 	}
@@ -38,7 +38,7 @@ DELETE FROM sessions WHERE token_hash = ?1
 `
 
 func (q *Queries) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := q.db.ExecContext(ctx, deleteSession, tokenHash)
+	_, err := q.exec(ctx, q.deleteSessionStmt, deleteSession, tokenHash)
 	return err
 }
 
@@ -47,7 +47,7 @@ DELETE FROM users WHERE id = ?1
 `
 
 func (q *Queries) DeleteUser(ctx context.Context, id string) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteUser, id)
+	result, err := q.exec(ctx, q.deleteUserStmt, deleteUser, id)
 	if err != nil {
 		return 0, err
 	}
@@ -59,7 +59,7 @@ DELETE FROM sessions WHERE user_id = ?1
 `
 
 func (q *Queries) DeleteUserSessions(ctx context.Context, userID string) error {
-	_, err := q.db.ExecContext(ctx, deleteUserSessions, userID)
+	_, err := q.exec(ctx, q.deleteUserSessionsStmt, deleteUserSessions, userID)
 	return err
 }
 
@@ -68,7 +68,7 @@ SELECT token_hash, user_id, created_at, expires_at, last_seen_at, ip, user_agent
 `
 
 func (q *Queries) GetSession(ctx context.Context, tokenHash string) (Session, error) {
-	row := q.db.QueryRowContext(ctx, getSession, tokenHash)
+	row := q.queryRow(ctx, q.getSessionStmt, getSession, tokenHash)
 	var i Session
 	err := row.Scan(
 		&i.TokenHash,
@@ -87,7 +87,7 @@ SELECT id, user_id, name, prefix, token_hash, scopes, created_at, expires_at, la
 `
 
 func (q *Queries) GetToken(ctx context.Context, id string) (ApiToken, error) {
-	row := q.db.QueryRowContext(ctx, getToken, id)
+	row := q.queryRow(ctx, q.getTokenStmt, getToken, id)
 	var i ApiToken
 	err := row.Scan(
 		&i.ID,
@@ -109,7 +109,7 @@ SELECT id, user_id, name, prefix, token_hash, scopes, created_at, expires_at, la
 `
 
 func (q *Queries) GetTokenByHash(ctx context.Context, tokenHash string) (ApiToken, error) {
-	row := q.db.QueryRowContext(ctx, getTokenByHash, tokenHash)
+	row := q.queryRow(ctx, q.getTokenByHashStmt, getTokenByHash, tokenHash)
 	var i ApiToken
 	err := row.Scan(
 		&i.ID,
@@ -131,7 +131,7 @@ SELECT id, email, name, role, password_hash, disabled, created_at, updated_at, l
 `
 
 func (q *Queries) GetUser(ctx context.Context, id string) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUser, id)
+	row := q.queryRow(ctx, q.getUserStmt, getUser, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -152,7 +152,7 @@ SELECT id, email, name, role, password_hash, disabled, created_at, updated_at, l
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUserByEmail, email)
+	row := q.queryRow(ctx, q.getUserByEmailStmt, getUserByEmail, email)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -184,7 +184,7 @@ type InsertSessionParams struct {
 }
 
 func (q *Queries) InsertSession(ctx context.Context, arg InsertSessionParams) error {
-	_, err := q.db.ExecContext(ctx, insertSession,
+	_, err := q.exec(ctx, q.insertSessionStmt, insertSession,
 		arg.TokenHash,
 		arg.UserID,
 		arg.CreatedAt,
@@ -213,7 +213,7 @@ type InsertTokenParams struct {
 }
 
 func (q *Queries) InsertToken(ctx context.Context, arg InsertTokenParams) error {
-	_, err := q.db.ExecContext(ctx, insertToken,
+	_, err := q.exec(ctx, q.insertTokenStmt, insertToken,
 		arg.ID,
 		arg.UserID,
 		arg.Name,
@@ -243,7 +243,7 @@ type InsertUserParams struct {
 }
 
 func (q *Queries) InsertUser(ctx context.Context, arg InsertUserParams) error {
-	_, err := q.db.ExecContext(ctx, insertUser,
+	_, err := q.exec(ctx, q.insertUserStmt, insertUser,
 		arg.ID,
 		arg.Email,
 		arg.Name,
@@ -268,7 +268,7 @@ type ListTokensParams struct {
 }
 
 func (q *Queries) ListTokens(ctx context.Context, arg ListTokensParams) ([]ApiToken, error) {
-	rows, err := q.db.QueryContext(ctx, listTokens, arg.UserID, arg.AfterID, arg.Lim)
+	rows, err := q.query(ctx, q.listTokensStmt, listTokens, arg.UserID, arg.AfterID, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +311,7 @@ type ListUsersParams struct {
 }
 
 func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error) {
-	rows, err := q.db.QueryContext(ctx, listUsers, arg.AfterID, arg.Lim)
+	rows, err := q.query(ctx, q.listUsersStmt, listUsers, arg.AfterID, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +353,7 @@ type RevokeTokenParams struct {
 }
 
 func (q *Queries) RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, revokeToken, arg.RevokedAt, arg.ID)
+	result, err := q.exec(ctx, q.revokeTokenStmt, revokeToken, arg.RevokedAt, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -370,7 +370,7 @@ type SetUserLastLoginParams struct {
 }
 
 func (q *Queries) SetUserLastLogin(ctx context.Context, arg SetUserLastLoginParams) error {
-	_, err := q.db.ExecContext(ctx, setUserLastLogin, arg.At, arg.ID)
+	_, err := q.exec(ctx, q.setUserLastLoginStmt, setUserLastLogin, arg.At, arg.ID)
 	return err
 }
 
@@ -386,7 +386,7 @@ type TouchSessionParams struct {
 }
 
 func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) error {
-	_, err := q.db.ExecContext(ctx, touchSession, arg.LastSeenAt, arg.ExpiresAt, arg.TokenHash)
+	_, err := q.exec(ctx, q.touchSessionStmt, touchSession, arg.LastSeenAt, arg.ExpiresAt, arg.TokenHash)
 	return err
 }
 
@@ -400,7 +400,7 @@ type TouchTokenParams struct {
 }
 
 func (q *Queries) TouchToken(ctx context.Context, arg TouchTokenParams) error {
-	_, err := q.db.ExecContext(ctx, touchToken, arg.LastUsedAt, arg.ID)
+	_, err := q.exec(ctx, q.touchTokenStmt, touchToken, arg.LastUsedAt, arg.ID)
 	return err
 }
 
@@ -420,7 +420,7 @@ type UpdateUserParams struct {
 }
 
 func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateUser,
+	result, err := q.exec(ctx, q.updateUserStmt, updateUser,
 		arg.Name,
 		arg.Role,
 		arg.PasswordHash,

@@ -15,7 +15,7 @@ SELECT COUNT(*) FROM integrations
 `
 
 func (q *Queries) CountIntegrations(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countIntegrations)
+	row := q.queryRow(ctx, q.countIntegrationsStmt, countIntegrations)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -26,7 +26,7 @@ DELETE FROM integrations WHERE id = ?1
 `
 
 func (q *Queries) DeleteIntegration(ctx context.Context, id string) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteIntegration, id)
+	result, err := q.exec(ctx, q.deleteIntegrationStmt, deleteIntegration, id)
 	if err != nil {
 		return 0, err
 	}
@@ -43,7 +43,7 @@ type DeleteIntegrationCredentialParams struct {
 }
 
 func (q *Queries) DeleteIntegrationCredential(ctx context.Context, arg DeleteIntegrationCredentialParams) error {
-	_, err := q.db.ExecContext(ctx, deleteIntegrationCredential, arg.IntegrationID, arg.Field)
+	_, err := q.exec(ctx, q.deleteIntegrationCredentialStmt, deleteIntegrationCredential, arg.IntegrationID, arg.Field)
 	return err
 }
 
@@ -52,7 +52,7 @@ DELETE FROM integration_labels WHERE integration_id = ?1
 `
 
 func (q *Queries) DeleteIntegrationLabels(ctx context.Context, integrationID string) error {
-	_, err := q.db.ExecContext(ctx, deleteIntegrationLabels, integrationID)
+	_, err := q.exec(ctx, q.deleteIntegrationLabelsStmt, deleteIntegrationLabels, integrationID)
 	return err
 }
 
@@ -61,7 +61,7 @@ SELECT id, slug, name, name_lower, provider, category, base_url, username, setti
 `
 
 func (q *Queries) GetIntegration(ctx context.Context, id string) (Integration, error) {
-	row := q.db.QueryRowContext(ctx, getIntegration, id)
+	row := q.queryRow(ctx, q.getIntegrationStmt, getIntegration, id)
 	var i Integration
 	err := row.Scan(
 		&i.ID,
@@ -97,7 +97,7 @@ SELECT id, slug, name, name_lower, provider, category, base_url, username, setti
 `
 
 func (q *Queries) GetIntegrationBySlug(ctx context.Context, slug string) (Integration, error) {
-	row := q.db.QueryRowContext(ctx, getIntegrationBySlug, slug)
+	row := q.queryRow(ctx, q.getIntegrationBySlugStmt, getIntegrationBySlug, slug)
 	var i Integration
 	err := row.Scan(
 		&i.ID,
@@ -161,7 +161,7 @@ type InsertIntegrationParams struct {
 }
 
 func (q *Queries) InsertIntegration(ctx context.Context, arg InsertIntegrationParams) error {
-	_, err := q.db.ExecContext(ctx, insertIntegration,
+	_, err := q.exec(ctx, q.insertIntegrationStmt, insertIntegration,
 		arg.ID,
 		arg.Slug,
 		arg.Name,
@@ -193,7 +193,7 @@ type InsertIntegrationLabelParams struct {
 }
 
 func (q *Queries) InsertIntegrationLabel(ctx context.Context, arg InsertIntegrationLabelParams) error {
-	_, err := q.db.ExecContext(ctx, insertIntegrationLabel, arg.IntegrationID, arg.Key, arg.Value)
+	_, err := q.exec(ctx, q.insertIntegrationLabelStmt, insertIntegrationLabel, arg.IntegrationID, arg.Key, arg.Value)
 	return err
 }
 
@@ -202,7 +202,7 @@ SELECT integration_id, field, ciphertext, key_id, updated_at FROM integration_cr
 `
 
 func (q *Queries) ListIntegrationCredentials(ctx context.Context, integrationID string) ([]IntegrationCredential, error) {
-	rows, err := q.db.QueryContext(ctx, listIntegrationCredentials, integrationID)
+	rows, err := q.query(ctx, q.listIntegrationCredentialsStmt, listIntegrationCredentials, integrationID)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +259,7 @@ type ListIntegrationsParams struct {
 }
 
 func (q *Queries) ListIntegrations(ctx context.Context, arg ListIntegrationsParams) ([]Integration, error) {
-	rows, err := q.db.QueryContext(ctx, listIntegrations,
+	rows, err := q.query(ctx, q.listIntegrationsStmt, listIntegrations,
 		arg.Provider,
 		arg.Category,
 		arg.HealthStatus,
@@ -347,7 +347,7 @@ type UpdateIntegrationParams struct {
 }
 
 func (q *Queries) UpdateIntegration(ctx context.Context, arg UpdateIntegrationParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateIntegration,
+	result, err := q.exec(ctx, q.updateIntegrationStmt, updateIntegration,
 		arg.Slug,
 		arg.Name,
 		arg.NameLower,
@@ -389,7 +389,7 @@ type UpdateIntegrationHealthParams struct {
 }
 
 func (q *Queries) UpdateIntegrationHealth(ctx context.Context, arg UpdateIntegrationHealthParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateIntegrationHealth,
+	result, err := q.exec(ctx, q.updateIntegrationHealthStmt, updateIntegrationHealth,
 		arg.HealthStatus,
 		arg.LastCheckedAt,
 		arg.LastConnectedAt,
@@ -420,7 +420,7 @@ type UpsertIntegrationCredentialParams struct {
 }
 
 func (q *Queries) UpsertIntegrationCredential(ctx context.Context, arg UpsertIntegrationCredentialParams) error {
-	_, err := q.db.ExecContext(ctx, upsertIntegrationCredential,
+	_, err := q.exec(ctx, q.upsertIntegrationCredentialStmt, upsertIntegrationCredential,
 		arg.IntegrationID,
 		arg.Field,
 		arg.Ciphertext,

@@ -14,7 +14,7 @@ UPDATE vault_keys SET is_primary = FALSE WHERE is_primary = TRUE
 `
 
 func (q *Queries) ClearPrimaryVaultKey(ctx context.Context) error {
-	_, err := q.db.ExecContext(ctx, clearPrimaryVaultKey)
+	_, err := q.exec(ctx, q.clearPrimaryVaultKeyStmt, clearPrimaryVaultKey)
 	return err
 }
 
@@ -28,7 +28,7 @@ type CountCredentialsByKeyRow struct {
 }
 
 func (q *Queries) CountCredentialsByKey(ctx context.Context) ([]CountCredentialsByKeyRow, error) {
-	rows, err := q.db.QueryContext(ctx, countCredentialsByKey)
+	rows, err := q.query(ctx, q.countCredentialsByKeyStmt, countCredentialsByKey)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ type InsertVaultKeyParams struct {
 }
 
 func (q *Queries) InsertVaultKey(ctx context.Context, arg InsertVaultKeyParams) error {
-	_, err := q.db.ExecContext(ctx, insertVaultKey,
+	_, err := q.exec(ctx, q.insertVaultKeyStmt, insertVaultKey,
 		arg.ID,
 		arg.Wrapped,
 		arg.MasterFingerprint,
@@ -94,7 +94,7 @@ type ListCredentialsNotSealedWithRow struct {
 }
 
 func (q *Queries) ListCredentialsNotSealedWith(ctx context.Context, arg ListCredentialsNotSealedWithParams) ([]ListCredentialsNotSealedWithRow, error) {
-	rows, err := q.db.QueryContext(ctx, listCredentialsNotSealedWith, arg.KeyID, arg.Lim)
+	rows, err := q.query(ctx, q.listCredentialsNotSealedWithStmt, listCredentialsNotSealedWith, arg.KeyID, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ SELECT id, wrapped, master_fingerprint, is_primary, created_at FROM vault_keys O
 `
 
 func (q *Queries) ListVaultKeys(ctx context.Context) ([]VaultKey, error) {
-	rows, err := q.db.QueryContext(ctx, listVaultKeys)
+	rows, err := q.query(ctx, q.listVaultKeysStmt, listVaultKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ type ResealCredentialParams struct {
 }
 
 func (q *Queries) ResealCredential(ctx context.Context, arg ResealCredentialParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, resealCredential,
+	result, err := q.exec(ctx, q.resealCredentialStmt, resealCredential,
 		arg.Ciphertext,
 		arg.NewKeyID,
 		arg.IntegrationID,
@@ -186,7 +186,7 @@ UPDATE vault_keys SET is_primary = TRUE WHERE id = ?1
 `
 
 func (q *Queries) SetPrimaryVaultKey(ctx context.Context, id string) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setPrimaryVaultKey, id)
+	result, err := q.exec(ctx, q.setPrimaryVaultKeyStmt, setPrimaryVaultKey, id)
 	if err != nil {
 		return 0, err
 	}
