@@ -155,7 +155,8 @@ type Descriptor struct {
 	BaseURL Usage `json:"baseUrl"`
 	// DefaultBaseURL is used when the base URL is optional and not given.
 	DefaultBaseURL string `json:"defaultBaseUrl,omitempty"`
-	// DefaultPort is the port assumed when the base URL names none.
+	// DefaultPort is the provider's usual port, suggested in forms and docs;
+	// a base URL is used as given.
 	DefaultPort int `json:"defaultPort,omitempty"`
 	// Username says whether the top-level username is used, and UsernameHelp
 	// what it means for this provider.
@@ -252,7 +253,9 @@ const (
 // Forbidden — Access denied") and must never contain a credential.
 type Error struct {
 	Kind ErrorKind
-	// Status is the HTTP status, 0 when there was no HTTP answer.
+	// Status is the HTTP status of a failed answer; 0 when there was no
+	// HTTP answer, and for failures a provider reports inside a 200 answer
+	// (WHM result=0, Slack ok=false), whose text is then the provider's alone.
 	Status int
 	// Code is the provider's own error code, if it has one.
 	Code string
@@ -260,7 +263,13 @@ type Error struct {
 	// transport failure.
 	Message    string
 	RetryAfter time.Duration
+	// Err is the underlying cause, if any (a transport error, ctx.Err()),
+	// for errors.Is; its text is not shown.
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	switch {

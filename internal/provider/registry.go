@@ -33,10 +33,8 @@ func (r *Registry) Add(p Provider) error {
 		return fmt.Errorf("provider: duplicate provider id %q", d.ID)
 	}
 	r.byID[d.ID] = p
-	r.sorted = append(r.sorted, p)
-	sort.Slice(r.sorted, func(i, j int) bool {
-		return r.sorted[i].Descriptor().ID < r.sorted[j].Descriptor().ID
-	})
+	i := sort.Search(len(r.sorted), func(i int) bool { return r.sorted[i].Descriptor().ID > d.ID })
+	r.sorted = slices.Insert(r.sorted, i, p)
 	return nil
 }
 
