@@ -224,6 +224,9 @@ type cli struct {
 		Rotate   keysRotateCmd   `cmd:"" help:"Add a data key, make it primary and re-encrypt every value (safe while serving)."`
 	} `cmd:"" help:"Manage the vault's keys."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+	Dev     struct {
+		Seed devSeedCmd `cmd:"" help:"Fill the database with sample integrations (for benchmarks and demos)."`
+	} `cmd:"" hidden:"" help:"Development helpers."`
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -268,4 +271,26 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+type devSeedCmd struct {
+	dbFlags
+	Integrations int `name:"integrations" default:"10000" help:"How many inactive sample integrations to create."`
+}
+
+func (c *devSeedCmd) Run(g *globals) error {
+	if c.Integrations < 1 || c.Integrations > 1_000_000 {
+		return errors.New("--integrations must be between 1 and 1000000")
+	}
+	a, err := open(g, c.config(), false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	start := time.Now()
+	if err := a.SeedSample(context.Background(), c.Integrations); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "created %d sample integrations in %s\n", c.Integrations, time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -36,6 +36,7 @@ type Env struct {
 	AdminToken string
 	Logs       *SyncBuffer
 	Config     config.Config
+	opts       Options
 }
 
 // SyncBuffer is a goroutine-safe bytes.Buffer for captured logs.
@@ -77,31 +78,50 @@ func New(t testing.TB, e storetest.Engine, o Options) *Env {
 	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: so.DataDir, DatabaseURL: so.DatabaseURL, MasterKey: key,
 		LogFormat: "text", LogLevel: "debug", EgressAllowPrivate: true}
 	logs := &SyncBuffer{}
-	a, err := app.Open(context.Background(), cfg, app.NewLogger(logs, "text", "debug"),
-		app.Options{Worker: o.Worker, AuthOptions: auth.Options{Argon2: CheapArgon2}})
-	if err != nil {
-		t.Fatalf("apptest: open: %v", err)
-	}
-	srv := httptest.NewServer(a.Handler)
-	env := &Env{T: t, App: a, Server: srv, Logs: logs, Config: cfg}
-	if o.Worker {
-		if err := a.Queue.Start(context.Background()); err != nil {
-			t.Fatalf("apptest: start queue: %v", err)
-		}
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		if o.Worker {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := a.Queue.Stop(ctx); err != nil {
-				t.Errorf("apptest: stop queue: %v", err)
-			}
-		}
-		a.Close()
-	})
+	env := &Env{T: t, Logs: logs, Config: cfg, opts: o}
+	env.start()
+	t.Cleanup(env.stop)
 	env.AdminToken = env.UserToken(auth.RoleSuperAdmin)
 	return env
+}
+
+func (e *Env) start() {
+	e.T.Helper()
+	a, err := app.Open(context.Background(), e.Config, app.NewLogger(e.Logs, "text", "debug"),
+		app.Options{Worker: e.opts.Worker, AuthOptions: auth.Options{Argon2: CheapArgon2}})
+	if err != nil {
+		e.T.Fatalf("apptest: open: %v", err)
+	}
+	e.App, e.Server = a, httptest.NewServer(a.Handler)
+	if e.opts.Worker {
+		if err := a.Queue.Start(context.Background()); err != nil {
+			e.T.Fatalf("apptest: start queue: %v", err)
+		}
+	}
+}
+
+func (e *Env) stop() {
+	if e.App == nil {
+		return
+	}
+	e.Server.Close()
+	if e.opts.Worker {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.App.Queue.Stop(ctx); err != nil {
+			e.T.Errorf("apptest: stop queue: %v", err)
+		}
+	}
+	e.App.Close()
+	e.App = nil
+}
+
+// Restart stops the server and opens it again on the same data, as a
+// process restart would. Tokens and users survive; the URL changes.
+func (e *Env) Restart() {
+	e.T.Helper()
+	e.stop()
+	e.start()
 }
 
 var userSeq struct {
