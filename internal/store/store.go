@@ -83,11 +83,11 @@ type DB struct {
 
 	qw, qr sqlitedb.Querier
 	// SQLite: the writer's prepared statements, bound to transactions.
-	pw *sqlitedb.Queries
-	queue  *jobqueue.Queue
-	log    *slog.Logger
-	now    func() time.Time
-	path   string
+	pw    *sqlitedb.Queries
+	queue *jobqueue.Queue
+	log   *slog.Logger
+	now   func() time.Time
+	path  string
 }
 
 // IsPostgresURL reports whether u selects PostgreSQL.
