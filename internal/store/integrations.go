@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"ihub/internal/apperr"
@@ -166,9 +167,53 @@ func nullable(s string) any {
 	return s
 }
 
+// listCache keeps recent ListIntegrations results. An entry is valid while
+// the database's integrations change counter (bumped by triggers on every
+// change, whoever makes it) still has the value it was read under, so a
+// cached page is never stale; a hit costs one single-row query instead of
+// reading and decoding a page of rows. Cached slices are shared: callers
+// must not modify them.
+type listCache struct {
+	mu      sync.Mutex
+	counter int64
+	entries map[integration.Filter][]integration.Integration
+}
+
+const listCacheMax = 512
+
+func (c *listCache) get(counter int64, f integration.Filter) ([]integration.Integration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counter != counter {
+		return nil, false
+	}
+	v, ok := c.entries[f]
+	return v, ok
+}
+
+func (c *listCache) put(counter int64, f integration.Filter, v []integration.Integration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if counter < c.counter {
+		return // read under an older counter: already stale
+	}
+	if counter != c.counter || c.entries == nil || len(c.entries) >= listCacheMax {
+		c.counter, c.entries = counter, map[integration.Filter][]integration.Integration{}
+	}
+	c.entries[f] = v
+}
+
 // ListIntegrations returns integrations matching f, ordered by id (creation
-// order), after f.AfterID, at most f.Limit.
+// order), after f.AfterID, at most f.Limit. The result may be shared with
+// other callers and must not be modified.
 func (db *DB) ListIntegrations(ctx context.Context, f integration.Filter) ([]integration.Integration, error) {
+	counter, err := db.qr.GetChangeCounter(ctx, "integrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: list integrations: %w", err)
+	}
+	if cached, ok := db.lists.get(counter, f); ok {
+		return cached, nil
+	}
 	p := sqlitedb.ListIntegrationsParams{
 		Provider: nullable(f.Provider), Category: nullable(f.Category), HealthStatus: nullable(f.HealthStatus),
 		LabelKey: nullable(f.LabelKey), LabelValue: nullable(f.LabelValue), AfterID: f.AfterID, Lim: int64(f.Limit),
@@ -191,6 +236,9 @@ func (db *DB) ListIntegrations(ctx context.Context, f integration.Filter) ([]int
 		}
 		out = append(out, in)
 	}
+	// The counter was read before the rows: if a change committed in
+	// between, the entry is filed under the old counter and never served.
+	db.lists.put(counter, f, out)
 	return out, nil
 }
 

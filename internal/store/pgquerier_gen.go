@@ -87,6 +87,11 @@ func (a pgQuerier) DeleteUserSessions(p0 context.Context, p1 string) error {
 	return pgErr(a.q.DeleteUserSessions(p0, p1))
 }
 
+func (a pgQuerier) GetChangeCounter(p0 context.Context, p1 string) (int64, error) {
+	r, err := a.q.GetChangeCounter(p0, p1)
+	return r, pgErr(err)
+}
+
 func (a pgQuerier) GetIntegration(p0 context.Context, p1 string) (sqlitedb.Integration, error) {
 	r, err := a.q.GetIntegration(p0, p1)
 	return sqlitedb.Integration(r), pgErr(err)

@@ -84,6 +84,7 @@ type DB struct {
 	qw, qr sqlitedb.Querier
 	// SQLite: the writer's prepared statements, bound to transactions.
 	pw    *sqlitedb.Queries
+	lists listCache
 	queue *jobqueue.Queue
 	log   *slog.Logger
 	now   func() time.Time

@@ -56,6 +56,17 @@ func (q *Queries) DeleteIntegrationLabels(ctx context.Context, integrationID str
 	return err
 }
 
+const getChangeCounter = `-- name: GetChangeCounter :one
+SELECT value FROM change_counters WHERE name = $1
+`
+
+func (q *Queries) GetChangeCounter(ctx context.Context, name string) (int64, error) {
+	row := q.db.QueryRow(ctx, getChangeCounter, name)
+	var value int64
+	err := row.Scan(&value)
+	return value, err
+}
+
 const getIntegration = `-- name: GetIntegration :one
 SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at FROM integrations WHERE id = $1
 `

@@ -23,6 +23,7 @@ type Querier interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteUser(ctx context.Context, id string) (int64, error)
 	DeleteUserSessions(ctx context.Context, userID string) error
+	GetChangeCounter(ctx context.Context, name string) (int64, error)
 	GetIntegration(ctx context.Context, id string) (Integration, error)
 	GetIntegrationBySlug(ctx context.Context, slug string) (Integration, error)
 	GetSession(ctx context.Context, tokenHash string) (Session, error)

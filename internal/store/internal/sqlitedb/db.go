@@ -66,6 +66,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
 	}
+	if q.getChangeCounterStmt, err = db.PrepareContext(ctx, getChangeCounter); err != nil {
+		return nil, fmt.Errorf("error preparing query GetChangeCounter: %w", err)
+	}
 	if q.getIntegrationStmt, err = db.PrepareContext(ctx, getIntegration); err != nil {
 		return nil, fmt.Errorf("error preparing query GetIntegration: %w", err)
 	}
@@ -232,6 +235,11 @@ func (q *Queries) Close() error {
 	if q.deleteUserSessionsStmt != nil {
 		if cerr := q.deleteUserSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.getChangeCounterStmt != nil {
+		if cerr := q.getChangeCounterStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getChangeCounterStmt: %w", cerr)
 		}
 	}
 	if q.getIntegrationStmt != nil {
@@ -442,6 +450,7 @@ type Queries struct {
 	deleteSessionStmt                *sql.Stmt
 	deleteUserStmt                   *sql.Stmt
 	deleteUserSessionsStmt           *sql.Stmt
+	getChangeCounterStmt             *sql.Stmt
 	getIntegrationStmt               *sql.Stmt
 	getIntegrationBySlugStmt         *sql.Stmt
 	getSessionStmt                   *sql.Stmt
@@ -493,6 +502,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteSessionStmt:                q.deleteSessionStmt,
 		deleteUserStmt:                   q.deleteUserStmt,
 		deleteUserSessionsStmt:           q.deleteUserSessionsStmt,
+		getChangeCounterStmt:             q.getChangeCounterStmt,
 		getIntegrationStmt:               q.getIntegrationStmt,
 		getIntegrationBySlugStmt:         q.getIntegrationBySlugStmt,
 		getSessionStmt:                   q.getSessionStmt,

@@ -38,6 +38,11 @@ type ApiToken struct {
 	RevokedAt  *int64
 }
 
+type ChangeCounter struct {
+	Name  string
+	Value int64
+}
+
 type Integration struct {
 	ID                         string
 	Slug                       string

@@ -72,3 +72,6 @@ ON CONFLICT (integration_id, field) DO UPDATE SET
 
 -- name: DeleteIntegrationCredential :exec
 DELETE FROM integration_credentials WHERE integration_id = sqlc.arg(integration_id) AND field = sqlc.arg(field);
+
+-- name: GetChangeCounter :one
+SELECT value FROM change_counters WHERE name = sqlc.arg(name);
