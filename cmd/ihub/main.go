@@ -47,12 +47,13 @@ type serveCmd struct {
 	EgressAllowPrivate bool          `name:"egress-allow-private" env:"IHUB_EGRESS_ALLOW_PRIVATE" help:"Let every integration reach loopback and private addresses (development and tests only)."`
 	SQLiteSynchronous  string        `name:"sqlite-synchronous" env:"IHUB_SQLITE_SYNCHRONOUS" default:"NORMAL" help:"SQLite durability: NORMAL or FULL."`
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"IHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long shutdown waits for in-flight requests and jobs."`
+	ActivityRetention  time.Duration `name:"activity-retention" env:"IHUB_ACTIVITY_RETENTION" default:"2160h" help:"How long activity log entries are kept (default 90 days)."`
 }
 
 func (c *serveCmd) Run(g *globals) error {
 	cfg := c.config()
 	cfg.Listen, cfg.PublicURL, cfg.EgressAllowPrivate = c.Listen, c.PublicURL, c.EgressAllowPrivate
-	cfg.SQLiteSynchronous, cfg.ShutdownTimeout = c.SQLiteSynchronous, c.ShutdownTimeout
+	cfg.SQLiteSynchronous, cfg.ShutdownTimeout, cfg.ActivityRetention = c.SQLiteSynchronous, c.ShutdownTimeout, c.ActivityRetention
 	a, err := open(g, cfg, true)
 	if err != nil {
 		return err

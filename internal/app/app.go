@@ -109,7 +109,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 
 	workers := jobqueue.NewWorkers()
 	jobqueue.Register(workers, a.Integrations.WorkTest, time.Minute)
-	if a.Queue, err = db.NewQueue(jobqueue.Config{Workers: workers, Logger: log, Paused: !o.Worker}); err != nil {
+	jobqueue.Register(workers, a.workCleanup, 5*time.Minute)
+	if a.Queue, err = db.NewQueue(jobqueue.Config{Workers: workers, Logger: log, Paused: !o.Worker,
+		Periodic: []jobqueue.Periodic{{Interval: time.Hour, Args: func() jobqueue.Args { return CleanupArgs{} }}}}); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -32,6 +32,8 @@ type Config struct {
 	EgressAllowPrivate bool
 	SQLiteSynchronous  string
 	ShutdownTimeout    time.Duration
+	// ActivityRetention is how long activity entries are kept (0: 90 days).
+	ActivityRetention time.Duration
 }
 
 // Defaults.
@@ -112,6 +114,9 @@ func (c Config) Validate() error {
 	case "", "NORMAL", "FULL":
 	default:
 		bad("--sqlite-synchronous %q: must be NORMAL or FULL", c.SQLiteSynchronous)
+	}
+	if c.ActivityRetention != 0 && c.ActivityRetention < 24*time.Hour {
+		bad("--activity-retention: must be at least 24h")
 	}
 	if c.ShutdownTimeout < 0 {
 		bad("--shutdown-timeout: must not be negative")

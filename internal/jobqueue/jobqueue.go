@@ -95,6 +95,15 @@ type Config struct {
 	MaxWorkers int
 	// Paused makes the queue insert-only: it never works jobs (CLI use).
 	Paused bool
+	// Periodic jobs are enqueued every Interval (and once at start) by the
+	// elected leader only, so with several replicas each runs once per tick.
+	Periodic []Periodic
+}
+
+// Periodic is a job enqueued on a fixed interval.
+type Periodic struct {
+	Interval time.Duration
+	Args     func() Args
 }
 
 // Queue inserts and works jobs on one database engine.
@@ -115,6 +124,12 @@ func (c Config) river() *river.Config {
 		}
 		rc.Workers = c.Workers.w
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+		for _, p := range c.Periodic {
+			mk := p.Args
+			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Interval),
+				func() (river.JobArgs, *river.InsertOpts) { return mk(), nil },
+				&river.PeriodicJobOpts{RunOnStart: true}))
+		}
 	}
 	return rc
 }

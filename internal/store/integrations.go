@@ -160,11 +160,12 @@ func (db *DB) GetIntegration(ctx context.Context, idOrSlug string) (integration.
 	return toIntegration(r)
 }
 
-func nullable(s string) any {
+// nullable maps "" (no filter) to NULL.
+func nullable(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return s
+	return &s
 }
 
 // listCache keeps recent ListIntegrations results. An entry is valid while
@@ -218,11 +219,9 @@ func (db *DB) ListIntegrations(ctx context.Context, f integration.Filter) ([]int
 		Provider: nullable(f.Provider), Category: nullable(f.Category), HealthStatus: nullable(f.HealthStatus),
 		LabelKey: nullable(f.LabelKey), LabelValue: nullable(f.LabelValue), AfterID: f.AfterID, Lim: int64(f.Limit),
 	}
-	if f.IsActive != nil {
-		p.IsActive = *f.IsActive
-	}
+	p.IsActive = f.IsActive
 	if f.Search != "" {
-		p.Search = "%" + strings.ToLower(f.Search) + "%"
+		p.Search = nullable("%" + strings.ToLower(f.Search) + "%")
 	}
 	rows, err := db.qr.ListIntegrations(ctx, p)
 	if err != nil {

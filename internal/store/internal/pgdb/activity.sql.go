@@ -102,9 +102,9 @@ func (q *Queries) InsertActivity(ctx context.Context, arg InsertActivityParams) 
 
 const listActivity = `-- name: ListActivity :many
 SELECT id, at, actor_type, actor_id, actor_name, action, target_type, target_id, target_name, integration_id, success, details, ip, user_agent FROM activity
-WHERE ($1 IS NULL OR integration_id = $1)
-  AND ($2 IS NULL OR actor_id = $2)
-  AND ($3 IS NULL OR action = $3)
+WHERE (CAST($1 AS TEXT) IS NULL OR integration_id = CAST($1 AS TEXT))
+  AND (CAST($2 AS TEXT) IS NULL OR actor_id = CAST($2 AS TEXT))
+  AND (CAST($3 AS TEXT) IS NULL OR action = CAST($3 AS TEXT))
   AND at >= $4 AND at < $5
   AND id < $6
 ORDER BY id DESC
@@ -112,9 +112,9 @@ LIMIT CAST($7 AS BIGINT)
 `
 
 type ListActivityParams struct {
-	IntegrationID interface{}
-	ActorID       interface{}
-	Action        interface{}
+	IntegrationID *string
+	ActorID       *string
+	Action        *string
 	Since         int64
 	Until         int64
 	BeforeID      int64

@@ -257,12 +257,12 @@ func (q *Queries) InsertUser(ctx context.Context, arg InsertUserParams) error {
 
 const listTokens = `-- name: ListTokens :many
 SELECT id, user_id, name, prefix, token_hash, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_tokens
-WHERE ($1 IS NULL OR user_id = $1) AND id > $2
+WHERE (CAST($1 AS TEXT) IS NULL OR user_id = CAST($1 AS TEXT)) AND id > $2
 ORDER BY id LIMIT CAST($3 AS BIGINT)
 `
 
 type ListTokensParams struct {
-	UserID  interface{}
+	UserID  *string
 	AfterID string
 	Lim     int64
 }

@@ -240,28 +240,28 @@ func (q *Queries) ListIntegrationCredentials(ctx context.Context, integrationID 
 
 const listIntegrations = `-- name: ListIntegrations :many
 SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at FROM integrations
-WHERE ($1 IS NULL OR provider = $1)
-  AND ($2 IS NULL OR category = $2)
-  AND ($3 IS NULL OR health_status = $3)
-  AND ($4 IS NULL OR is_active = $4)
-  AND ($5 IS NULL OR name_lower LIKE $5 OR slug LIKE $5)
-  AND ($6 IS NULL OR EXISTS (
+WHERE (CAST($1 AS TEXT) IS NULL OR provider = CAST($1 AS TEXT))
+  AND (CAST($2 AS TEXT) IS NULL OR category = CAST($2 AS TEXT))
+  AND (CAST($3 AS TEXT) IS NULL OR health_status = CAST($3 AS TEXT))
+  AND (CAST($4 AS BOOLEAN) IS NULL OR is_active = CAST($4 AS BOOLEAN))
+  AND (CAST($5 AS TEXT) IS NULL OR name_lower LIKE CAST($5 AS TEXT) OR slug LIKE CAST($5 AS TEXT))
+  AND (CAST($6 AS TEXT) IS NULL OR EXISTS (
         SELECT 1 FROM integration_labels l
-        WHERE l.integration_id = integrations.id AND l.key = $6
-          AND ($7 IS NULL OR l.value = $7)))
+        WHERE l.integration_id = integrations.id AND l.key = CAST($6 AS TEXT)
+          AND (CAST($7 AS TEXT) IS NULL OR l.value = CAST($7 AS TEXT))))
   AND id > $8
 ORDER BY id
 LIMIT CAST($9 AS BIGINT)
 `
 
 type ListIntegrationsParams struct {
-	Provider     interface{}
-	Category     interface{}
-	HealthStatus interface{}
-	IsActive     interface{}
-	Search       interface{}
-	LabelKey     interface{}
-	LabelValue   interface{}
+	Provider     *string
+	Category     *string
+	HealthStatus *string
+	IsActive     *bool
+	Search       *string
+	LabelKey     *string
+	LabelValue   *string
 	AfterID      string
 	Lim          int64
 }

@@ -7,9 +7,9 @@ VALUES (sqlc.arg(at), sqlc.arg(actor_type), sqlc.arg(actor_id), sqlc.arg(actor_n
 
 -- name: ListActivity :many
 SELECT * FROM activity
-WHERE (sqlc.narg(integration_id) IS NULL OR integration_id = sqlc.narg(integration_id))
-  AND (sqlc.narg(actor_id) IS NULL OR actor_id = sqlc.narg(actor_id))
-  AND (sqlc.narg(action) IS NULL OR action = sqlc.narg(action))
+WHERE (CAST(sqlc.narg(integration_id) AS TEXT) IS NULL OR integration_id = CAST(sqlc.narg(integration_id) AS TEXT))
+  AND (CAST(sqlc.narg(actor_id) AS TEXT) IS NULL OR actor_id = CAST(sqlc.narg(actor_id) AS TEXT))
+  AND (CAST(sqlc.narg(action) AS TEXT) IS NULL OR action = CAST(sqlc.narg(action) AS TEXT))
   AND at >= sqlc.arg(since) AND at < sqlc.arg(until)
   AND id < sqlc.arg(before_id)
 ORDER BY id DESC

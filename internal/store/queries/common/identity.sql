@@ -60,7 +60,7 @@ SELECT * FROM api_tokens WHERE token_hash = sqlc.arg(token_hash);
 
 -- name: ListTokens :many
 SELECT * FROM api_tokens
-WHERE (sqlc.narg(user_id) IS NULL OR user_id = sqlc.narg(user_id)) AND id > sqlc.arg(after_id)
+WHERE (CAST(sqlc.narg(user_id) AS TEXT) IS NULL OR user_id = CAST(sqlc.narg(user_id) AS TEXT)) AND id > sqlc.arg(after_id)
 ORDER BY id LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
 -- name: RevokeToken :execrows

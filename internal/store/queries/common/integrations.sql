@@ -39,15 +39,15 @@ DELETE FROM integrations WHERE id = sqlc.arg(id);
 
 -- name: ListIntegrations :many
 SELECT * FROM integrations
-WHERE (sqlc.narg(provider) IS NULL OR provider = sqlc.narg(provider))
-  AND (sqlc.narg(category) IS NULL OR category = sqlc.narg(category))
-  AND (sqlc.narg(health_status) IS NULL OR health_status = sqlc.narg(health_status))
-  AND (sqlc.narg(is_active) IS NULL OR is_active = sqlc.narg(is_active))
-  AND (sqlc.narg(search) IS NULL OR name_lower LIKE sqlc.narg(search) OR slug LIKE sqlc.narg(search))
-  AND (sqlc.narg(label_key) IS NULL OR EXISTS (
+WHERE (CAST(sqlc.narg(provider) AS TEXT) IS NULL OR provider = CAST(sqlc.narg(provider) AS TEXT))
+  AND (CAST(sqlc.narg(category) AS TEXT) IS NULL OR category = CAST(sqlc.narg(category) AS TEXT))
+  AND (CAST(sqlc.narg(health_status) AS TEXT) IS NULL OR health_status = CAST(sqlc.narg(health_status) AS TEXT))
+  AND (CAST(sqlc.narg(is_active) AS BOOLEAN) IS NULL OR is_active = CAST(sqlc.narg(is_active) AS BOOLEAN))
+  AND (CAST(sqlc.narg(search) AS TEXT) IS NULL OR name_lower LIKE CAST(sqlc.narg(search) AS TEXT) OR slug LIKE CAST(sqlc.narg(search) AS TEXT))
+  AND (CAST(sqlc.narg(label_key) AS TEXT) IS NULL OR EXISTS (
         SELECT 1 FROM integration_labels l
-        WHERE l.integration_id = integrations.id AND l.key = sqlc.narg(label_key)
-          AND (sqlc.narg(label_value) IS NULL OR l.value = sqlc.narg(label_value))))
+        WHERE l.integration_id = integrations.id AND l.key = CAST(sqlc.narg(label_key) AS TEXT)
+          AND (CAST(sqlc.narg(label_value) AS TEXT) IS NULL OR l.value = CAST(sqlc.narg(label_value) AS TEXT))))
   AND id > sqlc.arg(after_id)
 ORDER BY id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);

@@ -1,0 +1,12 @@
+package app
+
+import (
+	"context"
+
+	"ihub/internal/jobqueue"
+)
+
+// WorkCleanup exposes the cleanup job handler to tests.
+func (a *App) WorkCleanup(ctx context.Context) error {
+	return a.workCleanup(ctx, &jobqueue.Job[CleanupArgs]{})
+}

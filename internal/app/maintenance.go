@@ -1,0 +1,39 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"ihub/internal/jobqueue"
+)
+
+// CleanupArgs is the periodic housekeeping job: it deletes expired console
+// sessions and activity entries older than the retention period.
+type CleanupArgs struct{}
+
+// Kind implements jobqueue.Args.
+func (CleanupArgs) Kind() string { return "maintenance.cleanup" }
+
+// DefaultActivityRetention is how long activity entries are kept.
+const DefaultActivityRetention = 90 * 24 * time.Hour
+
+func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) error {
+	now := time.Now()
+	sessions, err := a.DB.DeleteExpiredSessions(ctx, now)
+	if err != nil {
+		return err
+	}
+	retention := a.Config.ActivityRetention
+	if retention <= 0 {
+		retention = DefaultActivityRetention
+	}
+	entries, err := a.DB.DeleteActivityBefore(ctx, now.Add(-retention))
+	if err != nil {
+		return fmt.Errorf("activity retention: %w", err)
+	}
+	if sessions+entries > 0 {
+		a.Log.InfoContext(ctx, "cleanup", "expired_sessions", sessions, "activity_entries_removed", entries, "retention", retention)
+	}
+	return nil
+}
