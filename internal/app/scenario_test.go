@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ihub/internal/app/apptest"
+	"ihub/internal/integration"
 	"ihub/internal/provider/github/githubfake"
 	"ihub/internal/provider/whm/whmfake"
 	"ihub/internal/store/storetest"
@@ -165,4 +166,9 @@ func TestNewUserScenario(t *testing.T) {
 			}
 		})
 	}
+}
+
+func integrationInput(name, provider, baseURL, username, token string, active *bool) integration.Input {
+	return integration.Input{Name: &name, Provider: &provider, BaseURL: &baseURL, Username: &username, IsActive: active,
+		Credentials: map[string]any{"apiToken": token}}
 }
