@@ -90,8 +90,8 @@ type Store interface {
 
 // Options tunes the service. Zero values take the documented defaults.
 type Options struct {
-	// Argon2 parameters for new password hashes (default argon2id.DefaultParams:
-	// 64 MiB, 1 pass). Existing hashes keep the parameters they were made with.
+	// Argon2 parameters for new password hashes (default DefaultArgon2).
+	// Existing hashes keep the parameters they were made with.
 	Argon2 *argon2id.Params
 	// SessionTTL is how long an idle session lives (default 12h).
 	SessionTTL time.Duration
@@ -117,8 +117,16 @@ type Service struct {
 
 	mu         sync.Mutex
 	tokenCache map[string]cachedToken
-	dummyHash  string
+
+	dummyOnce sync.Once
+	dummyHash string
 }
+
+// DefaultArgon2 is OWASP's recommended argon2id configuration (19 MiB,
+// 2 passes, 1 lane): strong against offline guessing while keeping a
+// sign-in's memory small enough that concurrent logins cannot exhaust a
+// small server.
+var DefaultArgon2 = argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 type cachedToken struct {
 	p       Principal
@@ -131,7 +139,7 @@ type cachedToken struct {
 // NewService returns a Service over st.
 func NewService(st Store, o Options) *Service {
 	if o.Argon2 == nil {
-		p := *argon2id.DefaultParams
+		p := DefaultArgon2
 		o.Argon2 = &p
 	}
 	if o.SessionTTL <= 0 {
@@ -155,11 +163,17 @@ func NewService(st Store, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{st: st, opts: o, now: o.Now, tokenCache: map[string]cachedToken{}}
-	// A hash to compare against when the account does not exist, so that a
-	// login for an unknown email costs the same time as a wrong password.
-	s.dummyHash, _ = argon2id.CreateHash("ihub-dummy-password", o.Argon2)
-	return s
+	return &Service{st: st, opts: o, now: o.Now, tokenCache: map[string]cachedToken{}}
+}
+
+// dummy returns a hash to compare against when the account does not exist,
+// so that a login for an unknown email costs the same time as a wrong
+// password. Made on first use, not at start-up.
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, _ = argon2id.CreateHash("ihub-dummy-password", s.opts.Argon2)
+	})
+	return s.dummyHash
 }
 
 // SessionTTL returns the idle lifetime of a session.
@@ -226,9 +240,11 @@ func (s *Service) Login(ctx context.Context, email, password string, from audit.
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return "", User{}, time.Time{}, err
 	}
-	hash := s.dummyHash
+	var hash string
 	if found {
 		hash = u.PasswordHash
+	} else {
+		hash = s.dummy()
 	}
 	ok, herr := argon2id.ComparePasswordAndHash(password, hash)
 	if herr != nil || !ok || !found || u.Disabled {
