@@ -82,6 +82,10 @@ type Input struct {
 	AllowPrivateNetwork        *bool
 }
 
+// reservedSlugs are path segments the API uses under /integrations/, so an
+// integration cannot be called by them.
+var reservedSlugs = []string{"providers", "webhooks", "hooks", "new"}
+
 var (
 	slugPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	labelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,62}$`)
@@ -150,8 +154,10 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 		add(&apperr.FieldError{Field: "body.name", Message: "is required"})
 	}
 	if in.Slug != nil {
-		if !slugPattern.MatchString(*in.Slug) || strings.HasPrefix(*in.Slug, "int_") {
+		if !slugPattern.MatchString(*in.Slug) {
 			add(&apperr.FieldError{Field: "body.slug", Message: "must be 1-63 lowercase letters, digits and dashes, starting with a letter or digit"})
+		} else if slices.Contains(reservedSlugs, *in.Slug) {
+			add(&apperr.FieldError{Field: "body.slug", Message: "is reserved by the API; choose another"})
 		}
 		cur.Slug = *in.Slug
 	}
@@ -300,8 +306,8 @@ func (s *Service) Create(ctx context.Context, by audit.Actor, in Input) (Integra
 	for attempt := 1; ; attempt++ {
 		if autoSlug {
 			cur.Slug = base
-			if attempt > 1 {
-				cur.Slug = fmt.Sprintf("%s-%d", base, attempt)
+			if attempt > 1 || slices.Contains(reservedSlugs, base) {
+				cur.Slug = fmt.Sprintf("%s-%d", base, max(attempt, 2))
 			}
 		}
 		e := audit.Entry{At: now, Actor: by, Action: audit.IntegrationCreated, TargetType: "integration", TargetID: cur.ID,
