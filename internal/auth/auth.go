@@ -163,7 +163,9 @@ func NewService(st Store, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, opts: o, now: o.Now, tokenCache: map[string]cachedToken{}}
+	// Times are stored in milliseconds, UTC: answer with the same precision.
+	now := func() time.Time { return o.Now().UTC().Truncate(time.Millisecond) }
+	return &Service{st: st, opts: o, now: now, tokenCache: map[string]cachedToken{}}
 }
 
 // dummy returns a hash to compare against when the account does not exist,

@@ -13,18 +13,25 @@ import (
 	"ihub/internal/audit"
 )
 
-type activityInput struct {
+// ActivityQuery filters the activity log, for the list and the CSV export.
+// It is exported because huma only sees the parameters of an embedded
+// struct whose type is exported; each input adds its own limit.
+type ActivityQuery struct {
 	Integration string    `query:"integration" maxLength:"100" doc:"Integration id."`
 	Actor       string    `query:"actor" maxLength:"100" doc:"User id."`
 	Action      string    `query:"action" maxLength:"100" doc:"e.g. integration.created"`
 	Since       time.Time `query:"since" doc:"RFC 3339; inclusive."`
 	Until       time.Time `query:"until" doc:"RFC 3339; exclusive."`
 	Cursor      string    `query:"cursor" maxLength:"40"`
-	Limit       int       `query:"limit" minimum:"1" maximum:"500" default:"50"`
 }
 
-func (in *activityInput) filter() (audit.Filter, error) {
-	f := audit.Filter{IntegrationID: in.Integration, ActorID: in.Actor, Action: in.Action, Since: in.Since, Until: in.Until, Limit: in.Limit}
+type activityInput struct {
+	ActivityQuery
+	Limit int `query:"limit" minimum:"1" maximum:"500" default:"50"`
+}
+
+func (in *ActivityQuery) filter(limit int) (audit.Filter, error) {
+	f := audit.Filter{IntegrationID: in.Integration, ActorID: in.Actor, Action: in.Action, Since: in.Since, Until: in.Until, Limit: limit}
 	if in.Cursor != "" {
 		n, err := strconv.ParseInt(in.Cursor, 10, 64)
 		if err != nil || n <= 0 {
@@ -46,7 +53,7 @@ type activityOutput struct {
 }
 
 func (s *Server) listActivity(ctx context.Context, in *activityInput) (*activityOutput, error) {
-	f, err := in.filter()
+	f, err := in.filter(in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +75,7 @@ func (s *Server) listActivity(ctx context.Context, in *activityInput) (*activity
 }
 
 type csvInput struct {
-	activityInput
+	ActivityQuery
 	Limit int `query:"limit" minimum:"1" maximum:"100000" default:"10000"`
 }
 
@@ -88,8 +95,7 @@ func csvSafe(s string) string {
 }
 
 func (s *Server) exportActivity(ctx context.Context, in *csvInput) (*csvOutput, error) {
-	in.activityInput.Limit = 1
-	f, err := in.filter()
+	f, err := in.filter(1)
 	if err != nil {
 		return nil, err
 	}

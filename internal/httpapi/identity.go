@@ -149,13 +149,16 @@ func (s *Server) createToken(ctx context.Context, in *createTokenInput) (*create
 	return out, nil
 }
 
-type pageInput struct {
+// PageInput is the cursor and page size of a list. It is exported because
+// huma only sees the parameters of an embedded struct whose type is
+// exported; embedded as an unexported type, they are silently ignored.
+type PageInput struct {
 	Cursor string `query:"cursor" maxLength:"200" doc:"nextCursor from the previous page."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 }
 
 type listTokensInput struct {
-	pageInput
+	PageInput
 	All bool `query:"all" doc:"List every user's tokens (needs users:manage)."`
 }
 
@@ -198,7 +201,7 @@ type usersOutput struct {
 	}
 }
 
-func (s *Server) listUsers(ctx context.Context, in *pageInput) (*usersOutput, error) {
+func (s *Server) listUsers(ctx context.Context, in *PageInput) (*usersOutput, error) {
 	us, err := s.d.Auth.ListUsers(ctx, in.Cursor, in.Limit+1)
 	if err != nil {
 		return nil, err

@@ -144,7 +144,7 @@ func (s *Server) createIntegration(ctx context.Context, in *createIntegrationInp
 }
 
 type listIntegrationsInput struct {
-	pageInput
+	PageInput
 	Provider     string `query:"provider" maxLength:"32"`
 	Category     string `query:"category" enum:"hosting,billing,crm,automation,vcs,communication,email,sms,payments,kyc,maps,coverage,generic"`
 	HealthStatus string `query:"healthStatus" enum:"unknown,healthy,degraded,down"`

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"ihub/internal/apperr"
 )
@@ -100,7 +101,7 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 		if ae, ok := apperr.As(err); ok {
 			st := statusOf[ae.Kind]
 			if ae.Kind == apperr.Internal {
-				logger(ctx).ErrorContext(ctx, "internal error", "request_id", rid, "error", err)
+				logger(ctx).ErrorContext(ctx, "internal error", "error", err)
 				return newProblem(st, "internal error; quote request id "+rid+" to the operator", rid)
 			}
 			p := newProblem(st, ae.Message, rid)
@@ -114,7 +115,7 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 		}
 	}
 	if status >= 500 {
-		logger(ctx).ErrorContext(ctx, "internal error", "request_id", rid, "message", msg, "errors", errors.Join(errs...))
+		logger(ctx).ErrorContext(ctx, "internal error", "message", msg, "errors", errors.Join(errs...))
 		return newProblem(status, "internal error; quote request id "+rid+" to the operator", rid)
 	}
 	// Huma's own errors: validation, malformed JSON, body too large, bad
@@ -126,12 +127,29 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 		}
 		if d, ok := err.(huma.ErrorDetailer); ok {
 			ed := d.ErrorDetail()
-			p.Errors = append(p.Errors, FieldProblem{Location: ed.Location, Message: scrubMessage(ed.Message)})
+			loc := ed.Location
+			if name, ok := missingProperty(ed.Message); ok {
+				loc += "." + name
+			}
+			p.Errors = append(p.Errors, FieldProblem{Location: loc, Message: scrubMessage(ed.Message)})
 		} else {
 			p.Errors = append(p.Errors, FieldProblem{Message: scrubMessage(err.Error())})
 		}
 	}
 	return p
+}
+
+// missingProperty returns the name of the missing property that a huma
+// "required" message is about. Huma reports it at the enclosing object
+// ("body"); clients are promised the field ("body.email").
+func missingProperty(msg string) (string, bool) {
+	pre, suf, _ := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
+	name, ok := strings.CutPrefix(msg, pre)
+	if !ok {
+		return "", false
+	}
+	name, ok = strings.CutSuffix(name, suf)
+	return name, ok && name != "" && !strings.ContainsAny(name, " .")
 }
 
 // scrubMessage cuts a parser message down to its first line and a sane

@@ -94,7 +94,9 @@ func (s *Server) routes() {
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "listActivity", Method: http.MethodGet, Path: v + "/activity", Tags: []string{"Activity"},
 		Summary: "List the activity log, newest first"}, s.listActivity)
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "exportActivity", Method: http.MethodGet, Path: v + "/activity.csv", Tags: []string{"Activity"},
-		Summary: "Export the activity log as CSV"}, s.exportActivity)
+		Summary: "Export the activity log as CSV",
+		Responses: map[string]*huma.Response{"200": {Description: "The activity log, newest first.",
+			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: huma.TypeString}}}}}}, s.exportActivity)
 }
 
 // authenticate resolves the caller (API token first, then session cookie)

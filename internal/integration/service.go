@@ -57,6 +57,10 @@ func NewService(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	// Times are stored in milliseconds, UTC: answer with the same precision
+	// so that what a write returns equals what a later read returns.
+	clock := o.Now
+	o.Now = func() time.Time { return clock().UTC().Truncate(time.Millisecond) }
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -200,7 +204,7 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 		}
 	}
 	settings, errs := d.ValidateSettings(merged)
-	fe = append(fe, errs...)
+	fe = append(fe, inBody(errs)...)
 	cur.Settings = settings
 	var present map[string]bool
 	if !create {
@@ -210,7 +214,7 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 		}
 	}
 	change, errs := d.ValidateCredentials(in.Credentials, present)
-	fe = append(fe, errs...)
+	fe = append(fe, inBody(errs)...)
 	if in.IsActive != nil {
 		cur.IsActive = *in.IsActive
 	}
@@ -248,6 +252,15 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 		return change, apperr.InvalidFields("the integration is not valid", fe...)
 	}
 	return change, nil
+}
+
+// inBody places the catalog's field errors ("settings.region") in the
+// request body, where clients look for them.
+func inBody(errs []apperr.FieldError) []apperr.FieldError {
+	for i := range errs {
+		errs[i].Field = "body." + errs[i].Field
+	}
+	return errs
 }
 
 func (s *Service) descriptor(id string) (provider.Provider, provider.Descriptor, error) {

@@ -1,0 +1,147 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"ihub/internal/app/apptest"
+)
+
+// problem is an application/problem+json answer as a client sees it.
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail"`
+	RequestID string         `json:"requestId"`
+	Errors    []fieldProblem `json:"errors"`
+}
+
+type fieldProblem struct {
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+func (p problem) locations() []string {
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Location)
+	}
+	return out
+}
+
+// call is apptest.Env.Do, but failing t rather than the Env's test, so that
+// parallel subtests sharing one Env can use it. body may be nil, a string
+// or []byte (sent as is) or any value (sent as JSON); token may be "" for
+// no Authorization header; headers are name, value pairs.
+func call(t testing.TB, env *apptest.Env, method, path, token string, body any, headers ...string) apptest.Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, env.Server.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return apptest.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// decode unmarshals r's body into v, failing t on error.
+func decode(t testing.TB, r apptest.Response, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// readProblem checks that r is an application/problem+json answer whose
+// body agrees with its status, and decodes it. It reports problems with
+// t.Errorf and returns false if the body is not a problem.
+func readProblem(t testing.TB, r apptest.Response) (problem, bool) {
+	t.Helper()
+	var p problem
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/problem+json" {
+		t.Errorf("Content-Type = %q, want application/problem+json (status %d, body %s)", r.Header.Get("Content-Type"), r.Status, r.Body)
+		return p, false
+	}
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		t.Errorf("problem body %s: %v", r.Body, err)
+		return p, false
+	}
+	if p.Status != r.Status {
+		t.Errorf("problem status = %d, want the HTTP status %d", p.Status, r.Status)
+	}
+	if !strings.HasPrefix(p.Type, "urn:ihub:problem:") || p.Title == "" {
+		t.Errorf("problem type, title = %q, %q, want urn:ihub:problem:… and a title", p.Type, p.Title)
+	}
+	return p, true
+}
+
+var requestIDField = regexp.MustCompile(`"requestId":"[^"]*"|request id [0-9a-f]+`)
+
+// leaks returns the needles found in r's headers or body. The request id,
+// Date and Content-Length are left out: the server makes them up, and a
+// short needle such as "12" may occur in them by chance.
+func leaks(r apptest.Response, needles ...string) []string {
+	var hay strings.Builder
+	for k, vs := range r.Header {
+		if k == "X-Request-Id" || k == "Date" || k == "Content-Length" {
+			continue
+		}
+		hay.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
+	}
+	hay.Write(requestIDField.ReplaceAll(r.Body, nil))
+	var found []string
+	for _, n := range needles {
+		if strings.Contains(hay.String(), n) {
+			found = append(found, n)
+		}
+	}
+	return found
+}
+
+// sessionCookie returns the ihub_session cookie that r sets, if any.
+func sessionCookie(r apptest.Response) (*http.Cookie, bool) {
+	cs := (&http.Response{Header: r.Header}).Cookies()
+	i := slices.IndexFunc(cs, func(c *http.Cookie) bool { return c.Name == "ihub_session" })
+	if i < 0 {
+		return nil, false
+	}
+	return cs[i], true
+}
