@@ -125,9 +125,6 @@ func (s *Server) API() huma.API { return s.api }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
-	for k, v := range p.GetHeaders() {
-		w.Header()[k] = v
-	}
 	w.WriteHeader(p.Status)
 	b, _ := jsonMarshal(p)
 	_, _ = w.Write(b)

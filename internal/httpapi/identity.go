@@ -51,7 +51,9 @@ func (s *Server) login(ctx context.Context, in *loginInput) (*loginOutput, error
 	if err != nil {
 		return nil, err
 	}
-	out := &loginOutput{SetCookie: s.sessionCookie(tok, int(s.d.Auth.SessionTTL().Seconds()))}
+	// No Max-Age: the cookie lasts the browser session, and the server
+	// ends the session after SessionTTL idle (each use extends it).
+	out := &loginOutput{SetCookie: s.sessionCookie(tok, 0)}
 	out.Body.User, out.Body.ExpiresAt = userBody(u), exp
 	return out, nil
 }

@@ -27,8 +27,6 @@ type Problem struct {
 	Detail    string         `json:"detail,omitempty"`
 	RequestID string         `json:"requestId,omitempty"`
 	Errors    []FieldProblem `json:"errors,omitempty"`
-
-	retryAfter int
 }
 
 // FieldProblem names one failing input field.
@@ -46,14 +44,6 @@ func (p *Problem) ContentType(ct string) string {
 		return "application/problem+json"
 	}
 	return ct
-}
-
-// GetHeaders adds Retry-After to throttled answers.
-func (p *Problem) GetHeaders() http.Header {
-	if p.retryAfter > 0 {
-		return http.Header{"Retry-After": {strconv.Itoa(p.retryAfter)}}
-	}
-	return nil
 }
 
 var statusOf = map[apperr.Kind]int{
@@ -107,9 +97,6 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 			p := newProblem(st, ae.Message, rid)
 			for _, f := range ae.Fields {
 				p.Errors = append(p.Errors, FieldProblem{Location: f.Field, Message: f.Message})
-			}
-			if ae.RetryAfter > 0 {
-				p.retryAfter = int(ae.RetryAfter.Seconds())
 			}
 			return p
 		}

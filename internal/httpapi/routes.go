@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -36,7 +37,15 @@ func route[I, O any](s *Server, access string, op huma.Operation, h func(context
 	if op.MaxBodyBytes == 0 {
 		op.MaxBodyBytes = 256 << 10
 	}
-	huma.Register(s.api, op, h)
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if ae, ok := apperr.As(err); ok && ae.RetryAfter > 0 {
+			// Huma sends the headers of the handler's own error.
+			secs := max(int(ae.RetryAfter.Seconds()), 1)
+			err = huma.ErrorWithHeaders(err, http.Header{"Retry-After": {strconv.Itoa(secs)}})
+		}
+		return out, err
+	})
 }
 
 // routes is the whole API surface: one line per route, with the access it
