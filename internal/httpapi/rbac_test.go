@@ -294,8 +294,8 @@ func TestSessionCookie(t *testing.T) {
 			if !ok || c.Value == "" {
 				t.Fatalf("login set no ihub_session cookie; Set-Cookie = %q", res.Header.Values("Set-Cookie"))
 			}
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge <= 0 {
-				t.Errorf("session cookie = %v, want HttpOnly, SameSite=Lax, Path=/, a positive Max-Age", c)
+			if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge != 0 {
+				t.Errorf("session cookie = %v, want HttpOnly, Secure (loopback), SameSite=Lax, Path=/, no Max-Age (browser session)", c)
 			}
 			cookie := "ihub_session=" + c.Value
 
