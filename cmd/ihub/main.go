@@ -47,6 +47,7 @@ type serveCmd struct {
 	EgressAllowPrivate bool          `name:"egress-allow-private" env:"IHUB_EGRESS_ALLOW_PRIVATE" help:"Let every integration reach loopback and private addresses (development and tests only)."`
 	SQLiteSynchronous  string        `name:"sqlite-synchronous" env:"IHUB_SQLITE_SYNCHRONOUS" default:"NORMAL" help:"SQLite durability: NORMAL or FULL."`
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"IHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long shutdown waits for in-flight requests and jobs."`
+	TrustedProxies     []string      `name:"trusted-proxies" env:"IHUB_TRUSTED_PROXIES" help:"Load balancers or proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address."`
 	ActivityRetention  time.Duration `name:"activity-retention" env:"IHUB_ACTIVITY_RETENTION" default:"2160h" help:"How long activity log entries are kept (default 90 days)."`
 }
 
@@ -54,6 +55,7 @@ func (c *serveCmd) Run(g *globals) error {
 	cfg := c.config()
 	cfg.Listen, cfg.PublicURL, cfg.EgressAllowPrivate = c.Listen, c.PublicURL, c.EgressAllowPrivate
 	cfg.SQLiteSynchronous, cfg.ShutdownTimeout, cfg.ActivityRetention = c.SQLiteSynchronous, c.ShutdownTimeout, c.ActivityRetention
+	cfg.TrustedProxies = c.TrustedProxies
 	a, err := open(g, cfg, true)
 	if err != nil {
 		return err

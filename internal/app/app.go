@@ -123,7 +123,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Handler, a.API = httpapi.New(httpapi.Deps{
 		Integrations: a.Integrations, Auth: a.Auth, Activity: db, Registry: a.Registry, Logger: log, Metrics: a.Metrics,
 		Console: console.Handler(), Version: Version, Ready: db.Ping,
-		SecureCookies: pub.Scheme == "https" || isLoopbackHost(pub.Hostname()),
+		SecureCookies:  pub.Scheme == "https" || isLoopbackHost(pub.Hostname()),
+		TrustedProxies: cfg.TrustedPrefixes(),
 	})
 	return a, nil
 }

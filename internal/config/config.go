@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -34,6 +35,30 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	// ActivityRetention is how long activity entries are kept (0: 90 days).
 	ActivityRetention time.Duration
+	// TrustedProxies lists the proxies (CIDRs) whose X-Forwarded-For is
+	// believed when working out a client's address.
+	TrustedProxies []string
+}
+
+// TrustedPrefixes parses TrustedProxies (Validate reports bad entries).
+func (c Config) TrustedPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := parsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parsePrefix accepts a CIDR or a single address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	return p.Masked(), err
 }
 
 // Defaults.
@@ -114,6 +139,11 @@ func (c Config) Validate() error {
 	case "", "NORMAL", "FULL":
 	default:
 		bad("--sqlite-synchronous %q: must be NORMAL or FULL", c.SQLiteSynchronous)
+	}
+	for _, tp := range c.TrustedProxies {
+		if _, err := parsePrefix(tp); err != nil {
+			bad("--trusted-proxies %q: must be an IP address or a CIDR such as 10.0.0.0/8", tp)
+		}
 	}
 	if c.ActivityRetention != 0 && c.ActivityRetention < 24*time.Hour {
 		bad("--activity-retention: must be at least 24h")

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -48,6 +49,8 @@ type Deps struct {
 	SecureCookies bool
 	// Demo marks every API answer as coming from a demo server.
 	Demo bool
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // Server holds the API's dependencies.
@@ -173,10 +176,7 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 		if s.d.Demo {
 			w.Header().Set("X-Ihub-Demo", "true")
 		}
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
+		ip := s.clientIP(r)
 		l := s.d.Logger.With("request_id", rid)
 		ctx := context.WithValue(r.Context(), keyRequestID, rid)
 		ctx = context.WithValue(ctx, keyLogger, l)
@@ -213,6 +213,42 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// clientIP is the request's client address: the TCP peer, or, when the
+// peer is a trusted proxy, the right-most X-Forwarded-For address that is
+// not itself a trusted proxy (addresses further left are client-supplied
+// and can be forged).
+func (s *Server) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return peer.String() // a malformed hop: trust nothing beyond the peer
+		}
+		if !s.trusted(a) {
+			return a.Unmap().String()
+		}
+	}
+	return peer.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.d.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 type httpMetrics struct {
