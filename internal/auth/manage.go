@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -64,8 +65,8 @@ func (s *Service) CreateTokenForCLI(ctx context.Context, email, name string, exp
 func (s *Service) createToken(ctx context.Context, owner User, by Principal, in NewToken, from audit.Actor) (string, Token, error) {
 	var fields []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 100 {
-		fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be 1 to 100 characters"})
+	if name == "" || len(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {
+		fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be 1 to 100 characters, without control characters"})
 	}
 	now := s.now()
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
@@ -174,8 +175,8 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser, from audit.Actor) 
 		fields = append(fields, apperr.FieldError{Field: "body.password", Message: "must be between 10 and 1024 characters"})
 	}
 	name := strings.TrimSpace(in.Name)
-	if len(name) > 200 {
-		fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters"})
+	if len(name) > 200 || strings.ContainsFunc(name, unicode.IsControl) {
+		fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters, without control characters"})
 	}
 	if len(fields) > 0 {
 		return User{}, apperr.InvalidFields("invalid user", fields...)
@@ -221,8 +222,8 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 	var changed []string
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
-		if len(n) > 200 {
-			fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters"})
+		if len(n) > 200 || strings.ContainsFunc(n, unicode.IsControl) {
+			fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters, without control characters"})
 		}
 		u.Name, changed = n, append(changed, "name")
 	}

@@ -27,6 +27,9 @@ func checkValue(f Field, v any) (any, string) {
 		if len(s) > maxValueLen {
 			return nil, "is too long"
 		}
+		if strings.ContainsRune(s, 0) {
+			return nil, "must not contain NUL characters"
+		}
 		if f.Type != FieldText && f.Type != FieldSecret && strings.ContainsAny(s, "\r\n") {
 			return nil, "must be a single line"
 		}

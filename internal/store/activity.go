@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
+	"strings"
 	"time"
 
 	"ihub/internal/audit"
@@ -26,18 +28,28 @@ func insertActivity(ctx context.Context, q sqlitedb.Querier, e audit.Entry) erro
 	if err != nil {
 		return fmt.Errorf("store: encode activity details: %w", err)
 	}
+	// encoding/json already replaced invalid UTF-8; PostgreSQL's JSONB also
+	// refuses the escaped NUL.
+	b = bytes.ReplaceAll(b, []byte(`\u0000`), []byte(`\ufffd`))
 	var integ *string
 	if e.IntegrationID != "" {
 		integ = &e.IntegrationID
 	}
 	if err := q.InsertActivity(ctx, sqlitedb.InsertActivityParams{
-		At: ms(e.At), ActorType: string(e.Actor.Type), ActorID: e.Actor.ID, ActorName: e.Actor.Name, Action: e.Action,
-		TargetType: e.TargetType, TargetID: e.TargetID, TargetName: e.TargetName, IntegrationID: integ,
-		Success: e.Success, Details: b, Ip: e.Actor.IP, UserAgent: e.Actor.UserAgent,
+		At: ms(e.At), ActorType: string(e.Actor.Type), ActorID: cleanText(e.Actor.ID), ActorName: cleanText(e.Actor.Name),
+		Action: e.Action, TargetType: e.TargetType, TargetID: cleanText(e.TargetID), TargetName: cleanText(e.TargetName),
+		IntegrationID: integ, Success: e.Success, Details: b, Ip: cleanText(e.Actor.IP), UserAgent: cleanText(e.Actor.UserAgent),
 	}); err != nil {
 		return fmt.Errorf("store: record activity: %w", err)
 	}
 	return nil
+}
+
+// cleanText makes client-controlled text storable on both engines:
+// PostgreSQL refuses NUL and invalid UTF-8 in TEXT, and an entry must not be
+// lost (a failed sign-in not counted) because a User-Agent carried them.
+func cleanText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // RecordActivity appends one entry to the activity log.

@@ -126,7 +126,7 @@ func (db *DB) SetUserLastLogin(ctx context.Context, id string, at time.Time) err
 func (db *DB) CreateSession(ctx context.Context, s auth.Session, e audit.Entry) error {
 	return db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
 		if err := q.InsertSession(ctx, sqlitedb.InsertSessionParams{TokenHash: s.TokenHash, UserID: s.UserID,
-			CreatedAt: ms(s.CreatedAt), ExpiresAt: ms(s.ExpiresAt), Ip: s.IP, UserAgent: s.UserAgent}); err != nil {
+			CreatedAt: ms(s.CreatedAt), ExpiresAt: ms(s.ExpiresAt), Ip: cleanText(s.IP), UserAgent: cleanText(s.UserAgent)}); err != nil {
 			return fmt.Errorf("store: create session: %w", err)
 		}
 		return insertActivity(ctx, q, e)

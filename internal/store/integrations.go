@@ -160,6 +160,11 @@ func (db *DB) GetIntegration(ctx context.Context, idOrSlug string) (integration.
 	return toIntegration(r)
 }
 
+// likeEscaper makes a search string match literally in LIKE ... ESCAPE '!'
+// (the same escape character on both engines; PostgreSQL's default, the
+// backslash, means nothing to SQLite).
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+
 // nullable maps "" (no filter) to NULL.
 func nullable(s string) *string {
 	if s == "" {
@@ -177,31 +182,51 @@ func nullable(s string) *string {
 type listCache struct {
 	mu      sync.Mutex
 	counter int64
-	entries map[integration.Filter][]integration.Integration
+	entries map[listKey][]integration.Integration
 }
 
 const listCacheMax = 512
 
-func (c *listCache) get(counter int64, f integration.Filter) ([]integration.Integration, bool) {
+// listKey is a Filter by value. Filter.IsActive is a pointer: keyed by the
+// Filter itself, the map would compare the pointer, not the flag, and serve
+// a caller that reuses one *bool with a new value the page of the old one.
+type listKey struct {
+	f        integration.Filter // IsActive always nil
+	isActive int8               // 0: any, 1: true, -1: false
+}
+
+func keyOf(f integration.Filter) listKey {
+	k := listKey{f: f}
+	k.f.IsActive = nil
+	if f.IsActive != nil {
+		k.isActive = -1
+		if *f.IsActive {
+			k.isActive = 1
+		}
+	}
+	return k
+}
+
+func (c *listCache) get(counter int64, k listKey) ([]integration.Integration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.counter != counter {
 		return nil, false
 	}
-	v, ok := c.entries[f]
+	v, ok := c.entries[k]
 	return v, ok
 }
 
-func (c *listCache) put(counter int64, f integration.Filter, v []integration.Integration) {
+func (c *listCache) put(counter int64, k listKey, v []integration.Integration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if counter < c.counter {
 		return // read under an older counter: already stale
 	}
 	if counter != c.counter || c.entries == nil || len(c.entries) >= listCacheMax {
-		c.counter, c.entries = counter, map[integration.Filter][]integration.Integration{}
+		c.counter, c.entries = counter, map[listKey][]integration.Integration{}
 	}
-	c.entries[f] = v
+	c.entries[k] = v
 }
 
 // ListIntegrations returns integrations matching f, ordered by id (creation
@@ -212,7 +237,8 @@ func (db *DB) ListIntegrations(ctx context.Context, f integration.Filter) ([]int
 	if err != nil {
 		return nil, fmt.Errorf("store: list integrations: %w", err)
 	}
-	if cached, ok := db.lists.get(counter, f); ok {
+	key := keyOf(f)
+	if cached, ok := db.lists.get(counter, key); ok {
 		return cached, nil
 	}
 	p := sqlitedb.ListIntegrationsParams{
@@ -221,7 +247,7 @@ func (db *DB) ListIntegrations(ctx context.Context, f integration.Filter) ([]int
 	}
 	p.IsActive = f.IsActive
 	if f.Search != "" {
-		p.Search = nullable("%" + strings.ToLower(f.Search) + "%")
+		p.Search = nullable("%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%")
 	}
 	rows, err := db.qr.ListIntegrations(ctx, p)
 	if err != nil {
@@ -237,7 +263,7 @@ func (db *DB) ListIntegrations(ctx context.Context, f integration.Filter) ([]int
 	}
 	// The counter was read before the rows: if a change committed in
 	// between, the entry is filed under the old counter and never served.
-	db.lists.put(counter, f, out)
+	db.lists.put(counter, key, out)
 	return out, nil
 }
 

@@ -244,7 +244,7 @@ WHERE (CAST($1 AS TEXT) IS NULL OR provider = CAST($1 AS TEXT))
   AND (CAST($2 AS TEXT) IS NULL OR category = CAST($2 AS TEXT))
   AND (CAST($3 AS TEXT) IS NULL OR health_status = CAST($3 AS TEXT))
   AND (CAST($4 AS BOOLEAN) IS NULL OR is_active = CAST($4 AS BOOLEAN))
-  AND (CAST($5 AS TEXT) IS NULL OR name_lower LIKE CAST($5 AS TEXT) OR slug LIKE CAST($5 AS TEXT))
+  AND (CAST($5 AS TEXT) IS NULL OR (name_lower LIKE CAST($5 AS TEXT) ESCAPE '!') OR (slug LIKE CAST($5 AS TEXT) ESCAPE '!'))
   AND (CAST($6 AS TEXT) IS NULL OR EXISTS (
         SELECT 1 FROM integration_labels l
         WHERE l.integration_id = integrations.id AND l.key = CAST($6 AS TEXT)

@@ -43,7 +43,7 @@ WHERE (CAST(sqlc.narg(provider) AS TEXT) IS NULL OR provider = CAST(sqlc.narg(pr
   AND (CAST(sqlc.narg(category) AS TEXT) IS NULL OR category = CAST(sqlc.narg(category) AS TEXT))
   AND (CAST(sqlc.narg(health_status) AS TEXT) IS NULL OR health_status = CAST(sqlc.narg(health_status) AS TEXT))
   AND (CAST(sqlc.narg(is_active) AS BOOLEAN) IS NULL OR is_active = CAST(sqlc.narg(is_active) AS BOOLEAN))
-  AND (CAST(sqlc.narg(search) AS TEXT) IS NULL OR name_lower LIKE CAST(sqlc.narg(search) AS TEXT) OR slug LIKE CAST(sqlc.narg(search) AS TEXT))
+  AND (CAST(sqlc.narg(search) AS TEXT) IS NULL OR (name_lower LIKE CAST(sqlc.narg(search) AS TEXT) ESCAPE '!') OR (slug LIKE CAST(sqlc.narg(search) AS TEXT) ESCAPE '!'))
   AND (CAST(sqlc.narg(label_key) AS TEXT) IS NULL OR EXISTS (
         SELECT 1 FROM integration_labels l
         WHERE l.integration_id = integrations.id AND l.key = CAST(sqlc.narg(label_key) AS TEXT)

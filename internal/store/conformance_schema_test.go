@@ -1,0 +1,162 @@
+package store_test
+
+import (
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ihub/internal/audit"
+	"ihub/internal/store"
+	"ihub/internal/store/storetest"
+)
+
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		opts := e.Options(t)
+		first, err := store.Open(t.Context(), opts)
+		if err != nil {
+			t.Fatalf("Open = %v", err)
+		}
+		in := newIntegration(1, "survivor")
+		in.Labels = map[string]string{"env": "prod"}
+		cs := creds(t, in.ID, t0, "token")
+		in.Credentials = credMeta(cs)
+		mustCreate(t, first, in, cs)
+		want := mustGet(t, first, in.ID)
+		first.Close()
+
+		// Restarts: the migrations are already applied.
+		for range 2 {
+			db, err := store.Open(t.Context(), opts)
+			if err != nil {
+				t.Fatalf("Open after a restart = %v", err)
+			}
+			if diff := cmp.Diff(want, mustGet(t, db, in.ID), integrationOpts); diff != "" {
+				t.Errorf("integration after a restart mismatch (-want +got):\n%s", diff)
+			}
+			if err := db.Ping(t.Context()); err != nil {
+				t.Errorf("Ping = %v", err)
+			}
+			db.Close()
+		}
+		if e.Name == "sqlite" {
+			fi, err := os.Stat(opts.DataDir + "/ihub.db")
+			if err != nil {
+				t.Fatalf("stat: %v", err)
+			}
+			if perm := fi.Mode().Perm(); perm != 0o600 {
+				t.Errorf("database file mode = %o, want 600", perm)
+			}
+		}
+	})
+}
+
+func TestDialect(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		want := store.Dialect(e.Name)
+		if got := b.db.Dialect(); got != want {
+			t.Errorf("Dialect() = %q, want %q", got, want)
+		}
+		if gotPath := b.db.Path(); (gotPath != "") != (want == store.SQLite) {
+			t.Errorf("Path() = %q on %s", gotPath, want)
+		}
+	})
+}
+
+// TestConcurrentMigrations starts several replicas on one new PostgreSQL
+// database at once: the advisory lock makes them take turns.
+func TestConcurrentMigrations(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(storetest.EnvDatabaseURL) == "" {
+		t.Skipf("%s is not set", storetest.EnvDatabaseURL)
+	}
+	opts := storetest.PostgresOptions(t)
+	const replicas = 4
+	dbs := make([]*store.DB, replicas)
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		wg.Go(func() { dbs[i], errs[i] = store.Open(t.Context(), opts) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open on replica %d = %v", i, err)
+			continue
+		}
+		t.Cleanup(dbs[i].Close)
+	}
+	if t.Failed() {
+		return
+	}
+	// Every replica works on the one schema.
+	for i, db := range dbs {
+		if err := db.RecordActivity(t.Context(), entry(audit.IntegrationTested, "int_x")); err != nil {
+			t.Errorf("RecordActivity on replica %d = %v", i, err)
+		}
+	}
+	b := &bundle{db: dbs[0], opts: opts, raw: openRaw(t, opts)}
+	if n := b.count(t, "activity", ""); n != replicas {
+		t.Errorf("activity rows = %d, want %d", n, replicas)
+	}
+	dup, err := b.raw.queryInt(t.Context(), "SELECT COUNT(*) - COUNT(DISTINCT version_id) FROM ihub_schema_migrations")
+	if err != nil {
+		t.Fatalf("migrations: %v", err)
+	}
+	if dup != 0 {
+		t.Errorf("migrations recorded more than once: %d", dup)
+	}
+}
+
+// schema returns each table's sorted column names, leaving out River's
+// tables and the migration bookkeeping.
+func schema(t *testing.T, b *bundle) map[string][]string {
+	t.Helper()
+	var q string
+	if b.raw.pg != nil {
+		q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	} else {
+		q = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'`
+	}
+	pairs, err := b.raw.queryPairs(t.Context(), q)
+	if err != nil {
+		t.Fatalf("schema: %v", err)
+	}
+	out := map[string][]string{}
+	for _, p := range pairs {
+		table := p[0]
+		if strings.HasPrefix(table, "river_") || strings.HasPrefix(table, "sqlite_") || table == "ihub_schema_migrations" {
+			continue
+		}
+		out[table] = append(out[table], p[1])
+	}
+	for _, cols := range out {
+		sort.Strings(cols)
+	}
+	return out
+}
+
+func TestSchemaParity(t *testing.T) {
+	t.Parallel()
+	engines := storetest.Engines(t)
+	if len(engines) < 2 {
+		t.Skipf("%s is not set: nothing to compare SQLite with", storetest.EnvDatabaseURL)
+	}
+	var schemas []map[string][]string
+	for _, e := range engines {
+		schemas = append(schemas, schema(t, setup(t, e)))
+	}
+	if len(schemas[0]) == 0 {
+		t.Fatalf("no tables found on %s", engines[0].Name)
+	}
+	if diff := cmp.Diff(schemas[0], schemas[1]); diff != "" {
+		t.Errorf("tables and columns differ (-%s +%s):\n%s", engines[0].Name, engines[1].Name, diff)
+	}
+}
