@@ -234,6 +234,17 @@ func (db *DB) RotateKey(ctx context.Context, v *Vault, batchSize int) (RotateRes
 func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary string, batchSize int) (int64, error) {
 	var done int64
 	err := db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
+		// Another rotation may have made a newer key primary since this one
+		// started: stop rather than re-seal values back to an older key.
+		keys, err := q.ListVaultKeys(ctx)
+		if err != nil {
+			return fmt.Errorf("store: rotate: %w", err)
+		}
+		for _, k := range keys {
+			if k.IsPrimary && k.ID != primary {
+				return fmt.Errorf("store: rotate: key %s became primary during this rotation (another rotation is running); run `ihub keys rotate` again once it ends", k.ID)
+			}
+		}
 		rows, err := q.ListCredentialsNotSealedWith(ctx, sqlitedb.ListCredentialsNotSealedWithParams{KeyID: primary, Lim: int64(batchSize)})
 		if err != nil {
 			return fmt.Errorf("store: rotate: %w", err)
@@ -248,6 +259,9 @@ func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary strin
 			clear(pt)
 			if err != nil {
 				return fmt.Errorf("store: rotate: seal: %w", err)
+			}
+			if kid, err := secret.KeyIDOf(ct); err != nil || kid != primary {
+				return fmt.Errorf("store: rotate: sealed with key %q, not the new primary %s", kid, primary)
 			}
 			if _, err := q.ResealCredential(ctx, sqlitedb.ResealCredentialParams{Ciphertext: ct, NewKeyID: primary,
 				IntegrationID: r.IntegrationID, Field: r.Field, OldKeyID: r.KeyID}); err != nil {
