@@ -35,9 +35,14 @@ bench() { # name, extra env...
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
   local url="http://127.0.0.1:$PORT/api/v1/integrations?provider=github&limit=50"
   curl -fs -H "Authorization: Bearer $tok" "$url" | head -c 200; echo
-  echo "== $name: GET $url, 32 connections, $DURATION x $RUNS"
+  echo "== $name: GET $url, 32 connections, $DURATION x $RUNS (each run: baseline GET /healthz, then the list)"
   for i in $(seq 1 "$RUNS"); do
-    wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $tok" "$url" | grep -E "Requests/sec|^ +99%|^ +50%"
+    base=$(wrk -t2 -c32 -d"$DURATION" "http://127.0.0.1:$PORT/healthz" | awk '/Requests\/sec/{print $2}')
+    out=$(wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $tok" "$url")
+    rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+    p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+    p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+    echo "run $i: list $rps req/s, p50 $p50, p99 $p99 (baseline /healthz $base req/s)"
   done
   kill "$pid"; wait "$pid" || true
   rm -rf "$dir"

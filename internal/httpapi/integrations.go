@@ -2,11 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,11 +154,15 @@ type listIntegrationsInput struct {
 	Q            string `query:"q" maxLength:"200" doc:"Case-insensitive substring of the name or slug."`
 }
 
+// listIntegrationsBody is the list answer's shape; the handler renders it
+// with encodeIntegrationPage (the OpenAPI document uses this type).
+type listIntegrationsBody struct {
+	Items      []IntegrationBody `json:"items"`
+	NextCursor string            `json:"nextCursor,omitempty"`
+}
+
 type listIntegrationsOutput struct {
-	Body struct {
-		Items      []IntegrationBody `json:"items"`
-		NextCursor string            `json:"nextCursor,omitempty"`
-	}
+	Body func(huma.Context)
 }
 
 func (s *Server) listIntegrations(ctx context.Context, in *listIntegrationsInput) (*listIntegrationsOutput, error) {
@@ -185,15 +190,21 @@ func (s *Server) listIntegrations(ctx context.Context, in *listIntegrationsInput
 	if err != nil {
 		return nil, err
 	}
-	out := &listIntegrationsOutput{}
-	out.Body.Items = make([]IntegrationBody, len(items))
-	for i, it := range items {
-		out.Body.Items[i] = integrationBody(it)
-	}
 	if next != "" {
-		out.Body.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
+		next = base64.RawURLEncoding.EncodeToString([]byte(next))
 	}
-	return out, nil
+	page, err := encodeIntegrationPage(items, next)
+	if err != nil {
+		return nil, err
+	}
+	return &listIntegrationsOutput{Body: func(hctx huma.Context) {
+		defer pageBuffers.Put(page)
+		hctx.SetHeader("Content-Type", "application/json")
+		// A length lets the server write the page in one go, not in chunks.
+		hctx.SetHeader("Content-Length", strconv.Itoa(len(*page)))
+		hctx.SetStatus(http.StatusOK)
+		_, _ = hctx.BodyWriter().Write(*page) // a write error means the client left
+	}}, nil
 }
 
 type integrationIDInput struct {
@@ -276,8 +287,3 @@ func (s *Server) testIntegration(ctx context.Context, in *integrationIDInput) (*
 	}
 	return out, nil
 }
-
-// sortedKeys is used by CSV export to keep detail columns stable.
-func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
-
-var _ = fmt.Sprint

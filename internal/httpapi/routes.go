@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -89,7 +90,8 @@ func (s *Server) routes() {
 		Summary: "Create an integration", Description: "Credentials need integrations:credentials:write too. A connection test is queued on create.",
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusConflict}}, s.createIntegration)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listIntegrations", Method: http.MethodGet, Path: v + "/integrations", Tags: []string{"Integrations"},
-		Summary: "List integrations", Description: "Filters combine with AND. Pages follow nextCursor."}, s.listIntegrations)
+		Summary: "List integrations", Description: "Filters combine with AND. Pages follow nextCursor.",
+		Responses: s.jsonResponse(http.StatusOK, "A page of integrations.", reflect.TypeFor[listIntegrationsBody]())}, s.listIntegrations)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getIntegration", Method: http.MethodGet, Path: v + "/integrations/{id}", Tags: []string{"Integrations"},
 		Summary: "Get an integration by id or slug", Errors: []int{http.StatusNotFound}}, s.getIntegration)
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "updateIntegration", Method: http.MethodPatch, Path: v + "/integrations/{id}", Tags: []string{"Integrations"},
@@ -106,6 +108,14 @@ func (s *Server) routes() {
 		Summary: "Export the activity log as CSV",
 		Responses: map[string]*huma.Response{"200": {Description: "The activity log, newest first.",
 			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: huma.TypeString}}}}}}, s.exportActivity)
+}
+
+// jsonResponse documents a JSON answer of type t for a handler that writes
+// its body itself.
+func (s *Server) jsonResponse(status int, desc string, t reflect.Type) map[string]*huma.Response {
+	schema := s.api.OpenAPI().Components.Schemas.Schema(t, true, "")
+	return map[string]*huma.Response{strconv.Itoa(status): {Description: desc,
+		Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}}}
 }
 
 // authenticate resolves the caller (API token first, then session cookie)
