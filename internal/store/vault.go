@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5"
+
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"ihub/internal/integration"
+	"ihub/internal/store/internal/pgdb"
 
 	"ihub/internal/secret"
 	"ihub/internal/store/internal/sqlitedb"
@@ -233,7 +237,7 @@ func (db *DB) RotateKey(ctx context.Context, v *Vault, batchSize int) (RotateRes
 
 func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary string, batchSize int) (int64, error) {
 	var done int64
-	err := db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
+	err := db.inTx(ctx, func(q sqlitedb.Querier, native any) error {
 		// Another rotation may have made a newer key primary since this one
 		// started: stop rather than re-seal values back to an older key.
 		keys, err := q.ListVaultKeys(ctx)
@@ -249,6 +253,7 @@ func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary strin
 		if err != nil {
 			return fmt.Errorf("store: rotate: %w", err)
 		}
+		batch := pgdb.ResealCredentialsParams{NewKeyID: primary}
 		for _, r := range rows {
 			aad := integration.CredentialAAD(r.IntegrationID, r.Field)
 			pt, err := kr.Open(aad, r.Ciphertext)
@@ -263,11 +268,23 @@ func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary strin
 			if kid, err := secret.KeyIDOf(ct); err != nil || kid != primary {
 				return fmt.Errorf("store: rotate: sealed with key %q, not the new primary %s", kid, primary)
 			}
-			if _, err := q.ResealCredential(ctx, sqlitedb.ResealCredentialParams{Ciphertext: ct, NewKeyID: primary,
+			if _, isPG := native.(pgx.Tx); isPG {
+				// PostgreSQL: one UPDATE for the batch (below), not a
+				// round trip per row.
+				batch.IntegrationIds = append(batch.IntegrationIds, r.IntegrationID)
+				batch.Fields = append(batch.Fields, r.Field)
+				batch.Ciphertexts = append(batch.Ciphertexts, ct)
+				batch.OldKeyIds = append(batch.OldKeyIds, r.KeyID)
+			} else if _, err := q.ResealCredential(ctx, sqlitedb.ResealCredentialParams{Ciphertext: ct, NewKeyID: primary,
 				IntegrationID: r.IntegrationID, Field: r.Field, OldKeyID: r.KeyID}); err != nil {
 				return fmt.Errorf("store: rotate: %w", err)
 			}
 			done++
+		}
+		if tx, ok := native.(pgx.Tx); ok && len(batch.Fields) > 0 {
+			if _, err := pgdb.New(tx).ResealCredentials(ctx, batch); err != nil {
+				return fmt.Errorf("store: rotate: %w", err)
+			}
 		}
 		return nil
 	})

@@ -46,6 +46,9 @@ type Querier interface {
 	ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error)
 	ListVaultKeys(ctx context.Context) ([]VaultKey, error)
 	ResealCredential(ctx context.Context, arg ResealCredentialParams) (int64, error)
+	// PostgreSQL-only queries: set-based forms of per-row common queries, for
+	// batches where a round trip per row would dominate.
+	ResealCredentials(ctx context.Context, arg ResealCredentialsParams) (int64, error)
 	RevokeToken(ctx context.Context, arg RevokeTokenParams) (int64, error)
 	SetPrimaryVaultKey(ctx context.Context, id string) (int64, error)
 	SetUserLastLogin(ctx context.Context, arg SetUserLastLoginParams) error

@@ -172,6 +172,43 @@ func (q *Queries) ResealCredential(ctx context.Context, arg ResealCredentialPara
 	return result.RowsAffected(), nil
 }
 
+const resealCredentials = `-- name: ResealCredentials :execrows
+
+UPDATE integration_credentials AS c
+SET ciphertext = u.ciphertext, key_id = $1::text
+FROM (
+    SELECT unnest($2::text[]) AS integration_id,
+           unnest($3::text[]) AS field,
+           unnest($4::bytea[]) AS ciphertext,
+           unnest($5::text[]) AS old_key_id
+) AS u
+WHERE c.integration_id = u.integration_id AND c.field = u.field AND c.key_id = u.old_key_id
+`
+
+type ResealCredentialsParams struct {
+	NewKeyID       string
+	IntegrationIds []string
+	Fields         []string
+	Ciphertexts    [][]byte
+	OldKeyIds      []string
+}
+
+// PostgreSQL-only queries: set-based forms of per-row common queries, for
+// batches where a round trip per row would dominate.
+func (q *Queries) ResealCredentials(ctx context.Context, arg ResealCredentialsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, resealCredentials,
+		arg.NewKeyID,
+		arg.IntegrationIds,
+		arg.Fields,
+		arg.Ciphertexts,
+		arg.OldKeyIds,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setPrimaryVaultKey = `-- name: SetPrimaryVaultKey :execrows
 UPDATE vault_keys SET is_primary = TRUE WHERE id = $1
 `
