@@ -22,7 +22,7 @@ trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null' EXIT
 bench() { # name, extra env...
   local name=$1; shift
   local dir; dir=$(mktemp -d)
-  export IHUB_DATA_DIR=$dir IHUB_LOG_LEVEL=warn
+  export IHUB_DATA_DIR=$dir IHUB_LOG_LEVEL=${IHUB_LOG_LEVEL:-warn}
   echo "a long benchmark password" | "$bin" users create --email bench@example.com --role super_admin --password-stdin 2>/dev/null
   local tok; tok=$("$bin" tokens create --email bench@example.com --name bench 2>/dev/null)
   "$bin" dev seed --integrations "$N"
