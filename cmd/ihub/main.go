@@ -31,8 +31,8 @@ type dbFlags struct {
 	DataDir       string `name:"data-dir" env:"IHUB_DATA_DIR" default:"./ihub-data" help:"Directory for the SQLite database and the generated master key file."`
 	DatabaseURL   string `name:"database-url" env:"IHUB_DATABASE_URL" help:"postgres://… to use PostgreSQL; empty for SQLite in the data directory. Also IHUB_DATABASE_URL_FILE."`
 	MasterKeyFile string `name:"master-key-file" env:"IHUB_MASTER_KEY_FILE" help:"File holding the master key (or set IHUB_MASTER_KEY). Required with PostgreSQL."`
-	LogFormat     string `name:"log-format" env:"IHUB_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text or json."`
-	LogLevel      string `name:"log-level" env:"IHUB_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level."`
+	LogFormat     string `name:"log-format" env:"IHUB_LOG_FORMAT" default:"text" help:"Log format: text or json."`
+	LogLevel      string `name:"log-level" env:"IHUB_LOG_LEVEL" default:"info" help:"Log level."`
 }
 
 func (f dbFlags) config() config.Config {

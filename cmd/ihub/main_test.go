@@ -22,11 +22,13 @@ func ihub(t *testing.T, stdin string, env map[string]string, args ...string) (in
 
 func TestInvalidConfigurationListsEveryProblem(t *testing.T) {
 	code, _, stderr := ihub(t, "", nil, "serve", "--listen", "nope", "--public-url", "ftp://x",
-		"--database-url", "postgres://u:hunter2@db/x", "--sqlite-synchronous", "OFF")
+		"--database-url", "postgres://u:hunter2@db/x", "--sqlite-synchronous", "OFF", "--log-format", "xml",
+		"--log-level", "loud", "--trusted-proxies", "10.0.0.0/99")
 	if code != 2 {
 		t.Fatalf("exit code = %d, want 2; stderr:\n%s", code, stderr)
 	}
-	for _, want := range []string{"invalid configuration", "--listen", "--public-url", "master key", "--sqlite-synchronous"} {
+	for _, want := range []string{"invalid configuration", "--listen", "--public-url", "master key", "--sqlite-synchronous",
+		"--log-format", "--log-level", "--trusted-proxies"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
@@ -39,6 +41,7 @@ func TestInvalidConfigurationListsEveryProblem(t *testing.T) {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--log-format", "xml"},
+		{"serve", "--shutdown-timeout", "soon"},
 		{"serve", "--no-such-flag"},
 		{"frobnicate"},
 		{"users", "create", "--email", "a@b.c", "--role", "emperor", "--password-stdin"},
