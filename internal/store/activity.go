@@ -89,6 +89,7 @@ func (db *DB) ListActivity(ctx context.Context, f audit.Filter) ([]audit.Entry, 
 		}
 		if tid, ok := e.Details["tokenId"].(string); ok {
 			e.Actor.TokenID = tid
+			delete(e.Details, "tokenId") // stored there for filtering; shown in the actor
 		}
 		out = append(out, e)
 	}
