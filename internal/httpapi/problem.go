@@ -71,8 +71,11 @@ func problemType(status int) string {
 	if k, ok := kindOfStatus[status]; ok {
 		return "urn:ihub:problem:" + k.String()
 	}
-	if status == http.StatusBadRequest {
+	switch status {
+	case http.StatusBadRequest:
 		return "urn:ihub:problem:bad_request"
+	case http.StatusUnsupportedMediaType:
+		return "urn:ihub:problem:unsupported_media_type"
 	}
 	return "urn:ihub:problem:http_" + strconv.Itoa(status)
 }
@@ -107,6 +110,9 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 	}
 	// Huma's own errors: validation, malformed JSON, body too large, bad
 	// parameters. Keep their location and message, drop the value.
+	if status == http.StatusUnsupportedMediaType {
+		msg = "send the body as JSON with Content-Type: application/json"
+	}
 	p := newProblem(status, msg, rid)
 	for _, err := range errs {
 		if err == nil {
