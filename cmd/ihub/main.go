@@ -66,6 +66,10 @@ func (c *serveCmd) Run(g *globals) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal now ends the process without waiting for the drain
+	}()
 	return a.Serve(ctx, nil)
 }
 

@@ -117,9 +117,15 @@ type Service struct {
 
 	mu         sync.Mutex
 	tokenCache map[string]cachedToken
+	// cacheGen counts forget calls: a lookup that began before one must not
+	// put what it read (perhaps a token revoked since) back in the cache.
+	cacheGen uint64
 
 	dummyOnce sync.Once
 	dummyHash string
+
+	// loginLocks serialize sign-ins per account and per client address.
+	loginLocks keyLock
 }
 
 // DefaultArgon2 is OWASP's recommended argon2id configuration (19 MiB,
@@ -227,8 +233,13 @@ func (s *Service) HashPassword(pw string) (string, error) {
 // account and per client address; throttled attempts get TooManyRequests
 // without the password being checked.
 func (s *Service) Login(ctx context.Context, email, password string, from audit.Actor) (string, User, time.Time, error) {
-	now := s.now()
 	norm := strings.ToLower(strings.TrimSpace(email))
+	// Always in the same order (account, then address), so two sign-ins
+	// cannot wait on each other. Across replicas guesses run in parallel
+	// at most once per replica.
+	defer s.loginLocks.lock("email:" + norm)()
+	defer s.loginLocks.lock("ip:" + from.IP)()
+	now := s.now()
 	byEmail, byIP, err := s.st.CountLoginFailures(ctx, norm, from.IP, now.Add(-s.opts.FailureWindow))
 	if err != nil {
 		return "", User{}, time.Time{}, err
@@ -356,6 +367,9 @@ func (s *Service) TokenPrincipal(ctx context.Context, bearer string) (Principal,
 		}
 		return c.p, nil
 	}
+	s.mu.Lock()
+	gen := s.cacheGen
+	s.mu.Unlock()
 	t, err := s.st.GetTokenByHash(ctx, h)
 	if err != nil {
 		if apperr.Is(err, apperr.NotFound) {
@@ -385,7 +399,9 @@ func (s *Service) TokenPrincipal(ctx context.Context, bearer string) (Principal,
 	if len(s.tokenCache) > 10000 {
 		clear(s.tokenCache)
 	}
-	s.tokenCache[h] = cachedToken{p: p, fetched: now, lastTouch: lastTouch, expires: t.ExpiresAt}
+	if gen == s.cacheGen {
+		s.tokenCache[h] = cachedToken{p: p, fetched: now, lastTouch: lastTouch, expires: t.ExpiresAt}
+	}
 	s.mu.Unlock()
 	if now.Sub(lastTouch) > time.Minute {
 		s.touch(ctx, h, t.ID, now)
@@ -410,5 +426,6 @@ func (s *Service) touch(ctx context.Context, hash, id string, now time.Time) {
 func (s *Service) forget() {
 	s.mu.Lock()
 	clear(s.tokenCache)
+	s.cacheGen++
 	s.mu.Unlock()
 }

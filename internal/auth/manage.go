@@ -39,6 +39,9 @@ func (s *Service) CreateToken(ctx context.Context, by Principal, in NewToken, fr
 		}
 		return "", Token{}, err
 	}
+	if owner != by.UserID && !by.covers(u.Role) {
+		return "", Token{}, apperr.E(apperr.Forbidden, "you cannot create tokens for a %s: your own permissions do not cover that role", u.Role)
+	}
 	return s.createToken(ctx, u, by, in, from)
 }
 
@@ -161,7 +164,17 @@ type NewUser struct {
 	Password string
 }
 
-// CreateUser creates a user. The email must be unused.
+// CreateUserAs creates a user on behalf of by, who must hold every
+// permission of the new user's role.
+func (s *Service) CreateUserAs(ctx context.Context, by Principal, in NewUser, from audit.Actor) (User, error) {
+	if in.Role.Valid() && !by.covers(in.Role) {
+		return User{}, apperr.E(apperr.Forbidden, "you cannot create a %s: your own permissions do not cover that role", in.Role)
+	}
+	return s.CreateUser(ctx, in, from)
+}
+
+// CreateUser creates a user. The email must be unused. It checks no caller
+// (it is for the server's command line); the API uses CreateUserAs.
 func (s *Service) CreateUser(ctx context.Context, in NewUser, from audit.Actor) (User, error) {
 	var fields []apperr.FieldError
 	email, err := NormalizeEmail(in.Email)
@@ -217,6 +230,9 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 	u, err := s.st.GetUser(ctx, id)
 	if err != nil {
 		return User{}, err
+	}
+	if !by.covers(u.Role) || (p.Role != nil && p.Role.Valid() && !by.covers(*p.Role)) {
+		return User{}, apperr.E(apperr.Forbidden, "your own permissions do not cover that user's role")
 	}
 	var fields []apperr.FieldError
 	var changed []string
@@ -288,6 +304,9 @@ func (s *Service) DeleteUser(ctx context.Context, by Principal, id string, from 
 	}
 	if id == by.UserID {
 		return apperr.E(apperr.Conflict, "you cannot delete yourself")
+	}
+	if !by.covers(u.Role) {
+		return apperr.E(apperr.Forbidden, "your own permissions do not cover that user's role")
 	}
 	if u.Role == RoleSuperAdmin && !u.Disabled {
 		n, err := s.st.CountActiveUsersWithRole(ctx, RoleSuperAdmin)

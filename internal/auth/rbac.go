@@ -97,6 +97,19 @@ func (p Principal) Permissions() []Permission {
 	return out
 }
 
+// covers reports whether the principal holds every permission of role r.
+// Managing a user of role r (creating one, granting r, setting the
+// password, deleting) needs it: otherwise a token scoped to users:manage
+// could mint itself a super admin.
+func (p Principal) covers(r Role) bool {
+	for _, perm := range rolePerms[r] {
+		if !p.Can(perm) {
+			return false
+		}
+	}
+	return true
+}
+
 // effective returns the permissions a token actually holds: its scopes that
 // its owner's role still grants (a demoted owner's tokens lose power at once).
 // A token without scopes holds all of its owner's permissions.

@@ -234,7 +234,7 @@ type userOutput struct {
 }
 
 func (s *Server) createUser(ctx context.Context, in *createUserInput) (*userOutput, error) {
-	u, err := s.d.Auth.CreateUser(ctx, auth.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: in.Body.Role, Password: in.Body.Password}, actor(ctx))
+	u, err := s.d.Auth.CreateUserAs(ctx, principal(ctx), auth.NewUser{Email: in.Body.Email, Name: in.Body.Name, Role: in.Body.Role, Password: in.Body.Password}, actor(ctx))
 	if err != nil {
 		return nil, err
 	}

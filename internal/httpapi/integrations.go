@@ -8,6 +8,7 @@ import (
 
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,6 +124,21 @@ func needCredentialsWrite(ctx context.Context, w IntegrationWrite) error {
 	return nil
 }
 
+// needCredentialsWriteToRedirect guards the fields that decide where stored
+// credentials are sent (or who they are sent as): changing them on an
+// existing integration could point its secrets at another server, so it
+// takes the same permission as writing the secrets themselves.
+func needCredentialsWriteToRedirect(ctx context.Context, w IntegrationWrite) error {
+	if err := needCredentialsWrite(ctx, w); err != nil {
+		return err
+	}
+	redirects := w.BaseURL != nil || w.Username != nil || w.AllowPrivateNetwork != nil || len(w.Settings) > 0
+	if redirects && !principal(ctx).Can(auth.PermCredentialsWrite) {
+		return apperr.E(apperr.Forbidden, "changing baseUrl, username, settings or allowPrivateNetwork needs the %s permission: they decide where the stored credentials are sent", auth.PermCredentialsWrite)
+	}
+	return nil
+}
+
 type createIntegrationInput struct {
 	Body IntegrationWrite
 }
@@ -178,6 +194,9 @@ func (s *Server) listIntegrations(ctx context.Context, in *listIntegrationsInput
 	}
 	if in.Label != "" {
 		f.LabelKey, f.LabelValue, _ = strings.Cut(in.Label, "=")
+		if f.LabelKey == "" {
+			return nil, apperr.InvalidFields("bad label filter", apperr.FieldError{Field: "query.label", Message: "must be key or key=value"})
+		}
 	}
 	if in.Cursor != "" {
 		id, err := base64.RawURLEncoding.DecodeString(in.Cursor)
@@ -230,29 +249,53 @@ type updateIntegrationInput struct {
 	Body    IntegrationWrite
 }
 
-// parseIfMatch reads an If-Match header: "*" or one entity tag.
-func parseIfMatch(h string) (*int64, error) {
+// ifMatch is a parsed If-Match header.
+type ifMatch struct {
+	any  bool    // absent or "*"
+	tags []int64 // strong tags; a weak tag never matches (RFC 9110 §13.1.1)
+}
+
+// parseIfMatch reads an If-Match header: "*", or a list of entity tags.
+func parseIfMatch(h string) (ifMatch, error) {
 	h = strings.TrimSpace(h)
 	if h == "" || h == "*" {
-		return nil, nil
+		return ifMatch{any: true}, nil
 	}
-	t := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(t, 10, 64)
-	if err != nil {
-		return nil, apperr.InvalidFields("bad If-Match", apperr.FieldError{Field: "header.If-Match", Message: "must be an ETag this API gave out, e.g. \"3\""})
+	var m ifMatch
+	for _, t := range strings.Split(h, ",") {
+		t = strings.TrimSpace(t)
+		weak := strings.HasPrefix(t, "W/")
+		t = strings.TrimPrefix(t, "W/")
+		if len(t) < 3 || t[0] != '"' || t[len(t)-1] != '"' {
+			return m, apperr.InvalidFields("bad If-Match", apperr.FieldError{Field: "header.If-Match", Message: "must be an ETag this API gave out, e.g. \"3\""})
+		}
+		v, err := strconv.ParseInt(t[1:len(t)-1], 10, 64)
+		if err != nil {
+			return m, apperr.InvalidFields("bad If-Match", apperr.FieldError{Field: "header.If-Match", Message: "must be an ETag this API gave out, e.g. \"3\""})
+		}
+		if !weak {
+			m.tags = append(m.tags, v)
+		}
 	}
-	return &v, nil
+	if len(m.tags) == 0 {
+		m.tags = []int64{-1} // only weak tags: nothing can match
+	}
+	return m, nil
 }
 
 func (s *Server) updateIntegration(ctx context.Context, in *updateIntegrationInput) (*getIntegrationOutput, error) {
-	if err := needCredentialsWrite(ctx, in.Body); err != nil {
+	if err := needCredentialsWriteToRedirect(ctx, in.Body); err != nil {
 		return nil, err
 	}
-	ifMatch, err := parseIfMatch(in.IfMatch)
+	m, err := parseIfMatch(in.IfMatch)
 	if err != nil {
 		return nil, err
 	}
-	it, err := s.d.Integrations.Update(ctx, actor(ctx), in.ID, in.Body.input(), ifMatch)
+	var match func(int64) bool
+	if !m.any {
+		match = func(v int64) bool { return slices.Contains(m.tags, v) }
+	}
+	it, err := s.d.Integrations.Update(ctx, actor(ctx), in.ID, in.Body.input(), match)
 	if err != nil {
 		return nil, err
 	}

@@ -144,9 +144,13 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 		err = apperr.E(apperr.Unauthenticated, "sign in or send an API token (Authorization: Bearer ihub_pat_…)")
 	}
 	if err != nil {
-		if apperr.Is(err, apperr.Unauthenticated) {
-			hctx.SetHeader("WWW-Authenticate", `Bearer realm="ihub"`)
+		if !apperr.Is(err, apperr.Unauthenticated) {
+			// The credentials could not be checked (database down): an
+			// internal error, logged, not a verdict on the caller.
+			_ = huma.WriteErr(s.api, hctx, http.StatusInternalServerError, "", err)
+			return
 		}
+		hctx.SetHeader("WWW-Authenticate", `Bearer realm="ihub"`)
 		_ = huma.WriteErr(s.api, hctx, http.StatusUnauthorized, "", err)
 		return
 	}

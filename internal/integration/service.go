@@ -174,6 +174,10 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 			add(&apperr.FieldError{Field: "body.baseUrl", Message: "is not used by provider " + d.ID})
 		} else if u, err := egress.ValidateBaseURL(cur.BaseURL); err != nil {
 			add(&apperr.FieldError{Field: "body.baseUrl", Message: err.Error()})
+		} else if u.RawQuery != "" || u.ForceQuery {
+			// Adapters add their own query; a credential in the URL would be
+			// stored in clear.
+			add(&apperr.FieldError{Field: "body.baseUrl", Message: "must not contain a query string"})
 		} else {
 			cur.BaseURL = strings.TrimRight(u.String(), "/")
 		}
@@ -363,15 +367,15 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Integration, string, er
 	return items, "", nil
 }
 
-// Update applies a partial change. ifMatch, when non-nil, must equal the
+// Update applies a partial change. ifMatch, when non-nil, must accept the
 // stored version or the update fails with PreconditionFailed.
-func (s *Service) Update(ctx context.Context, by audit.Actor, idOrSlug string, in Input, ifMatch *int64) (Integration, error) {
+func (s *Service) Update(ctx context.Context, by audit.Actor, idOrSlug string, in Input, ifMatch func(version int64) bool) (Integration, error) {
 	cur, err := s.o.Store.GetIntegration(ctx, idOrSlug)
 	if err != nil {
 		return Integration{}, err
 	}
-	if ifMatch != nil && *ifMatch != cur.Version {
-		return Integration{}, apperr.E(apperr.PreconditionFailed, "the integration changed since you read it (version %d, now %d)", *ifMatch, cur.Version)
+	if ifMatch != nil && !ifMatch(cur.Version) {
+		return Integration{}, apperr.E(apperr.PreconditionFailed, "the integration changed since you read it (it is now version %d)", cur.Version)
 	}
 	if in.Provider != nil && *in.Provider != cur.Provider {
 		return Integration{}, apperr.InvalidFields("provider cannot change",
@@ -521,53 +525,96 @@ func (s *Service) Test(ctx context.Context, by audit.Actor, idOrSlug string) (Te
 	start := s.o.Now()
 	res, terr := checker.Test(tctx, s.o.Client(in.AllowPrivateNetwork || s.o.AllowPrivate), conn)
 	latency := s.o.Now().Sub(start)
-	out := TestOutcome{Success: terr == nil, Latency: latency, TestedAt: start, Message: res.Message, Details: res.Details}
-	h := in.Health
-	h.LastCheckedAt = &start
+	if err := ctx.Err(); err != nil {
+		// The caller went away or ihub is shutting down: the provider was
+		// not judged, so record nothing (a job retries).
+		return TestOutcome{}, err
+	}
+	out := TestOutcome{Success: terr == nil, Latency: latency, TestedAt: start,
+		Message: scrub(res.Message, conn, 1000), Details: scrubDetails(res.Details, conn)}
+	h := Health{LastCheckedAt: &start}
 	ms := latency.Milliseconds()
 	h.LastLatencyMs = &ms
 	if terr == nil {
-		h.Status, h.LastConnectedAt, h.LastError, h.ConsecutiveFailures = HealthHealthy, &start, nil, 0
+		h.Status, h.LastConnectedAt = HealthHealthy, &start
 		if out.Message == "" {
 			out.Message = "Connected"
 		}
 	} else {
 		msg, kind := describe(terr, conn)
-		if ctx.Err() == nil && errors.Is(terr, context.DeadlineExceeded) {
+		if errors.Is(terr, context.DeadlineExceeded) {
 			msg, kind = fmt.Sprintf("timed out after %s", s.o.TestTimeout), string(provider.ErrTransport)
 		}
 		out.Message, out.ErrorKind = msg, kind
 		h.Status, h.LastError = HealthDown, &msg
-		h.ConsecutiveFailures++
 	}
 	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.IntegrationTested, TargetType: "integration", TargetID: in.ID,
 		TargetName: in.Name, IntegrationID: in.ID, Success: out.Success,
 		Details: map[string]any{"latencyMs": ms, "message": out.Message, "errorKind": out.ErrorKind}}
-	// Record even if the caller went away: the test happened.
+	// Record even if the caller leaves now: the test happened.
 	if err := s.o.Store.RecordTest(context.WithoutCancel(ctx), in.ID, h, e); err != nil {
 		return TestOutcome{}, err
 	}
 	return out, nil
 }
 
-// describe turns a test failure into the message users see, scrubbing any
-// credential value that an adapter let slip into it.
+// describe turns a test failure into the message users see.
 func describe(err error, conn provider.Connection) (string, string) {
 	kind := "internal"
-	msg := err.Error()
 	var pe *provider.Error
 	if errors.As(err, &pe) {
 		kind = string(pe.Kind)
 	}
+	return scrub(err.Error(), conn, 1000), kind
+}
+
+// scrub prepares provider-supplied text for storage and display: any
+// credential value a provider echoed (or an adapter let slip) is masked,
+// then the text is cut to max characters (runes, so as not to split one).
+func scrub(msg string, conn provider.Connection, max int) string {
 	for _, v := range conn.Credentials {
 		if r := v.Reveal(); len(r) >= 4 {
 			msg = strings.ReplaceAll(msg, r, "[REDACTED]")
 		}
 	}
-	if len(msg) > 1000 {
-		msg = msg[:1000] + "…"
+	if utf8.RuneCountInString(msg) > max {
+		msg = string([]rune(msg)[:max]) + "…"
 	}
-	return msg, kind
+	return msg
+}
+
+// scrubDetails applies scrub to every string in a test's details.
+func scrubDetails(d map[string]any, conn provider.Connection) map[string]any {
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case string:
+			return scrub(x, conn, 500)
+		case []string:
+			out := make([]string, len(x))
+			for i, s := range x {
+				out[i] = scrub(s, conn, 500)
+			}
+			return out
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = walk(e)
+			}
+			return out
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				out[scrub(k, conn, 200)] = walk(e)
+			}
+			return out
+		}
+		return v
+	}
+	if d == nil {
+		return nil
+	}
+	return walk(d).(map[string]any)
 }
 
 // WorkTest is the job handler for TestArgs.
@@ -579,5 +626,5 @@ func (s *Service) WorkTest(ctx context.Context, job *jobqueue.Job[TestArgs]) err
 	case apperr.Is(err, apperr.NotFound), apperr.Is(err, apperr.Conflict):
 		return nil // deleted since, or nothing to test: done
 	}
-	return err
+	return err // including ctx errors at shutdown: the job runs again
 }

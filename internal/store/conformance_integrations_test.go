@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -521,15 +522,25 @@ func TestDeleteIntegration(t *testing.T) {
 func TestRecordTest(t *testing.T) {
 	t.Parallel()
 	checked := time.Date(2025, 6, 1, 13, 0, 0, 987_654_321, time.UTC)
-	tests := []struct {
-		name string
-		h    integration.Health
+	earlier := checked.Add(-time.Hour)
+	// The steps run in order on one integration: the store counts failures
+	// itself and keeps the last success when a check fails.
+	steps := []struct {
+		name         string
+		h            integration.Health
+		wantConnect  *time.Time
+		wantFailures int
 	}{
-		{"success", integration.Health{Status: integration.HealthHealthy, LastCheckedAt: &checked, LastConnectedAt: &checked,
-			LastLatencyMs: ptr(int64(42))}},
+		{"success", integration.Health{Status: integration.HealthHealthy, LastCheckedAt: &earlier, LastConnectedAt: &earlier,
+			LastLatencyMs: ptr(int64(42))}, &earlier, 0},
 		{"failure keeps last connected", integration.Health{Status: integration.HealthDown, LastCheckedAt: &checked,
-			LastConnectedAt: ptr(checked.Add(-time.Hour)), LastError: ptr("connection refused"), ConsecutiveFailures: 3}},
-		{"every pointer nil", integration.Health{Status: integration.HealthUnknown}},
+			LastError: ptr("connection refused")}, &earlier, 1},
+		{"second failure counts", integration.Health{Status: integration.HealthDown, LastCheckedAt: &checked,
+			LastError: ptr("403 Forbidden — Access denied"), LastLatencyMs: ptr(int64(7))}, &earlier, 2},
+		{"provider text is cleaned for storage", integration.Health{Status: integration.HealthDown, LastCheckedAt: &checked,
+			LastError: ptr("bad \x00 byte \xff")}, &earlier, 3},
+		{"success resets the count", integration.Health{Status: integration.HealthHealthy, LastCheckedAt: &checked,
+			LastConnectedAt: &checked}, &checked, 0},
 	}
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
 		b := setup(t, e)
@@ -537,27 +548,25 @@ func TestRecordTest(t *testing.T) {
 		in := newIntegration(1, "tested")
 		mustCreate(t, b.db, in, nil)
 		before := mustGet(t, b.db, in.ID)
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				ent := entry(audit.IntegrationTested, in.ID)
-				ent.Success = tt.h.Status == integration.HealthHealthy
-				if err := b.db.RecordTest(ctx, in.ID, tt.h, ent); err != nil {
-					t.Fatalf("RecordTest = %v", err)
-				}
-				got := mustGet(t, b.db, in.ID)
-				want := before
-				want.Health = tt.h
-				if tt.h.LastCheckedAt != nil {
-					want.Health.LastCheckedAt = ptr(msUTC(*tt.h.LastCheckedAt))
-				}
-				if tt.h.LastConnectedAt != nil {
-					want.Health.LastConnectedAt = ptr(msUTC(*tt.h.LastConnectedAt))
-				}
-				if diff := cmp.Diff(want, got, integrationOpts); diff != "" {
-					t.Errorf("GetIntegration after RecordTest mismatch (-want +got):\n%s", diff)
-				}
-				checkLastActivity(t, b.db, ent)
-			})
+		for _, st := range steps {
+			ent := entry(audit.IntegrationTested, in.ID)
+			ent.Success = st.h.LastError == nil
+			if err := b.db.RecordTest(ctx, in.ID, st.h, ent); err != nil {
+				t.Fatalf("%s: RecordTest = %v", st.name, err)
+			}
+			got := mustGet(t, b.db, in.ID)
+			want := before
+			want.Health = st.h
+			want.Health.LastCheckedAt = ptr(msUTC(*st.h.LastCheckedAt))
+			want.Health.LastConnectedAt = ptr(msUTC(*st.wantConnect))
+			want.Health.ConsecutiveFailures = st.wantFailures
+			if st.h.LastError != nil {
+				want.Health.LastError = ptr(strings.ToValidUTF8(strings.ReplaceAll(*st.h.LastError, "\x00", "\uFFFD"), "\uFFFD"))
+			}
+			if diff := cmp.Diff(want, got, integrationOpts); diff != "" {
+				t.Errorf("%s: GetIntegration after RecordTest mismatch (-want +got):\n%s", st.name, diff)
+			}
+			checkLastActivity(t, b.db, ent)
 		}
 		t.Run("unknown id", func(t *testing.T) {
 			n := len(allActivity(t, b.db))

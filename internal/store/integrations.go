@@ -325,12 +325,21 @@ func (db *DB) IntegrationCredentials(ctx context.Context, id string) ([]integrat
 	return out, nil
 }
 
-// RecordTest stores a connection test's effect on health and its audit entry.
+// RecordTest stores a connection test's effect on health and its audit
+// entry. A nil h.LastError is a success: consecutive failures reset, and
+// h.LastConnectedAt replaces the last success; otherwise the failure count
+// goes up by one in SQL (concurrent checks lose no increment) and the last
+// success stays. Text from the provider is cleaned for storage.
 func (db *DB) RecordTest(ctx context.Context, id string, h integration.Health, e audit.Entry) error {
+	var lastErr *string
+	if h.LastError != nil {
+		v := cleanText(*h.LastError)
+		lastErr = &v
+	}
 	return db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
 		n, err := q.UpdateIntegrationHealth(ctx, sqlitedb.UpdateIntegrationHealthParams{
 			HealthStatus: string(h.Status), LastCheckedAt: msPtr(h.LastCheckedAt), LastConnectedAt: msPtr(h.LastConnectedAt),
-			LastError: h.LastError, LastLatencyMs: h.LastLatencyMs, ConsecutiveFailures: int64(h.ConsecutiveFailures), ID: id,
+			LastError: lastErr, LastLatencyMs: h.LastLatencyMs, Succeeded: h.LastError == nil, ID: id,
 		})
 		if err != nil {
 			return fmt.Errorf("store: record test: %w", err)

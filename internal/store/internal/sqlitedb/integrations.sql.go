@@ -384,21 +384,24 @@ func (q *Queries) UpdateIntegration(ctx context.Context, arg UpdateIntegrationPa
 const updateIntegrationHealth = `-- name: UpdateIntegrationHealth :execrows
 UPDATE integrations SET
     health_status = ?1, last_checked_at = ?2,
-    last_connected_at = ?3, last_error = ?4,
-    last_latency_ms = ?5, consecutive_failures = ?6
+    last_connected_at = COALESCE(?3, last_connected_at), last_error = ?4,
+    last_latency_ms = ?5,
+    consecutive_failures = CASE WHEN CAST(?6 AS BOOLEAN) THEN 0 ELSE consecutive_failures + 1 END
 WHERE id = ?7
 `
 
 type UpdateIntegrationHealthParams struct {
-	HealthStatus        string
-	LastCheckedAt       *int64
-	LastConnectedAt     *int64
-	LastError           *string
-	LastLatencyMs       *int64
-	ConsecutiveFailures int64
-	ID                  string
+	HealthStatus    string
+	LastCheckedAt   *int64
+	LastConnectedAt *int64
+	LastError       *string
+	LastLatencyMs   *int64
+	Succeeded       bool
+	ID              string
 }
 
+// Counters and the last success are computed in SQL, so that two checks
+// finishing together (a manual test and a scheduled one) lose nothing.
 func (q *Queries) UpdateIntegrationHealth(ctx context.Context, arg UpdateIntegrationHealthParams) (int64, error) {
 	result, err := q.exec(ctx, q.updateIntegrationHealthStmt, updateIntegrationHealth,
 		arg.HealthStatus,
@@ -406,7 +409,7 @@ func (q *Queries) UpdateIntegrationHealth(ctx context.Context, arg UpdateIntegra
 		arg.LastConnectedAt,
 		arg.LastError,
 		arg.LastLatencyMs,
-		arg.ConsecutiveFailures,
+		arg.Succeeded,
 		arg.ID,
 	)
 	if err != nil {

@@ -52,6 +52,8 @@ type Querier interface {
 	TouchSession(ctx context.Context, arg TouchSessionParams) error
 	TouchToken(ctx context.Context, arg TouchTokenParams) error
 	UpdateIntegration(ctx context.Context, arg UpdateIntegrationParams) (int64, error)
+	// Counters and the last success are computed in SQL, so that two checks
+	// finishing together (a manual test and a scheduled one) lose nothing.
 	UpdateIntegrationHealth(ctx context.Context, arg UpdateIntegrationHealthParams) (int64, error)
 	UpdateUser(ctx context.Context, arg UpdateUserParams) (int64, error)
 	UpsertIntegrationCredential(ctx context.Context, arg UpsertIntegrationCredentialParams) error

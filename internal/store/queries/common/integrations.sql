@@ -28,10 +28,13 @@ UPDATE integrations SET
 WHERE id = sqlc.arg(id) AND version = sqlc.arg(version);
 
 -- name: UpdateIntegrationHealth :execrows
+-- Counters and the last success are computed in SQL, so that two checks
+-- finishing together (a manual test and a scheduled one) lose nothing.
 UPDATE integrations SET
     health_status = sqlc.arg(health_status), last_checked_at = sqlc.arg(last_checked_at),
-    last_connected_at = sqlc.narg(last_connected_at), last_error = sqlc.narg(last_error),
-    last_latency_ms = sqlc.narg(last_latency_ms), consecutive_failures = sqlc.arg(consecutive_failures)
+    last_connected_at = COALESCE(sqlc.narg(last_connected_at), last_connected_at), last_error = sqlc.narg(last_error),
+    last_latency_ms = sqlc.narg(last_latency_ms),
+    consecutive_failures = CASE WHEN CAST(sqlc.arg(succeeded) AS BOOLEAN) THEN 0 ELSE consecutive_failures + 1 END
 WHERE id = sqlc.arg(id);
 
 -- name: DeleteIntegration :execrows

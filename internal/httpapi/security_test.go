@@ -1,0 +1,184 @@
+package httpapi_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/audit"
+	"ihub/internal/auth"
+	"ihub/internal/provider/whm/whmfake"
+	"ihub/internal/store/storetest"
+)
+
+func scopedToken(t *testing.T, env *apptest.Env, scopes ...auth.Permission) string {
+	t.Helper()
+	r := call(t, env, "POST", "/api/v1/tokens", env.AdminToken, map[string]any{"name": "scoped", "scopes": scopes})
+	var tok struct {
+		Token string `json:"token"`
+	}
+	decode(t, r, &tok)
+	if r.Status != 201 || tok.Token == "" {
+		t.Fatalf("create scoped token = %d %s", r.Status, r.Body)
+	}
+	return tok.Token
+}
+
+// A token that may manage integrations but not write credentials must not
+// be able to send the stored credentials elsewhere.
+func TestRedirectingCredentialsNeedsCredentialsWrite(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+		"isActive": false, "credentials": map[string]any{"token": "ghp_secret_value_1234"}})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	manager := scopedToken(t, env, auth.PermIntegrationsRead, auth.PermIntegrationsManage)
+	for _, body := range []map[string]any{
+		{"baseUrl": "https://evil.example"},
+		{"username": "someone-else"},
+		{"allowPrivateNetwork": true},
+		{"settings": map[string]any{"webhookSecret": nil}},
+	} {
+		if r := call(t, env, "PATCH", "/api/v1/integrations/gh", manager, body); r.Status != 403 {
+			t.Errorf("PATCH %v with integrations:manage only = %d, want 403", body, r.Status)
+		}
+	}
+	if r := call(t, env, "PATCH", "/api/v1/integrations/gh", manager, map[string]any{"name": "renamed"}); r.Status != 200 {
+		t.Errorf("PATCH name with integrations:manage = %d %s, want 200", r.Status, r.Body)
+	}
+}
+
+// A token scoped to users:manage must not mint or take over accounts with
+// more power than it has.
+func TestUsersManageCannotEscalate(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	um := scopedToken(t, env, auth.PermUsersManage)
+	pw := "a long enough password"
+	if r := call(t, env, "POST", "/api/v1/users", um, map[string]any{"email": "boss@example.com", "role": "super_admin", "password": pw}); r.Status != 403 {
+		t.Errorf("create a super_admin with a users:manage token = %d, want 403", r.Status)
+	}
+	if r := call(t, env, "POST", "/api/v1/users", um, map[string]any{"email": "agent@example.com", "role": "support_agent", "password": pw}); r.Status != 201 {
+		t.Errorf("create a support_agent with a users:manage token = %d %s, want 201", r.Status, r.Body)
+	}
+	me := call(t, env, "GET", "/api/v1/auth/me", env.AdminToken, nil)
+	var who struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	decode(t, me, &who)
+	if r := call(t, env, "PATCH", "/api/v1/users/"+who.User.ID, um, map[string]any{"password": "taken over password"}); r.Status != 403 {
+		t.Errorf("reset a super admin's password with a users:manage token = %d, want 403", r.Status)
+	}
+	other, err := env.App.Auth.CreateUser(context.Background(), auth.NewUser{Email: "root2@example.com", Role: auth.RoleSuperAdmin, Password: pw}, audit.System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := call(t, env, "POST", "/api/v1/tokens", um, map[string]any{"name": "x", "userId": other.ID}); r.Status != 403 {
+		t.Errorf("create a token for another super admin with a users:manage token = %d, want 403", r.Status)
+	}
+	if r := call(t, env, "DELETE", "/api/v1/users/"+other.ID, um, nil); r.Status != 403 {
+		t.Errorf("delete a super admin with a users:manage token = %d, want 403", r.Status)
+	}
+}
+
+func TestBadFiltersAndPreconditions(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	if r := call(t, env, "GET", "/api/v1/integrations?label==prod", env.AdminToken, nil); r.Status != 422 {
+		t.Errorf("label with an empty key = %d, want 422", r.Status)
+	}
+	r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "q", "provider": "github",
+		"baseUrl": "https://api.github.com/?access_token=ghp_inquery", "credentials": map[string]any{"token": "t0k3n"}})
+	if p, _ := readProblem(t, r); r.Status != 422 || !strings.Contains(strings.Join(p.locations(), ","), "body.baseUrl") ||
+		strings.Contains(string(r.Body), "ghp_inquery") {
+		t.Errorf("base URL with a query = %d %s; want 422 naming body.baseUrl without echoing it", r.Status, r.Body)
+	}
+	r = call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "e", "provider": "github",
+		"isActive": false, "credentials": map[string]any{"token": "t0k3n"}})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	for _, tt := range []struct {
+		ifMatch string
+		want    int
+	}{
+		{`W/"1"`, 412},      // a weak tag never matches
+		{`"7", "1"`, 200},   // a list matches if any tag does
+		{`"9"`, 412},        // stale (version is 2 after the previous PATCH)
+		{`"2"`, 200},        // current
+		{`nonsense`, 422},   // not an entity tag
+		{`"3", W/"x"`, 422}, // malformed entry
+	} {
+		if r := call(t, env, "PATCH", "/api/v1/integrations/e", env.AdminToken, map[string]any{"name": "e"}, "If-Match", tt.ifMatch); r.Status != tt.want {
+			t.Errorf("If-Match %s = %d %s, want %d", tt.ifMatch, r.Status, r.Body, tt.want)
+		}
+	}
+}
+
+func TestUnknownMethodsDoNotGrowMetrics(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, m := range []string{"XMETHOD1", "XMETHOD2"} {
+		call(t, env, m, "/", "", nil)
+	}
+	r := call(t, env, "GET", "/metrics", "", nil)
+	if strings.Contains(string(r.Body), "XMETHOD") || !strings.Contains(string(r.Body), `method="OTHER"`) {
+		t.Errorf("metrics after unknown methods: want them counted as OTHER, not as their own series")
+	}
+}
+
+// Parallel guesses for one account are counted one by one: no more than
+// the limit get a password check.
+func TestParallelSignInGuessesAreThrottled(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	ctx := context.Background()
+	if _, err := env.App.Auth.CreateUser(ctx, auth.NewUser{Email: "v@example.com", Role: auth.RoleSupportAgent, Password: "the right password"}, audit.System); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			call(t, env, "POST", "/api/v1/auth/login", "", map[string]string{"email": "v@example.com", "password": "guess " + string(rune('a'+i))})
+		})
+	}
+	wg.Wait()
+	failures, err := env.App.DB.ListActivity(ctx, audit.Filter{Action: audit.LoginFailed, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failures) != 5 {
+		t.Errorf("30 parallel guesses made %d password checks, want 5 (the limit)", len(failures))
+	}
+}
+
+// A provider that echoes the token in a successful answer must not get it
+// into the test result or the activity log.
+func TestEchoedCredentialIsRedactedFromSuccess(t *testing.T) {
+	t.Parallel()
+	const token = "ECHOEDTOKEN0123456789"
+	fake := whmfake.New(whmfake.Options{Tokens: map[string]string{"root": token}, Version: "11.118.0.5 " + token})
+	t.Cleanup(fake.Close)
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "w", "provider": "whm",
+		"baseUrl": fake.URL(), "username": "root", "isActive": false, "credentials": map[string]any{"apiToken": token}})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	r = call(t, env, "POST", "/api/v1/integrations/w/test", env.AdminToken, nil)
+	a := call(t, env, "GET", "/api/v1/activity", env.AdminToken, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"success":true`) {
+		t.Fatalf("test = %d %s", r.Status, r.Body)
+	}
+	for _, b := range [][]byte{r.Body, a.Body} {
+		if strings.Contains(string(b), token) {
+			t.Errorf("an answer contains the echoed token: %s", b)
+		}
+	}
+}
