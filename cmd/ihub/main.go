@@ -197,7 +197,7 @@ func (c *keysRotateCmd) Run(g *globals) error {
 	}
 	defer a.Close()
 	ctx := context.Background()
-	res, err := a.DB.RotateKey(ctx, a.Vault, c.BatchSize)
+	res, err := a.RotateKeys(ctx, c.BatchSize, g.stderr)
 	if err != nil {
 		return err
 	}

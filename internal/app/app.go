@@ -259,3 +259,24 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	return nil
 }
+
+// RotateKeys adds a data key, makes it primary and re-encrypts every value
+// with it, while servers may be running. Servers may seal a few new values
+// with the old key until they next re-read the keys, so after the first
+// pass it waits that long and sweeps once more, saying so on progress.
+func (a *App) RotateKeys(ctx context.Context, batchSize int, progress io.Writer) (store.RotateResult, error) {
+	res, err := a.DB.RotateKey(ctx, a.Vault, batchSize)
+	if err != nil {
+		return res, err
+	}
+	wait := store.VaultReloadInterval + time.Second
+	fmt.Fprintf(progress, "re-encrypted %d values with %s; waiting %s for running servers to switch keys…\n", res.Resealed, res.NewKeyID, wait)
+	select {
+	case <-time.After(wait):
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+	late, err := a.DB.ResealRemaining(ctx, a.Vault, batchSize)
+	res.Resealed += late
+	return res, err
+}

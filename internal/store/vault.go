@@ -160,7 +160,7 @@ func (v *Vault) Keyring() *secret.Keyring { return v.kr.Load() }
 
 // Seal seals plaintext with the current primary key.
 func (v *Vault) Seal(aad, plaintext []byte) ([]byte, error) {
-	if ms(v.db.now())-v.checked.Load() > 10_000 {
+	if ms(v.db.now())-v.checked.Load() > VaultReloadInterval.Milliseconds() {
 		if err := v.reload(context.Background()); err != nil {
 			v.db.log.Warn("could not refresh the vault keyring; sealing with the key in memory", "error", err)
 			v.checked.Store(ms(v.db.now()))
@@ -221,22 +221,46 @@ func (db *DB) RotateKey(ctx context.Context, v *Vault, batchSize int) (RotateRes
 	if err := v.reload(ctx); err != nil {
 		return res, err
 	}
-	for {
-		n, err := db.resealBatch(ctx, v.Keyring(), id, batchSize)
-		if err != nil {
-			return res, err
-		}
-		res.Resealed += n
-		if n == 0 {
-			break
-		}
-	}
+	n, err := db.ResealRemaining(ctx, v, batchSize)
+	res.Resealed = n
 	res.Duration = db.now().Sub(start)
-	return res, nil
+	return res, err
 }
 
-func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary string, batchSize int) (int64, error) {
-	var done int64
+// VaultReloadInterval bounds how long a running server keeps sealing with
+// a key that is no longer primary (Vault.Seal re-reads the keys this often).
+const VaultReloadInterval = 10 * time.Second
+
+// ResealRemaining re-seals, with the primary key, every value still sealed
+// with another one, and returns how many it changed. `ihub keys rotate`
+// runs it again once VaultReloadInterval has passed after a rotation, to
+// catch values that servers sealed with the old key in the meantime.
+func (db *DB) ResealRemaining(ctx context.Context, v *Vault, batchSize int) (int64, error) {
+	if batchSize <= 0 {
+		batchSize = 1000
+	}
+	if err := v.reload(ctx); err != nil {
+		return 0, err
+	}
+	primary := v.Keyring().Primary()
+	var total int64
+	for {
+		attempted, changed, err := db.resealBatch(ctx, v.Keyring(), primary, batchSize)
+		if err != nil {
+			return total, err
+		}
+		total += changed
+		if attempted == 0 {
+			return total, nil
+		}
+	}
+}
+
+// resealBatch re-seals up to batchSize values not sealed with primary and
+// returns how many it found and how many it changed (a value changed
+// concurrently is skipped; the next batch finds it again if it must).
+func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary string, batchSize int) (int64, int64, error) {
+	var attempted, changed int64
 	err := db.inTx(ctx, func(q sqlitedb.Querier, native any) error {
 		// Another rotation may have made a newer key primary since this one
 		// started: stop rather than re-seal values back to an older key.
@@ -275,18 +299,24 @@ func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary strin
 				batch.Fields = append(batch.Fields, r.Field)
 				batch.Ciphertexts = append(batch.Ciphertexts, ct)
 				batch.OldKeyIds = append(batch.OldKeyIds, r.KeyID)
-			} else if _, err := q.ResealCredential(ctx, sqlitedb.ResealCredentialParams{Ciphertext: ct, NewKeyID: primary,
-				IntegrationID: r.IntegrationID, Field: r.Field, OldKeyID: r.KeyID}); err != nil {
-				return fmt.Errorf("store: rotate: %w", err)
+			} else {
+				n, err := q.ResealCredential(ctx, sqlitedb.ResealCredentialParams{Ciphertext: ct, NewKeyID: primary,
+					IntegrationID: r.IntegrationID, Field: r.Field, OldKeyID: r.KeyID})
+				if err != nil {
+					return fmt.Errorf("store: rotate: %w", err)
+				}
+				changed += n
 			}
-			done++
+			attempted++
 		}
 		if tx, ok := native.(pgx.Tx); ok && len(batch.Fields) > 0 {
-			if _, err := pgdb.New(tx).ResealCredentials(ctx, batch); err != nil {
+			n, err := pgdb.New(tx).ResealCredentials(ctx, batch)
+			if err != nil {
 				return fmt.Errorf("store: rotate: %w", err)
 			}
+			changed += n
 		}
 		return nil
 	})
-	return done, err
+	return attempted, changed, err
 }
