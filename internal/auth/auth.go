@@ -69,7 +69,6 @@ type Store interface {
 	ListUsers(ctx context.Context, afterID string, limit int) ([]User, error)
 	UpdateUser(ctx context.Context, u User, e audit.Entry) error
 	DeleteUser(ctx context.Context, id string, e audit.Entry) error
-	CountActiveUsersWithRole(ctx context.Context, r Role) (int, error)
 	SetUserLastLogin(ctx context.Context, id string, at time.Time) error
 
 	CreateSession(ctx context.Context, s Session, e audit.Entry) error

@@ -230,3 +230,41 @@ func TestLastSuperAdminIsProtected(t *testing.T) {
 		t.Errorf("bad user: err = %v, want Invalid naming email, role and password", err)
 	}
 }
+
+// TestConcurrentDemotionsKeepASuperAdmin: two super admins demoting each
+// other at the same moment must not leave none.
+func TestConcurrentDemotionsKeepASuperAdmin(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			s, _ := setup(t, e)
+			ctx := context.Background()
+			a := mustUser(t, s, "a@example.com", auth.RoleSuperAdmin)
+			b := mustUser(t, s, "b@example.com", auth.RoleSuperAdmin)
+			pa, _, err := s.CreateTokenForCLI(ctx, "a@example.com", "a", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pb, _, err := s.CreateTokenForCLI(ctx, "b@example.com", "b", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byA, _ := s.TokenPrincipal(ctx, pa)
+			byB, _ := s.TokenPrincipal(ctx, pb)
+			role := auth.RoleSupportAgent
+			errs := make(chan error, 2)
+			go func() { _, err := s.UpdateUser(ctx, byA, b.ID, auth.UserPatch{Role: &role}, cli); errs <- err }()
+			go func() { _, err := s.UpdateUser(ctx, byB, a.ID, auth.UserPatch{Role: &role}, cli); errs <- err }()
+			e1, e2 := <-errs, <-errs
+			if e1 == nil && e2 == nil {
+				t.Fatal("both demotions succeeded: no super admin left")
+			}
+			for _, err := range []error{e1, e2} {
+				if err != nil && !apperr.Is(err, apperr.Conflict) {
+					t.Errorf("demotion failed with %v, want Conflict", err)
+				}
+			}
+		})
+	}
+}

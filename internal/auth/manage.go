@@ -270,15 +270,8 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 	if (demote || disable) && id == by.UserID {
 		return User{}, apperr.E(apperr.Conflict, "you cannot demote or disable yourself")
 	}
-	if (demote || disable) && u.Role == RoleSuperAdmin && !u.Disabled {
-		n, err := s.st.CountActiveUsersWithRole(ctx, RoleSuperAdmin)
-		if err != nil {
-			return User{}, err
-		}
-		if n <= 1 {
-			return User{}, apperr.E(apperr.Conflict, "this is the last active super admin")
-		}
-	}
+	// The store refuses, in the same transaction, a change that leaves no
+	// active super admin.
 	if p.Role != nil {
 		u.Role = *p.Role
 	}
@@ -307,15 +300,6 @@ func (s *Service) DeleteUser(ctx context.Context, by Principal, id string, from 
 	}
 	if !by.covers(u.Role) {
 		return apperr.E(apperr.Forbidden, "your own permissions do not cover that user's role")
-	}
-	if u.Role == RoleSuperAdmin && !u.Disabled {
-		n, err := s.st.CountActiveUsersWithRole(ctx, RoleSuperAdmin)
-		if err != nil {
-			return err
-		}
-		if n <= 1 {
-			return apperr.E(apperr.Conflict, "this is the last active super admin")
-		}
 	}
 	e := audit.Entry{At: s.now(), Actor: from, Action: audit.UserDeleted, TargetType: "user", TargetID: u.ID, TargetName: u.Email, Success: true}
 	if err := s.st.DeleteUser(ctx, id, e); err != nil {

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5"
+
 	"encoding/json"
 	"fmt"
 	"time"
@@ -69,7 +72,10 @@ func (db *DB) ListUsers(ctx context.Context, afterID string, limit int) ([]auth.
 // UpdateUser writes a user's mutable fields. Disabling a user or changing
 // their password ends their sessions.
 func (db *DB) UpdateUser(ctx context.Context, u auth.User, e audit.Entry) error {
-	return db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
+	return db.inTx(ctx, func(q sqlitedb.Querier, native any) error {
+		if err := lockUsers(ctx, native); err != nil {
+			return err
+		}
 		old, err := q.GetUser(ctx, u.ID)
 		if err != nil {
 			return notFound(err, "no user %q", u.ID)
@@ -87,19 +93,63 @@ func (db *DB) UpdateUser(ctx context.Context, u auth.User, e audit.Entry) error 
 				return fmt.Errorf("store: end sessions: %w", err)
 			}
 		}
+		if err := keepASuperAdmin(ctx, q, old); err != nil {
+			return err
+		}
 		return insertActivity(ctx, q, e)
 	})
 }
 
+// lockUsers serializes transactions that change users' roles or existence
+// on PostgreSQL, so that the last-super-admin check below cannot pass in
+// two transactions at once. SQLite's single writer serializes them already.
+func lockUsers(ctx context.Context, native any) error {
+	if tx, ok := native.(pgx.Tx); ok {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", usersLock); err != nil {
+			return fmt.Errorf("store: lock users: %w", err)
+		}
+	}
+	return nil
+}
+
+// usersLock is the advisory lock key for user changes ("usrs").
+const usersLock = 0x75737273
+
+// keepASuperAdmin fails the transaction if it removed the last active
+// super admin (old is the user before the change).
+func keepASuperAdmin(ctx context.Context, q sqlitedb.Querier, old sqlitedb.User) error {
+	if old.Role != string(auth.RoleSuperAdmin) || old.Disabled {
+		return nil
+	}
+	n, err := q.CountActiveUsersWithRole(ctx, string(auth.RoleSuperAdmin))
+	if err != nil {
+		return fmt.Errorf("store: count super admins: %w", err)
+	}
+	if n == 0 {
+		return apperr.E(apperr.Conflict, "this is the last active super admin")
+	}
+	return nil
+}
+
 // DeleteUser deletes a user with their sessions and tokens.
 func (db *DB) DeleteUser(ctx context.Context, id string, e audit.Entry) error {
-	return db.inTx(ctx, func(q sqlitedb.Querier, _ any) error {
+	return db.inTx(ctx, func(q sqlitedb.Querier, native any) error {
+		if err := lockUsers(ctx, native); err != nil {
+			return err
+		}
+		old, err := q.GetUser(ctx, id)
+		if err != nil {
+			return notFound(err, "no user %q", id)
+		}
 		n, err := q.DeleteUser(ctx, id)
 		if err != nil {
 			return fmt.Errorf("store: delete user: %w", err)
 		}
 		if n == 0 {
 			return apperr.NotFoundf("no user %q", id)
+		}
+		if err := keepASuperAdmin(ctx, q, old); err != nil {
+			return err
 		}
 		return insertActivity(ctx, q, e)
 	})
