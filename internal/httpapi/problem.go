@@ -105,7 +105,11 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 		}
 	}
 	if status >= 500 {
-		logger(ctx).ErrorContext(ctx, "internal error", "message", msg, "errors", errors.Join(errs...))
+		level := slog.LevelError
+		if ctx.Err() != nil && errors.Is(errors.Join(errs...), context.Canceled) {
+			level = slog.LevelDebug // the client went away; nobody reads this answer
+		}
+		logger(ctx).Log(ctx, level, "internal error", "message", msg, "errors", errors.Join(errs...))
 		return newProblem(status, "internal error; quote request id "+rid+" to the operator", rid)
 	}
 	// Huma's own errors: validation, malformed JSON, body too large, bad
