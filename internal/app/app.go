@@ -92,15 +92,24 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Registry = provider.NewRegistry()
 	catalog.Register(a.Registry)
 
-	publicClient := egress.NewClient(egress.Options{UserAgent: "ihub/" + Version})
-	privateClient := egress.NewClient(egress.Options{UserAgent: "ihub/" + Version, AllowPrivate: true})
+	// One client (and connection pool) per combination of the two
+	// per-integration network options.
+	var clients [2][2]*http.Client
+	for i, private := range []bool{false, true} {
+		for j, insecure := range []bool{false, true} {
+			clients[i][j] = egress.NewClient(egress.Options{UserAgent: "ihub/" + Version, AllowPrivate: private, InsecureSkipVerify: insecure})
+		}
+	}
+	index := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
 	a.Integrations = integration.NewService(integration.Options{
 		Store: db, Registry: a.Registry, Vault: a.Vault, AllowPrivate: cfg.EgressAllowPrivate, Logger: log,
-		Client: func(allowPrivate bool) *http.Client {
-			if allowPrivate {
-				return privateClient
-			}
-			return publicClient
+		Client: func(allowPrivate, skipVerify bool) *http.Client {
+			return clients[index(allowPrivate)][index(skipVerify)]
 		},
 	})
 	ao := o.AuthOptions

@@ -76,6 +76,8 @@ func appendIntegration(out []byte, in integration.Integration) ([]byte, error) {
 	out = strconv.AppendInt(out, int64(in.HealthCheckIntervalMinutes), 10)
 	out = append(out, `,"allowPrivateNetwork":`...)
 	out = strconv.AppendBool(out, in.AllowPrivateNetwork)
+	out = append(out, `,"tlsSkipVerify":`...)
+	out = strconv.AppendBool(out, in.TLSSkipVerify)
 	out = append(out, `,"healthStatus":`...)
 	out = appendString(out, string(in.Health.Status))
 	if t := in.Health.LastCheckedAt; t != nil {

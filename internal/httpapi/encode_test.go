@@ -40,7 +40,7 @@ func TestIntegrationPageJSON(t *testing.T) {
 				Settings:    map[string]any{"a": 1.5, s: []any{s, true, nil}, "nested": map[string]any{"z": s}},
 				Labels:      map[string]string{"env": s, s: "v", "b": "c"},
 				Credentials: map[string]time.Time{"token": ts, s: local},
-				IsActive:    true, LinkedServerID: &id, HealthCheckIntervalMinutes: 15, AllowPrivateNetwork: true,
+				IsActive:    true, LinkedServerID: &id, HealthCheckIntervalMinutes: 15, AllowPrivateNetwork: true, TLSSkipVerify: true,
 				Health: integration.Health{Status: integration.HealthStatus(s), LastCheckedAt: &ts, LastConnectedAt: &local,
 					LastError: &e, LastLatencyMs: &lat, ConsecutiveFailures: 3},
 				Version: 7, CreatedAt: ts, UpdatedAt: local},

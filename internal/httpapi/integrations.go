@@ -60,6 +60,7 @@ type IntegrationBody struct {
 	LinkedServerID             *string                    `json:"linkedServerId,omitempty"`
 	HealthCheckIntervalMinutes int                        `json:"healthCheckIntervalMinutes"`
 	AllowPrivateNetwork        bool                       `json:"allowPrivateNetwork"`
+	TLSSkipVerify              bool                       `json:"tlsSkipVerify"`
 	HealthStatus               string                     `json:"healthStatus" enum:"unknown,healthy,degraded,down"`
 	LastCheckedAt              *time.Time                 `json:"lastCheckedAt,omitempty"`
 	LastConnectedAt            *time.Time                 `json:"lastConnectedAt,omitempty"`
@@ -87,7 +88,7 @@ func integrationBody(in integration.Integration) IntegrationBody {
 	return IntegrationBody{ID: in.ID, Slug: in.Slug, Name: in.Name, Provider: in.Provider, Category: in.Category, BaseURL: in.BaseURL,
 		Username: in.Username, Settings: settings, Labels: labels, Credentials: creds, IsActive: in.IsActive,
 		LinkedServerID: in.LinkedServerID, HealthCheckIntervalMinutes: in.HealthCheckIntervalMinutes,
-		AllowPrivateNetwork: in.AllowPrivateNetwork, HealthStatus: string(in.Health.Status), LastCheckedAt: in.Health.LastCheckedAt,
+		AllowPrivateNetwork: in.AllowPrivateNetwork, TLSSkipVerify: in.TLSSkipVerify, HealthStatus: string(in.Health.Status), LastCheckedAt: in.Health.LastCheckedAt,
 		LastConnectedAt: in.Health.LastConnectedAt, LastError: in.Health.LastError, LastLatencyMs: in.Health.LastLatencyMs,
 		ConsecutiveFailures: in.Health.ConsecutiveFailures, Version: in.Version, CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt}
 }
@@ -109,12 +110,14 @@ type IntegrationWrite struct {
 	Labels                     map[string]string `json:"labels,omitempty" doc:"Replaces all labels when given."`
 	HealthCheckIntervalMinutes *int              `json:"healthCheckIntervalMinutes,omitempty" minimum:"1" maximum:"1440"`
 	AllowPrivateNetwork        *bool             `json:"allowPrivateNetwork,omitempty" doc:"Let ihub reach this integration on loopback or private addresses."`
+	TLSSkipVerify              *bool             `json:"tlsSkipVerify,omitempty" doc:"Accept any TLS certificate from this provider (a self-signed WHM, say). Encrypted but not authenticated: use only on a network you trust."`
 }
 
 func (w IntegrationWrite) input() integration.Input {
 	return integration.Input{Name: w.Name, Slug: w.Slug, Provider: w.Provider, BaseURL: w.BaseURL, Username: w.Username,
 		Settings: w.Settings, Credentials: w.Credentials, IsActive: w.IsActive, LinkedServerID: w.LinkedServerID,
-		Labels: w.Labels, HealthCheckIntervalMinutes: w.HealthCheckIntervalMinutes, AllowPrivateNetwork: w.AllowPrivateNetwork}
+		Labels: w.Labels, HealthCheckIntervalMinutes: w.HealthCheckIntervalMinutes, AllowPrivateNetwork: w.AllowPrivateNetwork,
+		TLSSkipVerify: w.TLSSkipVerify}
 }
 
 func needCredentialsWrite(ctx context.Context, w IntegrationWrite) error {
@@ -132,9 +135,9 @@ func needCredentialsWriteToRedirect(ctx context.Context, w IntegrationWrite) err
 	if err := needCredentialsWrite(ctx, w); err != nil {
 		return err
 	}
-	redirects := w.BaseURL != nil || w.Username != nil || w.AllowPrivateNetwork != nil || len(w.Settings) > 0
+	redirects := w.BaseURL != nil || w.Username != nil || w.AllowPrivateNetwork != nil || w.TLSSkipVerify != nil || len(w.Settings) > 0
 	if redirects && !principal(ctx).Can(auth.PermCredentialsWrite) {
-		return apperr.E(apperr.Forbidden, "changing baseUrl, username, settings or allowPrivateNetwork needs the %s permission: they decide where the stored credentials are sent", auth.PermCredentialsWrite)
+		return apperr.E(apperr.Forbidden, "changing baseUrl, username, settings, allowPrivateNetwork or tlsSkipVerify needs the %s permission: they decide where the stored credentials are sent", auth.PermCredentialsWrite)
 	}
 	return nil
 }

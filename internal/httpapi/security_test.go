@@ -41,6 +41,7 @@ func TestRedirectingCredentialsNeedsCredentialsWrite(t *testing.T) {
 		{"baseUrl": "https://evil.example"},
 		{"username": "someone-else"},
 		{"allowPrivateNetwork": true},
+		{"tlsSkipVerify": true},
 		{"settings": map[string]any{"webhookSecret": nil}},
 	} {
 		if r := call(t, env, "PATCH", "/api/v1/integrations/gh", manager, body); r.Status != 403 {

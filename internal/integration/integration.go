@@ -56,7 +56,11 @@ type Integration struct {
 	LinkedServerID             *string
 	HealthCheckIntervalMinutes int
 	AllowPrivateNetwork        bool
-	Health                     Health
+	// TLSSkipVerify accepts any TLS certificate from the provider (a
+	// self-signed WHM, say): the connection is encrypted but not
+	// authenticated.
+	TLSSkipVerify bool
+	Health        Health
 	// Version counts configuration changes; it is the ETag. Health updates
 	// do not change it, so a connection test does not invalidate an editor's
 	// copy.

@@ -34,9 +34,10 @@ type Options struct {
 	Store    Store
 	Registry *provider.Registry
 	Vault    Sealer
-	// Client returns the outbound HTTP client to use; allowPrivate says
-	// whether private addresses may be dialled.
-	Client func(allowPrivate bool) *http.Client
+	// Client returns the outbound HTTP client to use: allowPrivate says
+	// whether private addresses may be dialled, skipVerify whether TLS
+	// certificates go unchecked.
+	Client func(allowPrivate, skipVerify bool) *http.Client
 	// AllowPrivate lets every integration reach private addresses
 	// (--egress-allow-private; for development and tests).
 	AllowPrivate bool
@@ -84,6 +85,7 @@ type Input struct {
 	Labels                     map[string]string
 	HealthCheckIntervalMinutes *int
 	AllowPrivateNetwork        *bool
+	TLSSkipVerify              *bool
 }
 
 // reservedSlugs are path segments the API uses under /integrations/, so an
@@ -251,6 +253,9 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 	}
 	if in.AllowPrivateNetwork != nil {
 		cur.AllowPrivateNetwork = *in.AllowPrivateNetwork
+	}
+	if in.TLSSkipVerify != nil {
+		cur.TLSSkipVerify = *in.TLSSkipVerify
 	}
 	if len(fe) > 0 {
 		return change, apperr.InvalidFields("the integration is not valid", fe...)
@@ -453,6 +458,9 @@ func changedFields(a, b Integration) []string {
 	if a.AllowPrivateNetwork != b.AllowPrivateNetwork {
 		out = append(out, "allowPrivateNetwork")
 	}
+	if a.TLSSkipVerify != b.TLSSkipVerify {
+		out = append(out, "tlsSkipVerify")
+	}
 	return out
 }
 
@@ -523,7 +531,7 @@ func (s *Service) Test(ctx context.Context, by audit.Actor, idOrSlug string) (Te
 	tctx, cancel := context.WithTimeout(ctx, s.o.TestTimeout)
 	defer cancel()
 	start := s.o.Now()
-	res, terr := checker.Test(tctx, s.o.Client(in.AllowPrivateNetwork || s.o.AllowPrivate), conn)
+	res, terr := checker.Test(tctx, s.o.Client(in.AllowPrivateNetwork || s.o.AllowPrivate, in.TLSSkipVerify), conn)
 	latency := s.o.Now().Sub(start)
 	if err := ctx.Err(); err != nil {
 		// The caller went away or ihub is shutting down: the provider was

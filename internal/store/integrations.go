@@ -25,6 +25,7 @@ func toIntegration(r sqlitedb.Integration) (integration.Integration, error) {
 		ID: r.ID, Slug: r.Slug, Name: r.Name, Provider: r.Provider, Category: provider.Category(r.Category),
 		BaseURL: r.BaseUrl, Username: r.Username, IsActive: r.IsActive, LinkedServerID: r.LinkedServerID,
 		HealthCheckIntervalMinutes: int(r.HealthCheckIntervalMinutes), AllowPrivateNetwork: r.AllowPrivateNetwork,
+		TLSSkipVerify: r.TlsSkipVerify,
 		Health: integration.Health{
 			Status: integration.HealthStatus(r.HealthStatus), LastCheckedAt: fromMSPtr(r.LastCheckedAt),
 			LastConnectedAt: fromMSPtr(r.LastConnectedAt), LastError: r.LastError, LastLatencyMs: r.LastLatencyMs,
@@ -99,7 +100,7 @@ func (db *DB) CreateIntegration(ctx context.Context, in integration.Integration,
 			Category: string(in.Category), BaseUrl: in.BaseURL, Username: in.Username, Settings: js.settings,
 			Labels: js.labels, CredentialsMeta: js.meta, IsActive: in.IsActive, LinkedServerID: in.LinkedServerID,
 			HealthCheckIntervalMinutes: int64(in.HealthCheckIntervalMinutes), AllowPrivateNetwork: in.AllowPrivateNetwork,
-			CreatedAt: ms(in.CreatedAt),
+			TlsSkipVerify: in.TLSSkipVerify, CreatedAt: ms(in.CreatedAt),
 		})
 		if err != nil {
 			return slugConflict(err, in.Slug)
@@ -279,7 +280,8 @@ func (db *DB) UpdateIntegration(ctx context.Context, in integration.Integration,
 			Slug: in.Slug, Name: in.Name, NameLower: strings.ToLower(in.Name), BaseUrl: in.BaseURL, Username: in.Username,
 			Settings: js.settings, Labels: js.labels, CredentialsMeta: js.meta, IsActive: in.IsActive,
 			LinkedServerID: in.LinkedServerID, HealthCheckIntervalMinutes: int64(in.HealthCheckIntervalMinutes),
-			AllowPrivateNetwork: in.AllowPrivateNetwork, UpdatedAt: ms(in.UpdatedAt), ID: in.ID, Version: in.Version,
+			AllowPrivateNetwork: in.AllowPrivateNetwork, TlsSkipVerify: in.TLSSkipVerify, UpdatedAt: ms(in.UpdatedAt),
+			ID: in.ID, Version: in.Version,
 		})
 		if err != nil {
 			return slugConflict(err, in.Slug)

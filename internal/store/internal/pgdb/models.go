@@ -68,6 +68,7 @@ type Integration struct {
 	Version                    int64
 	CreatedAt                  int64
 	UpdatedAt                  int64
+	TlsSkipVerify              bool
 }
 
 type IntegrationCredential struct {

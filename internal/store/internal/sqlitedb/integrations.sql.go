@@ -68,7 +68,7 @@ func (q *Queries) GetChangeCounter(ctx context.Context, name string) (int64, err
 }
 
 const getIntegration = `-- name: GetIntegration :one
-SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at FROM integrations WHERE id = ?1
+SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at, tls_skip_verify FROM integrations WHERE id = ?1
 `
 
 func (q *Queries) GetIntegration(ctx context.Context, id string) (Integration, error) {
@@ -99,12 +99,13 @@ func (q *Queries) GetIntegration(ctx context.Context, id string) (Integration, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TlsSkipVerify,
 	)
 	return i, err
 }
 
 const getIntegrationBySlug = `-- name: GetIntegrationBySlug :one
-SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at FROM integrations WHERE slug = ?1
+SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at, tls_skip_verify FROM integrations WHERE slug = ?1
 `
 
 func (q *Queries) GetIntegrationBySlug(ctx context.Context, slug string) (Integration, error) {
@@ -135,6 +136,7 @@ func (q *Queries) GetIntegrationBySlug(ctx context.Context, slug string) (Integr
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.TlsSkipVerify,
 	)
 	return i, err
 }
@@ -142,13 +144,13 @@ func (q *Queries) GetIntegrationBySlug(ctx context.Context, slug string) (Integr
 const insertIntegration = `-- name: InsertIntegration :exec
 INSERT INTO integrations (
     id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta,
-    is_active, linked_server_id, health_check_interval_minutes, allow_private_network,
+    is_active, linked_server_id, health_check_interval_minutes, allow_private_network, tls_skip_verify,
     health_status, version, created_at, updated_at
 ) VALUES (
     ?1, ?2, ?3, ?4, ?5, ?6,
     ?7, ?8, ?9, ?10, ?11,
     ?12, ?13, ?14,
-    ?15, 'unknown', 1, ?16, ?16
+    ?15, ?16, 'unknown', 1, ?17, ?17
 )
 `
 
@@ -168,6 +170,7 @@ type InsertIntegrationParams struct {
 	LinkedServerID             *string
 	HealthCheckIntervalMinutes int64
 	AllowPrivateNetwork        bool
+	TlsSkipVerify              bool
 	CreatedAt                  int64
 }
 
@@ -188,6 +191,7 @@ func (q *Queries) InsertIntegration(ctx context.Context, arg InsertIntegrationPa
 		arg.LinkedServerID,
 		arg.HealthCheckIntervalMinutes,
 		arg.AllowPrivateNetwork,
+		arg.TlsSkipVerify,
 		arg.CreatedAt,
 	)
 	return err
@@ -242,7 +246,7 @@ func (q *Queries) ListIntegrationCredentials(ctx context.Context, integrationID 
 }
 
 const listIntegrations = `-- name: ListIntegrations :many
-SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at FROM integrations
+SELECT id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta, is_active, linked_server_id, health_check_interval_minutes, allow_private_network, health_status, last_checked_at, last_connected_at, last_error, last_latency_ms, consecutive_failures, version, created_at, updated_at, tls_skip_verify FROM integrations
 WHERE (CAST(?1 AS TEXT) IS NULL OR provider = CAST(?1 AS TEXT))
   AND (CAST(?2 AS TEXT) IS NULL OR category = CAST(?2 AS TEXT))
   AND (CAST(?3 AS TEXT) IS NULL OR health_status = CAST(?3 AS TEXT))
@@ -313,6 +317,7 @@ func (q *Queries) ListIntegrations(ctx context.Context, arg ListIntegrationsPara
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.TlsSkipVerify,
 		); err != nil {
 			return nil, err
 		}
@@ -334,9 +339,9 @@ UPDATE integrations SET
     labels = ?7, credentials_meta = ?8, is_active = ?9,
     linked_server_id = ?10,
     health_check_interval_minutes = ?11,
-    allow_private_network = ?12,
-    version = version + 1, updated_at = ?13
-WHERE id = ?14 AND version = ?15
+    allow_private_network = ?12, tls_skip_verify = ?13,
+    version = version + 1, updated_at = ?14
+WHERE id = ?15 AND version = ?16
 `
 
 type UpdateIntegrationParams struct {
@@ -352,6 +357,7 @@ type UpdateIntegrationParams struct {
 	LinkedServerID             *string
 	HealthCheckIntervalMinutes int64
 	AllowPrivateNetwork        bool
+	TlsSkipVerify              bool
 	UpdatedAt                  int64
 	ID                         string
 	Version                    int64
@@ -371,6 +377,7 @@ func (q *Queries) UpdateIntegration(ctx context.Context, arg UpdateIntegrationPa
 		arg.LinkedServerID,
 		arg.HealthCheckIntervalMinutes,
 		arg.AllowPrivateNetwork,
+		arg.TlsSkipVerify,
 		arg.UpdatedAt,
 		arg.ID,
 		arg.Version,

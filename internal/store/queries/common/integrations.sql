@@ -1,13 +1,13 @@
 -- name: InsertIntegration :exec
 INSERT INTO integrations (
     id, slug, name, name_lower, provider, category, base_url, username, settings, labels, credentials_meta,
-    is_active, linked_server_id, health_check_interval_minutes, allow_private_network,
+    is_active, linked_server_id, health_check_interval_minutes, allow_private_network, tls_skip_verify,
     health_status, version, created_at, updated_at
 ) VALUES (
     sqlc.arg(id), sqlc.arg(slug), sqlc.arg(name), sqlc.arg(name_lower), sqlc.arg(provider), sqlc.arg(category),
     sqlc.arg(base_url), sqlc.arg(username), sqlc.arg(settings), sqlc.arg(labels), sqlc.arg(credentials_meta),
     sqlc.arg(is_active), sqlc.narg(linked_server_id), sqlc.arg(health_check_interval_minutes),
-    sqlc.arg(allow_private_network), 'unknown', 1, sqlc.arg(created_at), sqlc.arg(created_at)
+    sqlc.arg(allow_private_network), sqlc.arg(tls_skip_verify), 'unknown', 1, sqlc.arg(created_at), sqlc.arg(created_at)
 );
 
 -- name: GetIntegration :one
@@ -23,7 +23,7 @@ UPDATE integrations SET
     labels = sqlc.arg(labels), credentials_meta = sqlc.arg(credentials_meta), is_active = sqlc.arg(is_active),
     linked_server_id = sqlc.narg(linked_server_id),
     health_check_interval_minutes = sqlc.arg(health_check_interval_minutes),
-    allow_private_network = sqlc.arg(allow_private_network),
+    allow_private_network = sqlc.arg(allow_private_network), tls_skip_verify = sqlc.arg(tls_skip_verify),
     version = version + 1, updated_at = sqlc.arg(updated_at)
 WHERE id = sqlc.arg(id) AND version = sqlc.arg(version);
 
