@@ -20,6 +20,14 @@ import (
 	"ihub/internal/audit"
 )
 
+// LoginFailures counts recent failed sign-ins.
+type LoginFailures struct {
+	// Account counts failures for one account from any address,
+	// AccountFromIP those from one address, IP those from one address for
+	// any account.
+	Account, AccountFromIP, IP int
+}
+
 // User is a person who can sign in to the console.
 type User struct {
 	ID           string
@@ -84,7 +92,7 @@ type Store interface {
 	TouchToken(ctx context.Context, id string, at time.Time) error
 
 	RecordActivity(ctx context.Context, e audit.Entry) error
-	CountLoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error)
+	CountLoginFailures(ctx context.Context, email, ip string, since time.Time) (LoginFailures, error)
 }
 
 // Options tunes the service. Zero values take the documented defaults.
@@ -98,14 +106,18 @@ type Options struct {
 	// database is asked again (default 5s). Revocation on this replica takes
 	// effect at once; on others within this bound.
 	TokenCacheTTL time.Duration
-	// Login throttling: at most MaxFailuresPerAccount failed logins per
-	// account and MaxFailuresPerIP per client address within FailureWindow
-	// (defaults 5, 20, 15 minutes).
-	MaxFailuresPerAccount int
-	MaxFailuresPerIP      int
-	FailureWindow         time.Duration
-	Now                   func() time.Time
-	Logger                *slog.Logger
+	// Login throttling within FailureWindow (default 15 minutes): at most
+	// MaxFailuresPerAccountAndIP failed sign-ins for one account from one
+	// address (default 5), MaxFailuresPerAccount for one account from
+	// anywhere (default 50, so that one address cannot lock the real user
+	// out, but a distributed guess is still stopped), and MaxFailuresPerIP
+	// from one address for any accounts (default 20).
+	MaxFailuresPerAccountAndIP int
+	MaxFailuresPerAccount      int
+	MaxFailuresPerIP           int
+	FailureWindow              time.Duration
+	Now                        func() time.Time
+	Logger                     *slog.Logger
 }
 
 // Service implements sign-in, sessions, tokens and user management.
@@ -153,8 +165,11 @@ func NewService(st Store, o Options) *Service {
 	if o.TokenCacheTTL <= 0 {
 		o.TokenCacheTTL = 5 * time.Second
 	}
+	if o.MaxFailuresPerAccountAndIP <= 0 {
+		o.MaxFailuresPerAccountAndIP = 5
+	}
 	if o.MaxFailuresPerAccount <= 0 {
-		o.MaxFailuresPerAccount = 5
+		o.MaxFailuresPerAccount = 50
 	}
 	if o.MaxFailuresPerIP <= 0 {
 		o.MaxFailuresPerIP = 20
@@ -239,11 +254,12 @@ func (s *Service) Login(ctx context.Context, email, password string, from audit.
 	defer s.loginLocks.lock("email:" + norm)()
 	defer s.loginLocks.lock("ip:" + from.IP)()
 	now := s.now()
-	byEmail, byIP, err := s.st.CountLoginFailures(ctx, norm, from.IP, now.Add(-s.opts.FailureWindow))
+	n, err := s.st.CountLoginFailures(ctx, norm, from.IP, now.Add(-s.opts.FailureWindow))
 	if err != nil {
 		return "", User{}, time.Time{}, err
 	}
-	if byEmail >= s.opts.MaxFailuresPerAccount || (from.IP != "" && byIP >= s.opts.MaxFailuresPerIP) {
+	if n.AccountFromIP >= s.opts.MaxFailuresPerAccountAndIP || n.Account >= s.opts.MaxFailuresPerAccount ||
+		(from.IP != "" && n.IP >= s.opts.MaxFailuresPerIP) {
 		return "", User{}, time.Time{}, &apperr.Error{Kind: apperr.TooManyRequests,
 			Message: "too many failed sign-in attempts; try again later", RetryAfter: s.opts.FailureWindow}
 	}

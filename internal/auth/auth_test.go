@@ -73,6 +73,11 @@ func TestLoginAndThrottling(t *testing.T) {
 			if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.TooManyRequests || ae.RetryAfter <= 0 {
 				t.Fatalf("after 5 failures: err = %v, want TooManyRequests with Retry-After", err)
 			}
+			// The guesser's address is throttled for this account; the real
+			// user, elsewhere, is not locked out.
+			if _, _, _, err := s.Login(ctx, "ann@example.com", "a long password", audit.Actor{IP: "198.51.100.77"}); err != nil {
+				t.Errorf("the right password from another address after 5 failures elsewhere: %v", err)
+			}
 			// The window passes.
 			c.t = c.t.Add(16 * time.Minute)
 			if _, _, _, err := s.Login(ctx, "ann@example.com", "a long password", from); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ihub/internal/audit"
+	"ihub/internal/auth"
 	"ihub/internal/store/internal/sqlitedb"
 )
 
@@ -96,21 +97,28 @@ func (db *DB) ListActivity(ctx context.Context, f audit.Filter) ([]audit.Entry, 
 	return out, nil
 }
 
-// CountLoginFailures counts failed logins since the given time, for one
-// account and for one client address.
-func (db *DB) CountLoginFailures(ctx context.Context, email, ip string, since time.Time) (int, int, error) {
-	byEmail, err := db.qr.CountFailuresForTarget(ctx, sqlitedb.CountFailuresForTargetParams{TargetName: email, Action: audit.LoginFailed, Since: ms(since)})
+// CountLoginFailures counts failed logins since the given time: for one
+// account, for that account from one client address, and from that address.
+func (db *DB) CountLoginFailures(ctx context.Context, email, ip string, since time.Time) (auth.LoginFailures, error) {
+	var n auth.LoginFailures
+	account, err := db.qr.CountFailuresForTarget(ctx, sqlitedb.CountFailuresForTargetParams{TargetName: email, Action: audit.LoginFailed, Since: ms(since)})
 	if err != nil {
-		return 0, 0, fmt.Errorf("store: count login failures: %w", err)
+		return n, fmt.Errorf("store: count login failures: %w", err)
 	}
-	var byIP int64
+	n.Account = int(account)
 	if ip != "" {
-		byIP, err = db.qr.CountFailuresFromIP(ctx, sqlitedb.CountFailuresFromIPParams{Ip: ip, Action: audit.LoginFailed, Since: ms(since)})
+		pair, err := db.qr.CountFailuresForTargetFromIP(ctx, sqlitedb.CountFailuresForTargetFromIPParams{TargetName: email, Ip: ip,
+			Action: audit.LoginFailed, Since: ms(since)})
 		if err != nil {
-			return 0, 0, fmt.Errorf("store: count login failures: %w", err)
+			return n, fmt.Errorf("store: count login failures: %w", err)
 		}
+		byIP, err := db.qr.CountFailuresFromIP(ctx, sqlitedb.CountFailuresFromIPParams{Ip: ip, Action: audit.LoginFailed, Since: ms(since)})
+		if err != nil {
+			return n, fmt.Errorf("store: count login failures: %w", err)
+		}
+		n.AccountFromIP, n.IP = int(pair), int(byIP)
 	}
-	return int(byEmail), int(byIP), nil
+	return n, nil
 }
 
 // DeleteActivityBefore removes entries older than t (retention) and returns

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"ihub/internal/audit"
+	"ihub/internal/auth"
 	"ihub/internal/store/storetest"
 )
 
@@ -178,27 +179,26 @@ func TestCountLoginFailures(t *testing.T) {
 			}
 		}
 		tests := []struct {
-			email, ip         string
-			since             time.Time
-			wantEmail, wantIP int
+			email, ip string
+			since     time.Time
+			want      auth.LoginFailures
 		}{
-			{"a@example.com", "192.0.2.1", t0.Add(-time.Hour), 2, 3},
-			{"a@example.com", "192.0.2.2", t0.Add(-time.Hour), 2, 1},
-			{"a@example.com", "", t0.Add(-time.Hour), 2, 0},
-			{"a@example.com", "192.0.2.1", t0.Add(-3 * time.Hour), 3, 4},
-			{"a@example.com", "192.0.2.1", t0.Add(-5 * time.Minute), 1, 2}, // since is inclusive
-			{"b@example.com", "198.51.100.1", t0.Add(-time.Hour), 1, 0},
-			{"nobody@example.com", "192.0.2.9", t0.Add(-time.Hour), 0, 0},
-			{"a@example.com", "192.0.2.1", t0.Add(time.Minute), 0, 0},
+			{"a@example.com", "192.0.2.1", t0.Add(-time.Hour), auth.LoginFailures{Account: 2, AccountFromIP: 1, IP: 3}},
+			{"a@example.com", "192.0.2.2", t0.Add(-time.Hour), auth.LoginFailures{Account: 2, AccountFromIP: 1, IP: 1}},
+			{"a@example.com", "", t0.Add(-time.Hour), auth.LoginFailures{Account: 2}},
+			{"a@example.com", "192.0.2.1", t0.Add(-3 * time.Hour), auth.LoginFailures{Account: 3, AccountFromIP: 2, IP: 4}},
+			{"a@example.com", "192.0.2.1", t0.Add(-5 * time.Minute), auth.LoginFailures{Account: 1, AccountFromIP: 0, IP: 2}}, // since is inclusive
+			{"b@example.com", "198.51.100.1", t0.Add(-time.Hour), auth.LoginFailures{Account: 1}},
+			{"nobody@example.com", "192.0.2.9", t0.Add(-time.Hour), auth.LoginFailures{}},
+			{"a@example.com", "192.0.2.1", t0.Add(time.Minute), auth.LoginFailures{}},
 		}
 		for _, tt := range tests {
-			byEmail, byIP, err := b.db.CountLoginFailures(ctx, tt.email, tt.ip, tt.since)
+			got, err := b.db.CountLoginFailures(ctx, tt.email, tt.ip, tt.since)
 			if err != nil {
 				t.Fatalf("CountLoginFailures(%q, %q, %v) = %v", tt.email, tt.ip, tt.since, err)
 			}
-			if byEmail != tt.wantEmail || byIP != tt.wantIP {
-				t.Errorf("CountLoginFailures(%q, %q, %v) = %d, %d; want %d, %d",
-					tt.email, tt.ip, tt.since, byEmail, byIP, tt.wantEmail, tt.wantIP)
+			if got != tt.want {
+				t.Errorf("CountLoginFailures(%q, %q, %v) = %+v; want %+v", tt.email, tt.ip, tt.since, got, tt.want)
 			}
 		}
 	})

@@ -41,6 +41,11 @@ func (a pgQuerier) CountFailuresForTarget(p0 context.Context, p1 sqlitedb.CountF
 	return r, pgErr(err)
 }
 
+func (a pgQuerier) CountFailuresForTargetFromIP(p0 context.Context, p1 sqlitedb.CountFailuresForTargetFromIPParams) (int64, error) {
+	r, err := a.q.CountFailuresForTargetFromIP(p0, pgdb.CountFailuresForTargetFromIPParams(p1))
+	return r, pgErr(err)
+}
+
 func (a pgQuerier) CountFailuresFromIP(p0 context.Context, p1 sqlitedb.CountFailuresFromIPParams) (int64, error) {
 	r, err := a.q.CountFailuresFromIP(p0, pgdb.CountFailuresFromIPParams(p1))
 	return r, pgErr(err)

@@ -28,6 +28,30 @@ func (q *Queries) CountFailuresForTarget(ctx context.Context, arg CountFailuresF
 	return count, err
 }
 
+const countFailuresForTargetFromIP = `-- name: CountFailuresForTargetFromIP :one
+SELECT COUNT(*) FROM activity
+WHERE target_name = $1 AND ip = $2 AND action = $3 AND at >= $4
+`
+
+type CountFailuresForTargetFromIPParams struct {
+	TargetName string
+	Ip         string
+	Action     string
+	Since      int64
+}
+
+func (q *Queries) CountFailuresForTargetFromIP(ctx context.Context, arg CountFailuresForTargetFromIPParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countFailuresForTargetFromIP,
+		arg.TargetName,
+		arg.Ip,
+		arg.Action,
+		arg.Since,
+	)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countFailuresFromIP = `-- name: CountFailuresFromIP :one
 SELECT COUNT(*) FROM activity WHERE ip = $1 AND action = $2 AND at >= $3
 `

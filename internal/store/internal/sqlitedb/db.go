@@ -36,6 +36,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countFailuresForTargetStmt, err = db.PrepareContext(ctx, countFailuresForTarget); err != nil {
 		return nil, fmt.Errorf("error preparing query CountFailuresForTarget: %w", err)
 	}
+	if q.countFailuresForTargetFromIPStmt, err = db.PrepareContext(ctx, countFailuresForTargetFromIP); err != nil {
+		return nil, fmt.Errorf("error preparing query CountFailuresForTargetFromIP: %w", err)
+	}
 	if q.countFailuresFromIPStmt, err = db.PrepareContext(ctx, countFailuresFromIP); err != nil {
 		return nil, fmt.Errorf("error preparing query CountFailuresFromIP: %w", err)
 	}
@@ -185,6 +188,11 @@ func (q *Queries) Close() error {
 	if q.countFailuresForTargetStmt != nil {
 		if cerr := q.countFailuresForTargetStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countFailuresForTargetStmt: %w", cerr)
+		}
+	}
+	if q.countFailuresForTargetFromIPStmt != nil {
+		if cerr := q.countFailuresForTargetFromIPStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countFailuresForTargetFromIPStmt: %w", cerr)
 		}
 	}
 	if q.countFailuresFromIPStmt != nil {
@@ -440,6 +448,7 @@ type Queries struct {
 	countActiveUsersWithRoleStmt     *sql.Stmt
 	countCredentialsByKeyStmt        *sql.Stmt
 	countFailuresForTargetStmt       *sql.Stmt
+	countFailuresForTargetFromIPStmt *sql.Stmt
 	countFailuresFromIPStmt          *sql.Stmt
 	countIntegrationsStmt            *sql.Stmt
 	deleteActivityBeforeStmt         *sql.Stmt
@@ -492,6 +501,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countActiveUsersWithRoleStmt:     q.countActiveUsersWithRoleStmt,
 		countCredentialsByKeyStmt:        q.countCredentialsByKeyStmt,
 		countFailuresForTargetStmt:       q.countFailuresForTargetStmt,
+		countFailuresForTargetFromIPStmt: q.countFailuresForTargetFromIPStmt,
 		countFailuresFromIPStmt:          q.countFailuresFromIPStmt,
 		countIntegrationsStmt:            q.countIntegrationsStmt,
 		deleteActivityBeforeStmt:         q.deleteActivityBeforeStmt,

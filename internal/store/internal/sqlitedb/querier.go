@@ -13,6 +13,7 @@ type Querier interface {
 	CountActiveUsersWithRole(ctx context.Context, role string) (int64, error)
 	CountCredentialsByKey(ctx context.Context) ([]CountCredentialsByKeyRow, error)
 	CountFailuresForTarget(ctx context.Context, arg CountFailuresForTargetParams) (int64, error)
+	CountFailuresForTargetFromIP(ctx context.Context, arg CountFailuresForTargetFromIPParams) (int64, error)
 	CountFailuresFromIP(ctx context.Context, arg CountFailuresFromIPParams) (int64, error)
 	CountIntegrations(ctx context.Context) (int64, error)
 	DeleteActivityBefore(ctx context.Context, before int64) (int64, error)

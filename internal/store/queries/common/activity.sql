@@ -24,3 +24,7 @@ SELECT COUNT(*) FROM activity WHERE ip = sqlc.arg(ip) AND action = sqlc.arg(acti
 
 -- name: DeleteActivityBefore :execrows
 DELETE FROM activity WHERE at < sqlc.arg(before);
+
+-- name: CountFailuresForTargetFromIP :one
+SELECT COUNT(*) FROM activity
+WHERE target_name = sqlc.arg(target_name) AND ip = sqlc.arg(ip) AND action = sqlc.arg(action) AND at >= sqlc.arg(since);
