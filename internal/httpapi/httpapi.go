@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -57,6 +58,8 @@ type Deps struct {
 type Server struct {
 	d   Deps
 	api huma.API
+
+	warnProxy sync.Once
 }
 
 // SessionCookie is the name of the console session cookie.
@@ -226,6 +229,13 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	peer, err := netip.ParseAddr(host)
 	if err != nil || !s.trusted(peer) {
+		if err == nil && len(s.d.TrustedProxies) == 0 && r.Header.Get("X-Forwarded-For") != "" &&
+			(peer.IsPrivate() || peer.IsLoopback()) {
+			s.warnProxy.Do(func() {
+				s.d.Logger.Warn("requests arrive through a proxy with X-Forwarded-For, but --trusted-proxies is not set: "+
+					"sign-in throttling and the activity log see the proxy's address for every client", "proxy", host)
+			})
+		}
 		return host
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
