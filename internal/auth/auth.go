@@ -198,9 +198,6 @@ func (s *Service) dummy() string {
 	return s.dummyHash
 }
 
-// SessionTTL returns the idle lifetime of a session.
-func (s *Service) SessionTTL() time.Duration { return s.opts.SessionTTL }
-
 // TokenPrefix starts every API token, so that a leaked one is recognisable
 // (and secret scanners can match it).
 const TokenPrefix = "ihub_pat_"

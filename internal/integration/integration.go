@@ -25,9 +25,6 @@ const (
 	HealthDown     HealthStatus = "down"
 )
 
-// HealthStatuses lists every status.
-var HealthStatuses = []HealthStatus{HealthUnknown, HealthHealthy, HealthDegraded, HealthDown}
-
 // Health is the outcome of the latest checks.
 type Health struct {
 	Status              HealthStatus
