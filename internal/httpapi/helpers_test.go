@@ -1,9 +1,7 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"regexp"
@@ -37,49 +35,11 @@ func (p problem) locations() []string {
 	return out
 }
 
-// call is apptest.Env.Do, but failing t rather than the Env's test, so that
-// parallel subtests sharing one Env can use it. body may be nil, a string
-// or []byte (sent as is) or any value (sent as JSON); token may be "" for
-// no Authorization header; headers are name, value pairs.
+// call is apptest.Env.DoAs: it fails t rather than the Env's test, so that
+// parallel subtests sharing one Env can use it.
 func call(t testing.TB, env *apptest.Env, method, path, token string, body any, headers ...string) apptest.Response {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, env.Server.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := env.Server.Client().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	return apptest.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return env.DoAs(t, method, path, token, body, headers...)
 }
 
 // decode unmarshals r's body into v, failing t on error.

@@ -170,9 +170,17 @@ func (r Response) JSON(t testing.TB, v any) {
 }
 
 // Do calls the API. body may be nil, a string/[]byte (sent as is) or any
-// value (sent as JSON). token may be "" for no Authorization header.
+// value (sent as JSON). token may be "" for no Authorization header;
+// headers are name, value pairs. Failures fail the Env's test.
 func (e *Env) Do(method, path, token string, body any, headers ...string) Response {
 	e.T.Helper()
+	return e.DoAs(e.T, method, path, token, body, headers...)
+}
+
+// DoAs is Do, but failing t rather than the Env's test, so that parallel
+// subtests sharing one Env can use it.
+func (e *Env) DoAs(t testing.TB, method, path, token string, body any, headers ...string) Response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -183,13 +191,13 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) Respon
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			e.T.Fatal(err)
+			t.Fatal(err)
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, e.Server.URL+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, e.Server.URL+path, rd)
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatal(err)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -202,12 +210,12 @@ func (e *Env) Do(method, path, token string, body any, headers ...string) Respon
 	}
 	resp, err := e.Server.Client().Do(req)
 	if err != nil {
-		e.T.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
