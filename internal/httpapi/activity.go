@@ -65,14 +65,8 @@ func (s *Server) listActivity(ctx context.Context, in *activityInput) (*activity
 		return nil, err
 	}
 	out := &activityOutput{}
-	out.Body.Items = []audit.Entry{}
-	for i, e := range es {
-		if i == in.Limit {
-			out.Body.NextCursor = strconv.FormatInt(es[i-1].ID, 10)
-			break
-		}
-		out.Body.Items = append(out.Body.Items, e)
-	}
+	out.Body.Items, out.Body.NextCursor = page(es, in.Limit, func(e audit.Entry) audit.Entry { return e },
+		func(e audit.Entry) string { return strconv.FormatInt(e.ID, 10) })
 	return out, nil
 }
 

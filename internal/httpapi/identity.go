@@ -151,6 +151,19 @@ func (s *Server) createToken(ctx context.Context, in *createTokenInput) (*create
 	return out, nil
 }
 
+// page turns the limit+1 items a list query fetched into at most limit
+// bodies and, when there were more, the cursor of the last one returned.
+func page[T, B any](items []T, limit int, body func(T) B, cursor func(T) string) ([]B, string) {
+	out := make([]B, 0, min(len(items), limit))
+	for _, it := range items[:min(len(items), limit)] {
+		out = append(out, body(it))
+	}
+	if len(items) > limit && limit > 0 {
+		return out, cursor(items[limit-1])
+	}
+	return out, ""
+}
+
 // PageInput is the cursor and page size of a list. It is exported because
 // huma only sees the parameters of an embedded struct whose type is
 // exported; embedded as an unexported type, they are silently ignored.
@@ -177,14 +190,7 @@ func (s *Server) listTokens(ctx context.Context, in *listTokensInput) (*listToke
 		return nil, err
 	}
 	out := &listTokensOutput{}
-	out.Body.Items = []TokenBody{}
-	for i, t := range ts {
-		if i == in.Limit {
-			out.Body.NextCursor = ts[i-1].ID
-			break
-		}
-		out.Body.Items = append(out.Body.Items, tokenBody(t))
-	}
+	out.Body.Items, out.Body.NextCursor = page(ts, in.Limit, tokenBody, func(t auth.Token) string { return t.ID })
 	return out, nil
 }
 
@@ -209,14 +215,7 @@ func (s *Server) listUsers(ctx context.Context, in *PageInput) (*usersOutput, er
 		return nil, err
 	}
 	out := &usersOutput{}
-	out.Body.Items = []UserBody{}
-	for i, u := range us {
-		if i == in.Limit {
-			out.Body.NextCursor = us[i-1].ID
-			break
-		}
-		out.Body.Items = append(out.Body.Items, userBody(u))
-	}
+	out.Body.Items, out.Body.NextCursor = page(us, in.Limit, userBody, func(u auth.User) string { return u.ID })
 	return out, nil
 }
 

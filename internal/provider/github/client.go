@@ -231,13 +231,7 @@ func (c *Client) Do(req *http.Request, v any) (*Response, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
 	req.Header.Set("Accept", "application/vnd.github+json")
 	req.Header.Set("X-GitHub-Api-Version", APIVersion)
-	if req.Header.Get("User-Agent") == "" {
-		ua := c.UserAgent
-		if ua == "" {
-			ua = providerhttp.DefaultUserAgent
-		}
-		req.Header.Set("User-Agent", ua)
-	}
+	providerhttp.SetUserAgent(req, c.UserAgent)
 	hresp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, c.redact(providerhttp.TransportError(req.Context(), c.base.Host, err))

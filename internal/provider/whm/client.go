@@ -269,13 +269,7 @@ func (c *Client) ListAccounts(ctx context.Context, opts *ListAccountsOptions) ([
 func (c *Client) do(req *http.Request, v any) error {
 	req.Header.Set("Authorization", "whm "+c.user+":"+c.token.Reveal())
 	req.Header.Set("Accept", "application/json")
-	if req.Header.Get("User-Agent") == "" {
-		ua := c.UserAgent
-		if ua == "" {
-			ua = providerhttp.DefaultUserAgent
-		}
-		req.Header.Set("User-Agent", ua)
-	}
+	providerhttp.SetUserAgent(req, c.UserAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return c.redact(providerhttp.TransportError(req.Context(), c.base.Host, err))

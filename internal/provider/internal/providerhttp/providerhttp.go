@@ -39,6 +39,18 @@ const MaxExcerpt = 200
 // DefaultUserAgent is sent when a client has no User-Agent of its own.
 const DefaultUserAgent = "ihub"
 
+// SetUserAgent sets req's User-Agent to ua (DefaultUserAgent if empty)
+// unless the request already has one.
+func SetUserAgent(req *http.Request, ua string) {
+	if req.Header.Get("User-Agent") != "" {
+		return
+	}
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	req.Header.Set("User-Agent", ua)
+}
+
 // ParseBaseURL checks a user-supplied base URL and returns it with any
 // trailing slash removed. It must be absolute http or https with a host, and
 // must not carry credentials (user:pass@), a query or a fragment: base URLs
