@@ -168,6 +168,13 @@ type Descriptor struct {
 	OAuth        *OAuthSpec   `json:"oauth,omitempty"`
 	// DocsURL links the provider's own API documentation.
 	DocsURL string `json:"docsUrl,omitempty"`
+	// TestCall says in a few words what the connection test calls
+	// ("GET /json-api/version and /json-api/applist"), for docs and the
+	// console.
+	TestCall string `json:"testCall,omitempty"`
+	// RateLimit is the provider's documented budget, the default limit of
+	// every integration of this provider; nil means no client-side limit.
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 }
 
 // Has reports whether the descriptor lists the capability.
@@ -205,6 +212,12 @@ type Connection struct {
 	Username      string
 	Settings      map[string]any
 	Credentials   map[string]secret.Value
+	// OAuth, when set, supplies the OAuth2 access token (Zoho); adapters
+	// fall back to an access token credential when it is nil.
+	OAuth TokenSource
+	// Dial, when set, is the guarded dialer for non-HTTP protocols (SMTP);
+	// nil means a plain net.Dialer (tests).
+	Dial DialFunc
 }
 
 // Setting returns the string setting with the given key, or def.

@@ -14,6 +14,7 @@ import (
 	"ihub/internal/provider"
 	"ihub/internal/provider/github"
 	"ihub/internal/provider/github/githubfake"
+	"ihub/internal/provider/providertest"
 	"ihub/internal/secret"
 )
 
@@ -174,7 +175,7 @@ func TestListReposPagination(t *testing.T) {
 	f := fake(t, githubfake.Options{Tokens: map[string]githubfake.Token{
 		testToken: {User: githubfake.User{Login: "octo", ID: 9}, Repos: repos},
 	}})
-	c, err := github.NewClient(f.URL(), http.DefaultClient, secret.NewValue(testToken))
+	c, err := github.NewClient(f.URL(), providertest.HTTPClient(), secret.NewValue(testToken))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +279,7 @@ func TestResponseMetadata(t *testing.T) {
 func TestNewClient(t *testing.T) {
 	t.Parallel()
 	tok := secret.NewValue(testToken)
-	if _, err := github.NewClient("", http.DefaultClient, tok); err != nil {
+	if _, err := github.NewClient("", providertest.HTTPClient(), tok); err != nil {
 		t.Errorf("NewClient(\"\") error = %v, want the default base URL", err)
 	}
 	for _, tt := range []struct {
@@ -287,11 +288,11 @@ func TestNewClient(t *testing.T) {
 		hc    *http.Client
 		token secret.Value
 	}{
-		{"bad scheme", "git://github.com", http.DefaultClient, tok},
-		{"credentials in URL", "https://x:" + testToken + "@api.github.com", http.DefaultClient, tok},
+		{"bad scheme", "git://github.com", providertest.HTTPClient(), tok},
+		{"credentials in URL", "https://x:" + testToken + "@api.github.com", providertest.HTTPClient(), tok},
 		{"no client", "", nil, tok},
-		{"no token", "", http.DefaultClient, secret.Value{}},
-		{"token with newline", "", http.DefaultClient, secret.NewValue("abc\nX-Evil: 1")},
+		{"no token", "", providertest.HTTPClient(), secret.Value{}},
+		{"token with newline", "", providertest.HTTPClient(), secret.NewValue("abc\nX-Evil: 1")},
 	} {
 		_, err := github.NewClient(tt.base, tt.hc, tt.token)
 		var perr *provider.Error
@@ -301,7 +302,7 @@ func TestNewClient(t *testing.T) {
 			t.Errorf("%s: NewClient() error %q contains the token", tt.name, err)
 		}
 	}
-	c, _ := github.NewClient("", http.DefaultClient, tok)
+	c, _ := github.NewClient("", providertest.HTTPClient(), tok)
 	for _, p := range []string{"/user", "https://evil.example/user"} {
 		if _, err := c.NewRequest(t.Context(), http.MethodGet, p, nil); err == nil {
 			t.Errorf("NewRequest(%q) error = nil, want a relative-path error", p)
@@ -312,7 +313,7 @@ func TestNewClient(t *testing.T) {
 func TestEnterprisePrefix(t *testing.T) {
 	t.Parallel()
 	f := fake(t, githubfake.Options{PathPrefix: "/api/v3"})
-	c, err := github.NewClient(f.URL(), http.DefaultClient, secret.NewValue(githubfake.DefaultToken))
+	c, err := github.NewClient(f.URL(), providertest.HTTPClient(), secret.NewValue(githubfake.DefaultToken))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func TestTestDetails(t *testing.T) {
 			t.Parallel()
 			const tok = "ghp_DetailsTestToken000000000000000000"
 			f := fake(t, githubfake.Options{Tokens: map[string]githubfake.Token{tok: tt.token}})
-			res, err := github.New().Test(t.Context(), http.DefaultClient, conn(f.URL(), tok))
+			res, err := github.New().Test(t.Context(), providertest.HTTPClient(), conn(f.URL(), tok))
 			if err != nil {
 				t.Fatalf("Test() error = %v", err)
 			}

@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -222,7 +221,8 @@ var rawHTML = regexp.MustCompile(`(?i)<(html|head|body|title|div|span|p|h[1-6]|!
 func runCase(t *testing.T, chk provider.Checker, tc CheckerCase) {
 	hc := tc.Client
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = HTTPClient()
+		defer hc.CloseIdleConnections()
 	}
 	ctx := t.Context()
 	var cancel context.CancelFunc
@@ -363,14 +363,13 @@ func leaks(conn provider.Connection, res provider.TestResult, err error) []strin
 	return out
 }
 
-// ClosedURL returns the base URL of a server that has already been shut
-// down: connecting to it is refused, the unreachable-server case.
+// ClosedURL returns the base URL of a port nothing listens on (TCP port 1
+// on loopback): connecting is refused, the unreachable-server case. A fixed
+// port avoids the race of closing an ephemeral server whose port another
+// parallel test may be given.
 func ClosedURL(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(http.NotFoundHandler())
-	u := srv.URL
-	srv.Close()
-	return u
+	return "http://127.0.0.1:1"
 }
 
 // Creds builds a credential map from key/value pairs.

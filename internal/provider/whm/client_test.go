@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"ihub/internal/provider"
+	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/whm"
 	"ihub/internal/provider/whm/whmfake"
 	"ihub/internal/secret"
@@ -217,13 +218,13 @@ func TestNewClientInvalid(t *testing.T) {
 		user  string
 		token secret.Value
 	}{
-		{"no base URL", "", http.DefaultClient, "root", tok},
-		{"base URL with password", "https://root:" + testToken + "@h:2087", http.DefaultClient, "root", tok},
+		{"no base URL", "", providertest.HTTPClient(), "root", tok},
+		{"base URL with password", "https://root:" + testToken + "@h:2087", providertest.HTTPClient(), "root", tok},
 		{"no client", "https://h:2087", nil, "root", tok},
-		{"no user", "https://h:2087", http.DefaultClient, " ", tok},
-		{"user with colon", "https://h:2087", http.DefaultClient, "ro:ot", tok},
-		{"no token", "https://h:2087", http.DefaultClient, "root", secret.Value{}},
-		{"token with newline", "https://h:2087", http.DefaultClient, "root", secret.NewValue("abc\r\nX-Evil: 1")},
+		{"no user", "https://h:2087", providertest.HTTPClient(), " ", tok},
+		{"user with colon", "https://h:2087", providertest.HTTPClient(), "ro:ot", tok},
+		{"no token", "https://h:2087", providertest.HTTPClient(), "root", secret.Value{}},
+		{"token with newline", "https://h:2087", providertest.HTTPClient(), "root", secret.NewValue("abc\r\nX-Evil: 1")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,7 +244,7 @@ func TestNewClientInvalid(t *testing.T) {
 func TestCallRejectsBadFunctionNames(t *testing.T) {
 	t.Parallel()
 	f := fake(t, whmfake.Options{})
-	c, err := whm.NewClient(f.URL(), http.DefaultClient, whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
+	c, err := whm.NewClient(f.URL(), providertest.HTTPClient(), whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +272,7 @@ func TestListAccounts(t *testing.T) {
 		Accounts: accts,
 	})
 	client := func(user, tok string) *whm.Client {
-		c, err := whm.NewClient(f.URL(), http.DefaultClient, user, secret.NewValue(tok))
+		c, err := whm.NewClient(f.URL(), providertest.HTTPClient(), user, secret.NewValue(tok))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +325,7 @@ func TestListAccounts(t *testing.T) {
 func TestListAccountsDenied(t *testing.T) {
 	t.Parallel()
 	f := fake(t, whmfake.Options{Apps: []string{"version", "applist"}})
-	c, err := whm.NewClient(f.URL(), http.DefaultClient, whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
+	c, err := whm.NewClient(f.URL(), providertest.HTTPClient(), whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestListAccountsDenied(t *testing.T) {
 func TestHostname(t *testing.T) {
 	t.Parallel()
 	f := fake(t, whmfake.Options{Hostname: "cp1.example.net"})
-	c, err := whm.NewClient(f.URL(), http.DefaultClient, whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
+	c, err := whm.NewClient(f.URL(), providertest.HTTPClient(), whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +355,7 @@ func TestHostname(t *testing.T) {
 func TestUnknownFunction(t *testing.T) {
 	t.Parallel()
 	f := fake(t, whmfake.Options{})
-	c, err := whm.NewClient(f.URL(), http.DefaultClient, whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
+	c, err := whm.NewClient(f.URL(), providertest.HTTPClient(), whmfake.DefaultUser, secret.NewValue(whmfake.DefaultToken))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,7 +206,7 @@ func TestTestDetails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := fake(t, tt.opts)
-			res, err := whm.New().Test(t.Context(), http.DefaultClient, conn(f.URL(), tt.user, tt.token))
+			res, err := whm.New().Test(t.Context(), providertest.HTTPClient(), conn(f.URL(), tt.user, tt.token))
 			if err != nil {
 				t.Fatalf("Test() error = %v", err)
 			}
@@ -223,7 +223,7 @@ func TestTestDetails(t *testing.T) {
 func TestTestApplistNote(t *testing.T) {
 	t.Parallel()
 	f := fake(t, whmfake.Options{Fail: failOn("applist", whmfake.AccessDenied())})
-	res, err := whm.New().Test(t.Context(), http.DefaultClient, conn(f.URL(), whmfake.DefaultUser, whmfake.DefaultToken))
+	res, err := whm.New().Test(t.Context(), providertest.HTTPClient(), conn(f.URL(), whmfake.DefaultUser, whmfake.DefaultToken))
 	if err != nil {
 		t.Fatalf("Test() error = %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"ihub/internal/provider/github/githubfake"
+	"ihub/internal/provider/providertest"
 )
 
 type answer struct {
@@ -29,7 +30,7 @@ func get(t *testing.T, rawURL string, header ...string) answer {
 		// then omits its default).
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := providertest.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/whm/whmfake"
 )
 
@@ -30,7 +31,7 @@ func call(t *testing.T, method, rawURL, auth string, form url.Values) (int, map[
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := providertest.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
