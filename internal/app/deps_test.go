@@ -52,6 +52,9 @@ var rules = []rule{
 			return oneOf(d, "internal/provider", "internal/apperr", "internal/secret") ||
 				(under(d, mod+"internal/provider") && d != mod+"internal/provider/catalog" && !oneOf(d, "internal/provider/catalog"))
 		}},
+	{name: "outbound", why: "the resilience stack wraps transports and knows only the provider contract",
+		match:   func(p string) bool { return under(p, mod+"internal/outbound") },
+		allowed: func(_, d string) bool { return oneOf(d, "internal/provider") }},
 	{name: "jobqueue", why: "the queue never knows the jobs' domains",
 		match:   func(p string) bool { return under(p, mod+"internal/jobqueue") },
 		allowed: func(_, d string) bool { return oneOf(d, "internal/apperr") }},
@@ -59,7 +62,7 @@ var rules = []rule{
 		match: func(p string) bool { return oneOf(p, "internal/integration", "internal/auth", "internal/audit") },
 		allowed: func(_, d string) bool {
 			return oneOf(d, "internal/apperr", "internal/secret", "internal/egress", "internal/provider", "internal/jobqueue",
-				"internal/audit", "internal/auth", "internal/integration")
+				"internal/audit", "internal/auth", "internal/integration", "internal/outbound")
 		}},
 	{name: "store", why: "persistence must not depend on HTTP, adapters or the composition root",
 		match: func(p string) bool { return under(p, mod+"internal/store") },

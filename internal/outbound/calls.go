@@ -1,0 +1,303 @@
+package outbound
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Call is the record of one outbound call, as stored for API metrics. It
+// never holds a raw URL: Endpoint is a template.
+type Call struct {
+	IntegrationID string
+	Provider      string
+	Method        string
+	Endpoint      string // "GET /repos/{owner}/{repo}/commits"
+	Status        int    // 0 when there was no HTTP answer
+	Latency       time.Duration
+	ErrorKind     string // "" on success; auth, not_found, rate_limited, provider, transport, circuit_open, cancelled
+	Error         string // short text for transport failures
+	Attempts      int
+	Source        string // test, action, proxy
+	At            time.Time
+	RateLimit     RateLimitState
+}
+
+// RateLimitState is what a provider's rate-limit headers said.
+type RateLimitState struct {
+	Known     bool
+	Limit     int64
+	Remaining int64
+	Reset     time.Time // zero when unknown
+}
+
+// Recorder receives calls. Record must not block for long.
+type Recorder interface{ Record(Call) }
+
+// Recorders fans a call out to several recorders.
+type Recorders []Recorder
+
+// Record implements Recorder.
+func (rs Recorders) Record(c Call) {
+	for _, r := range rs {
+		r.Record(c)
+	}
+}
+
+type sourceKey struct{}
+
+// WithSource labels the calls made with ctx (test, action, proxy).
+func WithSource(ctx context.Context, source string) context.Context {
+	return context.WithValue(ctx, sourceKey{}, source)
+}
+
+// SourceFrom returns the label set by WithSource, or "other".
+func SourceFrom(ctx context.Context) string {
+	if s, ok := ctx.Value(sourceKey{}).(string); ok {
+		return s
+	}
+	return "other"
+}
+
+// Template returns the endpoint template of a call: the adapter's own when
+// it set one (with the method prepended if missing), otherwise the path
+// with every segment that looks like an id, a number, a hash or a token
+// replaced by {id}, and capped in length.
+func Template(method, adapter, path string) string {
+	if adapter != "" {
+		if !strings.Contains(adapter, " ") {
+			adapter = method + " " + adapter
+		}
+		return clip(adapter, 200)
+	}
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		if looksLikeID(s) {
+			segs[i] = "{id}"
+		}
+	}
+	if len(segs) > 8 {
+		segs = append(segs[:8], "…")
+	}
+	p := strings.Join(segs, "/")
+	if p == "" {
+		p = "/"
+	}
+	return clip(method+" "+p, 200)
+}
+
+func looksLikeID(s string) bool {
+	if s == "" {
+		return false
+	}
+	if len(s) > 24 {
+		return true
+	}
+	digits, hex := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+			hex++
+		case r >= 'a' && r <= 'f', r >= 'A' && r <= 'F':
+			hex++
+		case r == '-' || r == '_' || r == '.' || r == '@' || r == '%' || r == '~' || r == ':':
+		default:
+			if r < 'a' || r > 'z' {
+				return true // unusual characters: treat as data
+			}
+		}
+	}
+	return digits > 0 && (digits == len(s) || (hex == len(s) && len(s) >= 8) || (digits*2 >= len(s) && len(s) >= 4))
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// ParseRateLimit reads the rate-limit headers providers send: GitHub and
+// Discord X-RateLimit-Limit/Remaining/Reset (epoch seconds; Discord's
+// Reset-After in seconds), GitLab RateLimit-Limit/Remaining/Reset, the IETF
+// draft RateLimit ("limit=100, remaining=50, reset=30") with
+// RateLimit-Policy, and Retry-After as a reset time when nothing else says.
+func ParseRateLimit(h http.Header, now time.Time) RateLimitState {
+	var st RateLimitState
+	get := func(names ...string) string {
+		for _, n := range names {
+			if v := h.Get(n); v != "" {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	if v := get("RateLimit"); v != "" && strings.Contains(v, "=") {
+		for _, part := range strings.Split(v, ",") {
+			k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok {
+				continue
+			}
+			n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64)
+			if err != nil {
+				continue
+			}
+			switch strings.ToLower(strings.TrimSpace(k)) {
+			case "limit":
+				st.Limit, st.Known = n, true
+			case "remaining", "r":
+				st.Remaining, st.Known = n, true
+			case "reset", "t":
+				st.Reset = now.Add(time.Duration(n) * time.Second)
+			}
+		}
+		if st.Limit == 0 {
+			if p := get("RateLimit-Policy"); p != "" {
+				if n, err := strconv.ParseInt(strings.TrimSpace(strings.Split(strings.Split(p, ",")[0], ";")[0]), 10, 64); err == nil {
+					st.Limit = n
+				}
+			}
+		}
+		return st
+	}
+	limit := get("X-RateLimit-Limit", "RateLimit-Limit", "X-Rate-Limit-Limit")
+	remaining := get("X-RateLimit-Remaining", "RateLimit-Remaining", "X-Rate-Limit-Remaining")
+	if remaining != "" {
+		if n, err := strconv.ParseInt(remaining, 10, 64); err == nil {
+			st.Remaining, st.Known = n, true
+		}
+		if n, err := strconv.ParseInt(limit, 10, 64); err == nil {
+			st.Limit = n
+		}
+		if v := get("X-RateLimit-Reset-After"); v != "" {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				st.Reset = now.Add(time.Duration(f * float64(time.Second)))
+			}
+		} else if v := get("X-RateLimit-Reset", "RateLimit-Reset", "X-Rate-Limit-Reset"); v != "" {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				if n > 1_000_000_000 {
+					st.Reset = time.Unix(n, 0)
+				} else {
+					st.Reset = now.Add(time.Duration(n) * time.Second)
+				}
+			}
+		}
+	}
+	if ra := retryAfter(h, now); ra > 0 && st.Reset.IsZero() {
+		st.Reset = now.Add(ra)
+		if !st.Known {
+			st.Known, st.Remaining = true, 0
+		}
+	}
+	return st
+}
+
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 || secs > 7*24*3600 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// Sink stores a batch of calls.
+type Sink func(ctx context.Context, calls []Call) error
+
+// Batcher is a Recorder that buffers calls and hands them to a sink in
+// batches, from one goroutine, so that recording never waits for the
+// database. When the buffer is full, calls are dropped and counted.
+type Batcher struct {
+	sink    Sink
+	log     *slog.Logger
+	mu      sync.Mutex
+	buf     []Call
+	max     int
+	dropped int64
+	kick    chan struct{}
+}
+
+// NewBatcher returns a Batcher holding at most max calls between flushes.
+func NewBatcher(sink Sink, max int, log *slog.Logger) *Batcher {
+	if max <= 0 {
+		max = 50_000
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Batcher{sink: sink, max: max, log: log, kick: make(chan struct{}, 1)}
+}
+
+// Record implements Recorder.
+func (b *Batcher) Record(c Call) {
+	b.mu.Lock()
+	if len(b.buf) >= b.max {
+		b.dropped++
+		b.mu.Unlock()
+		return
+	}
+	b.buf = append(b.buf, c)
+	n := len(b.buf)
+	b.mu.Unlock()
+	if n >= 1000 {
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Dropped returns how many calls were dropped because the buffer was full.
+func (b *Batcher) Dropped() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.dropped
+}
+
+// Flush hands the buffered calls to the sink now.
+func (b *Batcher) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	batch := b.buf
+	b.buf = nil
+	b.mu.Unlock()
+	if len(batch) == 0 {
+		return nil
+	}
+	return b.sink(ctx, batch)
+}
+
+// Run flushes every interval (and when a thousand calls are waiting) until
+// ctx ends, then flushes once more with a short deadline.
+func (b *Batcher) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if err := b.Flush(fctx); err != nil {
+				b.log.Warn("could not store the last API call records", "err", err)
+			}
+			cancel()
+			return
+		case <-t.C:
+		case <-b.kick:
+		}
+		if err := b.Flush(ctx); err != nil && ctx.Err() == nil {
+			b.log.Warn("could not store API call records", "err", err)
+		}
+	}
+}

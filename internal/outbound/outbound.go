@@ -1,0 +1,405 @@
+// Package outbound is the one resilience stack every call from ihub to a
+// provider goes through: per-integration rate limiting (token bucket with
+// the provider's documented budget as default), a circuit breaker (opens
+// after consecutive failures, one half-open probe after a cool-down),
+// retries with backoff and jitter for idempotent requests on 429, 502, 503,
+// 504 and connection failures (honouring Retry-After up to a cap), and a
+// record of every call (endpoint template, status, latency, error kind,
+// rate-limit headers) for API metrics.
+//
+// It works as an http.RoundTripper wrapped around the egress transport, so
+// adapters see a plain *http.Client and need no knowledge of any of it.
+// State is per integration and per replica.
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/time/rate"
+
+	"ihub/internal/provider"
+)
+
+// Defaults of Options.
+const (
+	DefaultFailures       = 5
+	DefaultOpenFor        = 30 * time.Second
+	DefaultMaxRetries     = 2
+	DefaultMaxRetryAfter  = 10 * time.Second
+	DefaultMaxLimiterWait = 5 * time.Second
+	DefaultBaseBackoff    = 100 * time.Millisecond
+)
+
+// ErrCircuitOpen is wrapped by the error of a call refused because the
+// integration's circuit breaker is open.
+var ErrCircuitOpen = errors.New("circuit breaker open: the provider failed repeatedly; calls resume after a cool-down")
+
+// ErrRateLimited is wrapped by the error of a call refused because the
+// integration's client-side rate limit would make it wait too long.
+var ErrRateLimited = errors.New("client-side rate limit reached for this integration")
+
+// Options configures a Manager. Zero values take the defaults.
+type Options struct {
+	// Failures is how many consecutive failures open the breaker; OpenFor
+	// how long it stays open before a half-open probe.
+	Failures int
+	OpenFor  time.Duration
+	// MaxRetries is how many times an idempotent request is retried.
+	MaxRetries int
+	// MaxRetryAfter caps how long a retry waits for a Retry-After; a longer
+	// one is returned to the caller instead.
+	MaxRetryAfter time.Duration
+	// MaxLimiterWait is how long a call may wait for the rate limiter.
+	MaxLimiterWait time.Duration
+	// BaseBackoff is the first retry delay (doubled per attempt, jittered).
+	BaseBackoff time.Duration
+	// Recorder receives every call; nil records nothing.
+	Recorder Recorder
+	Now      func() time.Time
+}
+
+// Target identifies the integration calls are made for.
+type Target struct {
+	IntegrationID string
+	Provider      string
+	// Limit is the rate limit; nil means none.
+	Limit *provider.RateLimit
+}
+
+// Manager holds the per-integration state. It is safe for concurrent use.
+type Manager struct {
+	o      Options
+	mu     sync.Mutex
+	states map[string]*state
+}
+
+// New returns a Manager.
+func New(o Options) *Manager {
+	if o.Failures <= 0 {
+		o.Failures = DefaultFailures
+	}
+	if o.OpenFor <= 0 {
+		o.OpenFor = DefaultOpenFor
+	}
+	if o.MaxRetries < 0 {
+		o.MaxRetries = 0
+	} else if o.MaxRetries == 0 {
+		o.MaxRetries = DefaultMaxRetries
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if o.MaxLimiterWait <= 0 {
+		o.MaxLimiterWait = DefaultMaxLimiterWait
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = DefaultBaseBackoff
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Manager{o: o, states: map[string]*state{}}
+}
+
+type state struct {
+	limiter *rate.Limiter // nil: unlimited
+	limit   *provider.RateLimit
+	breaker *gobreaker.CircuitBreaker[*http.Response]
+}
+
+func (m *Manager) state(t Target) *state {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	st, ok := m.states[t.IntegrationID]
+	if ok && sameLimit(st.limit, t.Limit) {
+		return st
+	}
+	if !ok {
+		st = &state{breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+			Name:        t.IntegrationID,
+			MaxRequests: 1,
+			Timeout:     m.o.OpenFor,
+			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(m.o.Failures) },
+			IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
+		})}
+	} else {
+		st = &state{breaker: st.breaker} // keep the breaker, replace the limiter
+	}
+	st.limit = t.Limit
+	if l := t.Limit; l != nil && l.Requests > 0 && l.PerSeconds > 0 {
+		burst := l.Burst
+		if burst <= 0 {
+			burst = max(1, min(l.Requests, 10))
+		}
+		st.limiter = rate.NewLimiter(rate.Limit(float64(l.Requests)/float64(l.PerSeconds)), burst)
+	}
+	m.states[t.IntegrationID] = st
+	return st
+}
+
+func sameLimit(a, b *provider.RateLimit) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// Forget drops an integration's state (it was deleted).
+func (m *Manager) Forget(integrationID string) {
+	m.mu.Lock()
+	delete(m.states, integrationID)
+	m.mu.Unlock()
+}
+
+// BreakerState returns "closed", "open" or "half-open" for an integration
+// ("closed" when it has made no call yet).
+func (m *Manager) BreakerState(integrationID string) string {
+	m.mu.Lock()
+	st, ok := m.states[integrationID]
+	m.mu.Unlock()
+	if !ok {
+		return "closed"
+	}
+	return st.breaker.State().String()
+}
+
+// Client returns a client that sends through base's transport with the
+// stack for t in front of it. base keeps its timeout and redirect policy.
+func (m *Manager) Client(base *http.Client, t Target) *http.Client {
+	rt := base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c := *base
+	c.Transport = &transport{m: m, st: m.state(t), base: rt, target: t}
+	return &c
+}
+
+type transport struct {
+	m      *Manager
+	st     *state
+	base   http.RoundTripper
+	target Target
+}
+
+// CloseIdleConnections passes through to the base transport.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// serverStatus marks a 5xx answer as a breaker failure while the response
+// itself is still handed to the caller.
+type serverStatus struct{ code int }
+
+func (e serverStatus) Error() string { return fmt.Sprintf("HTTP %d", e.code) }
+
+// retryable reports whether a status is worth retrying.
+func retryable(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// idempotent reports whether req may be sent twice.
+func idempotent(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
+		return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	}
+	return req.Header.Get("Idempotency-Key") != "" && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+}
+
+// RoundTrip runs one call through limiter, breaker and retries.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	start := t.m.o.Now()
+	call := Call{IntegrationID: t.target.IntegrationID, Provider: t.target.Provider, Method: req.Method,
+		Endpoint: Template(req.Method, provider.EndpointFrom(ctx), req.URL.Path), At: start,
+		Source: SourceFrom(ctx)}
+	resp, err := t.roundTrip(ctx, req, &call)
+	call.Latency = t.m.o.Now().Sub(start)
+	if resp != nil {
+		call.Status = resp.StatusCode
+		call.RateLimit = ParseRateLimit(resp.Header, t.m.o.Now())
+		call.ErrorKind = statusErrorKind(resp.StatusCode)
+	} else if err != nil {
+		call.ErrorKind = string(provider.ErrTransport)
+		switch {
+		case errors.Is(err, ErrCircuitOpen):
+			call.ErrorKind = "circuit_open"
+		case errors.Is(err, ErrRateLimited):
+			call.ErrorKind = string(provider.ErrRateLimited)
+		case ctx.Err() != nil:
+			call.ErrorKind = "cancelled"
+		}
+		call.Error = transportText(err)
+	}
+	if r := t.m.o.Recorder; r != nil {
+		r.Record(call)
+	}
+	return resp, err
+}
+
+func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call) (*http.Response, error) {
+	retries := 0
+	if idempotent(req) {
+		retries = t.m.o.MaxRetries
+	}
+	for attempt := 0; ; attempt++ {
+		if err := t.wait(ctx); err != nil {
+			return nil, err
+		}
+		r := req
+		if attempt > 0 {
+			r = req.Clone(ctx)
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				r.Body = body
+			}
+		}
+		resp, err := t.st.breaker.Execute(func() (*http.Response, error) {
+			resp, err := t.base.RoundTrip(r)
+			if err != nil {
+				return nil, err
+			}
+			if resp.StatusCode >= 500 {
+				return resp, serverStatus{resp.StatusCode}
+			}
+			return resp, nil
+		})
+		var ss serverStatus
+		if errors.As(err, &ss) {
+			err = nil
+		}
+		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+			return nil, fmt.Errorf("%w", ErrCircuitOpen)
+		}
+		call.Attempts = attempt + 1
+		if attempt >= retries {
+			return resp, err
+		}
+		var delay time.Duration
+		switch {
+		case err != nil:
+			if ctx.Err() != nil || !connectFailure(err) {
+				return nil, err
+			}
+		case retryable(resp.StatusCode):
+			ra := retryAfter(resp.Header, t.m.o.Now())
+			if ra > t.m.o.MaxRetryAfter {
+				return resp, nil // the caller sees the 429/503 with its Retry-After
+			}
+			delay = ra
+		default:
+			return resp, nil
+		}
+		if delay == 0 {
+			d := t.m.o.BaseBackoff << attempt
+			delay = d/2 + rand.N(d/2+1)
+		}
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			_ = resp.Body.Close()
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// wait takes a token from the integration's limiter, waiting at most
+// MaxLimiterWait (and never past ctx's deadline).
+func (t *transport) wait(ctx context.Context) error {
+	l := t.st.limiter
+	if l == nil {
+		return nil
+	}
+	r := l.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	if d > t.m.o.MaxLimiterWait {
+		r.Cancel()
+		return fmt.Errorf("%w (next slot in %s)", ErrRateLimited, d.Round(time.Millisecond))
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		r.Cancel()
+		return fmt.Errorf("%w (next slot in %s, after the deadline)", ErrRateLimited, d.Round(time.Millisecond))
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		r.Cancel()
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// connectFailure reports whether err happened before the request could
+// have reached the server (connection refused, DNS), so a retry is safe.
+func connectFailure(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "no such host") ||
+		strings.Contains(s, "connection reset")
+}
+
+func statusErrorKind(code int) string {
+	switch {
+	case code < 400:
+		return ""
+	case code == 401 || code == 403:
+		return string(provider.ErrAuth)
+	case code == 404 || code == 410:
+		return string(provider.ErrNotFound)
+	case code == 429:
+		return string(provider.ErrRateLimited)
+	}
+	return string(provider.ErrProvider)
+}
+
+// transportText is a short description of a transport error without URL
+// (which may carry a credential).
+func transportText(err error) string {
+	var ue interface{ Unwrap() error }
+	for errors.As(err, &ue) {
+		if s := err.Error(); !strings.Contains(s, "://") {
+			break
+		}
+		inner := ue.Unwrap()
+		if inner == nil {
+			break
+		}
+		err = inner
+	}
+	s := err.Error()
+	if strings.Contains(s, "://") {
+		return "transport error"
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}

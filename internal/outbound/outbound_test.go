@@ -1,0 +1,301 @@
+package outbound_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ihub/internal/outbound"
+	"ihub/internal/provider"
+)
+
+type memRecorder struct {
+	mu    sync.Mutex
+	calls []outbound.Call
+}
+
+func (m *memRecorder) Record(c outbound.Call) {
+	m.mu.Lock()
+	m.calls = append(m.calls, c)
+	m.mu.Unlock()
+}
+
+func (m *memRecorder) all() []outbound.Call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]outbound.Call(nil), m.calls...)
+}
+
+// server answers with the given statuses in turn, then 200.
+func server(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		i := int(n.Add(1)) - 1
+		if i < len(statuses) {
+			if statuses[i] == 429 || statuses[i] == 503 {
+				w.Header().Set("Retry-After", "0.05")
+			}
+			w.WriteHeader(statuses[i])
+			return
+		}
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "4999")
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func client(m *outbound.Manager, id string, limit *provider.RateLimit) *http.Client {
+	return m.Client(&http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second},
+		outbound.Target{IntegrationID: id, Provider: "test", Limit: limit})
+}
+
+func do(t *testing.T, c *http.Client, method, url string, body string) (*http.Response, error) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(provider.WithEndpoint(t.Context(), "/items/{id}"), method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Do(req)
+	if resp != nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	return resp, err
+}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		method     string
+		body       string
+		statuses   []int
+		wantStatus int
+		wantCalls  int32
+	}{
+		{"GET retried on 503 then ok", "GET", "", []int{503, 502}, 200, 3},
+		{"GET retried on 429 with Retry-After", "GET", "", []int{429}, 200, 2},
+		{"GET gives up after two retries", "GET", "", []int{503, 503, 503, 503}, 503, 3},
+		{"POST is never retried", "POST", `{"a":1}`, []int{503}, 503, 1},
+		{"PUT with a body is retried", "PUT", `{"a":1}`, []int{503}, 200, 2},
+		{"500 is not retried", "GET", "", []int{500}, 500, 1},
+		{"404 is not retried", "GET", "", []int{404}, 404, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &memRecorder{}
+			m := outbound.New(outbound.Options{Recorder: rec, BaseBackoff: time.Millisecond})
+			srv, n := server(t, tt.statuses...)
+			resp, err := do(t, client(m, "int_1", nil), tt.method, srv.URL+"/items/42", tt.body)
+			if err != nil {
+				t.Fatalf("Do() error = %v", err)
+			}
+			if resp.StatusCode != tt.wantStatus || n.Load() != tt.wantCalls {
+				t.Errorf("status %d after %d calls, want %d after %d", resp.StatusCode, n.Load(), tt.wantStatus, tt.wantCalls)
+			}
+			calls := rec.all()
+			if len(calls) != 1 {
+				t.Fatalf("recorded %d calls, want 1 (retries are one call)", len(calls))
+			}
+			c := calls[0]
+			if c.Endpoint != tt.method+" /items/{id}" || c.Status != tt.wantStatus || c.Attempts != int(tt.wantCalls) {
+				t.Errorf("recorded %+v", c)
+			}
+		})
+	}
+}
+
+func TestLongRetryAfterIsReturned(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(429)
+	}))
+	t.Cleanup(srv.Close)
+	m := outbound.New(outbound.Options{})
+	start := time.Now()
+	resp, err := do(t, client(m, "int_1", nil), "GET", srv.URL, "")
+	if err != nil || resp.StatusCode != 429 {
+		t.Fatalf("Do() = %v, %v; want the 429 itself", resp, err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("waited %v for a Retry-After beyond the cap", el)
+	}
+}
+
+func TestBreakerOpensAndProbes(t *testing.T) {
+	t.Parallel()
+	var fail atomic.Bool
+	fail.Store(true)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if fail.Load() {
+			w.WriteHeader(500)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	rec := &memRecorder{}
+	m := outbound.New(outbound.Options{Recorder: rec, Failures: 3, OpenFor: 200 * time.Millisecond})
+	c := client(m, "int_b", nil)
+	for range 3 {
+		if _, err := do(t, c, "POST", srv.URL, "x"); err != nil {
+			t.Fatalf("Do() error = %v while closed", err)
+		}
+	}
+	if got := m.BreakerState("int_b"); got != "open" {
+		t.Fatalf("BreakerState = %q after 3 failures, want open", got)
+	}
+	_, err := do(t, c, "POST", srv.URL, "x")
+	if !errors.Is(err, outbound.ErrCircuitOpen) {
+		t.Fatalf("Do() error = %v, want ErrCircuitOpen", err)
+	}
+	if hits.Load() != 3 {
+		t.Errorf("server saw %d requests, want 3 (the open breaker sends none)", hits.Load())
+	}
+	if k := rec.all()[3].ErrorKind; k != "circuit_open" {
+		t.Errorf("recorded error kind %q, want circuit_open", k)
+	}
+	// Another integration is not affected.
+	if _, err := do(t, client(m, "int_other", nil), "POST", srv.URL, "x"); err != nil {
+		t.Errorf("other integration: %v", err)
+	}
+	fail.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for m.BreakerState("int_b") == "open" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := do(t, c, "POST", srv.URL, "x"); err != nil {
+		t.Fatalf("half-open probe: %v", err)
+	}
+	if got := m.BreakerState("int_b"); got != "closed" {
+		t.Errorf("BreakerState = %q after a good probe, want closed", got)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	srv, n := server(t)
+	m := outbound.New(outbound.Options{MaxLimiterWait: 50 * time.Millisecond})
+	c := client(m, "int_r", &provider.RateLimit{Requests: 1, PerSeconds: 60, Burst: 2})
+	for i := range 2 {
+		if _, err := do(t, c, "GET", srv.URL, ""); err != nil {
+			t.Fatalf("call %d within the burst: %v", i, err)
+		}
+	}
+	_, err := do(t, c, "GET", srv.URL, "")
+	if !errors.Is(err, outbound.ErrRateLimited) {
+		t.Fatalf("third call error = %v, want ErrRateLimited", err)
+	}
+	if n.Load() != 2 {
+		t.Errorf("server saw %d calls, want 2", n.Load())
+	}
+}
+
+func TestCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	srv, _ := server(t, 503, 503, 503)
+	m := outbound.New(outbound.Options{BaseBackoff: 10 * time.Second})
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	start := time.Now()
+	_, err := client(m, "int_c", nil).Do(req)
+	if err == nil || time.Since(start) > 3*time.Second {
+		t.Fatalf("Do() = %v after %v, want a prompt context error", err, time.Since(start))
+	}
+}
+
+func TestTemplate(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ method, adapter, path, want string }{
+		{"GET", "", "/repos/acme/site/commits", "GET /repos/acme/site/commits"},
+		{"GET", "", "/api/v2/jobs/1234/", "GET /api/v2/jobs/{id}/"},
+		{"DELETE", "", "/v1/items/3f2a9c1e-77aa-4c3b-9b1d-0e5c2a7f9d10", "DELETE /v1/items/{id}"},
+		{"GET", "", "/hooks/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXXsecret", "GET /hooks/{id}/{id}/{id}"},
+		{"GET", "/json-api/listaccts", "/json-api/listaccts", "GET /json-api/listaccts"},
+		{"POST", "POST /includes/api.php GetClients", "/includes/api.php", "POST /includes/api.php GetClients"},
+		{"GET", "", "", "GET /"},
+	}
+	for _, tt := range tests {
+		if got := outbound.Template(tt.method, tt.adapter, tt.path); got != tt.want {
+			t.Errorf("Template(%q, %q, %q) = %q, want %q", tt.method, tt.adapter, tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestParseRateLimit(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1_800_000_000, 0)
+	h := func(kv ...string) http.Header {
+		out := http.Header{}
+		for i := 0; i < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		h    http.Header
+		want outbound.RateLimitState
+	}{
+		{"github", h("X-RateLimit-Limit", "5000", "X-RateLimit-Remaining", "4990", "X-RateLimit-Reset", "1800000600"),
+			outbound.RateLimitState{Known: true, Limit: 5000, Remaining: 4990, Reset: time.Unix(1_800_000_600, 0)}},
+		{"discord reset-after", h("X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset-After", "1.5"),
+			outbound.RateLimitState{Known: true, Limit: 5, Remaining: 0, Reset: now.Add(1500 * time.Millisecond)}},
+		{"gitlab", h("RateLimit-Limit", "600", "RateLimit-Remaining", "599", "RateLimit-Reset", "1800000060"),
+			outbound.RateLimitState{Known: true, Limit: 600, Remaining: 599, Reset: time.Unix(1_800_000_060, 0)}},
+		{"ietf", h("RateLimit", "limit=100, remaining=50, reset=30"),
+			outbound.RateLimitState{Known: true, Limit: 100, Remaining: 50, Reset: now.Add(30 * time.Second)}},
+		{"retry-after only", h("Retry-After", "20"),
+			outbound.RateLimitState{Known: true, Remaining: 0, Reset: now.Add(20 * time.Second)}},
+		{"none", h(), outbound.RateLimitState{}},
+		{"garbage", h("X-RateLimit-Remaining", "lots"), outbound.RateLimitState{}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, outbound.ParseRateLimit(tt.h, now)); diff != "" {
+			t.Errorf("%s: ParseRateLimit mismatch (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+func TestBatcher(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []outbound.Call
+	b := outbound.NewBatcher(func(_ context.Context, calls []outbound.Call) error {
+		mu.Lock()
+		got = append(got, calls...)
+		mu.Unlock()
+		return nil
+	}, 3, nil)
+	for i := range 5 {
+		b.Record(outbound.Call{Attempts: i})
+	}
+	if err := b.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || b.Dropped() != 2 {
+		t.Errorf("stored %d, dropped %d; want 3 and 2", len(got), b.Dropped())
+	}
+}
