@@ -103,6 +103,13 @@ type Store interface {
 	IntegrationCredentials(ctx context.Context, id string) ([]SealedCredential, error)
 	RecordTest(ctx context.Context, id string, h Health, e audit.Entry) error
 	RecordActivity(ctx context.Context, e audit.Entry) error
+	// APIUsage returns the roll-ups of an integration's outbound calls
+	// from since (an hour boundary) to now, its ten most recent failed
+	// calls and its latest rate-limit state.
+	APIUsage(ctx context.Context, id string, since, now time.Time) (APIUsage, error)
+	// IntegrationsChangeCounter returns a number that changes whenever any
+	// integration is created, updated or deleted (on any replica).
+	IntegrationsChangeCounter(ctx context.Context) (int64, error)
 }
 
 // TestArgs is the job that tests an integration's connection in the

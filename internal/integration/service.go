@@ -41,6 +41,9 @@ type Options struct {
 	// AllowPrivate lets every integration reach private addresses
 	// (--egress-allow-private; for development and tests).
 	AllowPrivate bool
+	// Breakers returns the circuit-breaker state of an integration
+	// ("closed", "open", "half-open"); nil means always closed.
+	Breakers func(integrationID string) string
 	// TestTimeout bounds a connection test (default 10s).
 	TestTimeout time.Duration
 	Now         func() time.Time

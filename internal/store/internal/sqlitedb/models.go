@@ -25,6 +25,53 @@ type Activity struct {
 	UserAgent     string
 }
 
+type ApiCall struct {
+	ID            int64
+	IntegrationID string
+	At            int64
+	Method        string
+	Endpoint      string
+	Status        int64
+	LatencyUs     int64
+	ErrorKind     string
+	Error         string
+	Source        string
+	Attempts      int64
+}
+
+type ApiCallRollup struct {
+	IntegrationID string
+	Hour          int64
+	Method        string
+	Endpoint      string
+	Calls         int64
+	Errors        int64
+	LatencySumUs  int64
+	H00           int64
+	H01           int64
+	H02           int64
+	H03           int64
+	H04           int64
+	H05           int64
+	H06           int64
+	H07           int64
+	H08           int64
+	H09           int64
+	H10           int64
+	H11           int64
+	H12           int64
+	H13           int64
+	H14           int64
+}
+
+type ApiRateLimit struct {
+	IntegrationID string
+	Lim           int64
+	Remaining     int64
+	ResetAt       *int64
+	UpdatedAt     int64
+}
+
 type ApiToken struct {
 	ID         string
 	UserID     string
