@@ -27,6 +27,7 @@ import (
 	"ihub/internal/httpapi"
 	"ihub/internal/integration"
 	"ihub/internal/jobqueue"
+	"ihub/internal/outbound"
 	"ihub/internal/provider"
 	"ihub/internal/provider/catalog"
 	"ihub/internal/secret"
@@ -46,9 +47,12 @@ type App struct {
 	Registry     *provider.Registry
 	Auth         *auth.Service
 	Integrations *integration.Service
-	Metrics      *prometheus.Registry
-	Handler      http.Handler
-	API          *httpapi.Server
+	Outbound     *outbound.Manager
+	// Calls buffers outbound call records for the store.
+	Calls   *outbound.Batcher
+	Metrics *prometheus.Registry
+	Handler http.Handler
+	API     *httpapi.Server
 }
 
 // Options tunes Open for its caller.
@@ -106,12 +110,21 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		}
 		return 0
 	}
+	a.Metrics = prometheus.NewRegistry()
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every outbound call is recorded in memory and written in batches, so
+	// that recording never waits for the database.
+	a.Calls = outbound.NewBatcher(db.WriteAPICalls, 100_000, log)
+	a.Outbound = outbound.New(outbound.Options{Recorder: outbound.Recorders{a.Calls, outbound.NewPrometheus(a.Metrics)}})
 	a.Integrations = integration.NewService(integration.Options{
 		Store: db, Registry: a.Registry, Vault: a.Vault, AllowPrivate: cfg.EgressAllowPrivate, Logger: log,
 		Client: func(allowPrivate, skipVerify bool) *http.Client {
 			return clients[index(allowPrivate)][index(skipVerify)]
 		},
+		Outbound: a.Outbound,
+		Dial:     func(allowPrivate bool) provider.DialFunc { return egress.NewDialer(allowPrivate) },
 	})
+	registerFactoryMetrics(a.Metrics, a.Integrations.Clients())
 	ao := o.AuthOptions
 	ao.Logger = log
 	a.Auth = auth.NewService(db, ao)
@@ -126,8 +139,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	db.AttachQueue(a.Queue)
 
-	a.Metrics = prometheus.NewRegistry()
-	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	pub := cfg.ResolvedPublicURL()
 	a.Handler, a.API = httpapi.New(httpapi.Deps{
 		Integrations: a.Integrations, Auth: a.Auth, Activity: db, Registry: a.Registry, Logger: log, Metrics: a.Metrics,
@@ -136,6 +147,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		TrustedProxies: cfg.TrustedPrefixes(),
 	})
 	return a, nil
+}
+
+// registerFactoryMetrics exports the client factory's counters; the hit
+// rate is hits / (hits + misses).
+func registerFactoryMetrics(reg *prometheus.Registry, f *integration.Factory) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_client_factory_hits_total",
+			Help: "Client factory lookups answered from the cache."}, func() float64 { return float64(f.Stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_client_factory_misses_total",
+			Help: "Client factory lookups that loaded and decrypted an integration."}, func() float64 { return float64(f.Stats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ihub_client_factory_cached",
+			Help: "Integrations with a cached client."}, func() float64 { return float64(f.Stats().Cached) }),
+	)
 }
 
 func isLoopbackHost(h string) bool {
@@ -237,6 +261,11 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		ln.Close()
 		return err
 	}
+	bctx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	callsDone := make(chan struct{})
+	go func() { a.Calls.Run(bctx, time.Second); close(callsDone) }()
+	go a.Integrations.Clients().Watch(bctx, 2*time.Second)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("ihub is serving", "address", ln.Addr().String(), "public_url", a.Config.ResolvedPublicURL().String(),
@@ -262,6 +291,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if err := a.Queue.Stop(sctx); err != nil {
 		a.Log.Warn("job queue shutdown did not finish cleanly", "error", err)
 	}
+	// Last: store the API call records of the requests just finished.
+	stopBackground()
+	<-callsDone
 	a.Log.Info("stopped")
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

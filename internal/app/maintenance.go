@@ -18,6 +18,13 @@ func (CleanupArgs) Kind() string { return "maintenance.cleanup" }
 // DefaultActivityRetention is how long activity entries are kept.
 const DefaultActivityRetention = 90 * 24 * time.Hour
 
+// Retention of API metrics: raw call records (recent errors) and hourly
+// roll-ups (the metrics endpoint's windows, up to 30 days).
+const (
+	APICallRetention   = 7 * 24 * time.Hour
+	APIRollupRetention = 90 * 24 * time.Hour
+)
+
 func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) error {
 	now := time.Now()
 	sessions, err := a.DB.DeleteExpiredSessions(ctx, now)
@@ -32,8 +39,13 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 	if err != nil {
 		return fmt.Errorf("activity retention: %w", err)
 	}
-	if sessions+entries > 0 {
-		a.Log.InfoContext(ctx, "cleanup", "expired_sessions", sessions, "activity_entries_removed", entries, "retention", retention)
+	calls, err := a.DB.PurgeAPIMetrics(ctx, now.Add(-APICallRetention), now.Add(-APIRollupRetention))
+	if err != nil {
+		return fmt.Errorf("API metrics retention: %w", err)
+	}
+	if sessions+entries+calls > 0 {
+		a.Log.InfoContext(ctx, "cleanup", "expired_sessions", sessions, "activity_entries_removed", entries, "retention", retention,
+			"api_metric_rows_removed", calls)
 	}
 	return nil
 }

@@ -25,6 +25,10 @@ const (
 	TooManyRequests
 	TooLarge
 	Unavailable
+	// BadGateway: a provider answered with an error or nonsense.
+	BadGateway
+	// GatewayTimeout: a provider did not answer in time.
+	GatewayTimeout
 )
 
 var kindNames = [...]string{
@@ -38,6 +42,8 @@ var kindNames = [...]string{
 	TooManyRequests:    "too_many_requests",
 	TooLarge:           "too_large",
 	Unavailable:        "unavailable",
+	BadGateway:         "bad_gateway",
+	GatewayTimeout:     "gateway_timeout",
 }
 
 // String returns the stable snake_case name of the kind, used in problem types.

@@ -42,6 +42,7 @@ const (
 	IntegrationTested    = "integration.tested"
 	CredentialsChanged   = "integration.credentials_changed"
 	CredentialsDecrypted = "integration.credentials_decrypted"
+	ActionRun            = "integration.action_run"
 	LoginSucceeded       = "auth.login_succeeded"
 	LoginFailed          = "auth.login_failed"
 	Logout               = "auth.logout"

@@ -16,6 +16,7 @@ type Permission string
 const (
 	PermIntegrationsRead   Permission = "integrations:read"
 	PermIntegrationsManage Permission = "integrations:manage"
+	PermIntegrationsProxy  Permission = "integrations:proxy"
 	PermCredentialsWrite   Permission = "integrations:credentials:write"
 	PermOAuthRefresh       Permission = "integrations:oauth:refresh"
 	PermWebhooksReplay     Permission = "integrations:webhooks:replay"
@@ -27,7 +28,7 @@ const (
 // AllPermissions lists every permission, sorted.
 var AllPermissions = []Permission{
 	PermAuditRead, PermCredentialsWrite, PermCronTrigger, PermIntegrationsManage,
-	PermOAuthRefresh, PermIntegrationsRead, PermWebhooksReplay, PermUsersManage,
+	PermOAuthRefresh, PermIntegrationsProxy, PermIntegrationsRead, PermWebhooksReplay, PermUsersManage,
 }
 
 // Role is a named set of permissions.

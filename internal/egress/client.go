@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -167,4 +168,13 @@ func effectivePort(u *url.URL) string {
 		return "443"
 	}
 	return "80"
+}
+
+// NewDialer returns a dial function with the same address check as
+// NewClient's, for protocols other than HTTP (SMTP): every address is
+// checked after DNS resolution, so a name that resolves to a refused
+// address fails with an error wrapping ErrBlockedAddress.
+func NewDialer(allowPrivate bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second, Control: dialControl(allowPrivate)}
+	return d.DialContext
 }

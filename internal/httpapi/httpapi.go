@@ -56,8 +56,9 @@ type Deps struct {
 
 // Server holds the API's dependencies.
 type Server struct {
-	d   Deps
-	api huma.API
+	d       Deps
+	api     huma.API
+	actions *actionSchemas
 
 	warnProxy sync.Once
 }
@@ -74,7 +75,7 @@ func New(d Deps) (http.Handler, *Server) {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{d: d}
+	s := &Server{d: d, actions: newActionSchemas()}
 	mux := http.NewServeMux()
 	cfg := huma.DefaultConfig("ihub API", d.Version)
 	cfg.Info.Description = "The REST API of ihub, the self-hosted integration hub. Authenticate with a session cookie " +
@@ -108,6 +109,8 @@ func New(d Deps) (http.Handler, *Server) {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/api/v1/integrations/{id}/proxy/{path...}", s.proxy)
+	s.documentProxy()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
 	})

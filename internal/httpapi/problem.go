@@ -57,6 +57,8 @@ var statusOf = map[apperr.Kind]int{
 	apperr.TooManyRequests:    http.StatusTooManyRequests,
 	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
 	apperr.Unavailable:        http.StatusServiceUnavailable,
+	apperr.BadGateway:         http.StatusBadGateway,
+	apperr.GatewayTimeout:     http.StatusGatewayTimeout,
 }
 
 var kindOfStatus = map[int]apperr.Kind{}

@@ -49,6 +49,16 @@ var wantAccess = map[string]string{
 	"deleteIntegration": string(auth.PermIntegrationsManage),
 	"testIntegration":   string(auth.PermIntegrationsManage),
 
+	"listActions":        string(auth.PermIntegrationsRead),
+	"runAction":          string(auth.PermIntegrationsRead), // mutating actions also need integrations:manage
+	"integrationMetrics": string(auth.PermIntegrationsRead),
+
+	"proxyGet":    string(auth.PermIntegrationsProxy),
+	"proxyPost":   string(auth.PermIntegrationsProxy),
+	"proxyPut":    string(auth.PermIntegrationsProxy),
+	"proxyPatch":  string(auth.PermIntegrationsProxy),
+	"proxyDelete": string(auth.PermIntegrationsProxy),
+
 	"listActivity":   string(auth.PermAuditRead),
 	"exportActivity": string(auth.PermAuditRead),
 }
@@ -99,6 +109,7 @@ func fillPath(t testing.TB, path string) string {
 			r = strings.Replace(r, "{id}", p.id, 1)
 		}
 	}
+	r = strings.NewReplacer("{action}", "no_such_action", "{path}", "some/api/path").Replace(r)
 	if strings.ContainsAny(r, "{}") {
 		t.Fatalf("fillPath(%q) = %q: a path parameter has no made-up value; add one", path, r)
 	}

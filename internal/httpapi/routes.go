@@ -101,6 +101,20 @@ func (s *Server) routes() {
 		Summary: "Delete an integration and destroy its credentials", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteIntegration)
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "testIntegration", Method: http.MethodPost, Path: v + "/integrations/{id}/test", Tags: []string{"Integrations"},
 		Summary: "Test an integration's connection", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testIntegration)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listActions", Method: http.MethodGet, Path: v + "/integrations/{id}/actions", Tags: []string{"Actions"},
+		Summary: "List an integration's typed actions", Description: "Each action comes with the JSON schema of its input and output.",
+		Errors: []int{http.StatusNotFound}}, s.listActions)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "runAction", Method: http.MethodPost, Path: v + "/integrations/{id}/actions/{action}", Tags: []string{"Actions"},
+		Summary: "Run an action", Description: "The body is validated against the action's input schema (422 naming the field). " +
+			"Mutating actions also need integrations:manage and are recorded in the activity log with their input, secrets removed. " +
+			"Provider failures answer 502 (credentials rejected, provider error, unreachable), 404 (the provider says not found), " +
+			"429 with Retry-After (rate limited) or 504 (no answer in time).",
+		SkipValidateBody: true, MaxBodyBytes: 1 << 20,
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout}}, s.runAction)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "integrationMetrics", Method: http.MethodGet, Path: v + "/integrations/{id}/metrics", Tags: []string{"Integrations"},
+		Summary: "API metrics of an integration's outbound calls", Description: "Totals, success and error rates, latency (average, p50, p95 from hourly roll-ups), " +
+			"per-endpoint figures, recent errors, the provider's latest rate-limit state and warnings (80 % of the rate-limit budget used, circuit breaker open).",
+		Errors: []int{http.StatusNotFound}}, s.integrationMetrics)
 
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "listActivity", Method: http.MethodGet, Path: v + "/activity", Tags: []string{"Activity"},
 		Summary: "List the activity log, newest first"}, s.listActivity)
@@ -127,22 +141,11 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	ctx := hctx.Context()
-	var (
-		pr  auth.Principal
-		err error
-	)
-	if h := hctx.Header("Authorization"); h != "" {
-		scheme, tok, _ := strings.Cut(h, " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			err = apperr.E(apperr.Unauthenticated, "the Authorization header must be: Bearer <API token>")
-		} else {
-			pr, err = s.d.Auth.TokenPrincipal(ctx, strings.TrimSpace(tok))
-		}
-	} else if c, cerr := huma.ReadCookie(hctx, SessionCookie); cerr == nil && c.Value != "" {
-		pr, err = s.d.Auth.SessionPrincipal(ctx, c.Value)
-	} else {
-		err = apperr.E(apperr.Unauthenticated, "sign in or send an API token (Authorization: Bearer ihub_pat_…)")
+	cookie := ""
+	if c, cerr := huma.ReadCookie(hctx, SessionCookie); cerr == nil {
+		cookie = c.Value
 	}
+	pr, err := s.identify(ctx, hctx.Header("Authorization"), cookie)
 	if err != nil {
 		if !apperr.Is(err, apperr.Unauthenticated) {
 			// The credentials could not be checked (database down): an
@@ -159,6 +162,22 @@ func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(huma.WithValue(hctx, keyPrincipal, pr))
+}
+
+// identify resolves the caller from the Authorization header (an API
+// token) or else the session cookie's value.
+func (s *Server) identify(ctx context.Context, authorization, cookie string) (auth.Principal, error) {
+	switch {
+	case authorization != "":
+		scheme, tok, _ := strings.Cut(authorization, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			return auth.Principal{}, apperr.E(apperr.Unauthenticated, "the Authorization header must be: Bearer <API token>")
+		}
+		return s.d.Auth.TokenPrincipal(ctx, strings.TrimSpace(tok))
+	case cookie != "":
+		return s.d.Auth.SessionPrincipal(ctx, cookie)
+	}
+	return auth.Principal{}, apperr.E(apperr.Unauthenticated, "sign in or send an API token (Authorization: Bearer ihub_pat_…)")
 }
 
 func principal(ctx context.Context) auth.Principal {

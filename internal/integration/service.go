@@ -19,6 +19,7 @@ import (
 	"ihub/internal/audit"
 	"ihub/internal/egress"
 	"ihub/internal/jobqueue"
+	"ihub/internal/outbound"
 	"ihub/internal/provider"
 	"ihub/internal/secret"
 )
@@ -41,6 +42,12 @@ type Options struct {
 	// AllowPrivate lets every integration reach private addresses
 	// (--egress-allow-private; for development and tests).
 	AllowPrivate bool
+	// Outbound is the resilience stack every provider call goes through;
+	// nil sends calls straight through the egress client (tests).
+	Outbound *outbound.Manager
+	// Dial returns the guarded dialer handed to non-HTTP adapters (SMTP);
+	// nil leaves them on a plain dialer (tests).
+	Dial func(allowPrivate bool) provider.DialFunc
 	// Breakers returns the circuit-breaker state of an integration
 	// ("closed", "open", "half-open"); nil means always closed.
 	Breakers func(integrationID string) string
@@ -51,7 +58,10 @@ type Options struct {
 }
 
 // Service implements the integration registry.
-type Service struct{ o Options }
+type Service struct {
+	o       Options
+	clients *Factory
+}
 
 // NewService returns a Service.
 func NewService(o Options) *Service {
@@ -68,7 +78,12 @@ func NewService(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{o: o}
+	s := &Service{o: o}
+	s.clients = newFactory(s)
+	if o.Outbound != nil && o.Breakers == nil {
+		s.o.Breakers = o.Outbound.BreakerState
+	}
+	return s
 }
 
 // Input is the body of a create (all fields) or a patch (nil fields are
@@ -425,6 +440,7 @@ func (s *Service) Update(ctx context.Context, by audit.Actor, idOrSlug string, i
 	if err := s.o.Store.UpdateIntegration(ctx, next, sealed, change.Delete, e); err != nil {
 		return Integration{}, err
 	}
+	s.clients.Invalidate(next.ID)
 	next.Version++
 	return next, nil
 }
@@ -479,7 +495,14 @@ func (s *Service) Delete(ctx context.Context, by audit.Actor, idOrSlug string) e
 	}
 	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.IntegrationDeleted, TargetType: "integration", TargetID: cur.ID,
 		TargetName: cur.Name, IntegrationID: cur.ID, Success: true, Details: map[string]any{"provider": cur.Provider, "slug": cur.Slug}}
-	return s.o.Store.DeleteIntegration(ctx, cur.ID, e)
+	if err := s.o.Store.DeleteIntegration(ctx, cur.ID, e); err != nil {
+		return err
+	}
+	s.clients.Invalidate(cur.ID)
+	if s.o.Outbound != nil {
+		s.o.Outbound.Forget(cur.ID)
+	}
+	return nil
 }
 
 // Connection decrypts an integration's credentials for use and records the
@@ -515,26 +538,19 @@ func (s *Service) Connection(ctx context.Context, by audit.Actor, in Integration
 // that reaches the provider and fails is a TestOutcome with Success false,
 // not an error.
 func (s *Service) Test(ctx context.Context, by audit.Actor, idOrSlug string) (TestOutcome, error) {
-	in, err := s.o.Store.GetIntegration(ctx, idOrSlug)
+	hd, err := s.clients.Get(ctx, idOrSlug)
 	if err != nil {
 		return TestOutcome{}, err
 	}
-	p, _, err := s.descriptor(in.Provider)
-	if err != nil {
-		return TestOutcome{}, err
-	}
-	checker, ok := p.(provider.Checker)
+	in, conn := hd.Integration, hd.Conn
+	checker, ok := hd.Provider.(provider.Checker)
 	if !ok {
-		return TestOutcome{}, apperr.E(apperr.Conflict, "provider %s has no connection test yet", in.Provider)
+		return TestOutcome{}, apperr.E(apperr.Conflict, "provider %s has no connection test", in.Provider)
 	}
-	conn, err := s.Connection(ctx, by, in, "connection test")
-	if err != nil {
-		return TestOutcome{}, err
-	}
-	tctx, cancel := context.WithTimeout(ctx, s.o.TestTimeout)
+	tctx, cancel := context.WithTimeout(outbound.WithSource(ctx, "test"), s.o.TestTimeout)
 	defer cancel()
 	start := s.o.Now()
-	res, terr := checker.Test(tctx, s.o.Client(in.AllowPrivateNetwork || s.o.AllowPrivate, in.TLSSkipVerify), conn)
+	res, terr := checker.Test(tctx, hd.HTTP, conn)
 	latency := s.o.Now().Sub(start)
 	if err := ctx.Err(); err != nil {
 		// The caller went away or ihub is shutting down: the provider was
