@@ -110,7 +110,6 @@ func TestAPIMetrics(t *testing.T) {
 	})
 }
 
-
 // BenchmarkAPIMetrics7d measures the metrics query over a 7-day window of
 // IHUB_BENCH_CALLS stored calls (default 200,000; the figure in
 // docs/benchmarks.md uses 5,000,000) spread over 7 days and 12 endpoints.
