@@ -1,6 +1,7 @@
 // Package whm is the adapter for WHM (cPanel & WHM's server and reseller
 // administration API, "WHM API 1"): its descriptor, a go-github-shaped
-// client (client.go) and the connection test.
+// client (client.go), the connection test, typed actions and the proxy
+// (actions.go).
 //
 // Base URL convention: the address the administrator opens in a browser,
 // https://<host>:2087 (2087 is WHM over TLS); the client appends
@@ -75,6 +76,8 @@ func (*Provider) Descriptor() provider.Descriptor {
 		}},
 		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy},
 		DocsURL:      "https://api.docs.cpanel.net/whm/introduction/",
+		TestCall:     "GET /json-api/version and /json-api/applist",
+		// WHM documents no rate limit.
 	}
 }
 

@@ -2,10 +2,17 @@
 // B13), authenticated with OAuth2.
 //
 // Base URL convention: none — the host follows from the dataCenter setting
-// (https://sign.zoho.<domain>); the adapter appends /api/v1/.
+// (https://sign.zoho.<domain>); the adapter appends /api/v1/. A
+// connection's BaseURL, which the API never stores for Zoho, replaces the
+// host when set (tests and the demo mode point it at zohofake).
 package zohosign
 
 import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+
 	"ihub/internal/provider"
 	"ihub/internal/provider/internal/zoho"
 )
@@ -17,7 +24,11 @@ const ID = "zoho_sign"
 // use.
 type Provider struct{}
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Checker   = (*Provider)(nil)
+	_ provider.Proxyable = (*Provider)(nil)
+)
 
 // New returns the Zoho Sign provider.
 func New() *Provider { return &Provider{} }
@@ -43,10 +54,41 @@ func (*Provider) Descriptor() provider.Descriptor {
 				"verifies X-ZS-WEBHOOK-SIGNATURE (HMAC-SHA256, base64) with it.",
 		}),
 		Capabilities: []provider.Capability{
-			provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks, provider.CapOAuth,
+			provider.CapTest, provider.CapProxy, provider.CapWebhooks, provider.CapOAuth,
 		},
-		Webhook: &provider.WebhookSpec{Scheme: "zoho_sign"},
-		OAuth:   zoho.OAuth("ZohoSign.documents.ALL"),
-		DocsURL: "https://www.zoho.com/sign/api/",
+		Webhook:  &provider.WebhookSpec{Scheme: "zoho_sign"},
+		OAuth:    zoho.OAuth("ZohoSign.documents.ALL"),
+		DocsURL:  "https://www.zoho.com/sign/api/",
+		TestCall: "GET /api/v1/requests (one row)",
 	}
+}
+
+// Test lists one signature request (read-only). Details: "apiHost" and,
+// when Zoho reports it, "requestCount".
+func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connection) (provider.TestResult, error) {
+	cl, err := NewClient(hc, c)
+	if err != nil {
+		return provider.TestResult{}, err
+	}
+	reqs, pc, err := cl.Requests(ctx, 1, 1)
+	if err != nil {
+		return provider.TestResult{}, err
+	}
+	details := map[string]any{"apiHost": cl.api.Base().Host}
+	msg := "Connected to Zoho Sign"
+	if pc.TotalCount > 0 || len(reqs) == 0 {
+		details["requestCount"] = pc.TotalCount
+		msg += " (" + strconv.Itoa(pc.TotalCount) + " signature requests)"
+	}
+	return provider.TestResult{Message: msg, Details: details}, nil
+}
+
+// ProxyBase is the Sign host; callers give paths such as /api/v1/requests.
+func (p *Provider) ProxyBase(c provider.Connection) (*url.URL, error) {
+	return zoho.Sign.BaseURL(c)
+}
+
+// Authorize adds "Authorization: Zoho-oauthtoken <token>".
+func (p *Provider) Authorize(ctx context.Context, req *http.Request, c provider.Connection) error {
+	return zoho.Authorize(ctx, req, c, nil)
 }

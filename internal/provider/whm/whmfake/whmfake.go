@@ -3,8 +3,14 @@
 // {data, metadata} answers with metadata.command echoed, HTTP 200 with
 // metadata.result=0 for logical failures, HTTP 403 with a cPanel-API-2
 // "Access denied" body for bad tokens, and the API 0 shape when api.version=1
-// is missing. It backs the whm tests, the demo mode and benchmarks, so it is
-// an ordinary package (not a _test file) and imports no testing packages.
+// is missing. Besides version, applist, gethostname and listaccts it
+// implements createacct (GET or POST form), suspendacct, unsuspendacct,
+// get_disk_usage, showbw and start_autossl_check_for_one_user/_all_users on
+// a mutable copy of its accounts; failure texts other than the documented
+// "already exists" one are not verified against real WHM [?]. It backs the
+// whm tests, the demo mode and benchmarks, so it is an ordinary package (not
+// a _test file), imports no testing packages and is deterministic (seeded
+// accounts; Options.Now fixes showbw's default month).
 package whmfake
 
 import (
@@ -42,13 +48,37 @@ func AllApps() []string {
 	}
 }
 
-// Account is one cPanel account served by listaccts.
+// Account is one cPanel account served by listaccts, get_disk_usage and
+// showbw, and changed by createacct, suspendacct and unsuspendacct.
 type Account struct {
 	User, Domain, Email, Plan, Owner string
 	Suspended                        bool
 	SuspendReason                    string
-	DiskUsed, DiskLimit, IP          string
-	UnixStartDate                    int64
+	// DiskUsed and DiskLimit are WHM's display strings ("120M", "2G",
+	// "unlimited"); get_disk_usage derives its KiB blocks from them.
+	DiskUsed, DiskLimit, IP string
+	UnixStartDate           int64
+	// Inodes is the inode count get_disk_usage reports.
+	Inodes int64
+	// BandwidthBytes is the bytes transferred this month (showbw) and
+	// BandwidthLimit the monthly limit in bytes, 0 for unlimited.
+	BandwidthBytes, BandwidthLimit int64
+}
+
+// DefaultAccounts are the accounts a Server serves when Options.Accounts is
+// nil: two owned by root (one suspended) and one by reseller "res1". The
+// slice is the caller's.
+func DefaultAccounts() []Account {
+	return []Account{
+		{User: "alpha", Domain: "alpha.example", Email: "admin@alpha.example", Plan: "gold", Owner: "root",
+			IP: "192.0.2.10", DiskUsed: "120M", DiskLimit: "1000M", UnixStartDate: 1700000000, Inodes: 4200,
+			BandwidthBytes: 734003200, BandwidthLimit: 10737418240},
+		{User: "bravo", Domain: "bravo.example", Email: "ops@bravo.example", Plan: "silver", Owner: "root",
+			IP: "192.0.2.10", Suspended: true, SuspendReason: "Non-payment", DiskUsed: "2G", DiskLimit: "unlimited",
+			UnixStartDate: 1710000000, Inodes: 35000, BandwidthBytes: 52428800},
+		{User: "charlie", Domain: "charlie.test", Email: "me@charlie.test", Plan: "res1_basic", Owner: "res1",
+			IP: "192.0.2.11", DiskUsed: "0M", DiskLimit: "500M", UnixStartDate: 1720000000, Inodes: 12},
+	}
 }
 
 // Reply is a canned HTTP answer returned by an Options.Fail hook.
@@ -72,8 +102,11 @@ type Options struct {
 	// (the exact ACL-failure text of real WHM is not documented [?]). nil
 	// means AllApps().
 	Apps []string
-	// Accounts is what listaccts serves.
+	// Accounts are the server's accounts; nil means DefaultAccounts(), an
+	// empty slice none. The server works on a copy.
 	Accounts []Account
+	// Now is the fake's clock (showbw's default month); nil means time.Now.
+	Now func() time.Time
 	// Fail, when set, sees every request first (after counting); a non-nil
 	// Reply is sent instead of the normal answer. It may block (see Hang).
 	Fail func(r *http.Request) *Reply
@@ -89,6 +122,8 @@ type Server struct {
 	requests atomic.Int64
 	mu       sync.Mutex
 	calls    map[string]int
+	accts    []Account
+	pid      int
 }
 
 // New starts a fake WHM server. Close it when done.
@@ -108,7 +143,13 @@ func New(opts Options) *Server {
 		opts.Apps = slices.Clone(opts.Apps)
 	}
 	opts.Tokens = maps.Clone(opts.Tokens)
-	s := &Server{opts: opts, calls: map[string]int{}}
+	if opts.Accounts == nil {
+		opts.Accounts = DefaultAccounts()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, calls: map[string]int{}, accts: slices.Clone(opts.Accounts), pid: 4000}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	// Rejected handshakes (a client that does not trust the test CA) are an
 	// expected scenario, not something to print.
@@ -132,6 +173,13 @@ func (s *Server) Close() { s.srv.Close() }
 
 // Requests is the number of requests received, including rejected ones.
 func (s *Server) Requests() int { return int(s.requests.Load()) }
+
+// Accounts returns a copy of the server's accounts as they are now.
+func (s *Server) Accounts() []Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.accts)
+}
 
 // Calls is the number of authenticated calls of the API function fn.
 func (s *Server) Calls(fn string) int {
@@ -216,7 +264,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveAPI0(w, fn)
 		return
 	}
-	if !slices.Contains([]string{"version", "applist", "gethostname", "listaccts"}, fn) {
+	if !slices.Contains(implemented, fn) {
 		write(w, Failure(fn, fmt.Sprintf("Unknown app (“%s”) requested for this version (1) of the API.", fn)))
 		return
 	}
@@ -225,6 +273,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var data any
+	reason, raw := "OK", ""
 	switch fn {
 	case "version":
 		data = map[string]any{"version": s.opts.Version}
@@ -234,11 +283,237 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		data = map[string]any{"hostname": s.opts.Hostname}
 	case "listaccts":
 		data = map[string]any{"acct": s.accounts(r, m[1])}
+	case "createacct":
+		d, fail := s.createacct(r, m[1])
+		if fail != "" {
+			write(w, Failure(fn, fail))
+			return
+		}
+		data, reason, raw = d, "Account Creation Ok", "Account Creation Complete!!!"
+	case "suspendacct", "unsuspendacct":
+		msg, fail := s.suspend(r, m[1], fn == "suspendacct")
+		if fail != "" {
+			write(w, Failure(fn, fail))
+			return
+		}
+		reason, raw = msg, msg
+	case "get_disk_usage":
+		data = map[string]any{"accounts": s.diskUsage(m[1])}
+	case "showbw":
+		data = s.showbw(r, m[1])
+	case "start_autossl_check_for_one_user", "start_autossl_check_for_all_users":
+		d, fail := s.autossl(r, m[1], fn == "start_autossl_check_for_one_user")
+		if fail != "" {
+			write(w, Failure(fn, fail))
+			return
+		}
+		data = d
 	}
-	writeJSON(w, map[string]any{
-		"data":     data,
-		"metadata": map[string]any{"command": fn, "reason": "OK", "result": 1, "version": 1},
+	md := map[string]any{"command": fn, "reason": reason, "result": 1, "version": 1}
+	if raw != "" {
+		md["output"] = map[string]any{"raw": raw}
+	}
+	resp := map[string]any{"metadata": md}
+	if data != nil {
+		resp["data"] = data
+	}
+	writeJSON(w, resp)
+}
+
+// implemented are the API 1 functions the fake answers.
+var implemented = []string{
+	"version", "applist", "gethostname", "listaccts", "createacct", "suspendacct", "unsuspendacct",
+	"get_disk_usage", "showbw", "start_autossl_check_for_one_user", "start_autossl_check_for_all_users",
+}
+
+var (
+	userRE   = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+	domainRE = regexp.MustCompile(`^(?i:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?i:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))+$`)
+)
+
+// createacct adds an account owned by the caller. The failure texts other
+// than the existing-account one are not verified against real WHM [?].
+func (s *Server) createacct(r *http.Request, caller string) (map[string]any, string) {
+	user, domain, pass := r.Form.Get("username"), strings.ToLower(r.Form.Get("domain")), r.Form.Get("password")
+	switch {
+	case user == "":
+		return nil, "You must specify a username."
+	case domain == "":
+		return nil, "You must specify a domain name."
+	case !userRE.MatchString(user):
+		return nil, fmt.Sprintf("The username “%s” is not valid.", user)
+	case !domainRE.MatchString(domain):
+		return nil, fmt.Sprintf("The domain “%s” is not valid.", domain)
+	case pass == "":
+		return nil, "You must specify a password."
+	case len(pass) < 8:
+		return nil, "Sorry, the password you selected cannot be used because it is too weak and would be too easy to guess."
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accts {
+		if a.User == user {
+			return nil, fmt.Sprintf("The account '%s' already exists.", user)
+		}
+		if a.Domain == domain {
+			return nil, fmt.Sprintf("The domain '%s' already exists.", domain)
+		}
+	}
+	plan := r.Form.Get("plan")
+	if plan == "" {
+		plan = "default"
+	}
+	limit := "unlimited"
+	if q := r.Form.Get("quota"); q != "" && q != "0" {
+		limit = q + "M"
+	}
+	var bw int64
+	if b := r.Form.Get("bwlimit"); b != "" {
+		_, _ = fmt.Sscan(b, &bw) // a bad value is simply unlimited
+		bw <<= 20
+	}
+	s.accts = append(s.accts, Account{
+		User: user, Domain: domain, Email: r.Form.Get("contactemail"), Plan: plan, Owner: caller,
+		IP: "192.0.2.10", DiskUsed: "0M", DiskLimit: limit, UnixStartDate: s.opts.Now().Unix(), BandwidthLimit: bw,
 	})
+	return map[string]any{
+		"ip": "192.0.2.10", "package": plan,
+		"nameserver": "ns1.example.test", "nameserver2": "ns2.example.test", "nameserver3": "", "nameserver4": "",
+	}, ""
+}
+
+// suspend suspends or unsuspends an account the caller can see. The
+// unknown-account text is not verified against real WHM [?].
+func (s *Server) suspend(r *http.Request, caller string, on bool) (string, string) {
+	user := r.Form.Get("user")
+	if user == "" {
+		return "", "You must specify a user."
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.find(user, caller)
+	if i < 0 {
+		return "", fmt.Sprintf("The user “%s” does not exist.", user)
+	}
+	a := &s.accts[i]
+	if on {
+		a.Suspended, a.SuspendReason = true, r.Form.Get("reason")
+		if a.SuspendReason == "" {
+			a.SuspendReason = "No reason given"
+		}
+		return fmt.Sprintf("%s account has been suspended", user), ""
+	}
+	a.Suspended, a.SuspendReason = false, ""
+	return fmt.Sprintf("%s account is now active", user), ""
+}
+
+// find returns the index of the account user as caller sees it, or -1.
+// Callers hold s.mu.
+func (s *Server) find(user, caller string) int {
+	for i, a := range s.accts {
+		if a.User == user && (caller == "root" || a.Owner == caller) {
+			return i
+		}
+	}
+	return -1
+}
+
+// visible returns the accounts caller can see (a reseller its own).
+func (s *Server) visible(caller string) []Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Account
+	for _, a := range s.accts {
+		if caller == "root" || a.Owner == caller {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *Server) diskUsage(caller string) []map[string]any {
+	out := []map[string]any{}
+	for _, a := range s.visible(caller) {
+		var limit any
+		if kib, ok := kibOf(a.DiskLimit); ok && kib > 0 {
+			limit = kib
+		}
+		used, _ := kibOf(orDefault(a.DiskUsed, "0M"))
+		out = append(out, map[string]any{
+			"user": a.User, "owner": a.Owner, "blocks_used": used, "blocks_limit": limit,
+			"inodes_used": a.Inodes, "inodes_limit": nil,
+		})
+	}
+	return out
+}
+
+// kibOf converts WHM's "120M" / "2G" / "512K" display strings to KiB.
+func kibOf(s string) (int64, bool) {
+	var n int64
+	var unit string
+	if _, err := fmt.Sscanf(s, "%d%s", &n, &unit); err != nil {
+		return 0, false
+	}
+	switch strings.ToUpper(unit) {
+	case "K":
+		return n, true
+	case "M":
+		return n << 10, true
+	case "G":
+		return n << 20, true
+	}
+	return 0, false
+}
+
+// showbw reports this month's bandwidth; the fake keeps one month of
+// figures and echoes the month asked for.
+func (s *Server) showbw(r *http.Request, caller string) map[string]any {
+	now := s.opts.Now().UTC()
+	month, year := int(now.Month()), now.Year()
+	_, _ = fmt.Sscan(r.Form.Get("month"), &month) // absent or bad keeps the default
+	_, _ = fmt.Sscan(r.Form.Get("year"), &year)   // absent or bad keeps the default
+	search, typ := r.Form.Get("search"), r.Form.Get("searchtype")
+	accts := []map[string]any{}
+	var total int64
+	for _, a := range s.visible(caller) {
+		if search != "" {
+			col := a.User
+			switch typ {
+			case "domain":
+				col = a.Domain
+			case "owner":
+				col = a.Owner
+			}
+			if !strings.Contains(col, search) {
+				continue
+			}
+		}
+		var limit any = "unlimited"
+		if a.BandwidthLimit > 0 {
+			limit = a.BandwidthLimit
+		}
+		total += a.BandwidthBytes
+		accts = append(accts, map[string]any{
+			"user": a.User, "domain": a.Domain, "owner": a.Owner, "totalbytes": a.BandwidthBytes, "limit": limit,
+		})
+	}
+	return map[string]any{"acct": accts, "month": month, "year": year, "reseller": caller, "totalused": total}
+}
+
+func (s *Server) autossl(r *http.Request, caller string, one bool) (map[string]any, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if one {
+		user := r.Form.Get("username")
+		if user == "" {
+			return nil, "You must specify a username."
+		}
+		if s.find(user, caller) < 0 {
+			return nil, fmt.Sprintf("The user “%s” does not exist.", user)
+		}
+	}
+	s.pid++
+	return map[string]any{"pid": s.pid}, ""
 }
 
 // serveAPI0 answers like WHM does when api.version=1 is missing: the
@@ -252,7 +527,7 @@ func (s *Server) serveAPI0(w http.ResponseWriter, fn string) {
 	case "gethostname":
 		writeJSON(w, map[string]any{"hostname": s.opts.Hostname})
 	case "listaccts":
-		writeJSON(w, map[string]any{"status": 1, "statusmsg": "Ok", "acct": s.accountsJSON(s.opts.Accounts)})
+		writeJSON(w, map[string]any{"status": 1, "statusmsg": "Ok", "acct": s.accountsJSON(s.visible("root"))})
 	default:
 		writeJSON(w, map[string]any{"status": 0, "statusmsg": "Unknown function " + fn})
 	}
@@ -268,10 +543,7 @@ func (s *Server) accounts(r *http.Request, user string) []map[string]any {
 		re, _ = regexp.Compile(search) // an invalid pattern simply matches nothing
 	}
 	var out []Account
-	for _, a := range s.opts.Accounts {
-		if user != "root" && a.Owner != user {
-			continue
-		}
+	for _, a := range s.visible(user) {
 		if search != "" {
 			var col string
 			switch typ {

@@ -136,3 +136,49 @@ func TestCountsAndFailHook(t *testing.T) {
 		t.Errorf("Calls(version) = %d, want 1 (rejected and injected requests are not calls)", got)
 	}
 }
+
+func TestAccountFunctions(t *testing.T) {
+	t.Parallel()
+	s := whmfake.New(whmfake.Options{})
+	t.Cleanup(s.Close)
+	good := "whm root:" + whmfake.DefaultToken
+	status, body := call(t, "POST", s.URL()+"/json-api/createacct", good, url.Values{"api.version": {"1"},
+		"username": {"delta"}, "domain": {"delta.example"}, "password": {"long-enough-pw"}, "plan": {"gold"}})
+	md := body["metadata"].(map[string]any)
+	if status != 200 || md["result"] != 1.0 || md["reason"] != "Account Creation Ok" {
+		t.Fatalf("createacct = %d %v, want result 1", status, body)
+	}
+	_, body = call(t, "GET", s.URL()+"/json-api/createacct?api.version=1&username=delta&domain=x.example&password=long-enough-pw", good, nil)
+	if md := body["metadata"].(map[string]any); md["result"] != 0.0 || md["reason"] != "The account 'delta' already exists." {
+		t.Errorf("duplicate createacct = %v, want result 0 already exists", body)
+	}
+	_, body = call(t, "GET", s.URL()+"/json-api/suspendacct?api.version=1&user=delta&reason=Spam", good, nil)
+	if md := body["metadata"].(map[string]any); md["result"] != 1.0 {
+		t.Errorf("suspendacct = %v, want result 1", body)
+	}
+	var delta whmfake.Account
+	for _, a := range s.Accounts() {
+		if a.User == "delta" {
+			delta = a
+		}
+	}
+	want := whmfake.Account{User: "delta", Domain: "delta.example", Plan: "gold", Owner: "root", Suspended: true,
+		SuspendReason: "Spam", DiskUsed: "0M", DiskLimit: "unlimited", IP: "192.0.2.10", UnixStartDate: delta.UnixStartDate}
+	if diff := cmp.Diff(want, delta); diff != "" {
+		t.Errorf("account mismatch (-want +got):\n%s", diff)
+	}
+	_, body = call(t, "GET", s.URL()+"/json-api/get_disk_usage?api.version=1", good, nil)
+	accts := body["data"].(map[string]any)["accounts"].([]any)
+	if len(accts) != 4 || accts[1].(map[string]any)["blocks_used"] != float64(2<<20) || accts[1].(map[string]any)["blocks_limit"] != nil {
+		t.Errorf("get_disk_usage = %v, want 4 accounts with bravo at 2 GiB unlimited", accts)
+	}
+	_, body = call(t, "GET", s.URL()+"/json-api/showbw?api.version=1&month=2&year=2026", good, nil)
+	d := body["data"].(map[string]any)
+	if d["month"] != 2.0 || d["year"] != 2026.0 || d["totalused"] != float64(734003200+52428800) {
+		t.Errorf("showbw = %v, want February 2026 with the seeded total", d)
+	}
+	_, body = call(t, "GET", s.URL()+"/json-api/start_autossl_check_for_all_users?api.version=1", good, nil)
+	if body["data"].(map[string]any)["pid"] != 4001.0 {
+		t.Errorf("start_autossl_check_for_all_users = %v, want pid 4001", body)
+	}
+}
