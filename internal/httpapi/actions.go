@@ -100,7 +100,14 @@ func (a *actionSchemas) validate(t reflect.Type, body map[string]any) []apperr.F
 	var out []apperr.FieldError
 	for _, e := range res.Errors {
 		if d, ok := e.(*huma.ErrorDetail); ok {
-			out = append(out, apperr.FieldError{Field: d.Location, Message: d.Message})
+			loc := d.Location
+			// Name the missing property itself, not its parent object.
+			if p, ok := strings.CutPrefix(d.Message, "expected required property "); ok {
+				if name, _, ok := strings.Cut(p, " "); ok {
+					loc += "." + name
+				}
+			}
+			out = append(out, apperr.FieldError{Field: loc, Message: d.Message})
 			continue
 		}
 		out = append(out, apperr.FieldError{Field: "body", Message: "is not valid"})

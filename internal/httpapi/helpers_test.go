@@ -105,3 +105,13 @@ func sessionCookie(r apptest.Response) (*http.Cookie, bool) {
 	}
 	return cs[i], true
 }
+
+// mustJSON marshals v.
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,280 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/auth"
+	"ihub/internal/provider/whm/whmfake"
+	"ihub/internal/store/storetest"
+)
+
+const whmToken = "WHMTOKEN0123456789ABCDEFGHIJKLMN"
+
+// whmEnv starts ihub with a WHM integration "w" against a fake; seen
+// collects the Authorization headers the fake received.
+func whmEnv(t *testing.T, e storetest.Engine) (*apptest.Env, *whmfake.Server, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	fake := whmfake.New(whmfake.Options{Tokens: map[string]string{"root": whmToken},
+		Fail: func(r *http.Request) *whmfake.Reply {
+			mu.Lock()
+			seen = append(seen, r.Header.Get("Authorization")+" | cookie="+r.Header.Get("Cookie"))
+			mu.Unlock()
+			return nil
+		}})
+	t.Cleanup(fake.Close)
+	env := apptest.New(t, e, apptest.Options{})
+	r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "w", "provider": "whm",
+		"baseUrl": fake.URL(), "username": "root", "credentials": map[string]any{"apiToken": whmToken}})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	return env, fake, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
+
+func TestActions(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env, fake, _ := whmEnv(t, e)
+			reader := env.UserToken(auth.RoleITManager)
+
+			var list struct {
+				Provider string
+				Actions  []struct {
+					Name        string
+					Mutating    bool
+					InputSchema map[string]any
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/w/actions", reader, nil), &list)
+			byName := map[string]bool{}
+			for _, a := range list.Actions {
+				byName[a.Name] = a.Mutating
+				if a.InputSchema["type"] != "object" || strings.Contains(mustJSON(t, a.InputSchema), "$ref") {
+					t.Errorf("%s input schema = %v, want a self-contained object schema", a.Name, a.InputSchema)
+				}
+			}
+			if mut, ok := byName["list_accounts"]; !ok || mut {
+				t.Errorf("actions = %v, want list_accounts, not mutating", byName)
+			}
+			if !byName["create_account"] {
+				t.Errorf("create_account is not listed as mutating: %v", byName)
+			}
+
+			r := call(t, env, "POST", "/api/v1/integrations/w/actions/list_accounts", reader, map[string]any{})
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"accounts"`) {
+				t.Fatalf("list_accounts = %d %s", r.Status, r.Body)
+			}
+
+			const password = "Sup3r-Secret-Passw0rd!"
+			create := map[string]any{"username": "newacct", "domain": "new.example.com", "password": password}
+			if r := call(t, env, "POST", "/api/v1/integrations/w/actions/create_account", reader, create); r.Status != 403 ||
+				!strings.Contains(string(r.Body), "integrations:manage") {
+				t.Errorf("create_account as it_manager = %d %s, want 403 naming integrations:manage", r.Status, r.Body)
+			}
+			r = call(t, env, "POST", "/api/v1/integrations/w/actions/create_account", env.AdminToken, create)
+			if r.Status != 200 || strings.Contains(string(r.Body), password) {
+				t.Fatalf("create_account = %d %s", r.Status, r.Body)
+			}
+			if fake.Calls("createacct") != 1 {
+				t.Errorf("the fake saw %d createacct calls, want 1", fake.Calls("createacct"))
+			}
+			act := call(t, env, "GET", "/api/v1/activity?action=integration.action_run", env.AdminToken, nil)
+			if !strings.Contains(string(act.Body), "newacct") || !strings.Contains(string(act.Body), "[REDACTED]") ||
+				strings.Contains(string(act.Body), password) {
+				t.Errorf("activity = %s, want the run with its input and the password redacted", act.Body)
+			}
+
+			// Bad input never reaches the provider.
+			before := fake.Requests()
+			for _, tc := range []struct {
+				name, path string
+				body       any
+				status     int
+				field      string
+			}{
+				{"unknown action", "/api/v1/integrations/w/actions/drop_database", map[string]any{}, 404, ""},
+				{"unknown integration", "/api/v1/integrations/nope/actions/list_accounts", map[string]any{}, 404, ""},
+				{"missing field", "/api/v1/integrations/w/actions/create_account", map[string]any{"username": "abc", "domain": "a.example"}, 422, "body.password"},
+				{"wrong type", "/api/v1/integrations/w/actions/suspend_account", map[string]any{"user": 42}, 422, "body.user"},
+				{"bad enum", "/api/v1/integrations/w/actions/list_accounts", map[string]any{"searchType": "shoe size"}, 422, "body.searchType"},
+				{"pattern", "/api/v1/integrations/w/actions/create_account", map[string]any{"username": "Robert'); DROP", "domain": "a.example", "password": "x"}, 422, "body.username"},
+				{"unknown field", "/api/v1/integrations/w/actions/list_accounts", map[string]any{"serch": "x"}, 422, "body.serch"},
+				{"not an object", "/api/v1/integrations/w/actions/list_accounts", "[1,2]", 422, ""},
+				{"not JSON", "/api/v1/integrations/w/actions/list_accounts", "{nope", 400, ""},
+			} {
+				r := call(t, env, "POST", tc.path, env.AdminToken, tc.body)
+				if r.Status != tc.status && !(tc.status == 400 && r.Status == 422) {
+					t.Errorf("%s: status %d %s, want %d", tc.name, r.Status, r.Body, tc.status)
+					continue
+				}
+				p, ok := readProblem(t, r)
+				if !ok {
+					t.Errorf("%s: not a problem: %s", tc.name, r.Body)
+					continue
+				}
+				if tc.field != "" && !strings.Contains(string(r.Body), `"`+tc.field+`"`) {
+					t.Errorf("%s: problem %+v does not name %s: %s", tc.name, p, tc.field, r.Body)
+				}
+				if strings.Contains(string(r.Body), "DROP") {
+					t.Errorf("%s: the problem echoes the submitted value: %s", tc.name, r.Body)
+				}
+			}
+			if fake.Requests() != before {
+				t.Errorf("bad input reached the provider: %d requests", fake.Requests()-before)
+			}
+		})
+	}
+}
+
+func TestActionProviderFailures(t *testing.T) {
+	t.Parallel()
+	env, _, _ := whmEnv(t, storetest.Engines(t)[0])
+	rate := whmfake.New(whmfake.Options{Tokens: map[string]string{"root": whmToken},
+		Fail: func(*http.Request) *whmfake.Reply { return whmfake.TooManyRequests(30 * time.Second) }})
+	t.Cleanup(rate.Close)
+	html := whmfake.New(whmfake.Options{Fail: func(*http.Request) *whmfake.Reply {
+		return whmfake.HTMLPage(503, "503 Service Unavailable", "maintenance")
+	}})
+	t.Cleanup(html.Close)
+	for _, tc := range []struct {
+		name, base, token string
+		status            int
+		want              string
+	}{
+		{"wrong token", "", "WRONGTOKEN0123456789ABCDEFGHIJKLM", 502, "rejected the integration's credentials"},
+		{"rate limited", rate.URL(), whmToken, 429, "rate limiting"},
+		{"html error page", html.URL(), whmToken, 502, "503 Service Unavailable"},
+		{"unreachable", "http://127.0.0.1:1", whmToken, 502, "cannot reach"},
+	} {
+		body := map[string]any{"credentials": map[string]any{"apiToken": tc.token}}
+		if tc.base != "" {
+			body["baseUrl"] = tc.base
+		}
+		if r := call(t, env, "PATCH", "/api/v1/integrations/w", env.AdminToken, body); r.Status != 200 {
+			t.Fatalf("%s: patch = %d %s", tc.name, r.Status, r.Body)
+		}
+		r := call(t, env, "POST", "/api/v1/integrations/w/actions/list_accounts", env.AdminToken, map[string]any{})
+		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
+			t.Errorf("%s: = %d %s, want %d containing %q", tc.name, r.Status, r.Body, tc.status, tc.want)
+		}
+		if tc.status == 429 && r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: no Retry-After header", tc.name)
+		}
+		if strings.Contains(string(r.Body), tc.token) || strings.Contains(string(r.Body), "<") {
+			t.Errorf("%s: the answer leaks the token or raw HTML: %s", tc.name, r.Body)
+		}
+	}
+}
+
+func TestProxy(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env, _, seen := whmEnv(t, e)
+			r := call(t, env, "GET", "/api/v1/integrations/w/proxy/json-api/version?api.version=1", env.AdminToken, nil,
+				"Cookie", "ihub_session=caller-cookie", "X-Custom", "kept")
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"version"`) {
+				t.Fatalf("proxy GET = %d %s", r.Status, r.Body)
+			}
+			got := seen()
+			if len(got) == 0 || got[len(got)-1] != "whm root:"+whmToken+" | cookie=" {
+				t.Errorf("the provider saw %q, want ihub's WHM credentials and no caller cookie", got)
+			}
+			if strings.Contains(string(r.Body), whmToken) {
+				t.Errorf("the answer contains the token")
+			}
+
+			// Permission: it_manager may read integrations but not proxy; a
+			// token scoped to integrations:proxy may.
+			if r := call(t, env, "GET", "/api/v1/integrations/w/proxy/json-api/version", env.UserToken(auth.RoleITManager), nil); r.Status != 403 {
+				t.Errorf("proxy as it_manager = %d, want 403", r.Status)
+			}
+			var tok struct{ Token string }
+			decode(t, call(t, env, "POST", "/api/v1/tokens", env.AdminToken, map[string]any{"name": "proxy only",
+				"scopes": []string{"integrations:proxy"}}), &tok)
+			if r := call(t, env, "GET", "/api/v1/integrations/w/proxy/json-api/version", tok.Token, nil); r.Status != 200 {
+				t.Errorf("proxy with a proxy-scoped token = %d %s, want 200", r.Status, r.Body)
+			}
+
+			for _, tc := range []struct {
+				name, path string
+				status     int
+			}{
+				{"dot-dot", "/api/v1/integrations/w/proxy/json-api/%2e%2e/%2e%2e/etc/passwd", 422},
+				{"encoded slash", "/api/v1/integrations/w/proxy/json-api%2Fversion", 422},
+				{"unknown integration", "/api/v1/integrations/nope/proxy/json-api/version", 404},
+				{"provider error status relayed", "/api/v1/integrations/w/proxy/json-api/nosuchfunction?api.version=1", 200},
+			} {
+				r := call(t, env, "GET", tc.path, env.AdminToken, nil)
+				if r.Status != tc.status {
+					t.Errorf("%s: = %d %s, want %d", tc.name, r.Status, r.Body, tc.status)
+				}
+			}
+
+			// Metrics: the calls above are recorded with endpoint templates.
+			if err := env.App.Calls.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				TotalRequests int64
+				Endpoints     []struct{ Endpoint string }
+				CircuitState  string
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/w/metrics?window=24h", env.AdminToken, nil), &m)
+			if m.TotalRequests < 3 || m.CircuitState != "closed" {
+				t.Errorf("metrics = %+v, want at least 3 requests and a closed breaker", m)
+			}
+			if !strings.Contains(mustJSON(t, m.Endpoints), "GET /json-api/version") {
+				t.Errorf("endpoints = %+v, want GET /json-api/version", m.Endpoints)
+			}
+			if r := call(t, env, "GET", "/api/v1/integrations/w/metrics?window=5y", env.AdminToken, nil); r.Status != 422 ||
+				!strings.Contains(string(r.Body), "query.window") {
+				t.Errorf("metrics with a bad window = %d %s, want 422 naming query.window", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+// TestProxyRedirect: a provider's redirect is relayed to the caller, never
+// followed, whatever host it names.
+func TestProxyRedirect(t *testing.T) {
+	t.Parallel()
+	fake := whmfake.New(whmfake.Options{Tokens: map[string]string{"root": whmToken},
+		Fail: func(r *http.Request) *whmfake.Reply {
+			return &whmfake.Reply{Status: 302, Header: http.Header{"Location": {"http://169.254.169.254/latest/meta-data/"}}}
+		}})
+	t.Cleanup(fake.Close)
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "w", "provider": "whm",
+		"baseUrl": fake.URL(), "username": "root", "credentials": map[string]any{"apiToken": whmToken}}); r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", env.Server.URL+"/api/v1/integrations/w/proxy/json-api/version", nil)
+	req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+	noFollow := &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 302 || resp.Header.Get("Location") == "" || fake.Requests() != 1 {
+		t.Errorf("proxy = %d (Location %q) after %d upstream requests, want the 302 relayed after 1",
+			resp.StatusCode, resp.Header.Get("Location"), fake.Requests())
+	}
+}
