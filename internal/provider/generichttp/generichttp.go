@@ -6,7 +6,17 @@
 // to it.
 package generichttp
 
-import "ihub/internal/provider"
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"ihub/internal/provider"
+	"ihub/internal/provider/internal/providerhttp"
+)
 
 // ID is the provider id.
 const ID = "http"
@@ -15,13 +25,33 @@ const ID = "http"
 // concurrent use.
 type Provider struct{}
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider     = (*Provider)(nil)
+	_ provider.Checker      = (*Provider)(nil)
+	_ provider.ActionRunner = (*Provider)(nil)
+	_ provider.Proxyable    = (*Provider)(nil)
+)
+
+// Field keys.
+const (
+	FieldAuthMode   = "authMode"
+	FieldToken      = "token"
+	FieldPassword   = "password"
+	FieldHeaderName = "headerName"
+	FieldQueryParam = "queryParam"
+	FieldHealthPath = "healthPath"
+)
+
+// DefaultHealthPath is what the connection test calls when the health path
+// setting is empty.
+const DefaultHealthPath = "/"
 
 // New returns the generic HTTP provider.
 func New() *Provider { return &Provider{} }
 
-// Descriptor describes the generic HTTP provider. It has no connection test:
-// nothing says which call would be cheap and read-only.
+// Descriptor describes the generic HTTP provider. Its connection test is a
+// GET of the configured health path: only the user knows which call of
+// their API is cheap and read-only.
 func (*Provider) Descriptor() provider.Descriptor {
 	return provider.Descriptor{
 		ID:       ID,
@@ -36,7 +66,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Fields: []provider.Field{
 			{
 				Key: "authMode", Label: "Authentication", Type: provider.FieldEnum, Required: true,
-				Options: []string{"none", "bearer", "basic", "header", "query"}, Default: "none",
+				Options: []string{"none", "bearer", "basic", "header", "query"}, Default: AuthNone,
 				Help: "How the API authenticates: none; bearer (Authorization: Bearer <token>); basic (user name " +
 					"and password); header (the token in the header named below); query (the token in the query " +
 					"parameter named below).",
@@ -58,6 +88,12 @@ func (*Provider) Descriptor() provider.Descriptor {
 				Key: "queryParam", Label: "Query parameter", Type: provider.FieldString, Default: "api_key",
 				Help: "For the query mode: the query parameter that carries the token. Prefer a header: URLs " +
 					"end up in proxy logs.",
+			},
+			{
+				Key: FieldHealthPath, Label: "Health path", Type: provider.FieldString, Default: DefaultHealthPath,
+				Help: "The path the connection test calls with GET, relative to the base URL (e.g. /health or " +
+					"/v1/me): pick a cheap, read-only call that needs the credential, so the test proves it works.",
+				Placeholder: "/health",
 			},
 			{
 				Key: "webhookSecret", Label: "Webhook secret", Type: provider.FieldSecret, Sensitive: true,
@@ -83,7 +119,116 @@ func (*Provider) Descriptor() provider.Descriptor {
 				Help: "Text before the signature in the header, e.g. sha256= ; empty when there is none.",
 			},
 		},
-		Capabilities: []provider.Capability{provider.CapActions, provider.CapProxy, provider.CapWebhooks},
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks},
 		Webhook:      &provider.WebhookSpec{Scheme: "hmac"},
+		TestCall:     "GET of the health path (default /)",
 	}
+}
+
+// AuthOf returns the Auth the connection's settings and credentials
+// describe (not yet validated: NewClient and Authorize check it).
+func AuthOf(c provider.Connection) Auth {
+	a := Auth{
+		Mode:       c.Setting(FieldAuthMode, AuthNone),
+		Username:   c.Username,
+		HeaderName: c.Setting(FieldHeaderName, DefaultHeaderName),
+		QueryParam: c.Setting(FieldQueryParam, DefaultQueryParam),
+	}
+	switch a.Mode {
+	case AuthBasic:
+		a.Secret = c.Credentials[FieldPassword]
+	case AuthBearer, AuthHeader, AuthQuery:
+		a.Secret = c.Credentials[FieldToken]
+	}
+	return a
+}
+
+// NewClient returns the connection's *Client (provider.ClientMaker).
+func (p *Provider) NewClient(hc *http.Client, c provider.Connection) (any, error) {
+	return NewClient(c.BaseURL, hc, AuthOf(c))
+}
+
+// Test proves the connection with GET of the health path setting (default
+// /), sent with the credential: any 2xx answer passes, whatever its body;
+// 401/403 are auth errors. Details: "status", "healthPath", "authMode". Test
+// honours ctx and changes nothing (GET only).
+func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connection) (provider.TestResult, error) {
+	cl, err := NewClient(c.BaseURL, hc, AuthOf(c))
+	if err != nil {
+		return provider.TestResult{}, err
+	}
+	path := strings.TrimSpace(c.Setting(FieldHealthPath, DefaultHealthPath))
+	status, err := cl.Ping(ctx, path)
+	if err != nil {
+		return provider.TestResult{}, err
+	}
+	return provider.TestResult{
+		Message: "Connected to " + cl.base.Host + ": GET " + path + " answered " + strconv.Itoa(status) + " " + http.StatusText(status),
+		Details: map[string]any{"status": status, "healthPath": path, "authMode": cl.auth.Mode},
+	}, nil
+}
+
+// RequestInput is the input of the request action.
+type RequestInput struct {
+	Method string            `json:"method" enum:"GET,POST,PUT,PATCH,DELETE" doc:"The HTTP method."`
+	Path   string            `json:"path" pattern:"^/" maxLength:"2048" doc:"The path, appended to the integration's base URL; starts with a slash, no query string (use query)." example:"/v1/items"`
+	Query  map[string]string `json:"query,omitempty" doc:"Query parameters to add, name to value."`
+	Body   json.RawMessage   `json:"body,omitempty" doc:"A JSON value sent as the request body (Content-Type: application/json)."`
+}
+
+// RequestOutput is the answer of the request action.
+type RequestOutput struct {
+	// Status is the HTTP status of the (2xx) answer.
+	Status      int               `json:"status"`
+	ContentType string            `json:"contentType,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	// Body is a JSON answer; Text any other answer. Both are empty for an
+	// empty answer.
+	Body json.RawMessage `json:"body,omitempty"`
+	Text string          `json:"text,omitempty"`
+}
+
+// Actions lists the generic HTTP actions.
+func (p *Provider) Actions() []provider.Action {
+	return []provider.Action{
+		provider.NewAction(provider.ActionSpec{
+			Name:  "request",
+			Title: "Send a request",
+			Description: "Sends one HTTP request to the API with the integration's credential and returns its JSON " +
+				"or text answer. Non-2xx answers are errors (401/403 auth, 404 not found, 429 rate limited); an " +
+				"HTML page is an error too.",
+			Mutating: true,
+		}, func(ctx context.Context, c *Client, in RequestInput) (RequestOutput, error) {
+			var q url.Values
+			if len(in.Query) > 0 {
+				q = url.Values{}
+				for k, v := range in.Query {
+					q.Set(k, v)
+				}
+			}
+			resp, err := c.Do(ctx, Request{Method: in.Method, Path: in.Path, Query: q, Body: in.Body})
+			if err != nil {
+				return RequestOutput{}, err
+			}
+			return RequestOutput{Status: resp.Status, ContentType: resp.ContentType, Headers: resp.Header, Body: resp.Body, Text: resp.Text}, nil
+		}),
+	}
+}
+
+// ProxyBase is the integration's base URL (provider.Proxyable).
+func (p *Provider) ProxyBase(c provider.Connection) (*url.URL, error) {
+	return providerhttp.ParseBaseURL(c.BaseURL)
+}
+
+// Authorize adds the credential as the auth mode says: an Authorization
+// header (bearer, basic), the configured header, or the configured query
+// parameter (replacing any the caller sent). Mode none adds nothing.
+// Incomplete credentials are a *provider.Error of kind invalid.
+func (p *Provider) Authorize(_ context.Context, req *http.Request, c provider.Connection) error {
+	a := AuthOf(c)
+	if err := a.check(); err != nil {
+		return err
+	}
+	a.apply(req)
+	return nil
 }
