@@ -201,7 +201,6 @@ var noConnectionTest = map[string]string{
 var notYetAdapted = map[string]bool{
 	"whmcs": true, "vtiger": true, "awx": true, "terraform": true, "github": true, "gitlab": true, "bitbucket": true,
 	"slack": true, "discord": true, "teams": true, "smtp": true, "resend": true,
-	"clickatell": true, "aws_sns": true, "sms_webhook": true,
 }
 
 // TestImplementsCapabilities checks that every provider implements what its
