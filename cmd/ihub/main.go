@@ -49,6 +49,7 @@ type serveCmd struct {
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"IHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long shutdown waits for in-flight requests and jobs."`
 	TrustedProxies     []string      `name:"trusted-proxies" env:"IHUB_TRUSTED_PROXIES" help:"Load balancers or proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address."`
 	ActivityRetention  time.Duration `name:"activity-retention" env:"IHUB_ACTIVITY_RETENTION" default:"2160h" help:"How long activity log entries are kept (default 90 days)."`
+	Demo               bool          `name:"demo" env:"IHUB_DEMO" help:"Demo mode: start built-in fake providers, seed integrations against them and a demo admin, on a throwaway SQLite database in a temporary directory (unless --data-dir is given). Sign-in details are written to demo-credentials.txt there."`
 }
 
 func (c *serveCmd) Run(g *globals) error {
@@ -56,11 +57,32 @@ func (c *serveCmd) Run(g *globals) error {
 	cfg.Listen, cfg.PublicURL, cfg.EgressAllowPrivate = c.Listen, c.PublicURL, c.EgressAllowPrivate
 	cfg.SQLiteSynchronous, cfg.ShutdownTimeout, cfg.ActivityRetention = c.SQLiteSynchronous, c.ShutdownTimeout, c.ActivityRetention
 	cfg.TrustedProxies = c.TrustedProxies
+	if c.Demo {
+		if cfg.DatabaseURL != "" {
+			return configError{errors.New("--demo runs on a throwaway SQLite database; it cannot be combined with --database-url")}
+		}
+		if cfg.DataDir == config.DefaultDataDir {
+			dir, err := os.MkdirTemp("", "ihub-demo-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir) // throwaway data, as announced
+			cfg.DataDir = dir
+		}
+		cfg.Demo = true
+	}
 	a, err := open(g, cfg, true)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if c.Demo {
+		stopFakes, err := a.StartDemo(context.Background())
+		if err != nil {
+			return err
+		}
+		defer stopFakes()
+	}
 	if cfg.EgressAllowPrivate {
 		a.Log.Warn("--egress-allow-private is on: integrations may reach loopback and private addresses; meant for development and tests")
 	}

@@ -145,6 +145,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Console: console.Handler(), Version: Version, Ready: db.Ping,
 		SecureCookies:  pub.Scheme == "https" || isLoopbackHost(pub.Hostname()),
 		TrustedProxies: cfg.TrustedPrefixes(),
+		Demo:           cfg.Demo,
 	})
 	return a, nil
 }

@@ -38,6 +38,9 @@ type Config struct {
 	// TrustedProxies lists the proxies (CIDRs) whose X-Forwarded-For is
 	// believed when working out a client's address.
 	TrustedProxies []string
+	// Demo marks a demo server (ihub serve --demo): fake providers and a
+	// throwaway database; every API answer carries X-Ihub-Demo: true.
+	Demo bool
 }
 
 // TrustedPrefixes parses TrustedProxies (Validate reports bad entries).
