@@ -43,6 +43,8 @@ func TestBadFlags(t *testing.T) {
 		{"serve", "--log-format", "xml"},
 		{"serve", "--shutdown-timeout", "soon"},
 		{"serve", "--no-such-flag"},
+		{"serve", "--demo", "--database-url", "postgres://demo@127.0.0.1:1/nope"},
+		{"serve", "--demo=maybe"},
 		{"frobnicate"},
 		{"users", "create", "--email", "a@b.c", "--role", "emperor", "--password-stdin"},
 	} {
