@@ -6,6 +6,7 @@
 package demo
 
 import (
+	"ihub/internal/provider/awx/awxfake"
 	"ihub/internal/provider/clickatell/clickatellfake"
 	"ihub/internal/provider/cpanel/cpanelfake"
 	"ihub/internal/provider/didit/diditfake"
@@ -15,7 +16,9 @@ import (
 	"ihub/internal/provider/mtncoverage/mtncoveragefake"
 	"ihub/internal/provider/netcash/netcashfake"
 	"ihub/internal/provider/plesk/pleskfake"
+	"ihub/internal/provider/vtiger/vtigerfake"
 	"ihub/internal/provider/whm/whmfake"
+	"ihub/internal/provider/whmcs/whmcsfake"
 )
 
 // Integration is one integration to seed.
@@ -87,6 +90,20 @@ func Start() *Fakes {
 	dd := diditfake.New(diditfake.Options{})
 	add(dd.Close, Integration{Name: "Demo Didit", Slug: "demo-didit", Provider: "didit", BaseURL: dd.URL(),
 		Credentials: map[string]any{"apiKey": diditfake.DefaultAPIKey}, Description: "get_session"})
+	wc := whmcsfake.New(whmcsfake.Options{})
+	add(wc.Close, Integration{Name: "Demo WHMCS", Slug: "demo-whmcs", Provider: "whmcs", BaseURL: wc.URL(),
+		Credentials: map[string]any{"identifier": whmcsfake.DefaultIdentifier, "secret": whmcsfake.DefaultSecret},
+		Description: "get_clients, get_invoice, open_ticket, get_stats"})
+
+	vt := vtigerfake.New(vtigerfake.Options{})
+	add(vt.Close, Integration{Name: "Demo vTiger CRM", Slug: "demo-vtiger", Provider: "vtiger", BaseURL: vt.URL(),
+		Username: vtigerfake.DefaultUser, Credentials: map[string]any{"accessKey": vtigerfake.DefaultAccessKey},
+		Description: "query, list_types"})
+
+	ax := awxfake.New(awxfake.Options{})
+	add(ax.Close, Integration{Name: "Demo AWX", Slug: "demo-awx", Provider: "awx", BaseURL: ax.URL(),
+		Credentials: map[string]any{"token": awxfake.DefaultToken}, Description: "list_job_templates, launch_job_template, job_status"})
+
 	ct := clickatellfake.New(clickatellfake.Options{})
 	add(ct.Close, Integration{Name: "Demo Clickatell", Slug: "demo-sms", Provider: "clickatell", BaseURL: ct.URL(),
 		Credentials: map[string]any{"apiKey": clickatellfake.DefaultAPIKey}, Description: "send_sms (to the fake)"})

@@ -199,7 +199,7 @@ var noConnectionTest = map[string]string{
 // notYetAdapted lists providers whose adapter is still being written; it
 // must shrink to empty.
 var notYetAdapted = map[string]bool{
-	"whmcs": true, "vtiger": true, "awx": true, "terraform": true, "github": true, "gitlab": true, "bitbucket": true,
+	"terraform": true, "github": true, "gitlab": true, "bitbucket": true,
 	"slack": true, "discord": true, "teams": true, "smtp": true, "resend": true,
 }
 
