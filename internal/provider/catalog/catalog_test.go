@@ -197,12 +197,6 @@ var noConnectionTest = map[string]string{
 	"teams": "Teams webhooks have no read-only endpoint: any call posts a message",
 }
 
-// notYetAdapted lists providers whose adapter is still being written; it
-// must shrink to empty.
-var notYetAdapted = map[string]bool{
-	"terraform": true, "github": true, "gitlab": true, "bitbucket": true,
-}
-
 // TestImplementsCapabilities checks that every provider implements what its
 // descriptor claims, and claims what it implements: test ↔ Checker,
 // actions ↔ ActionRunner, proxy ↔ Proxyable; and that every provider has a
@@ -211,9 +205,6 @@ func TestImplementsCapabilities(t *testing.T) {
 	t.Parallel()
 	for _, p := range registry(t).All() {
 		d := p.Descriptor()
-		if notYetAdapted[d.ID] {
-			continue
-		}
 		_, checker := p.(provider.Checker)
 		_, runner := p.(provider.ActionRunner)
 		_, proxy := p.(provider.Proxyable)

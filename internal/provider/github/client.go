@@ -140,6 +140,7 @@ type RepoListOptions struct {
 //
 //meta:operation GET /user
 func (c *Client) User(ctx context.Context) (*User, *Response, error) {
+	ctx = provider.WithEndpoint(ctx, "GET /user")
 	req, err := c.NewRequest(ctx, http.MethodGet, "user", nil)
 	if err != nil {
 		return nil, nil, err
@@ -175,6 +176,7 @@ func (c *Client) ListRepos(ctx context.Context, opts *RepoListOptions) ([]*Repos
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
+	ctx = provider.WithEndpoint(ctx, "GET /user/repos")
 	req, err := c.NewRequest(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, nil, err

@@ -1,6 +1,7 @@
 // Package github is the adapter for the GitHub REST API (github.com and
 // GitHub Enterprise Server): its descriptor, a go-github-shaped client
-// (client.go) and the connection test.
+// (client.go, repos.go), the connection test, the typed actions and the
+// proxy hooks (actions.go).
 //
 // Base URL convention: the API root, which differs by product —
 // https://api.github.com (the default) or https://<host>/api/v3 for GitHub
@@ -79,7 +80,10 @@ func (*Provider) Descriptor() provider.Descriptor {
 			DeliveryIDHeader: "X-GitHub-Delivery",
 			EventHeader:      "X-GitHub-Event",
 		},
-		DocsURL: "https://docs.github.com/rest",
+		DocsURL:  "https://docs.github.com/rest",
+		TestCall: "GET /user and /user/repos?per_page=1",
+		// 5,000 requests per hour for a user token (providers.md A8).
+		RateLimit: &provider.RateLimit{Requests: 5000, PerSeconds: 3600, Burst: 100},
 	}
 }
 

@@ -5,16 +5,34 @@
 // https://app.terraform.io/api/v2 (the default) or https://<tfe-host>/api/v2.
 package terraform
 
-import "ihub/internal/provider"
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"ihub/internal/provider"
+)
 
 // ID is the provider id.
 const ID = "terraform"
+
+// Field keys.
+const (
+	FieldToken         = "token"
+	FieldOrganization  = "organization"
+	FieldWebhookSecret = "webhookSecret"
+)
 
 // Provider is the Terraform adapter. It is stateless and safe for
 // concurrent use.
 type Provider struct{}
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider     = (*Provider)(nil)
+	_ provider.Checker      = (*Provider)(nil)
+	_ provider.ActionRunner = (*Provider)(nil)
+	_ provider.Proxyable    = (*Provider)(nil)
+)
 
 // New returns the Terraform provider.
 func New() *Provider { return &Provider{} }
@@ -34,7 +52,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Username:       provider.UsageNone,
 		Fields: []provider.Field{
 			{
-				Key:       "token",
+				Key:       FieldToken,
 				Label:     "API token",
 				Type:      provider.FieldSecret,
 				Required:  true,
@@ -44,13 +62,13 @@ func (*Provider) Descriptor() provider.Descriptor {
 					"start runs. Resources the token may not see answer 404, not 403.",
 			},
 			{
-				Key:   "organization",
+				Key:   FieldOrganization,
 				Label: "Organization",
 				Type:  provider.FieldString,
 				Help:  "The organization name (as in app.terraform.io/app/<organization>) ihub works in by default.",
 			},
 			{
-				Key:       "webhookSecret",
+				Key:       FieldWebhookSecret,
 				Label:     "Notification token",
 				Type:      provider.FieldSecret,
 				Sensitive: true,
@@ -62,7 +80,88 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks,
 		},
-		Webhook: &provider.WebhookSpec{Scheme: "terraform"},
-		DocsURL: "https://developer.hashicorp.com/terraform/cloud-docs/api-docs",
+		Webhook:  &provider.WebhookSpec{Scheme: "terraform"},
+		DocsURL:  "https://developer.hashicorp.com/terraform/cloud-docs/api-docs",
+		TestCall: "GET /api/v2/account/details and /api/v2/organizations/{organization}/workspaces",
+		// 30 requests per second per user, shared by all its tokens
+		// (providers.md A7).
+		RateLimit: &provider.RateLimit{Requests: 30, PerSeconds: 1, Burst: 30},
 	}
+}
+
+// client builds the connection's client, with the connection's
+// organization as its default.
+func client(hc *http.Client, c provider.Connection) (*Client, error) {
+	cl, err := NewClient(c.BaseURL, hc, c.Credentials[FieldToken])
+	if err != nil {
+		return nil, err
+	}
+	cl.Organization = c.Setting(FieldOrganization, "")
+	return cl, nil
+}
+
+// product names the service behind host: HCP Terraform for
+// app.terraform.io (and its EU region), Terraform Enterprise otherwise.
+func product(host string) string {
+	h := strings.ToLower(host)
+	if h == "app.terraform.io" || h == "app.eu.terraform.io" {
+		return "HCP Terraform"
+	}
+	return "Terraform Enterprise at " + host
+}
+
+// Test proves the token with GET /account/details and, when an organization
+// is configured, counts its workspaces with GET
+// /organizations/{organization}/workspaces?page[size]=1. Details:
+// "username", "userId", "email", "serviceAccount" (team and organization
+// tokens), "twoFactor", "rateLimit", "organization", "workspaceCount"; if
+// the workspace listing fails with an auth, not-found or provider error the
+// test still succeeds and "note" says why (the API answers 404 for
+// organizations the token may not see). Test honours ctx and changes
+// nothing.
+func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connection) (provider.TestResult, error) {
+	cl, err := client(hc, c)
+	if err != nil {
+		return provider.TestResult{}, err
+	}
+	if cl.Organization != "" {
+		if err := checkOrg(cl.Organization); err != nil {
+			return provider.TestResult{}, err
+		}
+	}
+	a, resp, err := cl.AccountDetails(ctx)
+	if err != nil {
+		return provider.TestResult{}, err
+	}
+	details := map[string]any{
+		"username": a.Username, "userId": a.ID, "serviceAccount": a.IsServiceAccount,
+		"twoFactor": a.TwoFactor.Enabled,
+	}
+	if a.Email != "" {
+		details["email"] = a.Email
+	}
+	if resp.RateLimit > 0 {
+		details["rateLimit"] = resp.RateLimit
+	}
+	msg := "Connected to " + product(cl.Host()) + " as " + a.Username
+	if a.IsServiceAccount {
+		msg += " (team or organization token)"
+	}
+	if org := cl.Organization; org != "" {
+		details["organization"] = org
+		ws, pg, _, err := cl.ListWorkspaces(ctx, org, &WorkspaceListOptions{PageSize: 1})
+		switch kindOf(err) {
+		case "":
+			n := pg.TotalCount
+			if n == 0 {
+				n = len(ws)
+			}
+			details["workspaceCount"] = n
+		case provider.ErrAuth, provider.ErrNotFound, provider.ErrProvider:
+			details["note"] = "could not list the workspaces of organization " + org + ": " + err.Error()
+		default:
+			return provider.TestResult{}, err
+		}
+	}
+	return provider.TestResult{Message: msg, Details: details}, nil
 }

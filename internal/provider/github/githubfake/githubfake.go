@@ -4,7 +4,11 @@
 // tokens, GET /user/repos paginated with per_page/page and an RFC 8288 Link
 // header, X-RateLimit-* headers on every answer, primary and secondary rate
 // limiting (403 or 429 with x-ratelimit-remaining: 0 or Retry-After), the
-// 403 for a missing User-Agent and the 400 for an unsupported API version.
+// 403 for a missing User-Agent and the 400 for an unsupported API version,
+// GET /repos/{owner}/{repo}/commits (sha, since, until, Link with next but
+// no last) and POST /repos/{owner}/{repo}/hooks (201 with the secret masked,
+// 422 "Validation Failed" for a missing URL or a duplicate hook; see
+// repos.go).
 // It backs the github tests, the demo mode and benchmarks, so it is an
 // ordinary package and imports no testing packages.
 package githubfake
@@ -46,6 +50,9 @@ type Repository struct {
 	Name          string
 	Private       bool
 	DefaultBranch string // "main" when empty
+	// Commits on the default branch, newest first; nil seeds three
+	// deterministic commits derived from the name, empty means none.
+	Commits []Commit
 }
 
 // Token is what one access token can see.
@@ -116,6 +123,9 @@ type Server struct {
 	used  map[string]int // requests per token in the current window
 	reset time.Time
 	calls map[string]int // "GET /user" → count
+	hooks map[string][]Hook
+	// hookSeq numbers created hooks.
+	hookSeq int64
 }
 
 // New starts a fake GitHub API. Close it when done.
@@ -135,7 +145,7 @@ func New(opts Options) *Server {
 		opts.RetryAfter = time.Minute
 	}
 	opts.PathPrefix = strings.TrimRight(opts.PathPrefix, "/")
-	s := &Server{opts: opts, used: map[string]int{}, calls: map[string]int{}, reset: time.Now().Add(time.Hour)}
+	s := &Server{opts: opts, used: map[string]int{}, calls: map[string]int{}, reset: time.Now().Add(time.Hour), hooks: map[string][]Hook{}}
 	s.mode.Store(int64(opts.RateLimited))
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0) // rejected TLS handshakes are an expected scenario
@@ -269,6 +279,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		write(w, &Reply{Status: http.StatusOK, Header: h, Body: mustJSON(s.userJSON(r, tok.User))})
 	case r.Method == http.MethodGet && path == "/user/repos":
 		s.serveRepos(w, r, h, tok)
+	case strings.HasPrefix(path, "/repos/"):
+		s.serveRepo(w, r, h, tok, path)
 	case r.Method == http.MethodGet && path == "/rate_limit":
 		core := map[string]any{"limit": s.opts.RateLimit, "remaining": s.opts.RateLimit - used, "used": used, "reset": s.resetUnix(), "resource": "core"}
 		write(w, &Reply{Status: http.StatusOK, Header: h, Body: mustJSON(map[string]any{"resources": map[string]any{"core": core}, "rate": core})})
