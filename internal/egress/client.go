@@ -86,8 +86,11 @@ func NewClient(o Options) *http.Client {
 		Proxy:                 nil, // never: a proxy would bypass the dial-time check
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   10,
+		// Proxy traffic to one provider is many concurrent requests to
+		// one host: keep enough idle connections that bursts do not
+		// re-dial (the default 2, or 10, made the proxy dial constantly).
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   128,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: 1 * time.Second,

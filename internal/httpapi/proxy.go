@@ -108,6 +108,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	out.ContentLength = r.ContentLength
 	copyHeaders(out.Header, r.Header, hopHeaders)
 	dropConnectionHeaders(out.Header, r.Header)
+	if out.Header.Get("User-Agent") == "" {
+		out.Header.Set("User-Agent", "ihub-proxy") // also spares the egress client a request clone
+	}
 	if err := p.Authorize(ctx, out, h.Conn); err != nil {
 		fail(s.d.Integrations.ProviderFailure(err, h.Conn))
 		return
