@@ -83,9 +83,9 @@ func NewClient(o Options) *http.Client {
 		Control:   dialControl(o.AllowPrivate),
 	}
 	t := &http.Transport{
-		Proxy:                 nil, // never: a proxy would bypass the dial-time check
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
+		Proxy:             nil, // never: a proxy would bypass the dial-time check
+		DialContext:       dialer.DialContext,
+		ForceAttemptHTTP2: true,
 		// Proxy traffic to one provider is many concurrent requests to
 		// one host: keep enough idle connections that bursts do not
 		// re-dial (the default 2, or 10, made the proxy dial constantly).
