@@ -116,6 +116,19 @@ func (e *Env) stop() {
 	e.App = nil
 }
 
+// Reopen opens a second App on e's database and master key, as another
+// replica would (no HTTP server, no workers). It is closed at cleanup.
+func Reopen(t testing.TB, e *Env) *app.App {
+	t.Helper()
+	a, err := app.Open(context.Background(), e.Config, app.NewLogger(e.Logs, "text", "debug"),
+		app.Options{AuthOptions: auth.Options{Argon2: CheapArgon2}})
+	if err != nil {
+		t.Fatalf("apptest: reopen: %v", err)
+	}
+	t.Cleanup(a.Close)
+	return a
+}
+
 // Restart stops the server and opens it again on the same data, as a
 // process restart would. Tokens and users survive; the URL changes.
 func (e *Env) Restart() {
