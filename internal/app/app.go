@@ -32,6 +32,7 @@ import (
 	"ihub/internal/provider/catalog"
 	"ihub/internal/secret"
 	"ihub/internal/store"
+	"ihub/internal/webhook"
 )
 
 // Version is the ihub version, set at build time with -ldflags.
@@ -47,6 +48,7 @@ type App struct {
 	Registry     *provider.Registry
 	Auth         *auth.Service
 	Integrations *integration.Service
+	Webhooks     *webhook.Service
 	Outbound     *outbound.Manager
 	// Calls buffers outbound call records for the store.
 	Calls   *outbound.Batcher
@@ -125,6 +127,22 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		Dial:     func(allowPrivate bool) provider.DialFunc { return egress.NewDialer(allowPrivate) },
 	})
 	registerFactoryMetrics(a.Metrics, a.Integrations.Clients())
+	committers := 1 // SQLite has one writer: one group-commit writer fills it
+	if db.Dialect() == store.Postgres {
+		committers = 4
+	}
+	a.Webhooks = webhook.NewService(webhook.Options{Store: db, Vault: a.Vault, Registry: a.Registry,
+		PublicURL: cfg.ResolvedPublicURL().String(), Committers: committers, Logger: log,
+		Integration: func(ctx context.Context, idOrSlug string) (webhook.IntegrationRef, error) {
+			it, err := a.Integrations.Get(ctx, idOrSlug)
+			if err != nil {
+				return webhook.IntegrationRef{}, err
+			}
+			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive}, nil
+		}})
+	// The group-commit writers run for the App's life: ingest needs them
+	// whether or not Serve runs (tests, commands).
+	a.Webhooks.Start(context.Background())
 	ao := o.AuthOptions
 	ao.Logger = log
 	a.Auth = auth.NewService(db, ao)
@@ -141,7 +159,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 
 	pub := cfg.ResolvedPublicURL()
 	a.Handler, a.API = httpapi.New(httpapi.Deps{
-		Integrations: a.Integrations, Auth: a.Auth, Activity: db, Registry: a.Registry, Logger: log, Metrics: a.Metrics,
+		Integrations: a.Integrations, Webhooks: a.Webhooks, PublicURL: pub.String(), Auth: a.Auth, Activity: db, Registry: a.Registry, Logger: log, Metrics: a.Metrics,
 		Console: console.Handler(), Version: Version, Ready: db.Ping,
 		SecureCookies:  pub.Scheme == "https" || isLoopbackHost(pub.Hostname()),
 		TrustedProxies: cfg.TrustedPrefixes(),
@@ -244,7 +262,10 @@ func readKeyFile(path string) (secret.MasterKey, error) {
 }
 
 // Close releases the store.
-func (a *App) Close() { a.DB.Close() }
+func (a *App) Close() {
+	a.Webhooks.Stop()
+	a.DB.Close()
+}
 
 // Serve runs the HTTP server and the job workers until ctx is cancelled,
 // then shuts down in order: stop accepting requests and finish in-flight
@@ -267,6 +288,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	callsDone := make(chan struct{})
 	go func() { a.Calls.Run(bctx, time.Second); close(callsDone) }()
 	go a.Integrations.Clients().Watch(bctx, 2*time.Second)
+	go a.Webhooks.RunProcessor(bctx, 200*time.Millisecond)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("ihub is serving", "address", ln.Addr().String(), "public_url", a.Config.ResolvedPublicURL().String(),
@@ -289,6 +311,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		a.Log.Warn("HTTP shutdown did not finish cleanly", "error", err)
 	}
+	a.Webhooks.Stop() // every acknowledged delivery is written by now
 	if err := a.Queue.Stop(sctx); err != nil {
 		a.Log.Warn("job queue shutdown did not finish cleanly", "error", err)
 	}

@@ -59,11 +59,16 @@ var rules = []rule{
 		match:   func(p string) bool { return under(p, mod+"internal/jobqueue") },
 		allowed: func(_, d string) bool { return oneOf(d, "internal/apperr") }},
 	{name: "domain packages", why: "domain rules reach I/O only through what they are handed",
-		match: func(p string) bool { return oneOf(p, "internal/integration", "internal/auth", "internal/audit") },
+		match: func(p string) bool {
+			return oneOf(p, "internal/integration", "internal/auth", "internal/audit", "internal/webhook")
+		},
 		allowed: func(_, d string) bool {
 			return oneOf(d, "internal/apperr", "internal/secret", "internal/egress", "internal/provider", "internal/jobqueue",
-				"internal/audit", "internal/auth", "internal/integration", "internal/outbound")
+				"internal/audit", "internal/auth", "internal/integration", "internal/outbound") || under(d, mod+"internal/webhook")
 		}},
+	{name: "webhook building blocks", why: "signature schemes and normalization are pure leaves",
+		match:   func(p string) bool { return under(p, mod+"internal/webhook") && p != mod+"internal/webhook" },
+		allowed: func(_, d string) bool { return false }},
 	{name: "store", why: "persistence must not depend on HTTP, adapters or the composition root",
 		match: func(p string) bool { return under(p, mod+"internal/store") },
 		allowed: func(_, d string) bool {

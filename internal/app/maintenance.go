@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ihub/internal/jobqueue"
+	"ihub/internal/webhook"
 )
 
 // CleanupArgs is the periodic housekeeping job: it deletes expired console
@@ -43,9 +44,14 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 	if err != nil {
 		return fmt.Errorf("API metrics retention: %w", err)
 	}
+	deliveries, err := a.Webhooks.Purge(ctx, webhook.DefaultRetention)
+	if err != nil {
+		return fmt.Errorf("webhook retention: %w", err)
+	}
+	calls += deliveries
 	if sessions+entries+calls > 0 {
 		a.Log.InfoContext(ctx, "cleanup", "expired_sessions", sessions, "activity_entries_removed", entries, "retention", retention,
-			"api_metric_rows_removed", calls)
+			"api_metric_and_webhook_rows_removed", calls)
 	}
 	return nil
 }

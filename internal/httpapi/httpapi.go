@@ -26,6 +26,7 @@ import (
 	"ihub/internal/auth"
 	"ihub/internal/integration"
 	"ihub/internal/provider"
+	"ihub/internal/webhook"
 )
 
 // ActivityStore reads the activity log.
@@ -36,6 +37,7 @@ type ActivityStore interface {
 // Deps is what the API is built from.
 type Deps struct {
 	Integrations *integration.Service
+	Webhooks     *webhook.Service
 	Auth         *auth.Service
 	Activity     ActivityStore
 	Registry     *provider.Registry
@@ -48,6 +50,8 @@ type Deps struct {
 	Version string
 	// SecureCookies sets the Secure attribute on the session cookie.
 	SecureCookies bool
+	// PublicURL is the URL providers reach ihub at (Twilio signs it).
+	PublicURL string
 	// Demo marks every API answer as coming from a demo server.
 	Demo bool
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
@@ -76,7 +80,7 @@ func New(d Deps) (http.Handler, *Server) {
 		d.Metrics = prometheus.NewRegistry()
 	}
 	s := &Server{d: d, actions: newActionSchemas()}
-	mux := http.NewServeMux()
+	mux := newSplitMux()
 	cfg := huma.DefaultConfig("ihub API", d.Version)
 	cfg.Info.Description = "The REST API of ihub, the self-hosted integration hub. Authenticate with a session cookie " +
 		"(POST /api/v1/auth/login) or an API token (Authorization: Bearer ihub_pat_…)."
@@ -109,8 +113,10 @@ func New(d Deps) (http.Handler, *Server) {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/api/v1/integrations/{id}/proxy/{path...}", s.proxy)
+	mux.HandleFunc("/api/v1/integrations/{id}/{rest...}", s.integrationSubtree)
 	s.documentProxy()
+	mux.HandleFunc("/api/v1/hooks/{id}", func(w http.ResponseWriter, r *http.Request) { s.ingest(w, r, r.PathValue("id"), false) })
+	s.documentIngest()
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
 	})
@@ -289,4 +295,57 @@ func (m *httpMetrics) observe(method, route string, status int, d time.Duration)
 	}
 	m.requests.WithLabelValues(method, route, itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+}
+
+// webhooksPrefix is the path the seed API gave the webhook logs and
+// operations (/api/v1/integrations/webhooks/{id}/logs, …/replay, …/test).
+const webhooksPrefix = "/api/v1/integrations/webhooks"
+
+// splitMux is two ServeMuxes: one for webhooksPrefix, one for the rest.
+// Go's ServeMux refuses patterns that overlap without one being more
+// specific, and the seed's POST /integrations/webhooks/{id}/replay overlaps
+// POST /integrations/{id}/actions/{action} that way (both match
+// /integrations/webhooks/actions/replay). Routing by prefix first keeps both
+// URL forms: "webhooks" is a reserved slug and integration ids start with
+// int_, so no integration is shadowed.
+type splitMux struct {
+	main, webhooks *http.ServeMux
+}
+
+func newSplitMux() *splitMux {
+	return &splitMux{main: http.NewServeMux(), webhooks: http.NewServeMux()}
+}
+
+func underWebhooks(path string) bool {
+	return path == webhooksPrefix || strings.HasPrefix(path, webhooksPrefix+"/")
+}
+
+// Handle registers a pattern ("METHOD /path" or "/path") on the mux its
+// path belongs to.
+func (m *splitMux) Handle(pattern string, h http.Handler) {
+	path := pattern
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		path = pattern[i+1:]
+	}
+	if underWebhooks(path) {
+		m.webhooks.Handle(pattern, h)
+		return
+	}
+	m.main.Handle(pattern, h)
+}
+
+// HandleFunc is Handle for a function.
+func (m *splitMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// ServeHTTP routes by path prefix, then by pattern.
+func (m *splitMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if underWebhooks(r.URL.Path) {
+		if _, pattern := m.webhooks.Handler(r); pattern != "" {
+			m.webhooks.ServeHTTP(w, r)
+			return
+		}
+	}
+	m.main.ServeHTTP(w, r)
 }

@@ -53,6 +53,20 @@ var wantAccess = map[string]string{
 	"runAction":          string(auth.PermIntegrationsRead), // mutating actions also need integrations:manage
 	"integrationMetrics": string(auth.PermIntegrationsRead),
 
+	"createWebhookEndpoint":           string(auth.PermIntegrationsManage),
+	"listIntegrationWebhookEndpoints": string(auth.PermIntegrationsRead),
+	"listWebhookEndpoints":            string(auth.PermIntegrationsRead),
+	"getWebhookEndpoint":              string(auth.PermIntegrationsRead),
+	"updateWebhookEndpoint":           string(auth.PermIntegrationsManage),
+	"deleteWebhookEndpoint":           string(auth.PermIntegrationsManage),
+	"webhookLogs":                     string(auth.PermIntegrationsRead),
+	"replayWebhook":                   string(auth.PermWebhooksReplay),
+	"testWebhook":                     string(auth.PermIntegrationsManage),
+	"webhookSignals":                  string(auth.PermIntegrationsRead),
+	"listEvents":                      string(auth.PermIntegrationsRead),
+	"ingestWebhook":                   accessPublic,
+	"ingestWebhookByIntegration":      accessPublic,
+
 	"proxyGet":    string(auth.PermIntegrationsProxy),
 	"proxyPost":   string(auth.PermIntegrationsProxy),
 	"proxyPut":    string(auth.PermIntegrationsProxy),
@@ -104,6 +118,9 @@ func fillPath(t testing.TB, path string) string {
 		{"/api/v1/integrations/{id}", "int_doesnotexist"},
 		{"/api/v1/users/{id}", "usr_nope"},
 		{"/api/v1/tokens/{id}", "tok_nope"},
+		{"/api/v1/integrations/webhooks/{id}", "whe_nope"},
+		{"/api/v1/hooks/{id}", "whe_nope"},
+		{"/api/v1/integrations/hooks/{id}", "int_nope"},
 	} {
 		if strings.HasPrefix(r, p.prefix) {
 			r = strings.Replace(r, "{id}", p.id, 1)

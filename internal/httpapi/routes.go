@@ -116,6 +116,35 @@ func (s *Server) routes() {
 			"per-endpoint figures, recent errors, the provider's latest rate-limit state and warnings (80 % of the rate-limit budget used, circuit breaker open).",
 		Errors: []int{http.StatusNotFound}}, s.integrationMetrics)
 
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "createWebhookEndpoint", Method: http.MethodPost, Path: v + "/integrations/{id}/webhooks", Tags: []string{"Webhooks"},
+		Summary: "Add a webhook endpoint to an integration", Description: "The scheme defaults to the provider's. A secret is generated when none is given " +
+			"and the scheme needs one; it is in this answer only. The first endpoint of an integration is its default.",
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.createEndpoint)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listIntegrationWebhookEndpoints", Method: http.MethodGet, Path: v + "/integrations/{id}/webhooks", Tags: []string{"Webhooks"},
+		Summary: "List an integration's webhook endpoints", Errors: []int{http.StatusNotFound}}, s.listIntegrationEndpoints)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listWebhookEndpoints", Method: http.MethodGet, Path: v + "/integrations/webhooks", Tags: []string{"Webhooks"},
+		Summary: "List all webhook endpoints"}, s.listAllEndpoints)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getWebhookEndpoint", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}", Tags: []string{"Webhooks"},
+		Summary: "Get a webhook endpoint", Errors: []int{http.StatusNotFound}}, s.getEndpoint)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "updateWebhookEndpoint", Method: http.MethodPatch, Path: v + "/integrations/webhooks/{id}", Tags: []string{"Webhooks"},
+		Summary: "Update a webhook endpoint", Description: "Partial update. A new secret (given or generated) replaces the current one, which stays valid for graceHours (default 24).",
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed}}, s.updateEndpoint)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "deleteWebhookEndpoint", Method: http.MethodDelete, Path: v + "/integrations/webhooks/{id}", Tags: []string{"Webhooks"},
+		Summary: "Delete a webhook endpoint", Description: "Its deliveries stay in the logs until retention removes them.",
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteEndpoint)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "webhookLogs", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/logs", Tags: []string{"Webhooks"},
+		Summary: "Deliveries received by an endpoint, newest first", Description: "Status, processing time, attempts, error, headers with secrets redacted, payload.",
+		Errors: []int{http.StatusNotFound}}, s.webhookLogs)
+	route(s, p(auth.PermWebhooksReplay), huma.Operation{OperationID: "replayWebhook", Method: http.MethodPost, Path: v + "/integrations/webhooks/{id}/replay", Tags: []string{"Webhooks"},
+		Summary: "Replay a delivery", Description: "Stores a copy as a new delivery (replayOf set) that is processed again; audited.",
+		Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.replayDelivery)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "testWebhook", Method: http.MethodPost, Path: v + "/integrations/webhooks/{id}/test", Tags: []string{"Webhooks"},
+		Summary: "Send a signed test delivery through the endpoint", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testWebhook)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "webhookSignals", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/signals", Tags: []string{"Webhooks"},
+		Summary: "An endpoint's failure rate over 24 h and time since the last accepted delivery", Errors: []int{http.StatusNotFound}}, s.webhookSignals)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listEvents", Method: http.MethodGet, Path: v + "/events", Tags: []string{"Webhooks"},
+		Summary: "Read the normalized event stream", Description: "Events in order after a cursor; wait= long-polls until one arrives."}, s.listEvents)
+
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "listActivity", Method: http.MethodGet, Path: v + "/activity", Tags: []string{"Activity"},
 		Summary: "List the activity log, newest first"}, s.listActivity)
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "exportActivity", Method: http.MethodGet, Path: v + "/activity.csv", Tags: []string{"Activity"},

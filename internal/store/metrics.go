@@ -12,6 +12,7 @@ import (
 
 	"ihub/internal/integration"
 	"ihub/internal/outbound"
+	"ihub/internal/store/internal/sqlitedb"
 )
 
 // The API metrics tables are written in batches of hundreds of rows and
@@ -38,31 +39,45 @@ func (db *DB) rebind(q string) string {
 	return b.String()
 }
 
-// execer runs a statement in the current write transaction.
-type execer func(ctx context.Context, q string, args ...any) error
+// rawTx is a write transaction for hand-written statements, with the
+// sqlc queries bound to it (for the activity log).
+type rawTx struct {
+	db     *DB
+	q      sqlitedb.Querier
+	native any
+}
 
-// inRawTx runs fn in a write transaction with a raw statement runner.
-func (db *DB) inRawTx(ctx context.Context, fn func(exec execer) error) error {
-	if db.dialect == SQLite {
-		tx, err := db.w.BeginTx(ctx, nil)
+// exec runs a statement and returns the number of rows it touched.
+func (t rawTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	switch tx := t.native.(type) {
+	case *sql.Tx:
+		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
-			return fmt.Errorf("store: begin: %w", err)
+			return 0, err
 		}
-		err = fn(func(ctx context.Context, q string, args ...any) error {
-			_, err := tx.ExecContext(ctx, q, args...)
-			return err
-		})
-		if err != nil {
-			_ = tx.Rollback() // the error that made us roll back is the one to report
-			return err
-		}
-		return tx.Commit()
+		return res.RowsAffected()
+	case pgx.Tx:
+		tag, err := tx.Exec(ctx, t.db.rebind(q), args...)
+		return tag.RowsAffected(), err
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		return fn(func(ctx context.Context, q string, args ...any) error {
-			_, err := tx.Exec(ctx, db.rebind(q), args...)
-			return err
-		})
+	return 0, fmt.Errorf("store: unknown transaction type %T", t.native)
+}
+
+// queryRow runs a one-row query; no row is sql.ErrNoRows.
+func (t rawTx) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
+	switch tx := t.native.(type) {
+	case *sql.Tx:
+		return tx.QueryRowContext(ctx, q, args...).Scan(dest...)
+	case pgx.Tx:
+		return pgErr(tx.QueryRow(ctx, t.db.rebind(q), args...).Scan(dest...))
+	}
+	return fmt.Errorf("store: unknown transaction type %T", t.native)
+}
+
+// inRawTx runs fn in a write transaction and commits if it returns nil.
+func (db *DB) inRawTx(ctx context.Context, fn func(t rawTx) error) error {
+	return db.inTx(ctx, func(q sqlitedb.Querier, native any) error {
+		return fn(rawTx{db: db, q: q, native: native})
 	})
 }
 
@@ -109,7 +124,7 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
 			}
 		}
 	}
-	err := db.inRawTx(ctx, func(exec execer) error {
+	err := db.inRawTx(ctx, func(t rawTx) error {
 		for start := 0; start < len(calls); start += callChunk {
 			chunk := calls[start:min(start+callChunk, len(calls))]
 			var q strings.Builder
@@ -123,7 +138,7 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
 				args = append(args, c.IntegrationID, c.At.UnixMilli(), c.Method, c.Endpoint, c.Status,
 					c.Latency.Microseconds(), c.ErrorKind, c.Error, c.Source, max(c.Attempts, 1))
 			}
-			if err := exec(ctx, q.String(), args...); err != nil {
+			if _, err := t.exec(ctx, q.String(), args...); err != nil {
 				return fmt.Errorf("store: insert api calls: %w", err)
 			}
 		}
@@ -146,7 +161,7 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
 			for _, b := range v.buckets {
 				args = append(args, b)
 			}
-			if err := exec(ctx, upsert, args...); err != nil {
+			if _, err := t.exec(ctx, upsert, args...); err != nil {
 				return fmt.Errorf("store: upsert api roll-up: %w", err)
 			}
 		}
@@ -156,7 +171,7 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
 				r := c.RateLimit.Reset.UnixMilli()
 				reset = &r
 			}
-			err := exec(ctx, `INSERT INTO api_rate_limits (integration_id, lim, remaining, reset_at, updated_at) VALUES (?,?,?,?,?)
+			_, err := t.exec(ctx, `INSERT INTO api_rate_limits (integration_id, lim, remaining, reset_at, updated_at) VALUES (?,?,?,?,?)
  ON CONFLICT (integration_id) DO UPDATE SET lim = excluded.lim, remaining = excluded.remaining,
  reset_at = excluded.reset_at, updated_at = excluded.updated_at WHERE excluded.updated_at >= api_rate_limits.updated_at`,
 				id, c.RateLimit.Limit, c.RateLimit.Remaining, reset, c.At.UnixMilli())

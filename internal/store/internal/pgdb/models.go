@@ -161,3 +161,60 @@ type VaultKey struct {
 	IsPrimary         bool
 	CreatedAt         int64
 }
+
+type WebhookDelivery struct {
+	ID                 int64
+	EndpointID         string
+	IntegrationID      string
+	ReceivedAt         int64
+	Status             string
+	DedupeKey          *string
+	ProviderDeliveryID string
+	EventType          string
+	Headers            string
+	Payload            []byte
+	PayloadSize        int64
+	SourceIp           string
+	Reason             string
+	Attempts           int64
+	ProcessedAt        *int64
+	ProcessingMs       *int64
+	ReplayOf           *int64
+	DuplicateOf        *int64
+}
+
+type WebhookEndpoint struct {
+	ID                   string
+	IntegrationID        string
+	Name                 string
+	IsDefault            bool
+	Scheme               string
+	Settings             string
+	EventTypes           string
+	AllowedCidrs         string
+	ToleranceSeconds     int64
+	MaxBodyBytes         int64
+	IsActive             bool
+	SecretCiphertext     []byte
+	SecretKeyID          *string
+	PrevSecretCiphertext []byte
+	PrevSecretKeyID      *string
+	PrevSecretExpiresAt  *int64
+	SecretUpdatedAt      *int64
+	Version              int64
+	CreatedAt            int64
+	UpdatedAt            int64
+}
+
+type WebhookEvent struct {
+	ID            int64
+	EventID       string
+	DeliveryID    int64
+	IntegrationID string
+	Provider      string
+	Type          string
+	Subject       string
+	OccurredAt    int64
+	CreatedAt     int64
+	Data          string
+}

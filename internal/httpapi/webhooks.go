@@ -1,0 +1,500 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"ihub/internal/apperr"
+	"ihub/internal/webhook"
+	"ihub/internal/webhook/verify"
+)
+
+// EndpointBody is a webhook endpoint as the API shows it. The secret is
+// never shown, except once in SecretOnce when ihub generated it.
+type EndpointBody struct {
+	ID                      string            `json:"id"`
+	IntegrationID           string            `json:"integrationId"`
+	Name                    string            `json:"name"`
+	URL                     string            `json:"url" doc:"The ingress URL to paste into the provider."`
+	IsDefault               bool              `json:"isDefault" doc:"The endpoint /api/v1/integrations/hooks/{integrationId} resolves to."`
+	Scheme                  string            `json:"scheme" doc:"Verification scheme."`
+	Settings                map[string]string `json:"settings"`
+	EventTypes              []string          `json:"eventTypes" doc:"Accepted provider event types; empty accepts all."`
+	AllowedCIDRs            []string          `json:"allowedCidrs" doc:"Accepted source addresses; empty accepts any."`
+	ToleranceSeconds        int64             `json:"toleranceSeconds"`
+	MaxBodyBytes            int64             `json:"maxBodyBytes"`
+	IsActive                bool              `json:"isActive"`
+	HasSecret               bool              `json:"hasSecret"`
+	SecretUpdatedAt         *time.Time        `json:"secretUpdatedAt,omitempty"`
+	PreviousSecretExpiresAt *time.Time        `json:"previousSecretExpiresAt,omitempty" doc:"Until when the secret before the last change is still accepted."`
+	SecretOnce              string            `json:"secret,omitempty" doc:"The generated secret, shown only in the answer that created it."`
+	Version                 int64             `json:"version"`
+	CreatedAt               time.Time         `json:"createdAt"`
+	UpdatedAt               time.Time         `json:"updatedAt"`
+}
+
+func (s *Server) endpointBody(ep webhook.Endpoint) EndpointBody {
+	b := EndpointBody{ID: ep.ID, IntegrationID: ep.IntegrationID, Name: ep.Name, URL: s.d.Webhooks.URL(ep.ID),
+		IsDefault: ep.IsDefault, Scheme: ep.Scheme, Settings: ep.Settings, EventTypes: ep.EventTypes,
+		AllowedCIDRs: ep.AllowedCIDRs, ToleranceSeconds: int64(ep.Tolerance / time.Second), MaxBodyBytes: ep.MaxBodyBytes,
+		IsActive: ep.IsActive, HasSecret: ep.HasSecret, SecretUpdatedAt: ep.SecretUpdatedAt,
+		PreviousSecretExpiresAt: ep.PreviousSecretExpiresAt, Version: ep.Version, CreatedAt: ep.CreatedAt, UpdatedAt: ep.UpdatedAt}
+	if b.Settings == nil {
+		b.Settings = map[string]string{}
+	}
+	if b.EventTypes == nil {
+		b.EventTypes = []string{}
+	}
+	if b.AllowedCIDRs == nil {
+		b.AllowedCIDRs = []string{}
+	}
+	return b
+}
+
+// EndpointInputBody creates or patches an endpoint.
+type EndpointInputBody struct {
+	Name             *string           `json:"name,omitempty" maxLength:"200"`
+	IsDefault        *bool             `json:"isDefault,omitempty"`
+	Scheme           *string           `json:"scheme,omitempty" doc:"Verification scheme; default: the provider's."`
+	Settings         map[string]string `json:"settings,omitempty" doc:"Scheme options: algorithm, header, encoding, prefix, signed, timestampHeader, deliveryIdHeader (hmac); headerName (header_token); username (basic_auth); legacy."`
+	EventTypes       []string          `json:"eventTypes,omitempty" maxItems:"100"`
+	AllowedCIDRs     []string          `json:"allowedCidrs,omitempty" maxItems:"100"`
+	ToleranceSeconds *int              `json:"toleranceSeconds,omitempty" minimum:"1" maximum:"86400"`
+	MaxBodyBytes     *int64            `json:"maxBodyBytes,omitempty" minimum:"1024" maximum:"33554432"`
+	IsActive         *bool             `json:"isActive,omitempty"`
+	Secret           *string           `json:"secret,omitempty" minLength:"8" maxLength:"1024" doc:"Set the secret yourself (as the provider shows or lets you choose it)."`
+	GenerateSecret   bool              `json:"generateSecret,omitempty" doc:"Generate a new secret; it is in the answer once. The previous one stays valid for graceHours."`
+	GraceHours       *int              `json:"graceHours,omitempty" minimum:"0" maximum:"720" doc:"How long the previous secret stays valid after a change (default 24)."`
+}
+
+func (b EndpointInputBody) input() webhook.EndpointInput {
+	return webhook.EndpointInput{Name: b.Name, IsDefault: b.IsDefault, Scheme: b.Scheme, Settings: b.Settings,
+		EventTypes: b.EventTypes, AllowedCIDRs: b.AllowedCIDRs, ToleranceSeconds: b.ToleranceSeconds,
+		MaxBodyBytes: b.MaxBodyBytes, IsActive: b.IsActive, Secret: b.Secret, GenerateSecret: b.GenerateSecret,
+		GraceHours: b.GraceHours}
+}
+
+type createEndpointInput struct {
+	ID   string `path:"id" maxLength:"64" doc:"Integration id or slug."`
+	Body EndpointInputBody
+}
+
+type endpointOutput struct {
+	ETag string `header:"ETag"`
+	Body EndpointBody
+}
+
+func (s *Server) createEndpoint(ctx context.Context, in *createEndpointInput) (*endpointOutput, error) {
+	ep, secret, err := s.d.Webhooks.CreateEndpoint(ctx, actor(ctx), in.ID, in.Body.input())
+	if err != nil {
+		return nil, err
+	}
+	b := s.endpointBody(ep)
+	b.SecretOnce = secret
+	return &endpointOutput{ETag: etag(ep.Version), Body: b}, nil
+}
+
+type listEndpointsOutput struct {
+	Body struct {
+		Endpoints []EndpointBody `json:"endpoints"`
+	}
+}
+
+func (s *Server) listIntegrationEndpoints(ctx context.Context, in *integrationIDInput) (*listEndpointsOutput, error) {
+	return s.listEndpoints(ctx, in.ID)
+}
+
+type allEndpointsInput struct {
+	Integration string `query:"integration" maxLength:"64" doc:"Only this integration's endpoints (id or slug)."`
+}
+
+func (s *Server) listAllEndpoints(ctx context.Context, in *allEndpointsInput) (*listEndpointsOutput, error) {
+	return s.listEndpoints(ctx, in.Integration)
+}
+
+func (s *Server) listEndpoints(ctx context.Context, integration string) (*listEndpointsOutput, error) {
+	eps, err := s.d.Webhooks.Endpoints(ctx, integration)
+	if err != nil {
+		return nil, err
+	}
+	out := &listEndpointsOutput{}
+	out.Body.Endpoints = []EndpointBody{}
+	for _, ep := range eps {
+		out.Body.Endpoints = append(out.Body.Endpoints, s.endpointBody(ep))
+	}
+	return out, nil
+}
+
+type endpointIDInput struct {
+	ID string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+}
+
+func (s *Server) getEndpoint(ctx context.Context, in *endpointIDInput) (*endpointOutput, error) {
+	ep, err := s.d.Webhooks.Endpoint(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &endpointOutput{ETag: etag(ep.Version), Body: s.endpointBody(ep)}, nil
+}
+
+type updateEndpointInput struct {
+	ID      string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+	IfMatch string `header:"If-Match" maxLength:"100" doc:"The ETag you read; the update fails with 412 if the endpoint changed since."`
+	Body    EndpointInputBody
+}
+
+func (s *Server) updateEndpoint(ctx context.Context, in *updateEndpointInput) (*endpointOutput, error) {
+	m, err := parseIfMatch(in.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	var check func(int64) bool
+	if !m.any {
+		check = func(v int64) bool { return slices.Contains(m.tags, v) }
+	}
+	ep, secret, err := s.d.Webhooks.UpdateEndpoint(ctx, actor(ctx), in.ID, in.Body.input(), check)
+	if err != nil {
+		return nil, err
+	}
+	b := s.endpointBody(ep)
+	b.SecretOnce = secret
+	return &endpointOutput{ETag: etag(ep.Version), Body: b}, nil
+}
+
+func (s *Server) deleteEndpoint(ctx context.Context, in *endpointIDInput) (*struct{}, error) {
+	return nil, s.d.Webhooks.DeleteEndpoint(ctx, actor(ctx), in.ID)
+}
+
+// DeliveryBody is one delivery in the logs.
+type DeliveryBody struct {
+	ID                 int64               `json:"id"`
+	EndpointID         string              `json:"endpointId"`
+	IntegrationID      string              `json:"integrationId"`
+	ReceivedAt         time.Time           `json:"receivedAt"`
+	Status             string              `json:"status" enum:"pending,processed,failed,duplicate,rejected"`
+	ProviderDeliveryID string              `json:"providerDeliveryId,omitempty"`
+	EventType          string              `json:"eventType,omitempty"`
+	Headers            map[string][]string `json:"headers" doc:"As received, with signatures and tokens replaced by [REDACTED]."`
+	Payload            string              `json:"payload,omitempty" doc:"The raw body: UTF-8 text as is, otherwise base64 with payloadEncoding base64."`
+	PayloadEncoding    string              `json:"payloadEncoding,omitempty" enum:"text,base64"`
+	PayloadSize        int64               `json:"payloadSize"`
+	SourceIP           string              `json:"sourceIp"`
+	Error              string              `json:"error,omitempty" doc:"Why it was rejected or failed."`
+	Attempts           int64               `json:"attempts"`
+	ProcessedAt        *time.Time          `json:"processedAt,omitempty"`
+	ProcessingMs       *int64              `json:"processingMs,omitempty"`
+	ReplayOf           *int64              `json:"replayOf,omitempty"`
+	DuplicateOf        *int64              `json:"duplicateOf,omitempty"`
+}
+
+func deliveryBody(d webhook.Delivery) DeliveryBody {
+	b := DeliveryBody{ID: d.ID, EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: d.ReceivedAt,
+		Status: d.Status, ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Headers: d.Header,
+		PayloadSize: d.PayloadSize, SourceIP: d.SourceIP, Error: d.Reason, Attempts: d.Attempts, ProcessedAt: d.ProcessedAt,
+		ProcessingMs: d.ProcessingMs, ReplayOf: d.ReplayOf, DuplicateOf: d.DuplicateOf}
+	if b.Headers == nil {
+		b.Headers = map[string][]string{}
+	}
+	if d.Payload != nil {
+		if isText(d.Payload) {
+			b.Payload, b.PayloadEncoding = string(d.Payload), "text"
+		} else {
+			b.Payload, b.PayloadEncoding = base64.StdEncoding.EncodeToString(d.Payload), "base64"
+		}
+	}
+	return b
+}
+
+func isText(b []byte) bool {
+	s := string(b)
+	return strings.ToValidUTF8(s, "\ufffd") == s && !strings.ContainsRune(s, 0)
+}
+
+type logsInput struct {
+	ID     string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+	Status string `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
+	Page   int    `query:"page" minimum:"1" maximum:"10000" default:"1"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type logsOutput struct {
+	Body struct {
+		Deliveries []DeliveryBody `json:"deliveries"`
+		Page       int            `json:"page"`
+		Limit      int            `json:"limit"`
+	}
+}
+
+func (s *Server) webhookLogs(ctx context.Context, in *logsInput) (*logsOutput, error) {
+	if _, err := s.d.Webhooks.Endpoint(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	// Page through newest-first: fetch page*limit and keep the last page.
+	all, err := s.d.Webhooks.Deliveries(ctx, webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: in.Page * in.Limit})
+	if err != nil {
+		return nil, err
+	}
+	out := &logsOutput{}
+	out.Body.Page, out.Body.Limit, out.Body.Deliveries = in.Page, in.Limit, []DeliveryBody{}
+	for i := (in.Page - 1) * in.Limit; i < len(all); i++ {
+		out.Body.Deliveries = append(out.Body.Deliveries, deliveryBody(all[i]))
+	}
+	return out, nil
+}
+
+type replayInput struct {
+	ID   string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+	Body struct {
+		DeliveryID int64 `json:"deliveryId" minimum:"1" doc:"The delivery to replay."`
+	}
+}
+
+type replayOutput struct {
+	Body struct {
+		DeliveryID int64  `json:"deliveryId" doc:"The new delivery, with replayOf set."`
+		Status     string `json:"status"`
+	}
+}
+
+func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOutput, error) {
+	o, err := s.d.Webhooks.Replay(ctx, actor(ctx), in.ID, in.Body.DeliveryID)
+	if err != nil {
+		return nil, err
+	}
+	out := &replayOutput{}
+	out.Body.DeliveryID, out.Body.Status = o.DeliveryID, o.Status
+	return out, nil
+}
+
+type signalsOutput struct {
+	Body struct {
+		WindowHours    int        `json:"windowHours"`
+		Accepted       int64      `json:"accepted"`
+		Rejected       int64      `json:"rejected"`
+		Failed         int64      `json:"failed"`
+		FailureRate    float64    `json:"failureRate"`
+		LastAcceptedAt *time.Time `json:"lastAcceptedAt,omitempty"`
+		SilentSeconds  *int64     `json:"silentSeconds,omitempty" doc:"Time since the last accepted delivery."`
+	}
+}
+
+func (s *Server) webhookSignals(ctx context.Context, in *endpointIDInput) (*signalsOutput, error) {
+	sig, err := s.d.Webhooks.Signals(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &signalsOutput{}
+	out.Body.WindowHours, out.Body.Accepted, out.Body.Rejected, out.Body.Failed = int(sig.Window/time.Hour), sig.Accepted, sig.Rejected, sig.Failed
+	out.Body.FailureRate, out.Body.LastAcceptedAt = sig.FailureRate, sig.LastAcceptedAt
+	if sig.LastAcceptedAt != nil {
+		secs := int64(time.Since(*sig.LastAcceptedAt) / time.Second)
+		out.Body.SilentSeconds = &secs
+	}
+	return out, nil
+}
+
+// EventBody is a normalized event.
+type EventBody struct {
+	Cursor        int64          `json:"cursor" doc:"Pass as after= to read the events that follow."`
+	ID            string         `json:"id"`
+	Type          string         `json:"type"`
+	Source        string         `json:"source" doc:"The provider."`
+	IntegrationID string         `json:"integrationId"`
+	OccurredAt    time.Time      `json:"occurredAt"`
+	ReceivedAt    time.Time      `json:"receivedAt"`
+	Subject       string         `json:"subject"`
+	Data          map[string]any `json:"data"`
+	DeliveryID    int64          `json:"deliveryId" doc:"The raw delivery (see the endpoint's logs)."`
+}
+
+type eventsInput struct {
+	After int64 `query:"after" minimum:"0" doc:"Cursor: return events after this one (0 = from the oldest kept)."`
+	Limit int   `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	Wait  int   `query:"wait" minimum:"0" maximum:"60" default:"0" doc:"Long-poll: wait up to this many seconds for a new event when there is none."`
+}
+
+type eventsOutput struct {
+	Body struct {
+		Events []EventBody `json:"events"`
+		Next   int64       `json:"next" doc:"The cursor to continue from."`
+	}
+}
+
+func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput, error) {
+	deadline := time.Now().Add(time.Duration(in.Wait) * time.Second)
+	for {
+		evs, err := s.d.Webhooks.Events(ctx, in.After, in.Limit)
+		if err != nil {
+			return nil, err
+		}
+		if len(evs) > 0 || !time.Now().Before(deadline) {
+			out := &eventsOutput{}
+			out.Body.Events, out.Body.Next = []EventBody{}, in.After
+			for _, ev := range evs {
+				data := ev.Data
+				if data == nil {
+					data = map[string]any{}
+				}
+				out.Body.Events = append(out.Body.Events, EventBody{Cursor: ev.Seq, ID: ev.ID, Type: ev.Type, Source: ev.Provider,
+					IntegrationID: ev.IntegrationID, OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject,
+					Data: data, DeliveryID: ev.DeliveryID})
+				out.Body.Next = ev.Seq
+			}
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// ingest serves POST /api/v1/hooks/{endpointId} and the seed's
+// POST /api/v1/integrations/hooks/{integrationId}: no ihub authentication —
+// the provider's signature is the authentication.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIntegration bool) {
+	ctx := r.Context()
+	fail := func(err error) { writeProblem(w, r, toProblem(ctx, http.StatusInternalServerError, "ingest", err)) }
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		w.Header().Set("Allow", "POST, PUT")
+		writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, "webhooks are delivered with POST", requestID(ctx)))
+		return
+	}
+	t, err := s.d.Webhooks.Resolve(ctx, key, byIntegration)
+	if err != nil {
+		fail(err)
+		return
+	}
+	ip, _ := netip.ParseAddr(s.clientIP(r))
+	if !t.Allowed(ip) {
+		fail(apperr.E(apperr.Forbidden, "this address may not deliver to this endpoint"))
+		return
+	}
+	if r.ContentLength > t.MaxBody() {
+		fail(apperr.E(apperr.TooLarge, "the body is larger than this endpoint accepts (%d bytes)", t.MaxBody()))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.MaxBody()))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(apperr.E(apperr.TooLarge, "the body is larger than this endpoint accepts (%d bytes)", t.MaxBody()))
+			return
+		}
+		fail(apperr.E(apperr.Invalid, "the body could not be read"))
+		return
+	}
+	out, err := s.d.Webhooks.Ingest(ctx, t, webhook.Request{Method: r.Method, URL: s.publicRequestURL(r),
+		Header: r.Header, Body: body, SourceIP: ip})
+	var ve *verify.Error
+	switch {
+	case errors.As(err, &ve):
+		w.Header().Set("WWW-Authenticate", `Signature realm="ihub webhooks"`)
+		writeProblem(w, r, newProblem(http.StatusUnauthorized, "webhook rejected: "+ve.Reason, requestID(ctx)))
+		return
+	case err != nil:
+		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.TooManyRequests {
+			w.Header().Set("Retry-After", "3")
+		}
+		fail(err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	status := http.StatusOK
+	if out.Status == webhook.StatusPending {
+		status = http.StatusAccepted
+	}
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, `{"deliveryId":`+strconv.FormatInt(out.DeliveryID, 10)+`,"status":"`+out.Status+`"}`)
+}
+
+// publicRequestURL rebuilds the URL the provider called from the public
+// URL (Twilio signs it), not from the listener's address.
+func (s *Server) publicRequestURL(r *http.Request) string {
+	u := strings.TrimSuffix(s.d.PublicURL, "/") + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	return u
+}
+
+// integrationSubtree serves the plain-handler routes below an integration:
+// the proxy (/integrations/{id}/proxy/…) and the seed's ingress form
+// (/integrations/hooks/{integrationId}). They share one mux pattern because
+// separate ones would conflict with the API's own routes.
+func (s *Server) integrationSubtree(w http.ResponseWriter, r *http.Request) {
+	id, rest := r.PathValue("id"), r.PathValue("rest")
+	switch {
+	case id == "hooks" && rest != "" && !strings.Contains(rest, "/"):
+		s.ingest(w, r, rest, true)
+	case strings.HasPrefix(rest, "proxy/"):
+		r.SetPathValue("path", strings.TrimPrefix(rest, "proxy/"))
+		s.proxy(w, r)
+	default:
+		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
+	}
+}
+
+// documentIngest adds the ingress routes to the OpenAPI document.
+func (s *Server) documentIngest() {
+	for _, p := range []struct{ id, path, param, desc string }{
+		{"ingestWebhook", "/api/v1/hooks/{id}", "Webhook endpoint id.", "The ingress URL of a webhook endpoint."},
+		{"ingestWebhookByIntegration", "/api/v1/integrations/hooks/{id}", "Integration id.", "The seed's form: resolves to the integration's default endpoint."},
+	} {
+		s.api.OpenAPI().AddOperation(&huma.Operation{
+			OperationID: p.id, Method: http.MethodPost, Path: p.path, Tags: []string{"Webhooks"},
+			Summary: "Receive a provider's webhook",
+			Description: p.desc + " No ihub authentication: the provider's signature (the endpoint's scheme) is checked on the raw body, " +
+				"in constant time. The delivery is stored durably before the answer: 202 accepted, 200 duplicate (or an event type the " +
+				"endpoint ignores), 401 rejected (signature, timestamp or token; recorded without payload), 403 source not allowed, " +
+				"404 unknown or inactive endpoint, 413 body too large, 429 too many rejected deliveries from this address.",
+			Metadata: map[string]any{"access": accessPublic},
+			Parameters: []*huma.Param{{Name: "id", In: "path", Required: true, Description: p.param,
+				Schema: &huma.Schema{Type: huma.TypeString}}},
+			RequestBody: &huma.RequestBody{Description: "The provider's payload, as it sends it.", Content: map[string]*huma.MediaType{"*/*": {}}},
+			Responses: map[string]*huma.Response{
+				"202": {Description: "Accepted and stored."},
+				"200": {Description: "A duplicate, or an event type the endpoint does not accept; stored as such."},
+				"401": {Description: "Rejected.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"404": {Description: "No such active endpoint.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"413": {Description: "Body too large.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+			},
+		})
+	}
+}
+
+// webhookTestInput asks for a signed test delivery.
+type webhookTestInput struct {
+	ID string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+}
+
+type webhookTestOutput struct {
+	Body struct {
+		DeliveryID int64  `json:"deliveryId,omitempty"`
+		Status     string `json:"status" doc:"The stored delivery's status: pending (accepted) or rejected."`
+		Reason     string `json:"reason,omitempty" doc:"Why the signed test was rejected."`
+	}
+}
+
+// testWebhook sends a signed test payload through the whole ingress path
+// (HTTP, verification, storage, processing).
+func (s *Server) testWebhook(ctx context.Context, in *webhookTestInput) (*webhookTestOutput, error) {
+	res, err := s.d.Webhooks.SendTest(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &webhookTestOutput{}
+	out.Body.DeliveryID, out.Body.Status, out.Body.Reason = res.DeliveryID, res.Status, res.Reason
+	return out, nil
+}

@@ -1,0 +1,275 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/auth"
+	"ihub/internal/store/storetest"
+)
+
+const ghSecret = "It's a Secret to Everybody"
+
+// githubPush is a trimmed GitHub push payload.
+const githubPush = `{"ref":"refs/heads/main","before":"6113728f27ae82c7b1a177c8d03f9e96e0adf246",` +
+	`"after":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c","repository":{"id":1296269,"full_name":"octocat/Hello-World"},` +
+	`"pusher":{"name":"octocat"},"head_commit":{"id":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c","timestamp":"2026-11-30T10:00:00Z",` +
+	`"message":"Update README"},"commits":[{"id":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"}]}`
+
+func ghSign(secret, body string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// deliver posts a webhook and returns the status and body.
+func deliver(t *testing.T, env *apptest.Env, path, body string, headers ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), "POST", env.Server.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := env.Server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestWebhookIngest(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep struct {
+				ID, URL, Scheme, Secret string
+				IsDefault, HasSecret    bool
+				IntegrationID           string
+			}
+			r := call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret})
+			if r.Status != 201 {
+				t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+			}
+			decode(t, r, &ep)
+			if ep.Scheme != "github" || !ep.IsDefault || !ep.HasSecret || ep.Secret != "" || !strings.HasSuffix(ep.URL, "/api/v1/hooks/"+ep.ID) {
+				t.Fatalf("endpoint = %+v, want the github scheme, default, secret set and not shown", ep)
+			}
+			if strings.Contains(string(r.Body), ghSecret) {
+				t.Errorf("the answer shows the caller's secret")
+			}
+			hook := "/api/v1/hooks/" + ep.ID
+			sig := ghSign(ghSecret, githubPush)
+			h := func(id string) []string {
+				return []string{"X-GitHub-Event", "push", "X-GitHub-Delivery", id, "X-Hub-Signature-256", sig}
+			}
+
+			if st, body := deliver(t, env, hook, githubPush, h("72d3162e-cc78-11e3-81ab-4c9367dc0958")...); st != 202 || !strings.Contains(body, `"pending"`) {
+				t.Fatalf("first delivery = %d %s, want 202 pending", st, body)
+			}
+			if st, body := deliver(t, env, hook, githubPush, h("72d3162e-cc78-11e3-81ab-4c9367dc0958")...); st != 200 || !strings.Contains(body, `"duplicate"`) {
+				t.Errorf("same delivery again = %d %s, want 200 duplicate", st, body)
+			}
+			tampered := strings.Replace(githubPush, "Update README", "Update READMF", 1)
+			if st, body := deliver(t, env, hook, tampered, h("aaaaaaaa-cc78-11e3-81ab-4c9367dc0958")...); st != 401 || !strings.Contains(body, "signature") {
+				t.Errorf("one byte changed = %d %s, want 401 naming the signature", st, body)
+			}
+			if st, _ := deliver(t, env, hook, githubPush, "X-GitHub-Event", "push", "X-GitHub-Delivery", "bbbb"); st != 401 {
+				t.Errorf("no signature = %d, want 401", st)
+			}
+			// The seed's URL form resolves to the default endpoint.
+			if st, body := deliver(t, env, "/api/v1/integrations/hooks/"+ep.IntegrationID, githubPush, h("cccccccc-cc78-11e3-81ab-4c9367dc0958")...); st != 202 {
+				t.Errorf("seed URL form = %d %s, want 202", st, body)
+			}
+			for _, tc := range []struct {
+				name, path, body string
+				status           int
+			}{
+				{"unknown endpoint", "/api/v1/hooks/whe_nope", githubPush, 404},
+				{"unknown integration", "/api/v1/integrations/hooks/int_nope", githubPush, 404},
+				{"too large", hook, `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, 413},
+			} {
+				if st, body := deliver(t, env, tc.path, tc.body, h("dddd")...); st != tc.status {
+					t.Errorf("%s = %d %s, want %d", tc.name, st, body, tc.status)
+				}
+			}
+			if r := call(t, env, "GET", hook, "", nil); r.Status != 405 {
+				t.Errorf("GET on the ingress = %d, want 405", r.Status)
+			}
+
+			// Logs: every delivery with its status; payload only for accepted.
+			var logs struct {
+				Deliveries []struct {
+					ID      int64
+					Status  string
+					Error   string
+					Payload string
+					Headers map[string][]string
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=50", env.AdminToken, nil), &logs)
+			got := map[string]int{}
+			for _, d := range logs.Deliveries {
+				got[d.Status]++
+				if d.Status == "rejected" && (d.Payload != "" || d.Error == "") {
+					t.Errorf("rejected delivery %+v: want no payload and a reason", d)
+				}
+				if d.Status == "pending" && !strings.Contains(d.Payload, "octocat/Hello-World") {
+					t.Errorf("accepted delivery without its payload: %+v", d)
+				}
+			}
+			if got["pending"] != 2 || got["duplicate"] != 1 || got["rejected"] != 2 {
+				t.Errorf("logs by status = %v, want 2 pending, 1 duplicate, 2 rejected", got)
+			}
+			if r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?status=lost", env.AdminToken, nil); r.Status != 422 {
+				t.Errorf("logs with a bad status = %d, want 422", r.Status)
+			}
+
+			// Processing normalizes into events readable from the pull API.
+			if n, err := env.App.Webhooks.ProcessPending(t.Context(), 100); err != nil || n != 2 {
+				t.Fatalf("ProcessPending = %d, %v; want 2", n, err)
+			}
+			var evs struct {
+				Events []struct {
+					Type, Subject, Source string
+					DeliveryID            int64
+				}
+				Next int64
+			}
+			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
+			if len(evs.Events) != 2 || evs.Events[0].Type != "code.push" || evs.Events[0].Source != "github" ||
+				!strings.Contains(evs.Events[0].Subject, "octocat/Hello-World") {
+				t.Errorf("events = %+v, want two code.push for octocat/Hello-World", evs)
+			}
+			decode(t, call(t, env, "GET", "/api/v1/events?after="+strconv.FormatInt(evs.Next, 10), env.AdminToken, nil), &evs)
+			if len(evs.Events) != 0 {
+				t.Errorf("events after the cursor = %+v, want none", evs.Events)
+			}
+
+			// Replay needs integrations:webhooks:replay and makes a new delivery.
+			first := logs.Deliveries[len(logs.Deliveries)-1].ID
+			if r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.UserToken(auth.RoleOperationsManager),
+				map[string]any{"deliveryId": first}); r.Status != 403 {
+				t.Errorf("replay as operations manager = %d, want 403", r.Status)
+			}
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.UserToken(auth.RoleITManager),
+				map[string]any{"deliveryId": first})
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"pending"`) {
+				t.Errorf("replay = %d %s", r.Status, r.Body)
+			}
+
+			// Rotation: a new secret; the old one still works in the grace period.
+			r = call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"generateSecret": true})
+			var rotated struct{ Secret string }
+			decode(t, r, &rotated)
+			if r.Status != 200 || rotated.Secret == "" {
+				t.Fatalf("rotate = %d %s", r.Status, r.Body)
+			}
+			if st, body := deliver(t, env, hook, githubPush, h("eeee")...); st != 202 {
+				t.Errorf("old secret during grace = %d %s, want 202", st, body)
+			}
+			if st, body := deliver(t, env, hook, githubPush, "X-GitHub-Event", "push", "X-GitHub-Delivery", "ffff",
+				"X-Hub-Signature-256", ghSign(rotated.Secret, githubPush)); st != 202 {
+				t.Errorf("new secret = %d %s, want 202", st, body)
+			}
+			if r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, nil); strings.Contains(string(r.Body), rotated.Secret) {
+				t.Errorf("GET shows the generated secret again")
+			}
+
+			// A signed test delivery through the whole path.
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil)
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"pending"`) {
+				t.Errorf("test delivery = %d %s", r.Status, r.Body)
+			}
+			var sig2 struct {
+				Accepted, Rejected int64
+				FailureRate        float64
+				LastAcceptedAt     *string
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/signals", env.AdminToken, nil), &sig2)
+			if sig2.Accepted < 5 || sig2.Rejected != 2 || sig2.FailureRate <= 0 || sig2.LastAcceptedAt == nil {
+				t.Errorf("signals = %+v", sig2)
+			}
+
+			// No secret anywhere in answers, logs or the activity log.
+			for _, path := range []string{"/api/v1/integrations/webhooks", "/api/v1/integrations/webhooks/" + ep.ID + "/logs",
+				"/api/v1/activity"} {
+				b := call(t, env, "GET", path, env.AdminToken, nil).Body
+				if bytes.Contains(b, []byte(ghSecret)) || bytes.Contains(b, []byte(rotated.Secret)) {
+					t.Errorf("%s shows a webhook secret", path)
+				}
+			}
+			if strings.Contains(env.Logs.String(), ghSecret) || strings.Contains(env.Logs.String(), rotated.Secret) {
+				t.Errorf("the log contains a webhook secret")
+			}
+		})
+	}
+}
+
+func TestWebhookEndpointBadInput(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "api", "provider": "http",
+		"baseUrl": "https://api.example.com", "isActive": false}); r.Status != 201 {
+		t.Fatalf("create integration = %d %s", r.Status, r.Body)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"unknown scheme", map[string]any{"scheme": "rot13"}, "body.scheme"},
+		{"hmac without header", map[string]any{"scheme": "hmac", "settings": map[string]any{"algorithm": "sha256"}}, "body.settings"},
+		{"unknown setting", map[string]any{"settings": map[string]any{"colour": "red"}}, "body.settings.colour"},
+		{"bad cidr", map[string]any{"allowedCidrs": []string{"10.0.0.0/33"}}, "body.allowedCidrs[0]"},
+		{"short secret", map[string]any{"secret": "abc"}, "body.secret"},
+		{"both secrets", map[string]any{"secret": "abcdefghijkl", "generateSecret": true}, "body.secret"},
+		{"tolerance", map[string]any{"toleranceSeconds": 0}, "body.toleranceSeconds"},
+	} {
+		r := call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, tc.body)
+		if r.Status != 422 || !strings.Contains(string(r.Body), tc.field) {
+			t.Errorf("%s = %d %s, want 422 naming %s", tc.name, r.Status, r.Body, tc.field)
+		}
+	}
+	if r := call(t, env, "POST", "/api/v1/integrations/nope/webhooks", env.AdminToken, map[string]any{}); r.Status != 404 {
+		t.Errorf("unknown integration = %d, want 404", r.Status)
+	}
+	// An allowlist refuses other sources (the test client is 127.0.0.1).
+	var ep struct{ ID, Secret string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
+		"scheme": "header_token", "settings": map[string]any{"headerName": "X-Hook-Token"}, "allowedCidrs": []string{"192.0.2.0/24"},
+		"generateSecret": true}), &ep)
+	if st, _ := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{}`, "X-Hook-Token", ep.Secret); st != 403 {
+		t.Errorf("delivery from outside the allowlist = %d, want 403", st)
+	}
+	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"allowedCidrs": []string{"127.0.0.0/8"}}); r.Status != 200 {
+		t.Fatalf("patch = %d %s", r.Status, r.Body)
+	}
+	if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{"type":"x"}`, "X-Hook-Token", ep.Secret); st != 202 {
+		t.Errorf("delivery from inside the allowlist = %d %s, want 202", st, body)
+	}
+	// Stored headers hide the token.
+	logs := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs", env.AdminToken, nil)
+	if strings.Contains(string(logs.Body), ep.Secret) || !strings.Contains(string(logs.Body), "[REDACTED]") {
+		t.Errorf("logs = %s, want the token header redacted", logs.Body)
+	}
+}

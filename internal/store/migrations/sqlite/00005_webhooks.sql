@@ -1,0 +1,100 @@
+-- +goose Up
+-- Version 00005 exists in both dialects (migrations/postgres/00005_webhooks.sql).
+-- Inbound webhooks: endpoints (one ingress URL each, verification scheme
+-- and settings, sealed secrets with a previous one kept for a grace period
+-- after rotation) and deliveries (every request received: accepted,
+-- duplicate or rejected). A delivery row with status 'pending' is the
+-- queue of work for processing: it is written in the same transaction that
+-- acknowledges the webhook.
+CREATE TABLE webhook_endpoints (
+    id                     TEXT PRIMARY KEY,
+    integration_id         TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+    name                   TEXT NOT NULL,
+    is_default             BOOLEAN NOT NULL DEFAULT 0,
+    scheme                 TEXT NOT NULL,
+    settings               TEXT NOT NULL,
+    event_types            TEXT NOT NULL,
+    allowed_cidrs          TEXT NOT NULL,
+    tolerance_seconds      BIGINT NOT NULL,
+    max_body_bytes         BIGINT NOT NULL,
+    is_active              BOOLEAN NOT NULL DEFAULT 1,
+    secret_ciphertext      BLOB,
+    secret_key_id          TEXT,
+    prev_secret_ciphertext BLOB,
+    prev_secret_key_id     TEXT,
+    prev_secret_expires_at BIGINT,
+    secret_updated_at      BIGINT,
+    version                BIGINT NOT NULL DEFAULT 1,
+    created_at             BIGINT NOT NULL,
+    updated_at             BIGINT NOT NULL
+);
+CREATE INDEX webhook_endpoints_integration ON webhook_endpoints (integration_id, id);
+CREATE UNIQUE INDEX webhook_endpoints_default ON webhook_endpoints (integration_id) WHERE is_default;
+
+CREATE TABLE webhook_deliveries (
+    id                   INTEGER PRIMARY KEY,
+    endpoint_id          TEXT NOT NULL,
+    integration_id       TEXT NOT NULL,
+    received_at          BIGINT NOT NULL,
+    status               TEXT NOT NULL,
+    dedupe_key           TEXT,
+    provider_delivery_id TEXT NOT NULL,
+    event_type           TEXT NOT NULL,
+    headers              TEXT NOT NULL,
+    payload              BLOB,
+    payload_size         BIGINT NOT NULL,
+    source_ip            TEXT NOT NULL,
+    reason               TEXT NOT NULL,
+    attempts             BIGINT NOT NULL DEFAULT 0,
+    processed_at         BIGINT,
+    processing_ms        BIGINT,
+    replay_of            BIGINT,
+    duplicate_of         BIGINT
+);
+CREATE UNIQUE INDEX webhook_deliveries_dedupe ON webhook_deliveries (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (status, id);
+CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at);
+
+-- Normalized events, one per accepted delivery (more for a replay), in
+-- commit order: id is the cursor of the pull API.
+CREATE TABLE webhook_events (
+    id             INTEGER PRIMARY KEY,
+    event_id       TEXT NOT NULL UNIQUE,
+    delivery_id    BIGINT NOT NULL,
+    integration_id TEXT NOT NULL,
+    provider       TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    subject        TEXT NOT NULL,
+    occurred_at    BIGINT NOT NULL,
+    created_at     BIGINT NOT NULL,
+    data           TEXT NOT NULL
+);
+CREATE INDEX webhook_events_delivery ON webhook_events (delivery_id);
+CREATE INDEX webhook_events_created ON webhook_events (created_at);
+
+-- Endpoint changes count as integration changes: caches of endpoints (the
+-- ingest path) follow the same counter as the client factory.
+-- +goose StatementBegin
+CREATE TRIGGER webhook_endpoints_ins AFTER INSERT ON webhook_endpoints
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'integrations';
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER webhook_endpoints_upd AFTER UPDATE ON webhook_endpoints
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'integrations';
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER webhook_endpoints_del AFTER DELETE ON webhook_endpoints
+BEGIN
+    UPDATE change_counters SET value = value + 1 WHERE name = 'integrations';
+END;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP TABLE webhook_events;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;

@@ -1,0 +1,493 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+	"ihub/internal/webhook"
+)
+
+// Webhook tables are written by hand-written SQL, like the API metrics: the
+// ingest path inserts batches whose shape sqlc cannot express, and the
+// statements are plain SQL both engines accept.
+
+const endpointCols = `e.id, e.integration_id, i.provider, e.name, e.is_default, e.scheme, e.settings, e.event_types,
+ e.allowed_cidrs, e.tolerance_seconds, e.max_body_bytes, e.is_active, e.secret_ciphertext, e.secret_key_id,
+ e.prev_secret_ciphertext, e.prev_secret_key_id, e.prev_secret_expires_at, e.secret_updated_at, e.version,
+ e.created_at, e.updated_at`
+
+func scanEndpoint(r interface{ Scan(...any) error }) (webhook.Endpoint, webhook.SealedSecrets, error) {
+	var ep webhook.Endpoint
+	var sec webhook.SealedSecrets
+	var settings, types, cidrs string
+	var tol int64
+	var keyID, prevKeyID *string
+	var prevExp, secUpd *int64
+	var created, updated int64
+	err := r.Scan(&ep.ID, &ep.IntegrationID, &ep.Provider, &ep.Name, &ep.IsDefault, &ep.Scheme, &settings, &types,
+		&cidrs, &tol, &ep.MaxBodyBytes, &ep.IsActive, &sec.Current, &keyID, &sec.Previous, &prevKeyID, &prevExp,
+		&secUpd, &ep.Version, &created, &updated)
+	if err != nil {
+		return ep, sec, err
+	}
+	ep.Tolerance = time.Duration(tol) * time.Second
+	_ = json.Unmarshal([]byte(settings), &ep.Settings) // written by us as JSON
+	_ = json.Unmarshal([]byte(types), &ep.EventTypes)
+	_ = json.Unmarshal([]byte(cidrs), &ep.AllowedCIDRs)
+	if keyID != nil {
+		sec.CurrentKeyID = *keyID
+	}
+	if prevKeyID != nil {
+		sec.PreviousKeyID = *prevKeyID
+	}
+	sec.PreviousExpiresAt, sec.UpdatedAt = fromMSPtr(prevExp), fromMSPtr(secUpd)
+	ep.HasSecret = len(sec.Current) > 0
+	ep.SecretUpdatedAt, ep.PreviousSecretExpiresAt = sec.UpdatedAt, sec.PreviousExpiresAt
+	ep.CreatedAt, ep.UpdatedAt = fromMS(created), fromMS(updated)
+	return ep, sec, nil
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v) // maps and slices of strings always marshal
+	return string(b)
+}
+
+func nilIfEmpty(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func strPtrIfSet(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// queryRow runs a one-row query on the reader (SQLite) or the pool.
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	if db.dialect == SQLite {
+		return db.r.QueryRowContext(ctx, q, args...)
+	}
+	return pgRow{db.pool.QueryRow(ctx, db.rebind(q), args...)}
+}
+
+type pgRow struct{ pgx.Row }
+
+func (r pgRow) Scan(dest ...any) error { return pgErr(r.Row.Scan(dest...)) }
+
+// CreateWebhookEndpoint implements webhook.Store.
+func (db *DB) CreateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec webhook.SealedSecrets, e audit.Entry) error {
+	return db.inRawTx(ctx, func(t rawTx) error {
+		_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (id, integration_id, name, is_default, scheme, settings, event_types,
+ allowed_cidrs, tolerance_seconds, max_body_bytes, is_active, secret_ciphertext, secret_key_id, secret_updated_at,
+ version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)`,
+			ep.ID, ep.IntegrationID, ep.Name, ep.IsDefault, ep.Scheme, jsonText(ep.Settings), jsonText(ep.EventTypes),
+			jsonText(ep.AllowedCIDRs), int64(ep.Tolerance/time.Second), ep.MaxBodyBytes, ep.IsActive, nilIfEmpty(sec.Current),
+			strPtrIfSet(sec.CurrentKeyID), msPtr(sec.UpdatedAt), ms(ep.CreatedAt), ms(ep.UpdatedAt))
+		if err != nil {
+			if isUnique(err) {
+				return apperr.E(apperr.Conflict, "the integration already has a default webhook endpoint")
+			}
+			if isForeignKey(err) {
+				return apperr.E(apperr.NotFound, "no such integration")
+			}
+			return fmt.Errorf("store: create webhook endpoint: %w", err)
+		}
+		return recordIf(ctx, t, e)
+	})
+}
+
+// isForeignKey reports a foreign-key violation on either engine.
+func isForeignKey(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "SQLSTATE 23503")
+}
+
+// recordIf writes e to the activity log in t, unless e is empty.
+func recordIf(ctx context.Context, t rawTx, e audit.Entry) error {
+	if e.Action == "" {
+		return nil
+	}
+	return insertActivity(ctx, t.q, e)
+}
+
+func (db *DB) getEndpoint(ctx context.Context, where string, arg any) (webhook.Endpoint, webhook.SealedSecrets, error) {
+	row := db.queryRow(ctx, `SELECT `+endpointCols+` FROM webhook_endpoints e JOIN integrations i ON i.id = e.integration_id WHERE `+where, arg)
+	ep, sec, err := scanEndpoint(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ep, sec, apperr.E(apperr.NotFound, "no such webhook endpoint")
+	}
+	if err != nil {
+		return ep, sec, fmt.Errorf("store: get webhook endpoint: %w", err)
+	}
+	return ep, sec, nil
+}
+
+// GetWebhookEndpoint implements webhook.Store.
+func (db *DB) GetWebhookEndpoint(ctx context.Context, id string) (webhook.Endpoint, webhook.SealedSecrets, error) {
+	return db.getEndpoint(ctx, "e.id = ?", id)
+}
+
+// DefaultWebhookEndpoint implements webhook.Store.
+func (db *DB) DefaultWebhookEndpoint(ctx context.Context, integrationID string) (webhook.Endpoint, webhook.SealedSecrets, error) {
+	return db.getEndpoint(ctx, "e.integration_id = ? AND e.is_default", integrationID)
+}
+
+// ListWebhookEndpoints implements webhook.Store ("" lists all).
+func (db *DB) ListWebhookEndpoints(ctx context.Context, integrationID string) ([]webhook.Endpoint, error) {
+	q := `SELECT ` + endpointCols + ` FROM webhook_endpoints e JOIN integrations i ON i.id = e.integration_id`
+	var args []any
+	if integrationID != "" {
+		q += ` WHERE e.integration_id = ?`
+		args = append(args, integrationID)
+	}
+	q += ` ORDER BY e.integration_id, e.id LIMIT 1000`
+	r, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list webhook endpoints: %w", err)
+	}
+	defer r.Close()
+	out := []webhook.Endpoint{}
+	for r.Next() {
+		ep, _, err := scanEndpoint(r)
+		if err != nil {
+			return nil, fmt.Errorf("store: list webhook endpoints: %w", err)
+		}
+		out = append(out, ep)
+	}
+	return out, r.Err()
+}
+
+// UpdateWebhookEndpoint implements webhook.Store.
+func (db *DB) UpdateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec *webhook.SealedSecrets, e audit.Entry) error {
+	return db.inRawTx(ctx, func(t rawTx) error {
+		q := `UPDATE webhook_endpoints SET name = ?, is_default = ?, scheme = ?, settings = ?, event_types = ?,
+ allowed_cidrs = ?, tolerance_seconds = ?, max_body_bytes = ?, is_active = ?, version = version + 1, updated_at = ?`
+		args := []any{ep.Name, ep.IsDefault, ep.Scheme, jsonText(ep.Settings), jsonText(ep.EventTypes), jsonText(ep.AllowedCIDRs),
+			int64(ep.Tolerance / time.Second), ep.MaxBodyBytes, ep.IsActive, ms(ep.UpdatedAt)}
+		if sec != nil {
+			q += `, secret_ciphertext = ?, secret_key_id = ?, prev_secret_ciphertext = ?, prev_secret_key_id = ?,
+ prev_secret_expires_at = ?, secret_updated_at = ?`
+			args = append(args, nilIfEmpty(sec.Current), strPtrIfSet(sec.CurrentKeyID), nilIfEmpty(sec.Previous),
+				strPtrIfSet(sec.PreviousKeyID), msPtr(sec.PreviousExpiresAt), msPtr(sec.UpdatedAt))
+		}
+		q += ` WHERE id = ? AND version = ?`
+		args = append(args, ep.ID, ep.Version)
+		n, err := t.exec(ctx, q, args...)
+		if err != nil {
+			if isUnique(err) {
+				return apperr.E(apperr.Conflict, "the integration already has a default webhook endpoint")
+			}
+			return fmt.Errorf("store: update webhook endpoint: %w", err)
+		}
+		if n == 0 {
+			return apperr.E(apperr.PreconditionFailed, "the webhook endpoint changed since you read it, or was deleted")
+		}
+		return recordIf(ctx, t, e)
+	})
+}
+
+// DeleteWebhookEndpoint implements webhook.Store.
+func (db *DB) DeleteWebhookEndpoint(ctx context.Context, id string, e audit.Entry) error {
+	return db.inRawTx(ctx, func(t rawTx) error {
+		n, err := t.exec(ctx, `DELETE FROM webhook_endpoints WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("store: delete webhook endpoint: %w", err)
+		}
+		if n == 0 {
+			return apperr.E(apperr.NotFound, "no such webhook endpoint")
+		}
+		return recordIf(ctx, t, e)
+	})
+}
+
+func headerJSON(h http.Header) string {
+	if h == nil {
+		return "{}"
+	}
+	return jsonText(h)
+}
+
+// InsertDeliveries implements webhook.Store: one transaction for the batch
+// (the group commit). An accepted delivery whose key exists is stored as a
+// duplicate without its payload.
+func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([]webhook.Inserted, error) {
+	out := make([]webhook.Inserted, len(ds))
+	err := db.inRawTx(ctx, func(t rawTx) error {
+		for i, d := range ds {
+			var key any
+			status := d.Status
+			if status == webhook.StatusPending && d.DedupeKey != "" {
+				key = d.DedupeKey
+			}
+			payload := d.Payload
+			if status != webhook.StatusPending {
+				payload = nil
+			}
+			ins := `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of)
+ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
+			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
+				headerJSON(d.Header), nilIfEmpty(payload), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf}
+			var id int64
+			var err error
+			if key != nil {
+				err = t.queryRow(ctx, ins+` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`, args, &id)
+			} else {
+				err = t.queryRow(ctx, ins+` RETURNING id`, args, &id)
+			}
+			if err == nil {
+				out[i] = webhook.Inserted{ID: id, Status: status}
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store: insert delivery: %w", err)
+			}
+			// Seen before: record the duplicate, pointing at the first.
+			var first int64
+			if err := t.queryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND dedupe_key = ?`,
+				[]any{d.EndpointID, d.DedupeKey}, &first); err != nil {
+				return fmt.Errorf("store: find the original delivery: %w", err)
+			}
+			args[3], args[4], args[8] = webhook.StatusDuplicate, nil, nil
+			if err := t.queryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, duplicate_of)
+ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, append(args, first), &id); err != nil {
+				return fmt.Errorf("store: insert duplicate delivery: %w", err)
+			}
+			out[i] = webhook.Inserted{ID: id, Status: webhook.StatusDuplicate, DuplicateOf: first}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const deliveryCols = `id, endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, headers, payload,
+ payload_size, source_ip, reason, attempts, processed_at, processing_ms, replay_of, duplicate_of`
+
+func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	var received int64
+	var headers string
+	var processed *int64
+	err := r.Scan(&d.ID, &d.EndpointID, &d.IntegrationID, &received, &d.Status, &d.ProviderDeliveryID, &d.EventType,
+		&headers, &d.Payload, &d.PayloadSize, &d.SourceIP, &d.Reason, &d.Attempts, &processed, &d.ProcessingMs,
+		&d.ReplayOf, &d.DuplicateOf)
+	if err != nil {
+		return d, err
+	}
+	d.ReceivedAt, d.ProcessedAt = fromMS(received), fromMSPtr(processed)
+	_ = json.Unmarshal([]byte(headers), &d.Header) // written by us as JSON
+	return d, nil
+}
+
+// ListDeliveries implements webhook.Store: newest first.
+func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]webhook.Delivery, error) {
+	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries WHERE 1=1`
+	var args []any
+	if f.EndpointID != "" {
+		q += ` AND endpoint_id = ?`
+		args = append(args, f.EndpointID)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Since != nil {
+		q += ` AND received_at >= ?`
+		args = append(args, ms(*f.Since))
+	}
+	if f.Until != nil {
+		q += ` AND received_at < ?`
+		args = append(args, ms(*f.Until))
+	}
+	if f.BeforeID > 0 {
+		q += ` AND id < ?`
+		args = append(args, f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 10_000 {
+		limit = 50
+	}
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit)
+	r, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list deliveries: %w", err)
+	}
+	defer r.Close()
+	out := []webhook.Delivery{}
+	for r.Next() {
+		d, err := scanDelivery(r)
+		if err != nil {
+			return nil, fmt.Errorf("store: list deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, r.Err()
+}
+
+// GetDelivery implements webhook.Store.
+func (db *DB) GetDelivery(ctx context.Context, id int64) (webhook.Delivery, error) {
+	d, err := scanDelivery(db.queryRow(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, apperr.E(apperr.NotFound, "no such delivery")
+	}
+	return d, err
+}
+
+// ClaimPending implements webhook.Store. Processing runs on one replica at a
+// time (the caller holds the processing lease), so reading is claiming.
+func (db *DB) ClaimPending(ctx context.Context, n int) ([]webhook.Delivery, error) {
+	return db.ListDeliveriesAsc(ctx, webhook.StatusPending, n)
+}
+
+// ListDeliveriesAsc lists deliveries with a status, oldest first.
+func (db *DB) ListDeliveriesAsc(ctx context.Context, status string, n int) ([]webhook.Delivery, error) {
+	r, err := db.query(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE status = ? ORDER BY id LIMIT ?`, status, n)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending deliveries: %w", err)
+	}
+	defer r.Close()
+	var out []webhook.Delivery
+	for r.Next() {
+		d, err := scanDelivery(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, r.Err()
+}
+
+// CompleteDeliveries implements webhook.Store.
+func (db *DB) CompleteDeliveries(ctx context.Context, done []webhook.Completed) error {
+	return db.inRawTx(ctx, func(t rawTx) error {
+		for _, c := range done {
+			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, reason = ?, attempts = attempts + 1,
+ processed_at = ?, processing_ms = ? WHERE id = ? AND status = 'pending'`,
+				c.Status, c.Reason, ms(c.ProcessedAt), c.ProcessingMs, c.DeliveryID); err != nil {
+				return fmt.Errorf("store: complete delivery: %w", err)
+			}
+			for _, ev := range c.Events {
+				data, err := json.Marshal(ev.Data)
+				if err != nil || ev.Data == nil {
+					data = []byte("{}")
+				}
+				if _, err := t.exec(ctx, `INSERT INTO webhook_events (event_id, delivery_id, integration_id, provider, type, subject,
+ occurred_at, created_at, data) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING`,
+					ev.ID, ev.DeliveryID, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt),
+					string(data)); err != nil {
+					return fmt.Errorf("store: insert event: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// ListEvents implements webhook.Store: events after the cursor, in order.
+func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webhook.Event, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	r, err := db.query(ctx, `SELECT id, event_id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data
+ FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list events: %w", err)
+	}
+	defer r.Close()
+	out := []webhook.Event{}
+	for r.Next() {
+		var ev webhook.Event
+		var occ, created int64
+		var data string
+		if err := r.Scan(&ev.Seq, &ev.ID, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
+			&created, &data); err != nil {
+			return nil, fmt.Errorf("store: list events: %w", err)
+		}
+		ev.OccurredAt, ev.CreatedAt = fromMS(occ), fromMS(created)
+		_ = json.Unmarshal([]byte(data), &ev.Data) // written by us as JSON
+		out = append(out, ev)
+	}
+	return out, r.Err()
+}
+
+// EndpointSignals implements webhook.Store.
+func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.Time) (webhook.Signals, error) {
+	s := webhook.Signals{Window: 24 * time.Hour}
+	r, err := db.query(ctx, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND received_at >= ? GROUP BY status`,
+		endpointID, ms(now.Add(-s.Window)))
+	if err != nil {
+		return s, fmt.Errorf("store: endpoint signals: %w", err)
+	}
+	var total int64
+	for r.Next() {
+		var st string
+		var n int64
+		if err := r.Scan(&st, &n); err != nil {
+			r.Close()
+			return s, err
+		}
+		total += n
+		switch st {
+		case webhook.StatusRejected:
+			s.Rejected += n
+		case webhook.StatusFailed:
+			s.Failed += n
+		case webhook.StatusDuplicate:
+		default:
+			s.Accepted += n
+		}
+	}
+	r.Close()
+	if total > 0 {
+		s.FailureRate = float64(s.Rejected+s.Failed) / float64(total)
+	}
+	var last *int64
+	if err := db.queryRow(ctx, `SELECT MAX(received_at) FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending','processed','failed')`,
+		endpointID).Scan(&last); err != nil {
+		return s, fmt.Errorf("store: endpoint signals: %w", err)
+	}
+	s.LastAcceptedAt = fromMSPtr(last)
+	return s, nil
+}
+
+// PurgeDeliveries implements webhook.Store: removes deliveries received
+// before the cut-off and their events, in batches.
+func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := db.inRawTx(ctx, func(t rawTx) error {
+			if _, err := t.exec(ctx, `DELETE FROM webhook_events WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000)`, ms(before)); err != nil {
+				return err
+			}
+			var err error
+			n, err = t.exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000)`, ms(before))
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("store: purge deliveries: %w", err)
+		}
+		total += n
+		if n < 2000 {
+			return total, nil
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"ihub/internal/apperr"
+	"ihub/internal/webhook/normalize"
+	"ihub/internal/webhook/verify"
+)
+
+// Request is an inbound webhook as the HTTP layer received it.
+type Request struct {
+	Method string
+	// URL is the full public URL the provider called (Twilio signs it).
+	URL      string
+	Header   http.Header
+	Body     []byte
+	SourceIP netip.Addr
+}
+
+// Outcome is what the provider is answered.
+type Outcome struct {
+	DeliveryID int64
+	// Status is pending (accepted, stored), duplicate or rejected.
+	Status string
+	// Reason says why a delivery was rejected (safe to show).
+	Reason string
+}
+
+// Target is a resolved endpoint, for the HTTP layer to check the body cap
+// and allowlist before reading the body.
+type Target struct{ r *resolved }
+
+// MaxBody is the endpoint's body cap.
+func (t Target) MaxBody() int64 { return t.r.ep.MaxBodyBytes }
+
+// EndpointID is the endpoint's id.
+func (t Target) EndpointID() string { return t.r.ep.ID }
+
+// Resolve finds an active endpoint by id, or (byIntegration) the default
+// endpoint of an integration. Unknown and inactive endpoints are NotFound,
+// so that probing learns nothing.
+func (s *Service) Resolve(ctx context.Context, id string, byIntegration bool) (Target, error) {
+	r, err := s.resolve(ctx, id, byIntegration)
+	if err != nil {
+		return Target{}, err
+	}
+	if !r.ep.IsActive {
+		return Target{}, apperr.E(apperr.NotFound, "no such webhook endpoint")
+	}
+	return Target{r}, nil
+}
+
+// Allowed reports whether ip may send to the endpoint.
+func (t Target) Allowed(ip netip.Addr) bool {
+	if len(t.r.prefixes) == 0 {
+		return true
+	}
+	ip = ip.Unmap()
+	for _, p := range t.r.prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretHeaders are never stored with a delivery: they carry signatures,
+// tokens or credentials.
+var secretHeaders = []string{"Authorization", "Cookie", "X-Gitlab-Token", "Proxy-Authorization", "X-Api-Key"}
+
+// redactHeaders copies h without secret-bearing values.
+func redactHeaders(h http.Header, scheme string, extra string) http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		if slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) }) ||
+			(extra != "" && strings.EqualFold(k, extra)) {
+			out[k] = []string{"[REDACTED]"}
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// ErrRejectionsThrottled is returned when a source keeps sending deliveries
+// that fail verification: they are refused without being recorded.
+var ErrRejectionsThrottled = apperr.E(apperr.TooManyRequests, "too many rejected deliveries from this address; slow down")
+
+// Ingest verifies, deduplicates and durably stores one delivery, returning
+// once it is committed. A failed verification is stored as rejected
+// (without payload) and answered with a *verify.Error; repeated rejections
+// from one source are throttled. A delivery whose event type the endpoint
+// does not accept is stored as rejected with reason "event type not
+// accepted" but answered as accepted, so the provider does not retry it.
+func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, error) {
+	r := t.r
+	now := s.o.Now()
+	d := NewDelivery{EndpointID: r.ep.ID, IntegrationID: r.ep.IntegrationID, ReceivedAt: now,
+		Header: redactHeaders(req.Header, r.ep.Scheme, r.ep.Settings["headerName"]), PayloadSize: int64(len(req.Body)),
+		SourceIP: req.SourceIP.String()}
+	res, verr := verify.Verify(r.cfg, verify.Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body})
+	if verr != nil {
+		key := r.ep.ID + "|" + req.SourceIP.String()
+		if !s.limits.allow(key, now) {
+			s.rejected.Add(1)
+			return Outcome{Status: StatusRejected}, ErrRejectionsThrottled
+		}
+		reason := "verification failed"
+		var ve *verify.Error
+		if errors.As(verr, &ve) {
+			reason = ve.Reason
+		}
+		d.Status, d.Reason = StatusRejected, reason
+		ins, err := s.commit.submit(ctx, d)
+		if err != nil {
+			return Outcome{}, err
+		}
+		s.rejected.Add(1)
+		return Outcome{DeliveryID: ins.ID, Status: StatusRejected, Reason: reason}, verr
+	}
+	d.ProviderDeliveryID = res.DeliveryID
+	d.DedupeKey = res.DeliveryID
+	if d.DedupeKey == "" {
+		d.DedupeKey = normalize.DeliveryID(r.ep.Provider, req.Header, req.Body)
+	}
+	if d.ProviderDeliveryID == "" && !strings.HasPrefix(d.DedupeKey, "sha256:") {
+		d.ProviderDeliveryID = d.DedupeKey
+	}
+	d.EventType = eventTypeOf(r.ep.Provider, req.Header)
+	d.Status, d.Payload = StatusPending, req.Body
+	if len(r.ep.EventTypes) > 0 && d.EventType != "" && !slices.Contains(r.ep.EventTypes, d.EventType) {
+		d.Status, d.Reason, d.Payload = StatusRejected, "event type not accepted by this endpoint", nil
+	}
+	ins, err := s.commit.submit(ctx, d)
+	if err != nil {
+		return Outcome{}, err
+	}
+	switch ins.Status {
+	case StatusDuplicate:
+		s.duplicates.Add(1)
+	case StatusPending:
+		s.accepted.Add(1)
+	}
+	return Outcome{DeliveryID: ins.ID, Status: ins.Status, Reason: d.Reason}, nil
+}
+
+// eventTypeOf is the provider's event name from its event header, when it
+// has one (the body is parsed later, off the acknowledgement path).
+func eventTypeOf(providerID string, h http.Header) string {
+	for _, name := range []string{"X-GitHub-Event", "X-Gitlab-Event", "X-Event-Key", "X-Hub-Event"} {
+		if v := h.Get(name); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// committer is the group commit: deliveries submitted concurrently are
+// written by a few writers, each taking everything waiting (up to maxBatch)
+// into one transaction; every submitter returns once its transaction has
+// committed.
+type committer struct {
+	store    Store
+	ch       chan *pendingWrite
+	writers  int
+	maxBatch int
+	log      *slog.Logger
+	wg       sync.WaitGroup
+	mu       sync.RWMutex
+	closed   bool
+}
+
+type pendingWrite struct {
+	d    NewDelivery
+	done chan writeResult
+}
+
+type writeResult struct {
+	ins Inserted
+	err error
+}
+
+func newCommitter(st Store, writers, maxBatch int, log *slog.Logger) *committer {
+	return &committer{store: st, ch: make(chan *pendingWrite, 8192), writers: writers, maxBatch: maxBatch, log: log}
+}
+
+// ErrStopping is returned for deliveries submitted during shutdown; the
+// provider gets a 503 and retries.
+var ErrStopping = apperr.E(apperr.Unavailable, "ihub is shutting down; retry shortly")
+
+func (c *committer) start(ctx context.Context) {
+	for range c.writers {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.run(ctx)
+		}()
+	}
+}
+
+// stop closes the queue and waits until every submitted delivery is
+// written (or failed).
+func (c *committer) stop() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.ch)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+func (c *committer) submit(ctx context.Context, d NewDelivery) (Inserted, error) {
+	p := &pendingWrite{d: d, done: make(chan writeResult, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return Inserted{}, ErrStopping
+	}
+	select {
+	case c.ch <- p:
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return Inserted{}, ctx.Err()
+	}
+	c.mu.RUnlock()
+	// Once queued, the write happens whatever the caller does: wait for it
+	// so that the answer reflects what was stored.
+	r := <-p.done
+	return r.ins, r.err
+}
+
+func (c *committer) run(ctx context.Context) {
+	batch := make([]*pendingWrite, 0, c.maxBatch)
+	ds := make([]NewDelivery, 0, c.maxBatch)
+	for p := range c.ch {
+		batch = append(batch[:0], p)
+	fill:
+		for len(batch) < c.maxBatch {
+			select {
+			case q, ok := <-c.ch:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, q)
+			default:
+				break fill
+			}
+		}
+		ds = ds[:0]
+		for _, q := range batch {
+			ds = append(ds, q.d)
+		}
+		// The write must not be cut short by shutdown: callers wait for it.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		res, err := c.store.InsertDeliveries(wctx, ds)
+		cancel()
+		if err != nil {
+			c.log.Error("storing webhook deliveries failed", "count", len(ds), "err", err)
+		}
+		for i, q := range batch {
+			if err != nil {
+				q.done <- writeResult{err: err}
+				continue
+			}
+			q.done <- writeResult{ins: res[i]}
+		}
+	}
+}
+
+// rejectLimiter throttles rejected deliveries per endpoint and source: 20
+// in a burst, then one per 3 seconds.
+type rejectLimiter struct {
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+const (
+	rejectBurst = 20
+	rejectRate  = 1.0 / 3 // per second
+)
+
+func (l *rejectLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) > 100_000 {
+			l.buckets = map[string]*bucket{}
+		}
+		b = &bucket{tokens: rejectBurst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(rejectBurst, b.tokens+now.Sub(b.last).Seconds()*rejectRate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

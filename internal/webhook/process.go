@@ -1,0 +1,171 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"time"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+	"ihub/internal/webhook/normalize"
+	"ihub/internal/webhook/verify"
+)
+
+// ProcessPending normalizes up to n pending deliveries into events and
+// marks them processed, in one transaction; it returns how many it
+// handled. It is idempotent: an event's id derives from its delivery, so a
+// delivery processed twice (two replicas) yields one event.
+func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
+	pending, err := s.o.Store.ClaimPending(ctx, n)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	providers := map[string]string{}
+	done := make([]Completed, 0, len(pending))
+	for _, d := range pending {
+		prov, ok := providers[d.EndpointID]
+		if !ok {
+			if ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, d.EndpointID); err == nil {
+				prov = ep.Provider
+			} else if it, err := s.o.Integration(ctx, d.IntegrationID); err == nil {
+				prov = it.Provider
+			} else {
+				prov = "unknown"
+			}
+			providers[d.EndpointID] = prov
+		}
+		ev, _ := normalize.Normalize(prov, d.Header, d.Payload) // an unknown provider still yields a usable event
+		now := s.o.Now()
+		occurred := ev.OccurredAt
+		if occurred.IsZero() {
+			occurred = d.ReceivedAt
+		}
+		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
+			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(),
+			Events: []Event{{ID: "evt_" + strconv.FormatInt(d.ID, 10), DeliveryID: d.ID, IntegrationID: d.IntegrationID,
+				Provider: prov, Type: ev.Type, Subject: ev.Subject, OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data}}})
+	}
+	if err := s.o.Store.CompleteDeliveries(ctx, done); err != nil {
+		return 0, err
+	}
+	return len(done), nil
+}
+
+// RunProcessor processes pending deliveries until ctx ends, polling every
+// interval when idle.
+func (s *Service) RunProcessor(ctx context.Context, interval time.Duration) {
+	for {
+		n, err := s.ProcessPending(ctx, 500)
+		if err != nil && ctx.Err() == nil {
+			s.o.Logger.Warn("processing webhook deliveries failed", "err", err)
+		}
+		if n == 500 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// Deliveries lists an endpoint's deliveries, newest first.
+func (s *Service) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
+	if f.Status != "" && !contains(Statuses, f.Status) {
+		return nil, apperr.InvalidFields("the filter is not valid", apperr.FieldError{Field: "query.status",
+			Message: "must be one of pending, processed, failed, duplicate, rejected"})
+	}
+	return s.o.Store.ListDeliveries(ctx, f)
+}
+
+// Events lists normalized events after a cursor (the pull API).
+func (s *Service) Events(ctx context.Context, after int64, limit int) ([]Event, error) {
+	return s.o.Store.ListEvents(ctx, after, limit)
+}
+
+// Signals returns an endpoint's failure and silence signals.
+func (s *Service) Signals(ctx context.Context, endpointID string) (Signals, error) {
+	if _, _, err := s.o.Store.GetWebhookEndpoint(ctx, endpointID); err != nil {
+		return Signals{}, err
+	}
+	return s.o.Store.EndpointSignals(ctx, endpointID, s.o.Now())
+}
+
+// Replay stores a copy of a delivery as a new pending delivery (with
+// provenance), so that it is processed and dispatched again; audited.
+func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string, deliveryID int64) (Outcome, error) {
+	d, err := s.o.Store.GetDelivery(ctx, deliveryID)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if d.EndpointID != endpointID {
+		return Outcome{}, apperr.E(apperr.NotFound, "no such delivery on this endpoint")
+	}
+	if d.Payload == nil {
+		return Outcome{}, apperr.E(apperr.Conflict, "this delivery has no stored payload (it was rejected or a duplicate)")
+	}
+	orig := d.ID
+	nd := NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: s.o.Now(), Status: StatusPending,
+		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig}
+	ins, err := s.commit.submit(ctx, nd)
+	if err != nil {
+		return Outcome{}, err
+	}
+	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.WebhookReplayed, TargetType: "webhook_endpoint", TargetID: endpointID,
+		IntegrationID: d.IntegrationID, Success: true, Details: map[string]any{"delivery": orig, "replay": ins.ID}}
+	if err := s.o.Store.RecordActivity(ctx, e); err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{DeliveryID: ins.ID, Status: ins.Status}, nil
+}
+
+// Purge deletes deliveries (and their events) older than the retention.
+func (s *Service) Purge(ctx context.Context, retention time.Duration) (int64, error) {
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	return s.o.Store.PurgeDeliveries(ctx, s.o.Now().Add(-retention))
+}
+
+// Stats are the ingest counters since start.
+type Stats struct{ Accepted, Duplicates, Rejected int64 }
+
+// Stats returns the ingest counters.
+func (s *Service) Stats() Stats {
+	return Stats{Accepted: s.accepted.Load(), Duplicates: s.duplicates.Load(), Rejected: s.rejected.Load()}
+}
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+// SendTest signs a test payload with the endpoint's own secret and scheme
+// and runs it through verification, storage and processing, as a provider's
+// delivery would be. Schemes ihub cannot sign for (Discord's public key,
+// NetCash, basic auth, none) are a Conflict.
+func (s *Service) SendTest(ctx context.Context, endpointID string) (Outcome, error) {
+	t, err := s.Resolve(ctx, endpointID, false)
+	if err != nil {
+		return Outcome{}, err
+	}
+	now := s.o.Now()
+	body := []byte(`{"type":"ihub.test","id":"test_` + strconv.FormatInt(now.UnixNano(), 36) + `","created_at":"` +
+		now.Format(time.RFC3339) + `","data":{"message":"test delivery from ihub"}}`)
+	req := verify.Request{Method: "POST", URL: s.URL(endpointID), Header: http.Header{
+		"Content-Type": {"application/json"}, "Webhook-Id": {"msg_ihubtest" + strconv.FormatInt(now.UnixNano(), 36)},
+		"Svix-Id": {"msg_ihubtest" + strconv.FormatInt(now.UnixNano(), 36)}}, Body: body}
+	if err := verify.Sign(t.r.cfg, &req); err != nil {
+		return Outcome{}, apperr.E(apperr.Conflict, "ihub cannot sign a test delivery for scheme %s", t.r.ep.Scheme)
+	}
+	o, err := s.Ingest(ctx, t, Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body,
+		SourceIP: netip.MustParseAddr("127.0.0.1")})
+	var ve *verify.Error
+	if errors.As(err, &ve) {
+		return o, nil // stored as rejected, with the reason: the answer says so
+	}
+	return o, err
+}

@@ -1,0 +1,521 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+	"ihub/internal/provider"
+	"ihub/internal/secret"
+	"ihub/internal/webhook/verify"
+)
+
+// Sealer encrypts secrets; the vault implements it.
+type Sealer interface {
+	Seal(aad, plaintext []byte) ([]byte, error)
+	Open(aad, sealed []byte) ([]byte, error)
+}
+
+// keyID is the vault key id a sealed value names.
+func keyID(sealed []byte) string {
+	id, _ := secret.KeyIDOf(sealed) // a value Seal just produced always names its key
+	return id
+}
+
+// IntegrationRef is what the package needs to know of an integration.
+type IntegrationRef struct {
+	ID, Slug, Name, Provider string
+	IsActive                 bool
+}
+
+// Options configures a Service.
+type Options struct {
+	Store Store
+	Vault Sealer
+	// Integration resolves an integration by id or slug.
+	Integration func(ctx context.Context, idOrSlug string) (IntegrationRef, error)
+	Registry    *provider.Registry
+	// PublicURL is the base of ingress URLs ("https://ihub.example.com").
+	PublicURL string
+	// Committers is how many group-commit writers run (1 for SQLite, which
+	// has one writer; a few for PostgreSQL).
+	Committers int
+	// MaxBatch caps a group commit.
+	MaxBatch int
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultMaxBody     = 1 << 20
+	DefaultTolerance   = 5 * time.Minute
+	DefaultGracePeriod = 24 * time.Hour
+	DefaultRetention   = 90 * 24 * time.Hour
+)
+
+// Service manages endpoints and ingests deliveries. It is safe for
+// concurrent use.
+type Service struct {
+	o      Options
+	commit *committer
+	cache  endpointCache
+	limits rejectLimiter
+	// counters for metrics and tests
+	accepted, duplicates, rejected atomic.Int64
+}
+
+// NewService returns a Service; Start runs its writers.
+func NewService(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	clock := o.Now
+	o.Now = func() time.Time { return clock().UTC().Truncate(time.Millisecond) }
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Committers <= 0 {
+		o.Committers = 1
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 512
+	}
+	s := &Service{o: o}
+	s.commit = newCommitter(o.Store, o.Committers, o.MaxBatch, o.Logger)
+	s.cache.entries = map[string]*resolved{}
+	s.limits.buckets = map[string]*bucket{}
+	return s
+}
+
+// Start runs the group-commit writers until ctx ends; Stop waits for them.
+func (s *Service) Start(ctx context.Context) { s.commit.start(ctx) }
+
+// Stop stops accepting deliveries and waits for the writers to drain.
+func (s *Service) Stop() { s.commit.stop() }
+
+// EndpointInput is a create (nil = default) or a patch (nil = unchanged).
+type EndpointInput struct {
+	Name         *string
+	IsDefault    *bool
+	Scheme       *string
+	Settings     map[string]string
+	EventTypes   []string
+	AllowedCIDRs []string
+	// ToleranceSeconds and MaxBodyBytes bound timestamps and bodies.
+	ToleranceSeconds *int
+	MaxBodyBytes     *int64
+	IsActive         *bool
+	// Secret sets the secret (providers like GitHub let the user choose
+	// it); GenerateSecret makes a random one, returned once.
+	Secret         *string
+	GenerateSecret bool
+	// GraceHours keeps the previous secret valid after a change (default 24).
+	GraceHours *int
+}
+
+// SecretAAD binds a sealed endpoint secret to its row and slot.
+func SecretAAD(endpointID, slot string) []byte {
+	return []byte("webhook_endpoints/" + slot + "/" + endpointID)
+}
+
+func newEndpointID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	return "whe_" + strings.ToLower(base64.RawURLEncoding.EncodeToString(b[:]))
+}
+
+// generateSecret returns a new random secret in the form the scheme needs.
+func generateSecret(scheme string) string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	if scheme == verify.SchemeStandardWebhooks {
+		return "whsec_" + base64.StdEncoding.EncodeToString(b[:])
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (s *Service) defaultScheme(providerID string) string {
+	if p, ok := s.o.Registry.Get(providerID); ok {
+		if w := p.Descriptor().Webhook; w != nil {
+			return w.Scheme
+		}
+	}
+	return verify.SchemeHMAC
+}
+
+// apply validates in onto ep and returns the field errors.
+func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
+	var errs []apperr.FieldError
+	bad := func(field, msg string) { errs = append(errs, apperr.FieldError{Field: "body." + field, Message: msg}) }
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" || len(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
+			bad("name", "must be 1 to 200 characters on one line")
+		}
+		ep.Name = n
+	}
+	if in.IsDefault != nil {
+		ep.IsDefault = *in.IsDefault
+	}
+	if in.Scheme != nil {
+		if !slices.Contains(verify.Schemes(), *in.Scheme) {
+			bad("scheme", "must be one of "+strings.Join(verify.Schemes(), ", "))
+		}
+		ep.Scheme = *in.Scheme
+	}
+	if in.Settings != nil {
+		for k, v := range in.Settings {
+			if !slices.Contains(settingKeys, k) {
+				bad("settings."+k, "is not a known setting; known: "+strings.Join(settingKeys, ", "))
+			}
+			if len(v) > 200 || strings.ContainsAny(v, "\r\n\x00") {
+				bad("settings."+k, "must be at most 200 characters on one line")
+			}
+		}
+		ep.Settings = in.Settings
+	}
+	if in.EventTypes != nil {
+		if len(in.EventTypes) > 100 {
+			bad("eventTypes", "at most 100 entries")
+		}
+		for i, t := range in.EventTypes {
+			if t == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00") {
+				bad(fmt.Sprintf("eventTypes[%d]", i), "must be a non-empty event name without spaces")
+			}
+		}
+		ep.EventTypes = in.EventTypes
+	}
+	if in.AllowedCIDRs != nil {
+		if len(in.AllowedCIDRs) > 100 {
+			bad("allowedCidrs", "at most 100 entries")
+		}
+		for i, c := range in.AllowedCIDRs {
+			if _, err := parsePrefix(c); err != nil {
+				bad(fmt.Sprintf("allowedCidrs[%d]", i), "must be an IP address or CIDR")
+			}
+		}
+		ep.AllowedCIDRs = in.AllowedCIDRs
+	}
+	if in.ToleranceSeconds != nil {
+		if *in.ToleranceSeconds < 1 || *in.ToleranceSeconds > 86400 {
+			bad("toleranceSeconds", "must be 1 to 86400")
+		}
+		ep.Tolerance = time.Duration(*in.ToleranceSeconds) * time.Second
+	}
+	if in.MaxBodyBytes != nil {
+		if *in.MaxBodyBytes < 1024 || *in.MaxBodyBytes > 32<<20 {
+			bad("maxBodyBytes", "must be 1024 to 33554432")
+		}
+		ep.MaxBodyBytes = *in.MaxBodyBytes
+	}
+	if in.IsActive != nil {
+		ep.IsActive = *in.IsActive
+	}
+	if in.Secret != nil && in.GenerateSecret {
+		bad("secret", "give a secret or ask for a generated one, not both")
+	}
+	if in.Secret != nil && (len(*in.Secret) < 8 || len(*in.Secret) > 1024 || strings.ContainsAny(*in.Secret, "\r\n\x00")) {
+		bad("secret", "must be 8 to 1024 characters on one line")
+	}
+	if in.GraceHours != nil && (*in.GraceHours < 0 || *in.GraceHours > 24*30) {
+		bad("graceHours", "must be 0 to 720")
+	}
+	if len(errs) == 0 {
+		cfg := verifyConfig(*ep, [][]byte{[]byte("placeholder-secret-for-validation")})
+		if ep.Scheme == verify.SchemeDiscordEd25519 {
+			cfg.Secrets = [][]byte{[]byte(strings.Repeat("ab", 32))}
+		}
+		if err := verify.Validate(cfg); err != nil && ep.Scheme != verify.SchemeNone {
+			reason := err.Error()
+			if ve, ok := err.(*verify.Error); ok {
+				reason = ve.Reason
+			}
+			bad("settings", reason)
+		}
+	}
+	return errs
+}
+
+// settingKeys are the scheme options an endpoint may set.
+var settingKeys = []string{"algorithm", "header", "encoding", "prefix", "signed", "timestampHeader", "deliveryIdHeader",
+	"headerName", "username", "legacy"}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	return p.Masked(), err
+}
+
+// verifyConfig builds the verify.Config of an endpoint.
+func verifyConfig(ep Endpoint, secrets [][]byte) verify.Config {
+	st := ep.Settings
+	return verify.Config{Scheme: ep.Scheme, Secrets: secrets, Tolerance: ep.Tolerance,
+		HMAC: verify.HMACConfig{Algorithm: st["algorithm"], Header: st["header"], Encoding: st["encoding"],
+			Prefix: st["prefix"], Signed: st["signed"], TimestampHeader: st["timestampHeader"],
+			DeliveryIDHeader: st["deliveryIdHeader"]},
+		HeaderName: st["headerName"], Username: st["username"], Legacy: st["legacy"] == "true"}
+}
+
+func (s *Service) seal(id, slot, secret string) ([]byte, error) {
+	return s.o.Vault.Seal(SecretAAD(id, slot), []byte(secret))
+}
+
+// CreateEndpoint adds an endpoint to an integration. The scheme defaults to
+// the provider's; a secret is generated when the scheme needs one and none
+// is given, and returned once (empty otherwise).
+func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integration string, in EndpointInput) (Endpoint, string, error) {
+	it, err := s.o.Integration(ctx, integration)
+	if err != nil {
+		return Endpoint{}, "", err
+	}
+	now := s.o.Now()
+	ep := Endpoint{ID: newEndpointID(), IntegrationID: it.ID, Provider: it.Provider, Name: it.Name + " webhooks",
+		Scheme: s.defaultScheme(it.Provider), Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{},
+		Tolerance: DefaultTolerance, MaxBodyBytes: DefaultMaxBody, IsActive: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+	existing, err := s.o.Store.ListWebhookEndpoints(ctx, it.ID)
+	if err != nil {
+		return Endpoint{}, "", err
+	}
+	ep.IsDefault = len(existing) == 0
+	if errs := s.apply(&ep, in); len(errs) > 0 {
+		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
+	}
+	secret, shown := "", ""
+	switch {
+	case in.Secret != nil:
+		secret = *in.Secret
+	case ep.Scheme != verify.SchemeNone && ep.Scheme != verify.SchemeDiscordEd25519 && ep.Scheme != verify.SchemeBasicAuth:
+		secret = generateSecret(ep.Scheme)
+		shown = secret
+	}
+	var sec SealedSecrets
+	if secret != "" {
+		if sec.Current, err = s.seal(ep.ID, "secret", secret); err != nil {
+			return Endpoint{}, "", err
+		}
+		sec.CurrentKeyID, sec.UpdatedAt = keyID(sec.Current), &now
+		ep.HasSecret, ep.SecretUpdatedAt = true, &now
+	}
+	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointCreated, TargetType: "webhook_endpoint", TargetID: ep.ID,
+		TargetName: ep.Name, IntegrationID: it.ID, Success: true,
+		Details: map[string]any{"scheme": ep.Scheme, "secretGenerated": shown != "", "secretSet": secret != ""}}
+	if err := s.o.Store.CreateWebhookEndpoint(ctx, ep, sec, e); err != nil {
+		return Endpoint{}, "", err
+	}
+	return ep, shown, nil
+}
+
+// Endpoints lists an integration's endpoints ("" for all).
+func (s *Service) Endpoints(ctx context.Context, integration string) ([]Endpoint, error) {
+	id := ""
+	if integration != "" {
+		it, err := s.o.Integration(ctx, integration)
+		if err != nil {
+			return nil, err
+		}
+		id = it.ID
+	}
+	return s.o.Store.ListWebhookEndpoints(ctx, id)
+}
+
+// Endpoint returns one endpoint.
+func (s *Service) Endpoint(ctx context.Context, id string) (Endpoint, error) {
+	ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, id)
+	return ep, err
+}
+
+// UpdateEndpoint patches an endpoint. A new or generated secret replaces
+// the current one, which stays valid for the grace period; a generated
+// secret is returned once.
+func (s *Service) UpdateEndpoint(ctx context.Context, by audit.Actor, id string, in EndpointInput, ifMatch func(int64) bool) (Endpoint, string, error) {
+	cur, sec, err := s.o.Store.GetWebhookEndpoint(ctx, id)
+	if err != nil {
+		return Endpoint{}, "", err
+	}
+	if ifMatch != nil && !ifMatch(cur.Version) {
+		return Endpoint{}, "", apperr.E(apperr.PreconditionFailed, "the webhook endpoint changed since you read it (it is now version %d)", cur.Version)
+	}
+	ep := cur
+	if errs := s.apply(&ep, in); len(errs) > 0 {
+		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
+	}
+	now := s.o.Now()
+	ep.UpdatedAt = now
+	var newSec *SealedSecrets
+	shown := ""
+	if in.Secret != nil || in.GenerateSecret {
+		secret := ""
+		if in.Secret != nil {
+			secret = *in.Secret
+		} else {
+			secret = generateSecret(ep.Scheme)
+			shown = secret
+		}
+		grace := DefaultGracePeriod
+		if in.GraceHours != nil {
+			grace = time.Duration(*in.GraceHours) * time.Hour
+		}
+		ns := SealedSecrets{UpdatedAt: &now}
+		if ns.Current, err = s.seal(ep.ID, "secret", secret); err != nil {
+			return Endpoint{}, "", err
+		}
+		ns.CurrentKeyID = keyID(ns.Current)
+		if len(sec.Current) > 0 && grace > 0 {
+			// The old secret moves to the previous slot: re-seal it there
+			// (the AAD names the slot).
+			pt, err := s.o.Vault.Open(SecretAAD(ep.ID, "secret"), sec.Current)
+			if err != nil {
+				return Endpoint{}, "", fmt.Errorf("webhook: open the current secret: %w", err)
+			}
+			if ns.Previous, err = s.o.Vault.Seal(SecretAAD(ep.ID, "previous"), pt); err != nil {
+				return Endpoint{}, "", err
+			}
+			exp := now.Add(grace)
+			ns.PreviousKeyID, ns.PreviousExpiresAt = keyID(ns.Previous), &exp
+		}
+		newSec = &ns
+		ep.HasSecret, ep.SecretUpdatedAt, ep.PreviousSecretExpiresAt = true, &now, ns.PreviousExpiresAt
+	}
+	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointUpdated, TargetType: "webhook_endpoint", TargetID: ep.ID,
+		TargetName: ep.Name, IntegrationID: ep.IntegrationID, Success: true,
+		Details: map[string]any{"secretChanged": newSec != nil, "secretGenerated": shown != ""}}
+	if err := s.o.Store.UpdateWebhookEndpoint(ctx, ep, newSec, e); err != nil {
+		return Endpoint{}, "", err
+	}
+	s.cache.drop(ep.ID)
+	ep.Version++
+	return ep, shown, nil
+}
+
+// DeleteEndpoint removes an endpoint; its deliveries stay until retention.
+func (s *Service) DeleteEndpoint(ctx context.Context, by audit.Actor, id string) error {
+	cur, _, err := s.o.Store.GetWebhookEndpoint(ctx, id)
+	if err != nil {
+		return err
+	}
+	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.WebhookEndpointDeleted, TargetType: "webhook_endpoint",
+		TargetID: cur.ID, TargetName: cur.Name, IntegrationID: cur.IntegrationID, Success: true}
+	if err := s.o.Store.DeleteWebhookEndpoint(ctx, id, e); err != nil {
+		return err
+	}
+	s.cache.drop(id)
+	return nil
+}
+
+// URL is an endpoint's ingress URL.
+func (s *Service) URL(id string) string {
+	return strings.TrimSuffix(s.o.PublicURL, "/") + "/api/v1/hooks/" + id
+}
+
+// endpointCache keeps resolved endpoints (with decrypted secrets) for the
+// ingest path; entries expire after a short time so that changes made on
+// other replicas are seen.
+type endpointCache struct {
+	mu      sync.RWMutex
+	entries map[string]*resolved
+}
+
+func (c *endpointCache) get(key string, now time.Time) *resolved {
+	c.mu.RLock()
+	r := c.entries[key]
+	c.mu.RUnlock()
+	if r == nil || now.After(r.expires) {
+		return nil
+	}
+	return r
+}
+
+func (c *endpointCache) put(key string, r *resolved) {
+	c.mu.Lock()
+	if len(c.entries) > 10_000 {
+		c.entries = map[string]*resolved{}
+	}
+	c.entries[key] = r
+	c.mu.Unlock()
+}
+
+func (c *endpointCache) drop(id string) {
+	c.mu.Lock()
+	for k, r := range c.entries {
+		if r.ep.ID == id {
+			delete(c.entries, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// resolved is an endpoint ready for ingest.
+type resolved struct {
+	ep       Endpoint
+	cfg      verify.Config
+	prefixes []netip.Prefix
+	expires  time.Time
+}
+
+// cacheTTL is how long a resolved endpoint is used before it is re-read:
+// the delay after which a change made on another replica takes effect.
+const cacheTTL = 2 * time.Second
+
+func (s *Service) resolve(ctx context.Context, key string, def bool) (*resolved, error) {
+	now := s.o.Now()
+	ck := key
+	if def {
+		ck = "default:" + key
+	}
+	if r := s.cache.get(ck, now); r != nil {
+		return r, nil
+	}
+	var (
+		ep  Endpoint
+		sec SealedSecrets
+		err error
+	)
+	if def {
+		ep, sec, err = s.o.Store.DefaultWebhookEndpoint(ctx, key)
+	} else {
+		ep, sec, err = s.o.Store.GetWebhookEndpoint(ctx, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var secrets [][]byte
+	if len(sec.Current) > 0 {
+		pt, err := s.o.Vault.Open(SecretAAD(ep.ID, "secret"), sec.Current)
+		if err != nil {
+			return nil, fmt.Errorf("webhook: open secret of %s: %w", ep.ID, err)
+		}
+		secrets = append(secrets, pt)
+	}
+	if len(sec.Previous) > 0 && sec.PreviousExpiresAt != nil && now.Before(*sec.PreviousExpiresAt) {
+		pt, err := s.o.Vault.Open(SecretAAD(ep.ID, "previous"), sec.Previous)
+		if err != nil {
+			return nil, fmt.Errorf("webhook: open previous secret of %s: %w", ep.ID, err)
+		}
+		secrets = append(secrets, pt)
+	}
+	r := &resolved{ep: ep, cfg: verifyConfig(ep, secrets), expires: now.Add(cacheTTL)}
+	if sec.PreviousExpiresAt != nil && sec.PreviousExpiresAt.Before(r.expires) && now.Before(*sec.PreviousExpiresAt) {
+		r.expires = *sec.PreviousExpiresAt
+	}
+	for _, c := range ep.AllowedCIDRs {
+		if p, err := parsePrefix(c); err == nil {
+			r.prefixes = append(r.prefixes, p)
+		}
+	}
+	s.cache.put(ck, r)
+	return r, nil
+}

@@ -1,0 +1,87 @@
+package verify
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Validate reports a configuration that Verify cannot use: an unknown or
+// empty scheme, no secret or an empty one, a secret of the wrong form for
+// the scheme (standard_webhooks "whsec_<base64>", discord_ed25519 hex
+// public key), a negative tolerance, header_token without HeaderName, or an
+// incomplete generic hmac setup. The error is a *Error of KindConfig.
+func Validate(c Config) error {
+	if c.Scheme == "" {
+		return fail(KindConfig, "no verification scheme configured")
+	}
+	if !slices.Contains(Schemes(), c.Scheme) {
+		return fail(KindConfig, "unknown verification scheme "+strconv.Quote(c.Scheme))
+	}
+	if c.Tolerance < 0 {
+		return fail(KindConfig, "negative timestamp tolerance")
+	}
+	if c.Scheme == SchemeNone {
+		return nil
+	}
+	if len(c.Secrets) == 0 {
+		return fail(KindConfig, "no secret configured")
+	}
+	for i, s := range c.Secrets {
+		if len(s) == 0 {
+			return fail(KindConfig, "secret "+strconv.Itoa(i+1)+" is empty")
+		}
+		switch c.Scheme {
+		case SchemeStandardWebhooks:
+			if _, ok := standardWebhookKey(s); !ok {
+				return fail(KindConfig, "secret "+strconv.Itoa(i+1)+" is not a whsec_ base64 secret")
+			}
+		case SchemeDiscordEd25519:
+			if _, ok := discordKey(s); !ok {
+				return fail(KindConfig, "secret "+strconv.Itoa(i+1)+" is not a hex Ed25519 public key")
+			}
+		}
+	}
+	switch c.Scheme {
+	case SchemeHeaderToken:
+		if !validHeaderName(c.HeaderName) {
+			return fail(KindConfig, "header_token needs a valid header name")
+		}
+	case SchemeHMAC:
+		return validateHMAC(c.HMAC)
+	}
+	return nil
+}
+
+func validateHMAC(h HMACConfig) error {
+	switch {
+	case !validHeaderName(h.Header):
+		return fail(KindConfig, "hmac needs a valid signature header name")
+	case hmacHash(h.Algorithm) == nil:
+		return fail(KindConfig, "hmac algorithm must be sha1, sha256 or sha512")
+	case h.Encoding != "" && h.Encoding != EncodingHex && h.Encoding != EncodingBase64:
+		return fail(KindConfig, "hmac encoding must be hex or base64")
+	case h.Signed != "" && h.Signed != SignedBody && h.Signed != SignedTimestampBody:
+		return fail(KindConfig, "hmac signed content must be body or timestamp.body")
+	case h.Signed == SignedTimestampBody && !validHeaderName(h.TimestampHeader):
+		return fail(KindConfig, "hmac over timestamp.body needs a timestamp header name")
+	case h.DeliveryIDHeader != "" && !validHeaderName(h.DeliveryIDHeader):
+		return fail(KindConfig, "hmac delivery id header name is invalid")
+	}
+	return nil
+}
+
+// validHeaderName reports whether s is a non-empty RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c < 0x80 && slices.Contains([]byte("!#$%&'*+-.^_`|~"), c):
+		default:
+			return false
+		}
+	}
+	return true
+}

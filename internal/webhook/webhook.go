@@ -1,0 +1,197 @@
+// Package webhook is the inbound side of ihub: webhook endpoints (one
+// ingress URL each, with the provider's verification scheme and a sealed
+// secret), and the ingest path that verifies a delivery on its raw bytes,
+// deduplicates it on the provider's delivery id and stores it durably —
+// with its processing queued in the same transaction — before the provider
+// gets its 2xx. Concurrent deliveries share a transaction (group commit), so
+// that durability does not cost one disk sync per webhook.
+//
+// Signature schemes live in webhook/verify and the mapping of provider
+// events to ihub's standard events in webhook/normalize; both are pure.
+package webhook
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"ihub/internal/audit"
+)
+
+// Endpoint is one webhook ingress.
+type Endpoint struct {
+	ID            string
+	IntegrationID string
+	Provider      string // the integration's provider, for the default scheme and normalization
+	Name          string
+	// IsDefault marks the endpoint that /api/v1/integrations/hooks/{integrationId}
+	// (the seed's URL form) resolves to.
+	IsDefault bool
+	// Scheme is the verification scheme (verify.Schemes); Settings its
+	// options (header name, algorithm, encoding, prefix, user name).
+	Scheme   string
+	Settings map[string]string
+	// EventTypes, when not empty, lists the provider event types accepted;
+	// others are answered 2xx and recorded as rejected (ignored).
+	EventTypes []string
+	// AllowedCIDRs, when not empty, restricts the sources.
+	AllowedCIDRs []string
+	// Tolerance is the accepted clock difference for timestamped schemes.
+	Tolerance    time.Duration
+	MaxBodyBytes int64
+	IsActive     bool
+	// HasSecret says whether a secret is set; SecretUpdatedAt when it was
+	// last set, and PreviousSecretExpiresAt until when the one before it is
+	// still accepted (rotation grace).
+	HasSecret               bool
+	SecretUpdatedAt         *time.Time
+	PreviousSecretExpiresAt *time.Time
+	Version                 int64
+	CreatedAt, UpdatedAt    time.Time
+}
+
+// SealedSecrets are an endpoint's secrets as stored (vault ciphertexts).
+type SealedSecrets struct {
+	Current, Previous           []byte
+	CurrentKeyID, PreviousKeyID string
+	PreviousExpiresAt           *time.Time
+	UpdatedAt                   *time.Time
+}
+
+// Delivery statuses.
+const (
+	StatusPending   = "pending"
+	StatusProcessed = "processed"
+	StatusFailed    = "failed"
+	StatusDuplicate = "duplicate"
+	StatusRejected  = "rejected"
+)
+
+// Statuses lists them.
+var Statuses = []string{StatusPending, StatusProcessed, StatusFailed, StatusDuplicate, StatusRejected}
+
+// NewDelivery is a delivery to store.
+type NewDelivery struct {
+	EndpointID, IntegrationID string
+	ReceivedAt                time.Time
+	// Status is pending (accepted) or rejected; a pending delivery whose
+	// DedupeKey was seen before is stored as duplicate instead.
+	Status string
+	// DedupeKey is the provider's delivery id (or a content hash); empty for
+	// rejected deliveries.
+	DedupeKey          string
+	ProviderDeliveryID string
+	EventType          string
+	// Header is already redacted.
+	Header http.Header
+	// Payload is nil for rejected deliveries.
+	Payload     []byte
+	PayloadSize int64
+	SourceIP    string
+	// Reason is why a delivery was rejected.
+	Reason   string
+	ReplayOf *int64
+}
+
+// Inserted is the outcome of storing a NewDelivery.
+type Inserted struct {
+	ID     int64
+	Status string // as stored: pending, duplicate or rejected
+	// DuplicateOf is the first delivery with the same key, for duplicates.
+	DuplicateOf int64
+}
+
+// Delivery is a stored delivery, for logs.
+type Delivery struct {
+	ID                 int64
+	EndpointID         string
+	IntegrationID      string
+	ReceivedAt         time.Time
+	Status             string
+	ProviderDeliveryID string
+	EventType          string
+	Header             http.Header
+	Payload            []byte
+	PayloadSize        int64
+	SourceIP           string
+	Reason             string
+	Attempts           int64
+	ProcessedAt        *time.Time
+	ProcessingMs       *int64
+	ReplayOf           *int64
+	DuplicateOf        *int64
+}
+
+// DeliveryFilter selects deliveries for logs.
+type DeliveryFilter struct {
+	EndpointID string
+	Status     string
+	Since      *time.Time
+	Until      *time.Time
+	// BeforeID pages backwards (newest first); 0 starts at the newest.
+	BeforeID int64
+	Limit    int
+}
+
+// Event is a normalized event.
+type Event struct {
+	Seq           int64
+	ID            string // evt_…
+	DeliveryID    int64
+	IntegrationID string
+	Provider      string
+	Type          string
+	Subject       string
+	OccurredAt    time.Time
+	CreatedAt     time.Time
+	Data          map[string]any
+}
+
+// Signals are an endpoint's failure and silence signals, for health.
+type Signals struct {
+	// Window is what the counts cover (24 h).
+	Window                     time.Duration
+	Accepted, Rejected, Failed int64
+	// FailureRate is (rejected+failed)/(all), 0 with no deliveries.
+	FailureRate float64
+	// LastAcceptedAt is the newest accepted delivery, nil if none ever.
+	LastAcceptedAt *time.Time
+}
+
+// Store is what the package needs from persistence.
+type Store interface {
+	CreateWebhookEndpoint(ctx context.Context, ep Endpoint, sec SealedSecrets, e audit.Entry) error
+	GetWebhookEndpoint(ctx context.Context, id string) (Endpoint, SealedSecrets, error)
+	DefaultWebhookEndpoint(ctx context.Context, integrationID string) (Endpoint, SealedSecrets, error)
+	ListWebhookEndpoints(ctx context.Context, integrationID string) ([]Endpoint, error)
+	// UpdateWebhookEndpoint writes ep if the stored version is still
+	// ep.Version (apperr PreconditionFailed otherwise); sec nil keeps the
+	// secrets.
+	UpdateWebhookEndpoint(ctx context.Context, ep Endpoint, sec *SealedSecrets, e audit.Entry) error
+	DeleteWebhookEndpoint(ctx context.Context, id string, e audit.Entry) error
+	// InsertDeliveries stores a batch in one transaction, in order, and
+	// returns one result per delivery.
+	InsertDeliveries(ctx context.Context, ds []NewDelivery) ([]Inserted, error)
+	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	GetDelivery(ctx context.Context, id int64) (Delivery, error)
+	// ClaimPending returns up to n pending deliveries, oldest first.
+	ClaimPending(ctx context.Context, n int) ([]Delivery, error)
+	// CompleteDeliveries marks deliveries processed (with their events) or
+	// failed, in one transaction.
+	CompleteDeliveries(ctx context.Context, done []Completed) error
+	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+	EndpointSignals(ctx context.Context, endpointID string, now time.Time) (Signals, error)
+	PurgeDeliveries(ctx context.Context, before time.Time) (int64, error)
+	IntegrationsChangeCounter(ctx context.Context) (int64, error)
+	RecordActivity(ctx context.Context, e audit.Entry) error
+}
+
+// Completed is the outcome of processing one delivery.
+type Completed struct {
+	DeliveryID   int64
+	Status       string // processed or failed
+	Reason       string
+	ProcessedAt  time.Time
+	ProcessingMs int64
+	Events       []Event
+}
