@@ -221,21 +221,27 @@ func writeCanonical(b *bytes.Buffer, val any, ascii bool) {
 	}
 }
 
-// canonicalNumber keeps integers as written and turns floats with a zero
-// fraction into integers (1.0 → 1); other floats keep their shortest form.
+// canonicalNumber keeps integers as written, turns floats with a zero
+// fraction into integers (1.0 → 1, as Didit's shortenFloats does) and
+// writes other floats as Python's repr does (shortest round-trip form,
+// exponent only below 1e-4 or from 1e16).
 func canonicalNumber(n json.Number) string {
 	s := n.String()
 	if !strings.ContainsAny(s, ".eE") {
 		return s
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) {
+	switch {
+	case err != nil || math.IsInf(f, 0):
 		return s
+	case f == 0:
+		return "0"
+	case f == math.Trunc(f):
+		return strconv.FormatFloat(f, 'f', 0, 64)
+	case math.Abs(f) >= 1e-4 && math.Abs(f) < 1e16:
+		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatInt(int64(f), 10)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
+	return strconv.FormatFloat(f, 'e', -1, 64)
 }
 
 // writeString writes s as a JSON string the way Python's json module does.

@@ -336,3 +336,31 @@ func TestSignRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestDiditV2Numbers pins the number forms of the canonical JSON against
+// what Python's json.dumps prints after Didit's float shortening.
+func TestDiditV2Numbers(t *testing.T) {
+	t.Parallel()
+	const key = "k"
+	tests := []struct{ in, canonical string }{
+		{`{"n":1.0}`, `{"n":1}`},
+		{`{"n":-0.0}`, `{"n":0}`},
+		{`{"n":1234567.5}`, `{"n":1234567.5}`},
+		{`{"n":0.1}`, `{"n":0.1}`},
+		{`{"n":1e-5}`, `{"n":1e-05}`},
+		{`{"n":1.5e-300}`, `{"n":1.5e-300}`},
+		{`{"n":1e20}`, `{"n":100000000000000000000}`},
+		{`{"n":98765432109876543210}`, `{"n":98765432109876543210}`},
+		{`{"s":"\u2028\u0001\ud83d\ude00"}`, `{"s":"` + "\u2028" + `\u0001` + "\U0001F600" + `"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			c := verify.Config{Scheme: "didit", Secrets: [][]byte{[]byte(key)}, Now: at(now)}
+			r := verify.Request{Header: hdr("X-Timestamp", "1700000000", "X-Signature-V2", hexMAC(sha256.New, key, tt.canonical)), Body: []byte(tt.in)}
+			if _, err := verify.Verify(c, r); err != nil {
+				t.Errorf("Verify(%s) with the signature of %s: %v", tt.in, tt.canonical, err)
+			}
+		})
+	}
+}

@@ -160,6 +160,7 @@ type Error struct {
 	Reason string
 }
 
+// Error returns the reason prefixed with "webhook verification: ".
 func (e *Error) Error() string { return "webhook verification: " + e.Reason }
 
 func fail(k Kind, reason string) error { return &Error{Kind: k, Reason: reason} }
