@@ -410,7 +410,7 @@ func whmHook(in input) Event {
 
 // genericTypeKeys are the body fields a generic delivery names its event
 // with, in order.
-var genericTypeKeys = []string{"type", "event", "event_type", "eventType", "action"}
+var genericTypeKeys = []string{"type", "event", "event_type", "eventType"}
 
 // maxGenericFields bounds the fields generic copies into Data.
 const maxGenericFields = 32
@@ -428,7 +428,7 @@ func secretish(key string) bool {
 }
 
 // generic normalizes a delivery without a provider-specific shape: RawType
-// from the first of "type", "event", "event_type", "eventType", "action";
+// from the first of "type", "event", "event_type", "eventType";
 // OccurredAt from "occurred_at", "timestamp", "created_at", "time" or
 // "created"; Subject from data.object.id or data.id; Data the first 32 (by
 // name) scalar fields of the "data" object, or of the body when it has

@@ -499,3 +499,166 @@ var moreCases = []normalizeCase{
 		want: Event{Type: "a_b_cd_e", RawType: "a b/cdée"},
 	},
 }
+
+// Less common shapes, for coverage of every branch that maps a type.
+var extraCases = []normalizeCase{
+	{
+		name: "bitbucket server pr merged", provider: "bitbucket",
+		header: hdr("X-Event-Key", "pr:merged", "X-Request-Id", "d9f9d3b2"),
+		body: `{"eventKey":"pr:merged","date":"2017-09-19T11:16:47+1000","actor":{"name":"admin"},"pullRequest":{"id":9,"title":"file edited online",
+"fromRef":{"displayId":"a-branch","repository":{"slug":"repository","project":{"key":"PROJ"}}},
+"toRef":{"displayId":"master","repository":{"slug":"repository","project":{"key":"PROJ"}}}}}`,
+		want: Event{
+			Type: "code.pr.merged", RawType: "pr:merged", Subject: "PROJ/repository", OccurredAt: at("2017-09-19T01:16:47Z"),
+			Data: map[string]any{
+				"repository": "PROJ/repository", "number": int64(9), "title": "file edited online", "actor": "admin",
+				"source_branch": "a-branch", "target_branch": "master",
+			},
+		},
+	},
+	{
+		name: "bitbucket server tag added", provider: "bitbucket",
+		header: hdr("X-Event-Key", "repo:refs_changed"),
+		body: `{"eventKey":"repo:refs_changed","date":"2017-09-19T09:58:11+1000","actor":{"name":"admin"},"repository":{"slug":"repository","project":{"key":"PROJ"}},
+"changes":[{"ref":{"id":"refs/tags/v1","displayId":"v1","type":"TAG"},"refId":"refs/tags/v1","fromHash":"0000000000000000000000000000000000000000",
+"toHash":"178864a7d521b6f5e720b386b2c2b0ef8563e0dc","type":"ADD"}]}`,
+		want: Event{
+			Type: "code.tag.created", RawType: "repo:refs_changed", Subject: "PROJ/repository", OccurredAt: at("2017-09-18T23:58:11Z"),
+			Data: map[string]any{"repository": "PROJ/repository", "tag": "v1", "sha": "178864a7d521b6f5e720b386b2c2b0ef8563e0dc", "actor": "admin"},
+		},
+	},
+	{
+		name: "bitbucket server branch push", provider: "bitbucket",
+		header: hdr("X-Event-Key", "repo:refs_changed"),
+		body: `{"actor":{"name":"admin"},"repository":{"slug":"r","project":{"key":"P"}},
+"changes":[{"ref":{"id":"refs/heads/master","displayId":"master","type":"BRANCH"},"refId":"refs/heads/master","fromHash":"aaa","toHash":"bbb","type":"UPDATE"}]}`,
+		want: Event{
+			Type: "code.push", RawType: "repo:refs_changed", Subject: "P/r",
+			Data: map[string]any{
+				"repository": "P/r", "ref": "refs/heads/master", "branch": "master", "before": "aaa", "after": "bbb",
+				"created": false, "deleted": false, "actor": "admin",
+			},
+		},
+	},
+	{
+		name: "bitbucket issue created", provider: "bitbucket",
+		header: hdr("X-Event-Key", "issue:created"),
+		body: `{"actor":{"nickname":"ann"},"repository":{"full_name":"team/repo"},"issue":{"id":4,"title":"Broken","created_on":"2026-11-22T03:00:00Z",
+"links":{"html":{"href":"https://bitbucket.org/team/repo/issues/4"}}}}`,
+		want: Event{
+			Type: "issue.created", RawType: "issue:created", Subject: "team/repo", OccurredAt: at("2026-11-22T03:00:00Z"),
+			Data: map[string]any{"repository": "team/repo", "number": int64(4), "title": "Broken", "actor": "ann", "url": "https://bitbucket.org/team/repo/issues/4"},
+		},
+	},
+	{
+		name: "bitbucket tag deleted", provider: "bitbucket",
+		header: hdr("X-Event-Key", "repo:push"),
+		body:   `{"repository":{"full_name":"t/r"},"push":{"changes":[{"new":null,"old":{"type":"tag","name":"v1","target":{"hash":"c0"}},"closed":true}]}}`,
+		want: Event{
+			Type: "code.tag.deleted", RawType: "repo:push", Subject: "t/r",
+			Data: map[string]any{"repository": "t/r", "tag": "v1", "sha": "c0"},
+		},
+	},
+	{
+		name: "bitbucket server ping", provider: "bitbucket",
+		header: hdr("X-Event-Key", "diagnostics:ping"),
+		body:   `{"test":true}`,
+		want:   Event{Type: "system.ping", RawType: "diagnostics:ping"},
+	},
+	{
+		name: "gitlab issue closed", provider: "gitlab",
+		header: hdr("X-Gitlab-Event", "Issue Hook"),
+		body: `{"object_kind":"issue","user":{"username":"root"},"project":{"path_with_namespace":"g/p"},
+"object_attributes":{"iid":23,"title":"New API: create/update/delete file","action":"close","url":"http://example.com/g/p/issues/23","updated_at":"2013-12-03T17:15:43Z"}}`,
+		want: Event{
+			Type: "issue.closed", RawType: "issue.close", Subject: "g/p", OccurredAt: at("2013-12-03T17:15:43Z"),
+			Data: map[string]any{"repository": "g/p", "number": int64(23), "title": "New API: create/update/delete file", "actor": "root", "url": "http://example.com/g/p/issues/23"},
+		},
+	},
+	{
+		name: "gitlab release create", provider: "gitlab",
+		header: hdr("X-Gitlab-Event", "Release Hook"),
+		body: `{"object_kind":"release","action":"create","tag":"v1.1","name":"Awesome app v0.1 alpha","url":"https://example.com/g/p/-/releases/v1.1",
+"released_at":"2020-11-02 12:55:12 UTC","created_at":"2020-11-02 12:55:12 UTC","project":{"path_with_namespace":"g/p"}}`,
+		want: Event{
+			Type: "release.published", RawType: "release.create", Subject: "g/p", OccurredAt: at("2020-11-02T12:55:12Z"),
+			Data: map[string]any{"repository": "g/p", "tag": "v1.1", "name": "Awesome app v0.1 alpha", "url": "https://example.com/g/p/-/releases/v1.1"},
+		},
+	},
+	{
+		name: "discord component", provider: "discord",
+		body: `{"id":"1176284400000000000","application_id":"1100","type":3,"channel_id":"4242","user":{"id":"7"},"data":{"custom_id":"approve","component_type":2}}`,
+		want: Event{
+			Type: "chat.interaction", RawType: "message_component", Subject: "4242", OccurredAt: snowflakeTime("1176284400000000000"),
+			Data: map[string]any{"user": "7", "channel": "4242", "custom_id": "approve"},
+		},
+	},
+	{
+		name: "discord modal submit", provider: "discord",
+		body: `{"id":"1","application_id":"1100","type":5,"guild_id":"42","member":{"user":{"id":"7"}},"data":{"custom_id":"feedback"}}`,
+		want: Event{
+			Type: "chat.form.submitted", RawType: "modal_submit", Subject: "42", OccurredAt: snowflakeTime("1"),
+			Data: map[string]any{"user": "7", "guild": "42", "custom_id": "feedback"},
+		},
+	},
+	{
+		name: "discord autocomplete kept", provider: "discord",
+		body: `{"id":"1","application_id":"1100","type":4,"channel_id":"c"}`,
+		want: Event{Type: "discord.application_command_autocomplete", RawType: "application_command_autocomplete", Subject: "c", OccurredAt: snowflakeTime("1")},
+	},
+	{
+		name: "discord webhook event", provider: "discord",
+		body: `{"version":1,"application_id":"1100","type":1,"event":{"type":"APPLICATION_AUTHORIZED","timestamp":"2024-10-18T14:42:53.064834","data":{}}}`,
+		want: Event{Type: "discord.APPLICATION_AUTHORIZED", RawType: "APPLICATION_AUTHORIZED", OccurredAt: at("2024-10-18T14:42:53.064834Z")},
+	},
+	{
+		name: "discord webhook ping", provider: "discord",
+		body: `{"version":1,"application_id":"1100","type":0}`,
+		want: Event{Type: "system.ping", RawType: "webhook_ping", Subject: "1100"},
+	},
+	{
+		name: "stripe charge refunded", provider: "http",
+		body: `{"id":"evt_r","object":"event","created":1700000000,"type":"charge.refunded","data":{"object":{"id":"ch_1","amount":2000,"amount_refunded":500,"currency":"zar","customer":"cus_1"}}}`,
+		want: Event{
+			Type: "payment.refunded", RawType: "charge.refunded", Subject: "ch_1", OccurredAt: at("2023-11-14T22:13:20Z"),
+			Data: map[string]any{"transaction_id": "ch_1", "amount_minor": int64(500), "currency": "zar", "customer_id": "cus_1"},
+		},
+	},
+	{
+		name: "stripe invoice payment failed", provider: "http",
+		body: `{"id":"evt_i","object":"event","created":1700000000,"type":"invoice.payment_failed","data":{"object":{"id":"in_1","amount_due":999,"amount_paid":0,"currency":"usd","customer":"cus_1","status":"open"}}}`,
+		want: Event{
+			Type: "invoice.payment_failed", RawType: "invoice.payment_failed", Subject: "in_1", OccurredAt: at("2023-11-14T22:13:20Z"),
+			Data: map[string]any{"invoice_id": "in_1", "amount_minor": int64(999), "currency": "usd", "customer_id": "cus_1", "status": "open"},
+		},
+	},
+	{
+		name: "zoho desk thread reply", provider: "zoho_desk",
+		body: `[{"eventType":"Ticket_Thread_Add","eventTime":"1700000000000","payload":{"id":"th-1","ticketId":"t-1","direction":"in"}},{"eventType":"Ticket_Add","payload":{"id":"t-2"}}]`,
+		want: Event{
+			Type: "ticket.replied", RawType: "Ticket_Thread_Add", Subject: "t-1", OccurredAt: at("2023-11-14T22:13:20Z"),
+			Data: map[string]any{"ticket_id": "t-1", "reply_id": "th-1", "author": "customer", "event_count": int64(2)},
+		},
+	},
+	{
+		name: "zoho desk ticket closed", provider: "zoho_desk",
+		body: `[{"eventType":"Ticket_Update","payload":{"id":"t-1","status":"Closed"},"prevState":{"status":"Open"}}]`,
+		want: Event{Type: "ticket.closed", RawType: "Ticket_Update", Subject: "t-1", Data: map[string]any{"ticket_id": "t-1", "status": "Closed"}},
+	},
+	{
+		name: "zoho billing invoice notification", provider: "zoho_billing",
+		body: `{"event_id":"3","event_type":"invoice_notification","event_time":"2016-06-14T17:37:21+0530","data":{"invoice":{"invoice_id":"inv-1","customer_id":"c-1","status":"sent","total":100.5,"currency_code":"ZAR"}}}`,
+		want: Event{
+			Type: "invoice.created", RawType: "invoice_notification", Subject: "inv-1", OccurredAt: at("2016-06-14T12:07:21Z"),
+			Data: map[string]any{"invoice_id": "inv-1", "customer_id": "c-1", "status": "sent", "amount": "100.5", "currency": "ZAR"},
+		},
+	},
+	{
+		name: "zoho payments style", provider: "zoho_billing",
+		body: `{"event_id":"4","event_type":"payment.failed","event_time":1700000000000,"event_object":{"payment":{"payment_id":"p-1","amount":"10.00","currency":"INR"}}}`,
+		want: Event{
+			Type: "payment.failed", RawType: "payment.failed", Subject: "p-1", OccurredAt: at("2023-11-14T22:13:20Z"),
+			Data: map[string]any{"transaction_id": "p-1", "amount": "10.00", "currency": "INR"},
+		},
+	},
+}

@@ -14,7 +14,7 @@ import (
 )
 
 func allCases() []normalizeCase {
-	return append(slices.Clone(normalizeCases), moreCases...)
+	return slices.Concat(normalizeCases, moreCases, extraCases)
 }
 
 func TestNormalize(t *testing.T) {
