@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -239,6 +240,38 @@ func (versionCmd) Run(g *globals) error {
 	return nil
 }
 
+type benchIngestCmd struct {
+	URL         string        `name:"url" default:"http://127.0.0.1:8080" help:"The server's base URL."`
+	Token       string        `name:"token" env:"IHUB_TOKEN" required:"" help:"API token with integrations:manage and integrations:credentials:write (creates a throwaway integration and endpoint)."`
+	Duration    time.Duration `name:"duration" default:"10s" help:"How long to measure (after a 1 s warm-up)."`
+	Concurrency int           `name:"concurrency" short:"c" default:"64" help:"Connections sending at once."`
+	BodySize    int           `name:"body-size" default:"2048" help:"JSON body size in bytes."`
+}
+
+func (c *benchIngestCmd) Run(g *globals) error {
+	if c.Concurrency < 1 || c.Concurrency > 4096 {
+		return configError{errors.New("--concurrency must be 1 to 4096")}
+	}
+	if c.BodySize < 200 || c.BodySize > 32<<20 {
+		return configError{errors.New("--body-size must be 200 to 33554432 bytes")}
+	}
+	if c.Duration < time.Second || c.Duration > time.Hour {
+		return configError{errors.New("--duration must be 1s to 1h")}
+	}
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return configError{errors.New("--url must be an http(s) URL such as http://127.0.0.1:8080")}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := app.BenchIngest(ctx, app.IngestBenchOptions{BaseURL: c.URL, Token: c.Token, Duration: c.Duration,
+		Concurrency: c.Concurrency, BodySize: c.BodySize})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "ingest: %s (endpoint %s, %d connections, %d-byte bodies)\n", res, res.EndpointID, c.Concurrency, c.BodySize)
+	return nil
+}
+
 type cli struct {
 	Serve serveCmd `cmd:"" help:"Run the server."`
 	Users struct {
@@ -253,7 +286,10 @@ type cli struct {
 		Rotate   keysRotateCmd   `cmd:"" help:"Add a data key, make it primary and re-encrypt every value (safe while serving)."`
 	} `cmd:"" help:"Manage the vault's keys."`
 	Version versionCmd `cmd:"" help:"Print the version."`
-	Dev     struct {
+	Bench   struct {
+		Ingest benchIngestCmd `cmd:"" help:"Load-test webhook ingest of a running server: signed 2 KB deliveries, acknowledged rate and latency."`
+	} `cmd:"" help:"Load generators that measure a running server."`
+	Dev struct {
 		Seed devSeedCmd `cmd:"" help:"Fill the database with sample integrations (for benchmarks and demos)."`
 	} `cmd:"" hidden:"" help:"Development helpers."`
 }
