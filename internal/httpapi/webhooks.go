@@ -411,12 +411,12 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	status := http.StatusOK
-	if out.Status == webhook.StatusPending {
-		status = http.StatusAccepted
+	status, word := http.StatusOK, out.Status
+	if out.Status == webhook.StatusPending || out.Status == webhook.StatusProcessed {
+		status, word = http.StatusAccepted, "accepted"
 	}
 	w.WriteHeader(status)
-	_, _ = io.WriteString(w, `{"deliveryId":`+strconv.FormatInt(out.DeliveryID, 10)+`,"status":"`+out.Status+`"}`)
+	_, _ = io.WriteString(w, `{"deliveryId":`+strconv.FormatInt(out.DeliveryID, 10)+`,"status":"`+word+`"}`)
 }
 
 // publicRequestURL rebuilds the URL the provider called from the public
@@ -482,7 +482,7 @@ type webhookTestInput struct {
 type webhookTestOutput struct {
 	Body struct {
 		DeliveryID int64  `json:"deliveryId,omitempty"`
-		Status     string `json:"status" doc:"The stored delivery's status: pending (accepted) or rejected."`
+		Status     string `json:"status" doc:"The stored delivery's status: processed (accepted and normalized) or rejected."`
 		Reason     string `json:"reason,omitempty" doc:"Why the signed test was rejected."`
 	}
 }

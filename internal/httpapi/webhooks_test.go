@@ -83,8 +83,8 @@ func TestWebhookIngest(t *testing.T) {
 				return []string{"X-GitHub-Event", "push", "X-GitHub-Delivery", id, "X-Hub-Signature-256", sig}
 			}
 
-			if st, body := deliver(t, env, hook, githubPush, h("72d3162e-cc78-11e3-81ab-4c9367dc0958")...); st != 202 || !strings.Contains(body, `"pending"`) {
-				t.Fatalf("first delivery = %d %s, want 202 pending", st, body)
+			if st, body := deliver(t, env, hook, githubPush, h("72d3162e-cc78-11e3-81ab-4c9367dc0958")...); st != 202 || !strings.Contains(body, `"accepted"`) {
+				t.Fatalf("first delivery = %d %s, want 202 accepted", st, body)
 			}
 			if st, body := deliver(t, env, hook, githubPush, h("72d3162e-cc78-11e3-81ab-4c9367dc0958")...); st != 200 || !strings.Contains(body, `"duplicate"`) {
 				t.Errorf("same delivery again = %d %s, want 200 duplicate", st, body)
@@ -133,20 +133,21 @@ func TestWebhookIngest(t *testing.T) {
 				if d.Status == "rejected" && (d.Payload != "" || d.Error == "") {
 					t.Errorf("rejected delivery %+v: want no payload and a reason", d)
 				}
-				if d.Status == "pending" && !strings.Contains(d.Payload, "octocat/Hello-World") {
+				if d.Status == "processed" && !strings.Contains(d.Payload, "octocat/Hello-World") {
 					t.Errorf("accepted delivery without its payload: %+v", d)
 				}
 			}
-			if got["pending"] != 2 || got["duplicate"] != 1 || got["rejected"] != 2 {
-				t.Errorf("logs by status = %v, want 2 pending, 1 duplicate, 2 rejected", got)
+			if got["processed"] != 2 || got["duplicate"] != 1 || got["rejected"] != 2 {
+				t.Errorf("logs by status = %v, want 2 processed, 1 duplicate, 2 rejected", got)
 			}
 			if r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?status=lost", env.AdminToken, nil); r.Status != 422 {
 				t.Errorf("logs with a bad status = %d, want 422", r.Status)
 			}
 
-			// Processing normalizes into events readable from the pull API.
-			if n, err := env.App.Webhooks.ProcessPending(t.Context(), 100); err != nil || n != 2 {
-				t.Fatalf("ProcessPending = %d, %v; want 2", n, err)
+			// Accepted deliveries were normalized on the way in: nothing is
+			// left pending, and the events are readable from the pull API.
+			if n, err := env.App.Webhooks.ProcessPending(t.Context(), 100); err != nil || n != 0 {
+				t.Fatalf("ProcessPending = %d, %v; want nothing left to process", n, err)
 			}
 			var evs struct {
 				Events []struct {
@@ -173,8 +174,12 @@ func TestWebhookIngest(t *testing.T) {
 			}
 			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.UserToken(auth.RoleITManager),
 				map[string]any{"deliveryId": first})
-			if r.Status != 200 || !strings.Contains(string(r.Body), `"pending"`) {
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"processed"`) {
 				t.Errorf("replay = %d %s", r.Status, r.Body)
+			}
+			decode(t, call(t, env, "GET", "/api/v1/events?after="+strconv.FormatInt(evs.Next, 10), env.AdminToken, nil), &evs)
+			if len(evs.Events) != 1 || evs.Events[0].Type != "code.push" || evs.Events[0].DeliveryID == first {
+				t.Errorf("events after the replay = %+v, want one new code.push from the copy", evs.Events)
 			}
 
 			// Rotation: a new secret; the old one still works in the grace period.
@@ -197,7 +202,7 @@ func TestWebhookIngest(t *testing.T) {
 
 			// A signed test delivery through the whole path.
 			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil)
-			if r.Status != 200 || !strings.Contains(string(r.Body), `"pending"`) {
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"processed"`) {
 				t.Errorf("test delivery = %d %s", r.Status, r.Body)
 			}
 			var sig2 struct {

@@ -51,7 +51,11 @@ type rawTx struct {
 func (t rawTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	switch tx := t.native.(type) {
 	case *sql.Tx:
-		res, err := tx.ExecContext(ctx, q, args...)
+		st, err := t.db.rawStmt(ctx, tx, q)
+		if err != nil {
+			return 0, err
+		}
+		res, err := st.ExecContext(ctx, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -67,11 +71,43 @@ func (t rawTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 func (t rawTx) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
 	switch tx := t.native.(type) {
 	case *sql.Tx:
-		return tx.QueryRowContext(ctx, q, args...).Scan(dest...)
+		st, err := t.db.rawStmt(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		return st.QueryRowContext(ctx, args...).Scan(dest...)
 	case pgx.Tx:
 		return pgErr(tx.QueryRow(ctx, t.db.rebind(q), args...).Scan(dest...))
 	}
 	return fmt.Errorf("store: unknown transaction type %T", t.native)
+}
+
+// rawStmt returns q prepared on the SQLite writer and bound to tx:
+// modernc's driver does not cache statements, and parsing dominates small
+// inserts. The writer has one connection, held by tx, so a statement seen
+// for the first time is prepared for this transaction only, and prepared on
+// the writer for later ones by a goroutine that waits for the connection.
+// Multi-row inserts, whose text varies with the row count, are never cached.
+func (db *DB) rawStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	if v, ok := db.raw.Load(q); ok {
+		if st, ok := v.(*sql.Stmt); ok {
+			return tx.StmtContext(ctx, st), nil
+		}
+		return tx.PrepareContext(ctx, q) // being prepared
+	}
+	if strings.Count(q, "?") <= 64 {
+		if _, loaded := db.raw.LoadOrStore(q, struct{}{}); !loaded {
+			go func() {
+				st, err := db.w.PrepareContext(context.Background(), q)
+				if err != nil {
+					db.raw.Delete(q)
+					return
+				}
+				db.raw.Store(q, st)
+			}()
+		}
+	}
+	return tx.PrepareContext(ctx, q)
 }
 
 // inRawTx runs fn in a write transaction and commits if it returns nil.

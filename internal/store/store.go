@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,6 +86,9 @@ type DB struct {
 	// SQLite: the writer's prepared statements, bound to transactions.
 	pw    *sqlitedb.Queries
 	lists listCache
+	// raw holds the SQLite writer's prepared statements for hand-written
+	// SQL (metrics, webhooks), by query text.
+	raw   sync.Map
 	queue *jobqueue.Queue
 	log   *slog.Logger
 	now   func() time.Time

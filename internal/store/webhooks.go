@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -214,13 +213,6 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, id string, e audit.Entr
 	})
 }
 
-func headerJSON(h http.Header) string {
-	if h == nil {
-		return "{}"
-	}
-	return jsonText(h)
-}
-
 // InsertDeliveries implements webhook.Store: one transaction for the batch
 // (the group commit). An accepted delivery whose key exists is stored as a
 // duplicate without its payload.
@@ -233,15 +225,23 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 			if status == webhook.StatusPending && d.DedupeKey != "" {
 				key = d.DedupeKey
 			}
+			var processedAt any
+			if status == webhook.StatusPending && d.Event != nil {
+				// Normalized on the way in: stored processed, with its event.
+				status, processedAt = webhook.StatusProcessed, ms(d.ReceivedAt)
+			}
 			payload := d.Payload
-			if status != webhook.StatusPending {
+			if d.Status != webhook.StatusPending {
 				payload = nil
 			}
 			ins := `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of)
- VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms)
+ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
-				headerJSON(d.Header), nilIfEmpty(payload), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf}
+				d.HeaderJSON(), nilIfEmpty(payload), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, nil}
+			if processedAt != nil {
+				args[14] = int64(0)
+			}
 			var id int64
 			var err error
 			if key != nil {
@@ -250,6 +250,11 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 				err = t.queryRow(ctx, ins+` RETURNING id`, args, &id)
 			}
 			if err == nil {
+				if d.Event != nil && status == webhook.StatusProcessed {
+					if err := insertEvent(ctx, t, id, *d.Event); err != nil {
+						return err
+					}
+				}
 				out[i] = webhook.Inserted{ID: id, Status: status}
 				continue
 			}
@@ -262,10 +267,10 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 				[]any{d.EndpointID, d.DedupeKey}, &first); err != nil {
 				return fmt.Errorf("store: find the original delivery: %w", err)
 			}
-			args[3], args[4], args[8] = webhook.StatusDuplicate, nil, nil
+			args[3], args[4], args[8], args[13], args[14] = webhook.StatusDuplicate, nil, nil, nil, nil
 			if err := t.queryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, duplicate_of)
- VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, append(args, first), &id); err != nil {
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms,
+ duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, append(args, first), &id); err != nil {
 				return fmt.Errorf("store: insert duplicate delivery: %w", err)
 			}
 			out[i] = webhook.Inserted{ID: id, Status: webhook.StatusDuplicate, DuplicateOf: first}
@@ -385,15 +390,8 @@ func (db *DB) CompleteDeliveries(ctx context.Context, done []webhook.Completed) 
 				return fmt.Errorf("store: complete delivery: %w", err)
 			}
 			for _, ev := range c.Events {
-				data, err := json.Marshal(ev.Data)
-				if err != nil || ev.Data == nil {
-					data = []byte("{}")
-				}
-				if _, err := t.exec(ctx, `INSERT INTO webhook_events (event_id, delivery_id, integration_id, provider, type, subject,
- occurred_at, created_at, data) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING`,
-					ev.ID, ev.DeliveryID, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt),
-					string(data)); err != nil {
-					return fmt.Errorf("store: insert event: %w", err)
+				if err := insertEvent(ctx, t, ev.DeliveryID, ev); err != nil {
+					return err
 				}
 			}
 		}
@@ -401,12 +399,31 @@ func (db *DB) CompleteDeliveries(ctx context.Context, done []webhook.Completed) 
 	})
 }
 
+// insertEvent writes the event of a delivery (idempotent: its id derives
+// from the delivery).
+func insertEvent(ctx context.Context, t rawTx, deliveryID int64, ev webhook.Event) error {
+	data := ev.DataJSON
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(ev.Data); err != nil || ev.Data == nil {
+			data = []byte("{}")
+		}
+	}
+	if _, err := t.exec(ctx, `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject,
+ occurred_at, created_at, data) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (delivery_id) DO NOTHING`,
+		deliveryID, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
+		ms(ev.CreatedAt), string(data)); err != nil {
+		return fmt.Errorf("store: insert event: %w", err)
+	}
+	return nil
+}
+
 // ListEvents implements webhook.Store: events after the cursor, in order.
 func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webhook.Event, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	r, err := db.query(ctx, `SELECT id, event_id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data
+	r, err := db.query(ctx, `SELECT id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data
  FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
@@ -417,11 +434,11 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 		var ev webhook.Event
 		var occ, created int64
 		var data string
-		if err := r.Scan(&ev.Seq, &ev.ID, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
+		if err := r.Scan(&ev.Seq, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
 			&created, &data); err != nil {
 			return nil, fmt.Errorf("store: list events: %w", err)
 		}
-		ev.OccurredAt, ev.CreatedAt = fromMS(occ), fromMS(created)
+		ev.ID, ev.OccurredAt, ev.CreatedAt = webhook.EventID(ev.DeliveryID), fromMS(occ), fromMS(created)
 		_ = json.Unmarshal([]byte(data), &ev.Data) // written by us as JSON
 		out = append(out, ev)
 	}

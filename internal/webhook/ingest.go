@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -139,7 +140,10 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	d.Status, d.Payload = StatusPending, req.Body
 	if len(r.ep.EventTypes) > 0 && d.EventType != "" && !slices.Contains(r.ep.EventTypes, d.EventType) {
 		d.Status, d.Reason, d.Payload = StatusRejected, "event type not accepted by this endpoint", nil
+	} else {
+		d.Event = s.normalize(r.ep.Provider, r.ep.IntegrationID, req.Header, req.Body, now)
 	}
+	d.HeaderText = d.HeaderJSON()
 	ins, err := s.commit.submit(ctx, d)
 	if err != nil {
 		return Outcome{}, err
@@ -147,10 +151,29 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	switch ins.Status {
 	case StatusDuplicate:
 		s.duplicates.Add(1)
-	case StatusPending:
+	case StatusPending, StatusProcessed:
 		s.accepted.Add(1)
 	}
 	return Outcome{DeliveryID: ins.ID, Status: ins.Status, Reason: d.Reason}, nil
+}
+
+// normalize maps a delivery to its event. It runs in the request's
+// goroutine, before the group commit, so that the delivery and its event
+// are written together and no second write is needed to process it.
+func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, now time.Time) *Event {
+	ev, _ := normalize.Normalize(providerID, h, body) // an unknown provider still yields a usable event
+	occurred := ev.OccurredAt
+	if occurred.IsZero() {
+		occurred = now
+	}
+	out := &Event{IntegrationID: integrationID, Provider: providerID, Type: ev.Type, Subject: ev.Subject,
+		OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data, DataJSON: []byte("{}")}
+	if ev.Data != nil {
+		if b, err := json.Marshal(ev.Data); err == nil {
+			out.DataJSON = b
+		}
+	}
+	return out
 }
 
 // eventTypeOf is the provider's event name from its event header, when it

@@ -11,7 +11,6 @@ import (
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
-	"ihub/internal/webhook/normalize"
 	"ihub/internal/webhook/verify"
 )
 
@@ -38,22 +37,20 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 			}
 			providers[d.EndpointID] = prov
 		}
-		ev, _ := normalize.Normalize(prov, d.Header, d.Payload) // an unknown provider still yields a usable event
 		now := s.o.Now()
-		occurred := ev.OccurredAt
-		if occurred.IsZero() {
-			occurred = d.ReceivedAt
-		}
+		ev := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt)
+		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID), d.ID, now
 		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
-			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(),
-			Events: []Event{{ID: "evt_" + strconv.FormatInt(d.ID, 10), DeliveryID: d.ID, IntegrationID: d.IntegrationID,
-				Provider: prov, Type: ev.Type, Subject: ev.Subject, OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data}}})
+			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(), Events: []Event{*ev}})
 	}
 	if err := s.o.Store.CompleteDeliveries(ctx, done); err != nil {
 		return 0, err
 	}
 	return len(done), nil
 }
+
+// EventID is the id of the event made from a delivery.
+func EventID(deliveryID int64) string { return "evt_" + strconv.FormatInt(deliveryID, 10) }
 
 // RunProcessor processes pending deliveries until ctx ends, polling every
 // interval when idle.
@@ -110,9 +107,15 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 		return Outcome{}, apperr.E(apperr.Conflict, "this delivery has no stored payload (it was rejected or a duplicate)")
 	}
 	orig := d.ID
-	nd := NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: s.o.Now(), Status: StatusPending,
+	now := s.o.Now()
+	prov := "unknown"
+	if ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, d.EndpointID); err == nil {
+		prov = ep.Provider
+	}
+	nd := NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig}
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig,
+		Event: s.normalize(prov, d.IntegrationID, d.Header, d.Payload, now)}
 	ins, err := s.commit.submit(ctx, nd)
 	if err != nil {
 		return Outcome{}, err

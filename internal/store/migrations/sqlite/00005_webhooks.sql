@@ -53,15 +53,17 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE UNIQUE INDEX webhook_deliveries_dedupe ON webhook_deliveries (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
-CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (status, id);
-CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at);
+-- Only the few pending deliveries are indexed for the processor; retention
+-- walks the table in id order (ids grow with time). Every index costs the
+-- single SQLite writer a B-tree insert per webhook, so there are no others.
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (id) WHERE status = 'pending';
 
--- Normalized events, one per accepted delivery (more for a replay), in
--- commit order: id is the cursor of the pull API.
+-- Normalized events, one per accepted delivery (a replay is a new
+-- delivery), in commit order: id is the cursor of the pull API; the event's
+-- public id is evt_<delivery_id>.
 CREATE TABLE webhook_events (
     id             INTEGER PRIMARY KEY,
-    event_id       TEXT NOT NULL UNIQUE,
-    delivery_id    BIGINT NOT NULL,
+    delivery_id    BIGINT NOT NULL UNIQUE,
     integration_id TEXT NOT NULL,
     provider       TEXT NOT NULL,
     type           TEXT NOT NULL,
@@ -70,8 +72,6 @@ CREATE TABLE webhook_events (
     created_at     BIGINT NOT NULL,
     data           TEXT NOT NULL
 );
-CREATE INDEX webhook_events_delivery ON webhook_events (delivery_id);
-CREATE INDEX webhook_events_created ON webhook_events (created_at);
 
 -- Endpoint changes count as integration changes: caches of endpoints (the
 -- ingest path) follow the same counter as the client factory.
