@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ihub/internal/secret"
+	"ihub/internal/store/storetest"
+)
+
+// TestMain lets the test binary act as the ihub command in a child process
+// (IHUB_TEST_MAIN=1), so that TestCrashDuringBurst can SIGKILL a real
+// server.
+func TestMain(m *testing.M) {
+	if os.Getenv("IHUB_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// server is an ihub serve child process.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	logs *bytes.Buffer
+}
+
+func startServer(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", addr, "--log-level", "warn"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "IHUB_TEST_MAIN=1"), env...)
+	logs := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, base: "http://" + addr, logs: logs}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := apiClient.Get(s.base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("the server did not become ready:\n%s", logs)
+	return nil
+}
+
+// apiClient has its own transport (see providertest.HTTPClient).
+var apiClient = &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
+
+func apiJSON(t *testing.T, base, token, method, path string, body, out any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := apiClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s = %d %s", method, path, resp.StatusCode, rb)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rb, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCrashDuringBurst kills the server with SIGKILL in the middle of a burst
+// of concurrent webhooks and restarts it: every delivery that was answered
+// 2xx must be stored exactly once, with its event.
+func TestCrashDuringBurst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			so := e.Options(t)
+			key, err := secret.GenerateMasterKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			env := []string{"IHUB_MASTER_KEY=" + key, "IHUB_DATA_DIR=" + dir, "IHUB_DATABASE_URL=" + so.DatabaseURL}
+			for _, kv := range env {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
+			if code, _, stderr := ihub(t, "a long crash-test password\n", nil, "users", "create", "--email", "crash@example.com",
+				"--role", "super_admin", "--password-stdin"); code != 0 {
+				t.Fatalf("users create: %s", stderr)
+			}
+			code, token, stderr := ihub(t, "", nil, "tokens", "create", "--email", "crash@example.com", "--name", "crash")
+			if code != 0 {
+				t.Fatalf("tokens create: %s", stderr)
+			}
+			token = strings.TrimSpace(token)
+
+			srv := startServer(t, env, "--sqlite-synchronous", "FULL")
+			var it, ep struct{ ID string }
+			apiJSON(t, srv.base, token, "POST", "/api/v1/integrations", map[string]any{"name": "crash", "provider": "http",
+				"baseUrl": "https://crash.invalid", "isActive": false}, &it)
+			const hookSecret = "crash-test-secret-0123456789"
+			apiJSON(t, srv.base, token, "POST", "/api/v1/integrations/"+it.ID+"/webhooks", map[string]any{"scheme": "hmac",
+				"secret": hookSecret, "settings": map[string]string{"algorithm": "sha256", "header": "X-Signature",
+					"encoding": "hex", "prefix": "sha256=", "deliveryIdHeader": "X-Delivery-Id"}}, &ep)
+
+			// The burst: 16 senders, each delivery with a unique id.
+			var mu sync.Mutex
+			acked := map[string]bool{}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			tr := &http.Transport{MaxIdleConnsPerHost: 32}
+			defer tr.CloseIdleConnections()
+			hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			var wg sync.WaitGroup
+			for w := range 16 {
+				wg.Go(func() {
+					for n := 0; ctx.Err() == nil; n++ {
+						id := fmt.Sprintf("w%d-%d", w, n)
+						body := []byte(`{"type":"crash.test","id":"` + id + `","data":{"padding":"` + strings.Repeat("p", 1900) + `"}}`)
+						m := hmac.New(sha256.New, []byte(hookSecret))
+						m.Write(body)
+						req, _ := http.NewRequestWithContext(ctx, "POST", srv.base+"/api/v1/hooks/"+ep.ID, bytes.NewReader(body))
+						req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+						req.Header.Set("X-Delivery-Id", id)
+						resp, err := hc.Do(req)
+						if err != nil {
+							return // the server is gone
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusAccepted {
+							mu.Lock()
+							acked[id] = true
+							mu.Unlock()
+						}
+					}
+				})
+			}
+			for {
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				if n >= 1500 {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := srv.cmd.Process.Kill(); err != nil { // SIGKILL, mid-burst
+				t.Fatal(err)
+			}
+			_ = srv.cmd.Wait()
+			cancel()
+			wg.Wait()
+
+			// Restart on the same data and read everything back.
+			srv = startServer(t, env, "--sqlite-synchronous", "FULL")
+			stored := map[string]int{}
+			var storedOrder []string
+			for page := 1; ; page++ {
+				var logs struct {
+					Deliveries []struct {
+						ProviderDeliveryID string
+						Status             string
+					}
+				}
+				apiJSON(t, srv.base, token, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=200&page="+strconv.Itoa(page), nil, &logs)
+				for _, d := range logs.Deliveries {
+					if d.Status == "processed" || d.Status == "pending" {
+						stored[d.ProviderDeliveryID]++
+						storedOrder = append(storedOrder, d.ProviderDeliveryID)
+					}
+				}
+				if len(logs.Deliveries) < 200 {
+					break
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			t.Logf("%d deliveries acknowledged before the kill, %d stored", len(acked), len(storedOrder))
+			for id := range acked {
+				if stored[id] != 1 {
+					t.Errorf("acknowledged delivery %s is stored %d times, want exactly once", id, stored[id])
+				}
+			}
+			for id, n := range stored {
+				if n > 1 {
+					t.Errorf("delivery %s is stored %d times", id, n)
+				}
+			}
+			// Every stored delivery has its event.
+			total := 0
+			for after := int64(0); ; {
+				var events struct {
+					Events []struct{ DeliveryID int64 }
+					Next   int64
+				}
+				apiJSON(t, srv.base, token, "GET", "/api/v1/events?limit=1000&after="+strconv.FormatInt(after, 10), nil, &events)
+				total += len(events.Events)
+				if len(events.Events) < 1000 {
+					break
+				}
+				after = events.Next
+			}
+			if total < len(acked) {
+				t.Errorf("%d events for %d acknowledged deliveries", total, len(acked))
+			}
+		})
+	}
+}
