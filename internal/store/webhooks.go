@@ -217,6 +217,9 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, id string, e audit.Entr
 // (the group commit). An accepted delivery whose key exists is stored as a
 // duplicate without its payload.
 func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([]webhook.Inserted, error) {
+	if db.dialect == Postgres {
+		return db.insertDeliveriesPG(ctx, ds)
+	}
 	out := make([]webhook.Inserted, len(ds))
 	err := db.inRawTx(ctx, func(t rawTx) error {
 		for i, d := range ds {
@@ -397,6 +400,96 @@ func (db *DB) CompleteDeliveries(ctx context.Context, done []webhook.Completed) 
 		}
 		return nil
 	})
+}
+
+// deliveryRow is a NewDelivery as stored: status, dedupe key, payload and
+// processed time after the rules of InsertDeliveries.
+func deliveryRow(d webhook.NewDelivery) (status string, key, payload, processedAt, processingMs any) {
+	status = d.Status
+	if status == webhook.StatusPending && d.DedupeKey != "" {
+		key = d.DedupeKey
+	}
+	if status == webhook.StatusPending && d.Event != nil {
+		status, processedAt, processingMs = webhook.StatusProcessed, ms(d.ReceivedAt), int64(0)
+	}
+	if d.Status == webhook.StatusPending {
+		payload = nilIfEmpty(d.Payload)
+	}
+	return status, key, payload, processedAt, processingMs
+}
+
+const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms)
+ VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+ ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`
+
+// insertDeliveriesPG is InsertDeliveries for PostgreSQL: every delivery
+// (with its event, through a data-modifying CTE) goes into one pipelined
+// batch, so a group commit costs one round trip instead of two per
+// delivery.
+func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) ([]webhook.Inserted, error) {
+	out := make([]webhook.Inserted, len(ds))
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, d := range ds {
+			status, key, payload, processedAt, processingMs := deliveryRow(d)
+			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
+				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs}
+			if status == webhook.StatusProcessed {
+				ev := d.Event
+				data := ev.DataJSON
+				if data == nil {
+					data = []byte("{}")
+				}
+				b.Queue(`WITH d AS (`+pgInsertDelivery+`)
+ INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
+ SELECT id, $16, $17, $18, $19, $20, $21, $22 FROM d RETURNING delivery_id`,
+					append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(data))...)
+				continue
+			}
+			b.Queue(pgInsertDelivery, args...)
+		}
+		br := tx.SendBatch(ctx, b)
+		var dups []int
+		for i, d := range ds {
+			var id int64
+			err := br.QueryRow().Scan(&id)
+			switch {
+			case err == nil:
+				st, _, _, _, _ := deliveryRow(d)
+				out[i] = webhook.Inserted{ID: id, Status: st}
+			case errors.Is(err, pgx.ErrNoRows):
+				dups = append(dups, i)
+			default:
+				_ = br.Close() // the error that stopped us is the one to report
+				return fmt.Errorf("store: insert delivery: %w", err)
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("store: insert deliveries: %w", err)
+		}
+		// Seen before (rare): record each duplicate, pointing at the first.
+		for _, i := range dups {
+			d := ds[i]
+			var first, id int64
+			if err := tx.QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND dedupe_key = $2`,
+				d.EndpointID, d.DedupeKey).Scan(&first); err != nil {
+				return fmt.Errorf("store: find the original delivery: %w", err)
+			}
+			if err := tx.QueryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status,
+ provider_delivery_id, event_type, headers, payload_size, source_ip, reason, replay_of, duplicate_of)
+ VALUES ($1,$2,$3,'duplicate',$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`, d.EndpointID, d.IntegrationID, ms(d.ReceivedAt),
+				d.ProviderDeliveryID, d.EventType, d.HeaderJSON(), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, first).Scan(&id); err != nil {
+				return fmt.Errorf("store: insert duplicate delivery: %w", err)
+			}
+			out[i] = webhook.Inserted{ID: id, Status: webhook.StatusDuplicate, DuplicateOf: first}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // insertEvent writes the event of a delivery (idempotent: its id derives

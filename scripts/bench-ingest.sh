@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Load test of webhook ingest: signed 2 KB JSON deliveries with unique
+# delivery ids to one HMAC-SHA256 endpoint, 64 connections, with wrk (Debian
+# package "wrk") on the same machine, against SQLite with synchronous=FULL
+# and, when IHUB_TEST_DATABASE_URL is set, PostgreSQL. Each run first
+# measures GET /healthz on the same server as the baseline (the HTTP
+# ceiling of this machine), then ingest. Every 2xx means the delivery was
+# committed. The project's own load command gives the same measurement:
+#   ihub bench ingest --url http://127.0.0.1:8080 --token $TOKEN -c 64
+#
+#   scripts/bench-ingest.sh                 # 3 runs of 10 s each
+#   RUNS=5 DURATION=20s CONNS=64 scripts/bench-ingest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-64}
+PORT=${PORT:-18082}
+work=$(mktemp -d)
+bin=$work/ihub
+go build -o "$bin" ./cmd/ihub
+server_pid=
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+secret=bench-ingest-secret-0123456789
+# A fixed signed body; the delivery id header (not signed by this scheme)
+# changes on every request, so every delivery is new.
+python3 - "$secret" > "$work/ingest.lua" <<'EOF'
+import sys, hmac, hashlib
+secret = sys.argv[1].encode()
+body = '{"type":"bench.event","id":"x","data":{"padding":"' + 'x' * 1990 + '"}}'
+sig = 'sha256=' + hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
+print('wrk.method = "POST"')
+print('wrk.body = [[' + body + ']]')
+print('wrk.headers["Content-Type"] = "application/json"')
+print('wrk.headers["X-Signature"] = "' + sig + '"')
+print('local n, tid, h = 0, "", {}')
+print('init = function(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)); '
+      'tid = tostring(math.random(1, 1e9)); for k, v in pairs(wrk.headers) do h[k] = v end end')
+print('request = function() n = n + 1; h["X-Delivery-Id"] = tid .. "-" .. n; return wrk.format(nil, nil, h) end')
+EOF
+
+bench() { # name
+  local name=$1 dir; dir=$(mktemp -d -p "$work")
+  export IHUB_DATA_DIR=$dir IHUB_LOG_LEVEL=warn
+  echo "a long benchmark password" | "$bin" users create --email bench@example.com --role super_admin --password-stdin 2>/dev/null
+  local tok; tok=$("$bin" tokens create --email bench@example.com --name bench 2>/dev/null)
+  "$bin" serve --listen "127.0.0.1:$PORT" --sqlite-synchronous FULL >"$dir/serve.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  local api="http://127.0.0.1:$PORT/api/v1"
+  local it ep
+  it=$(curl -fs -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+    -d '{"name":"bench","provider":"http","baseUrl":"https://bench.invalid","isActive":false}' "$api/integrations" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  ep=$(curl -fs -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+    -d "{\"scheme\":\"hmac\",\"secret\":\"$secret\",\"settings\":{\"algorithm\":\"sha256\",\"header\":\"X-Signature\",\"encoding\":\"hex\",\"prefix\":\"sha256=\",\"deliveryIdHeader\":\"X-Delivery-Id\"}}" \
+    "$api/integrations/$it/webhooks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  echo "== $name: POST /api/v1/hooks/$ep, 2 KB signed JSON, $CONNS connections, $DURATION x $RUNS"
+  for i in $(seq 1 "$RUNS"); do
+    base=$(wrk -t2 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/healthz" | awk '/Requests\/sec/{print $2}')
+    out=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$work/ingest.lua" "$api/hooks/$ep")
+    rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+    p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+    p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+    bad=$(echo "$out" | awk '/Non-2xx/{print $5}')
+    echo "run $i: ingest $rps webhooks/s, p50 $p50, p99 $p99, non-2xx ${bad:-0} (baseline /healthz $base req/s)"
+  done
+  kill "$server_pid"; wait "$server_pid" || true; server_pid=
+}
+
+bench sqlite-full
+if [ -n "${IHUB_TEST_DATABASE_URL:-}" ]; then
+  db="ihub_bench_$$"
+  psql "$IHUB_TEST_DATABASE_URL" -qc "CREATE DATABASE $db"
+  url=$(python3 -c 'import sys,urllib.parse as u;p=u.urlparse(sys.argv[1]);print(p._replace(path="/"+sys.argv[2]).geturl())' "$IHUB_TEST_DATABASE_URL" "$db")
+  export IHUB_MASTER_KEY; IHUB_MASTER_KEY=$("$bin" keys generate)
+  IHUB_DATABASE_URL=$url bench postgres
+  psql "$IHUB_TEST_DATABASE_URL" -qc "DROP DATABASE $db WITH (FORCE)"
+fi
