@@ -289,6 +289,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go func() { a.Calls.Run(bctx, time.Second); close(callsDone) }()
 	go a.Integrations.Clients().Watch(bctx, 2*time.Second)
 	go a.Webhooks.RunProcessor(bctx, 200*time.Millisecond)
+	if d, err := a.Webhooks.NewDispatcher(15 * time.Second); err == nil {
+		go d.Run(bctx, 200*time.Millisecond)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("ihub is serving", "address", ln.Addr().String(), "public_url", a.Config.ResolvedPublicURL().String(),

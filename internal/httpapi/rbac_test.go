@@ -64,6 +64,13 @@ var wantAccess = map[string]string{
 	"testWebhook":                     string(auth.PermIntegrationsManage),
 	"webhookSignals":                  string(auth.PermIntegrationsRead),
 	"listEvents":                      string(auth.PermIntegrationsRead),
+	"createSubscription":              string(auth.PermIntegrationsManage),
+	"listSubscriptions":               string(auth.PermIntegrationsRead),
+	"getSubscription":                 string(auth.PermIntegrationsRead),
+	"updateSubscription":              string(auth.PermIntegrationsManage),
+	"deleteSubscription":              string(auth.PermIntegrationsManage),
+	"listSubscriptionAttempts":        string(auth.PermIntegrationsRead),
+	"retrySubscriptionAttempt":        string(auth.PermWebhooksReplay),
 	"ingestWebhook":                   accessPublic,
 	"ingestWebhookByIntegration":      accessPublic,
 
@@ -120,13 +127,14 @@ func fillPath(t testing.TB, path string) string {
 		{"/api/v1/tokens/{id}", "tok_nope"},
 		{"/api/v1/integrations/webhooks/{id}", "whe_nope"},
 		{"/api/v1/hooks/{id}", "whe_nope"},
+		{"/api/v1/subscriptions/{id}", "sub_nope"},
 		{"/api/v1/integrations/hooks/{id}", "int_nope"},
 	} {
 		if strings.HasPrefix(r, p.prefix) {
 			r = strings.Replace(r, "{id}", p.id, 1)
 		}
 	}
-	r = strings.NewReplacer("{action}", "no_such_action", "{path}", "some/api/path").Replace(r)
+	r = strings.NewReplacer("{action}", "no_such_action", "{path}", "some/api/path", "{attemptId}", "999999").Replace(r)
 	if strings.ContainsAny(r, "{}") {
 		t.Fatalf("fillPath(%q) = %q: a path parameter has no made-up value; add one", path, r)
 	}

@@ -145,6 +145,25 @@ func (s *Server) routes() {
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listEvents", Method: http.MethodGet, Path: v + "/events", Tags: []string{"Webhooks"},
 		Summary: "Read the normalized event stream", Description: "Events in order after a cursor; wait= long-polls until one arrives."}, s.listEvents)
 
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "createSubscription", Method: http.MethodPost, Path: v + "/subscriptions", Tags: []string{"Subscriptions"},
+		Summary: "Subscribe an HTTP endpoint to events", Description: "Events are POSTed signed with Standard Webhooks (webhook-id, webhook-timestamp, " +
+			"webhook-signature with the whsec_ secret, returned once when generated). Retries with backoff over about three days, honouring Retry-After; " +
+			"410 disables the subscription; redirects are failures; 15 s timeout.",
+		DefaultStatus: http.StatusCreated}, s.createSubscription)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listSubscriptions", Method: http.MethodGet, Path: v + "/subscriptions", Tags: []string{"Subscriptions"},
+		Summary: "List subscriptions"}, s.listSubscriptions)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getSubscription", Method: http.MethodGet, Path: v + "/subscriptions/{id}", Tags: []string{"Subscriptions"},
+		Summary: "Get a subscription", Errors: []int{http.StatusNotFound}}, s.getSubscription)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "updateSubscription", Method: http.MethodPatch, Path: v + "/subscriptions/{id}", Tags: []string{"Subscriptions"},
+		Summary: "Update a subscription", Description: "Enabling a disabled subscription sends the events that waited.",
+		Errors: []int{http.StatusNotFound, http.StatusPreconditionFailed}}, s.updateSubscription)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "deleteSubscription", Method: http.MethodDelete, Path: v + "/subscriptions/{id}", Tags: []string{"Subscriptions"},
+		Summary: "Delete a subscription and its pending deliveries", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteSubscription)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listSubscriptionAttempts", Method: http.MethodGet, Path: v + "/subscriptions/{id}/attempts", Tags: []string{"Subscriptions"},
+		Summary: "Deliveries of events to a subscription, newest first", Errors: []int{http.StatusNotFound}}, s.listAttempts)
+	route(s, p(auth.PermWebhooksReplay), huma.Operation{OperationID: "retrySubscriptionAttempt", Method: http.MethodPost, Path: v + "/subscriptions/{id}/attempts/{attemptId}/retry", Tags: []string{"Subscriptions"},
+		Summary: "Send an undelivered event again now", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.retryAttempt)
+
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "listActivity", Method: http.MethodGet, Path: v + "/activity", Tags: []string{"Activity"},
 		Summary: "List the activity log, newest first"}, s.listActivity)
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "exportActivity", Method: http.MethodGet, Path: v + "/activity.csv", Tags: []string{"Activity"},

@@ -200,6 +200,8 @@ type committer struct {
 	wg       sync.WaitGroup
 	mu       sync.RWMutex
 	closed   bool
+	// onCommit runs after each successful batch (it must not block).
+	onCommit func()
 }
 
 type pendingWrite struct {
@@ -289,6 +291,8 @@ func (c *committer) run(ctx context.Context) {
 		cancel()
 		if err != nil {
 			c.log.Error("storing webhook deliveries failed", "count", len(ds), "err", err)
+		} else if c.onCommit != nil {
+			c.onCommit()
 		}
 		for i, q := range batch {
 			if err != nil {

@@ -73,6 +73,8 @@ type Service struct {
 	limits rejectLimiter
 	// counters for metrics and tests
 	accepted, duplicates, rejected atomic.Int64
+	// kick wakes the dispatcher when new events were committed.
+	kick chan struct{}
 }
 
 // NewService returns a Service; Start runs its writers.
@@ -95,8 +97,14 @@ func NewService(o Options) *Service {
 		// while they send again (about 10 % less throughput).
 		o.MaxBatch = 32
 	}
-	s := &Service{o: o}
+	s := &Service{o: o, kick: make(chan struct{}, 1)}
 	s.commit = newCommitter(o.Store, o.Committers, o.MaxBatch, o.Logger)
+	s.commit.onCommit = func() {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
 	s.cache.entries = map[string]*resolved{}
 	s.limits.buckets = map[string]*bucket{}
 	return s

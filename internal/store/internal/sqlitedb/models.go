@@ -90,6 +90,11 @@ type ChangeCounter struct {
 	Value int64
 }
 
+type DispatchCursor struct {
+	Name  string
+	Value int64
+}
+
 type Integration struct {
 	ID                         string
 	Slug                       string
@@ -140,6 +145,36 @@ type Session struct {
 	LastSeenAt int64
 	Ip         string
 	UserAgent  string
+}
+
+type Subscription struct {
+	ID                  string
+	Name                string
+	EventTypes          string
+	IntegrationIds      string
+	Url                 string
+	AllowPrivateNetwork bool
+	SecretCiphertext    []byte
+	SecretKeyID         string
+	MaxConcurrency      int64
+	IsActive            bool
+	DisabledReason      string
+	Version             int64
+	CreatedAt           int64
+	UpdatedAt           int64
+}
+
+type SubscriptionAttempt struct {
+	ID             int64
+	SubscriptionID string
+	EventSeq       int64
+	Status         string
+	Attempts       int64
+	NextAttemptAt  int64
+	LastStatus     int64
+	LastError      string
+	CreatedAt      int64
+	DeliveredAt    *int64
 }
 
 type User struct {

@@ -1,0 +1,173 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"ihub/internal/webhook"
+)
+
+// SubscriptionBody is a subscription as the API shows it.
+type SubscriptionBody struct {
+	ID                  string    `json:"id"`
+	Name                string    `json:"name"`
+	EventTypes          []string  `json:"eventTypes" doc:"Event types sent (code.push, or code.* for a family); empty sends all."`
+	IntegrationIDs      []string  `json:"integrationIds" doc:"Only events of these integrations; empty: all."`
+	URL                 string    `json:"url"`
+	AllowPrivateNetwork bool      `json:"allowPrivateNetwork"`
+	MaxConcurrency      int       `json:"maxConcurrency" doc:"Requests in flight to this subscriber at most."`
+	IsActive            bool      `json:"isActive"`
+	DisabledReason      string    `json:"disabledReason,omitempty" doc:"Why ihub disabled it (410 Gone). Events wait; enabling it sends them."`
+	Secret              string    `json:"secret,omitempty" doc:"The generated whsec_ signing secret, only in the answer that created it."`
+	Version             int64     `json:"version"`
+	CreatedAt           time.Time `json:"createdAt"`
+	UpdatedAt           time.Time `json:"updatedAt"`
+}
+
+func subscriptionBody(s webhook.Subscription) SubscriptionBody {
+	b := SubscriptionBody{ID: s.ID, Name: s.Name, EventTypes: s.EventTypes, IntegrationIDs: s.IntegrationIDs, URL: s.URL,
+		AllowPrivateNetwork: s.AllowPrivateNetwork, MaxConcurrency: s.MaxConcurrency, IsActive: s.IsActive,
+		DisabledReason: s.DisabledReason, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+	if b.EventTypes == nil {
+		b.EventTypes = []string{}
+	}
+	if b.IntegrationIDs == nil {
+		b.IntegrationIDs = []string{}
+	}
+	return b
+}
+
+// SubscriptionInputBody creates or patches a subscription.
+type SubscriptionInputBody struct {
+	Name                *string  `json:"name,omitempty" maxLength:"200"`
+	EventTypes          []string `json:"eventTypes,omitempty" maxItems:"100"`
+	IntegrationIDs      []string `json:"integrationIds,omitempty" maxItems:"100"`
+	URL                 *string  `json:"url,omitempty" maxLength:"2000" doc:"Where events are POSTed. Required on create."`
+	AllowPrivateNetwork *bool    `json:"allowPrivateNetwork,omitempty" doc:"Allow a loopback or private address (the SSRF guard refuses them otherwise)."`
+	MaxConcurrency      *int     `json:"maxConcurrency,omitempty" minimum:"1" maximum:"64"`
+	IsActive            *bool    `json:"isActive,omitempty"`
+	Secret              *string  `json:"secret,omitempty" maxLength:"200" doc:"Your own whsec_ secret (create only); otherwise one is generated and shown once."`
+}
+
+func (b SubscriptionInputBody) input() webhook.SubscriptionInput {
+	return webhook.SubscriptionInput{Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, URL: b.URL,
+		AllowPrivateNetwork: b.AllowPrivateNetwork, MaxConcurrency: b.MaxConcurrency, IsActive: b.IsActive, Secret: b.Secret}
+}
+
+type createSubscriptionInput struct {
+	Body SubscriptionInputBody
+}
+
+type subscriptionOutput struct {
+	Body SubscriptionBody
+}
+
+func (s *Server) createSubscription(ctx context.Context, in *createSubscriptionInput) (*subscriptionOutput, error) {
+	sub, secret, err := s.d.Webhooks.CreateSubscription(ctx, actor(ctx), in.Body.input())
+	if err != nil {
+		return nil, err
+	}
+	b := subscriptionBody(sub)
+	b.Secret = secret
+	return &subscriptionOutput{Body: b}, nil
+}
+
+type listSubscriptionsOutput struct {
+	Body struct {
+		Subscriptions []SubscriptionBody `json:"subscriptions"`
+	}
+}
+
+func (s *Server) listSubscriptions(ctx context.Context, _ *struct{}) (*listSubscriptionsOutput, error) {
+	subs, err := s.d.Webhooks.Subscriptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &listSubscriptionsOutput{}
+	out.Body.Subscriptions = []SubscriptionBody{}
+	for _, sub := range subs {
+		out.Body.Subscriptions = append(out.Body.Subscriptions, subscriptionBody(sub))
+	}
+	return out, nil
+}
+
+type subscriptionIDInput struct {
+	ID string `path:"id" maxLength:"64" doc:"Subscription id."`
+}
+
+func (s *Server) getSubscription(ctx context.Context, in *subscriptionIDInput) (*subscriptionOutput, error) {
+	sub, err := s.d.Webhooks.Subscription(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{Body: subscriptionBody(sub)}, nil
+}
+
+type updateSubscriptionInput struct {
+	ID   string `path:"id" maxLength:"64" doc:"Subscription id."`
+	Body SubscriptionInputBody
+}
+
+func (s *Server) updateSubscription(ctx context.Context, in *updateSubscriptionInput) (*subscriptionOutput, error) {
+	sub, err := s.d.Webhooks.UpdateSubscription(ctx, actor(ctx), in.ID, in.Body.input())
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{Body: subscriptionBody(sub)}, nil
+}
+
+func (s *Server) deleteSubscription(ctx context.Context, in *subscriptionIDInput) (*struct{}, error) {
+	return nil, s.d.Webhooks.DeleteSubscription(ctx, actor(ctx), in.ID)
+}
+
+// AttemptBody is one event's delivery to a subscription.
+type AttemptBody struct {
+	ID            int64      `json:"id"`
+	EventCursor   int64      `json:"eventCursor"`
+	Status        string     `json:"status" enum:"pending,delivered,failed"`
+	Attempts      int64      `json:"attempts"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	LastStatus    int64      `json:"lastStatus,omitempty" doc:"The subscriber's last HTTP status (0: no answer)."`
+	LastError     string     `json:"lastError,omitempty"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	DeliveredAt   *time.Time `json:"deliveredAt,omitempty"`
+}
+
+type attemptsInput struct {
+	ID    string `path:"id" maxLength:"64" doc:"Subscription id."`
+	Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+}
+
+type attemptsOutput struct {
+	Body struct {
+		Attempts []AttemptBody `json:"attempts"`
+	}
+}
+
+func (s *Server) listAttempts(ctx context.Context, in *attemptsInput) (*attemptsOutput, error) {
+	as, err := s.d.Webhooks.Attempts(ctx, in.ID, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &attemptsOutput{}
+	out.Body.Attempts = []AttemptBody{}
+	for _, a := range as {
+		b := AttemptBody{ID: a.ID, EventCursor: a.EventSeq, Status: a.Status, Attempts: a.Attempts, LastStatus: a.LastStatus,
+			LastError: a.LastError, CreatedAt: a.CreatedAt, DeliveredAt: a.DeliveredAt}
+		if a.Status == webhook.AttemptPending {
+			next := a.NextAttemptAt
+			b.NextAttemptAt = &next
+		}
+		out.Body.Attempts = append(out.Body.Attempts, b)
+	}
+	return out, nil
+}
+
+type retryAttemptInput struct {
+	ID        string `path:"id" maxLength:"64" doc:"Subscription id."`
+	AttemptID int64  `path:"attemptId" minimum:"1"`
+}
+
+func (s *Server) retryAttempt(ctx context.Context, in *retryAttemptInput) (*struct{}, error) {
+	return nil, s.d.Webhooks.RetryAttempt(ctx, in.ID, in.AttemptID)
+}

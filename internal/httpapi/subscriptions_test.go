@@ -1,0 +1,238 @@
+package httpapi_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/auth"
+	"ihub/internal/store/storetest"
+)
+
+// subscriber is a test endpoint that checks ihub's Standard Webhooks
+// signature and answers as its mode says.
+type subscriber struct {
+	mu       sync.Mutex
+	secret   string
+	mode     string // ok, fail, busy, gone, redirect
+	received []map[string]any
+	badSig   int
+}
+
+func (s *subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(s.secret, "whsec_"))
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(r.Header.Get("Webhook-Id") + "." + r.Header.Get("Webhook-Timestamp") + "."))
+	m.Write(body)
+	want := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+	if !hmac.Equal([]byte(want), []byte(r.Header.Get("Webhook-Signature"))) {
+		s.badSig++
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	switch s.mode {
+	case "fail":
+		w.WriteHeader(http.StatusInternalServerError)
+	case "busy":
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	case "gone":
+		w.WriteHeader(http.StatusGone)
+	case "redirect":
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	default:
+		var ev map[string]any
+		_ = json.Unmarshal(body, &ev)
+		s.received = append(s.received, ev)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *subscriber) set(mode string) {
+	s.mu.Lock()
+	s.mode = mode
+	s.mu.Unlock()
+}
+
+func (s *subscriber) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.received)
+}
+
+func TestSubscriptions(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			sub := &subscriber{mode: "ok"}
+			srv := httptest.NewServer(sub)
+			t.Cleanup(srv.Close)
+
+			for _, tc := range []struct {
+				name  string
+				body  map[string]any
+				field string
+			}{
+				{"no url", map[string]any{"name": "x"}, "body.url"},
+				{"ftp url", map[string]any{"url": "ftp://example.com/"}, "body.url"},
+				{"url with password", map[string]any{"url": "https://u:p@example.com/"}, "body.url"},
+				{"not a whsec secret", map[string]any{"url": "https://example.com/", "secret": "hunter2hunter2"}, "body.secret"},
+				{"concurrency", map[string]any{"url": "https://example.com/", "maxConcurrency": 0}, "body.maxConcurrency"},
+			} {
+				if r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, tc.body); r.Status != 422 || !strings.Contains(string(r.Body), tc.field) {
+					t.Errorf("%s = %d %s, want 422 naming %s", tc.name, r.Status, r.Body, tc.field)
+				}
+			}
+
+			var created struct{ ID, Secret string }
+			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "ci", "url": srv.URL + "/hook",
+				"eventTypes": []string{"code.*"}, "allowPrivateNetwork": true})
+			decode(t, r, &created)
+			if r.Status != 201 || !strings.HasPrefix(created.Secret, "whsec_") {
+				t.Fatalf("create = %d %s", r.Status, r.Body)
+			}
+			sub.secret = created.Secret
+			if g := call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); strings.Contains(string(g.Body), created.Secret) {
+				t.Errorf("GET shows the secret again")
+			}
+
+			// A GitHub integration with an endpoint to deliver pushes to.
+			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			n := 0
+			push := func() {
+				t.Helper()
+				n++
+				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
+					"X-GitHub-Delivery", "sub-test-"+strings.Repeat("x", n), "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+					t.Fatalf("delivery = %d %s", st, body)
+				}
+			}
+			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			step := func() int {
+				t.Helper()
+				sent, err := d.Step(t.Context())
+				if err != nil {
+					t.Fatalf("Step = %v", err)
+				}
+				return sent
+			}
+			attempts := func() []struct {
+				ID            int64
+				Status        string
+				Attempts      int64
+				LastStatus    int64
+				LastError     string
+				NextAttemptAt *time.Time
+			} {
+				var out struct {
+					Attempts []struct {
+						ID            int64
+						Status        string
+						Attempts      int64
+						LastStatus    int64
+						LastError     string
+						NextAttemptAt *time.Time
+					}
+				}
+				decode(t, call(t, env, "GET", "/api/v1/subscriptions/"+created.ID+"/attempts", env.AdminToken, nil), &out)
+				return out.Attempts
+			}
+
+			push()
+			if sent := step(); sent != 1 || sub.count() != 1 || sub.badSig != 0 {
+				t.Fatalf("sent %d, received %d, bad signatures %d; want one signed delivery", sent, sub.count(), sub.badSig)
+			}
+			if ev := sub.received[0]; ev["type"] != "code.push" || ev["source"] != "github" || !strings.HasPrefix(ev["id"].(string), "evt_") {
+				t.Errorf("envelope = %v", ev)
+			}
+			if step() != 0 || sub.count() != 1 {
+				t.Errorf("a delivered event was sent again")
+			}
+
+			// A failing subscriber: retried later, not now.
+			sub.set("fail")
+			push()
+			step()
+			a := attempts()[0]
+			if a.Status != "pending" || a.Attempts != 1 || a.LastStatus != 500 || a.NextAttemptAt == nil || !a.NextAttemptAt.After(time.Now()) {
+				t.Errorf("after a 500: %+v, want pending with a later retry", a)
+			}
+			if step() != 0 {
+				t.Errorf("a failed attempt was retried before its time")
+			}
+			// 429 with Retry-After: the wait follows the header.
+			sub.set("busy")
+			if r := call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(a.ID)+"/retry",
+				env.UserToken(auth.RoleITManager), nil); r.Status != 204 {
+				t.Fatalf("retry = %d %s", r.Status, r.Body)
+			}
+			step()
+			if b := attempts()[0]; b.LastStatus != 429 || b.NextAttemptAt == nil || time.Until(*b.NextAttemptAt) < 100*time.Second {
+				t.Errorf("after a 429 with Retry-After 120: %+v", b)
+			}
+			// A redirect is a failure, never followed.
+			sub.set("redirect")
+			call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(a.ID)+"/retry", env.AdminToken, nil)
+			step()
+			if b := attempts()[0]; b.Status != "pending" || b.LastStatus != 302 || !strings.Contains(b.LastError, "redirect") {
+				t.Errorf("after a redirect: %+v", b)
+			}
+			// The subscriber recovers; a manual retry delivers.
+			sub.set("ok")
+			call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(a.ID)+"/retry", env.AdminToken, nil)
+			step()
+			if sub.count() != 2 || attempts()[0].Status != "delivered" {
+				t.Errorf("after recovery: received %d, attempt %+v", sub.count(), attempts()[0])
+			}
+
+			// 410 disables the subscription; events wait and go out when it
+			// is enabled again.
+			sub.set("gone")
+			push()
+			step()
+			var got struct {
+				IsActive       bool
+				DisabledReason string
+			}
+			decode(t, call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil), &got)
+			if got.IsActive || !strings.Contains(got.DisabledReason, "410") {
+				t.Errorf("after 410: %+v, want disabled with the reason", got)
+			}
+			sub.set("ok")
+			push()
+			if step() != 0 {
+				t.Errorf("a disabled subscription was sent events")
+			}
+			call(t, env, "PATCH", "/api/v1/subscriptions/"+created.ID, env.AdminToken, map[string]any{"isActive": true})
+			step()
+			if sub.count() != 4 || sub.badSig != 0 {
+				t.Errorf("after re-enabling: received %d (want 4), bad signatures %d", sub.count(), sub.badSig)
+			}
+		})
+	}
+}
+
+func itoa64(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

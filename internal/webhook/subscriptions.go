@@ -1,0 +1,555 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+	"ihub/internal/egress"
+)
+
+// Subscription receives normalized events over HTTP, signed with Standard
+// Webhooks.
+type Subscription struct {
+	ID             string
+	Name           string
+	EventTypes     []string // empty: all
+	IntegrationIDs []string // empty: all
+	URL            string
+	// AllowPrivateNetwork lets the URL be on loopback or a private network.
+	AllowPrivateNetwork bool
+	MaxConcurrency      int
+	IsActive            bool
+	// DisabledReason says why ihub disabled it (the subscriber answered 410).
+	DisabledReason       string
+	Version              int64
+	CreatedAt, UpdatedAt time.Time
+}
+
+// Matches reports whether ev goes to the subscription.
+func (s Subscription) Matches(ev Event) bool {
+	if len(s.EventTypes) > 0 && !slices.ContainsFunc(s.EventTypes, func(t string) bool {
+		return t == ev.Type || (strings.HasSuffix(t, ".*") && strings.HasPrefix(ev.Type, strings.TrimSuffix(t, "*")))
+	}) {
+		return false
+	}
+	return len(s.IntegrationIDs) == 0 || slices.Contains(s.IntegrationIDs, ev.IntegrationID)
+}
+
+// Attempt statuses.
+const (
+	AttemptPending   = "pending"
+	AttemptDelivered = "delivered"
+	AttemptFailed    = "failed" // gave up after the last retry
+)
+
+// Attempt is one event's delivery to one subscription.
+type Attempt struct {
+	ID             int64
+	SubscriptionID string
+	EventSeq       int64
+	Status         string
+	Attempts       int64
+	NextAttemptAt  time.Time
+	LastStatus     int64
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+// Work is a due attempt with what is needed to send it.
+type Work struct {
+	Attempt      Attempt
+	Event        Event
+	Subscription Subscription
+	Secret       []byte // sealed
+}
+
+// Outcome of one send.
+type SendResult struct {
+	AttemptID int64
+	Delivered bool
+	// GiveUp marks the last retry failed.
+	GiveUp bool
+	// Disable disables the subscription (410 Gone) with this reason; the
+	// attempt stays pending for when it is enabled again.
+	Disable     string
+	Status      int
+	Error       string
+	NextAttempt time.Time
+	At          time.Time
+}
+
+// SubscriptionStore is what subscriptions need from persistence.
+type SubscriptionStore interface {
+	CreateSubscription(ctx context.Context, s Subscription, sealed []byte, keyID string, e audit.Entry) error
+	GetSubscription(ctx context.Context, id string) (Subscription, []byte, error)
+	ListSubscriptions(ctx context.Context) ([]Subscription, error)
+	UpdateSubscription(ctx context.Context, s Subscription, e audit.Entry) error
+	DeleteSubscription(ctx context.Context, id string, e audit.Entry) error
+	// FanOut turns up to limit new events into attempts for the
+	// subscriptions match selects, and advances the cursor, in one
+	// transaction; it returns how many events it took.
+	FanOut(ctx context.Context, limit int, now time.Time, match func(Event, []Subscription) []string) (int, error)
+	// ClaimDue leases up to limit due attempts of active subscriptions for
+	// lease, so that no other worker sends them meanwhile.
+	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Work, error)
+	RecordSends(ctx context.Context, rs []SendResult) error
+	ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]Attempt, error)
+	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error
+}
+
+// retrySchedule is the wait after each failed attempt (Standard Webhooks'
+// schedule, stretched to about three days): after the last, the attempt
+// is failed.
+var retrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
+	10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// SubscriptionInput creates or patches a subscription.
+type SubscriptionInput struct {
+	Name                *string
+	EventTypes          []string
+	IntegrationIDs      []string
+	URL                 *string
+	AllowPrivateNetwork *bool
+	MaxConcurrency      *int
+	IsActive            *bool
+	// Secret is a whsec_ secret chosen by the caller; otherwise one is
+	// generated at creation and returned once.
+	Secret *string
+}
+
+func (s *Service) subStore() (SubscriptionStore, error) {
+	st, ok := s.o.Store.(SubscriptionStore)
+	if !ok {
+		return nil, errors.New("webhook: the store has no subscriptions")
+	}
+	return st, nil
+}
+
+func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.FieldError {
+	var errs []apperr.FieldError
+	bad := func(f, m string) { errs = append(errs, apperr.FieldError{Field: "body." + f, Message: m}) }
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" || len(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
+			bad("name", "must be 1 to 200 characters on one line")
+		}
+		sub.Name = n
+	}
+	if in.URL != nil {
+		u, err := url.Parse(*in.URL)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			bad("url", "must be an absolute http or https URL")
+		case u.User != nil:
+			bad("url", "must not contain a user name or password")
+		case u.Fragment != "":
+			bad("url", "must not contain a #fragment")
+		}
+		sub.URL = *in.URL
+	}
+	if in.EventTypes != nil {
+		for i, t := range in.EventTypes {
+			if t == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00") {
+				bad(fmt.Sprintf("eventTypes[%d]", i), "must be an event type such as code.push or code.*")
+			}
+		}
+		sub.EventTypes = in.EventTypes
+	}
+	if in.IntegrationIDs != nil {
+		sub.IntegrationIDs = in.IntegrationIDs
+	}
+	if in.AllowPrivateNetwork != nil {
+		sub.AllowPrivateNetwork = *in.AllowPrivateNetwork
+	}
+	if in.MaxConcurrency != nil {
+		if *in.MaxConcurrency < 1 || *in.MaxConcurrency > 64 {
+			bad("maxConcurrency", "must be 1 to 64")
+		}
+		sub.MaxConcurrency = *in.MaxConcurrency
+	}
+	if in.IsActive != nil {
+		sub.IsActive = *in.IsActive
+		if *in.IsActive {
+			sub.DisabledReason = ""
+		}
+	}
+	if in.Secret != nil {
+		if _, err := whsecKey(*in.Secret); err != nil {
+			bad("secret", "must be whsec_ followed by base64 of 24 to 64 bytes")
+		}
+	}
+	return errs
+}
+
+// whsecKey decodes a Standard Webhooks secret.
+func whsecKey(secret string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil || !strings.HasPrefix(secret, "whsec_") || len(k) < 24 || len(k) > 64 {
+		return nil, errors.New("not a whsec_ secret")
+	}
+	return k, nil
+}
+
+func newSubscriptionID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	return "sub_" + strings.ToLower(base64.RawURLEncoding.EncodeToString(b[:]))
+}
+
+// CreateSubscription adds a subscription; the generated secret (when the
+// caller gave none) is returned once.
+func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in SubscriptionInput) (Subscription, string, error) {
+	st, err := s.subStore()
+	if err != nil {
+		return Subscription{}, "", err
+	}
+	now := s.o.Now()
+	sub := Subscription{ID: newSubscriptionID(), EventTypes: []string{}, IntegrationIDs: []string{}, MaxConcurrency: 4,
+		IsActive: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+	errs := validateSubscription(&sub, in)
+	if in.URL == nil {
+		errs = append(errs, apperr.FieldError{Field: "body.url", Message: "is required"})
+	}
+	if sub.Name == "" && in.Name == nil {
+		sub.Name = sub.URL
+	}
+	if len(errs) > 0 {
+		return Subscription{}, "", apperr.InvalidFields("the subscription is not valid", errs...)
+	}
+	secret, shown := "", ""
+	if in.Secret != nil {
+		secret = *in.Secret
+	} else {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		secret = "whsec_" + base64.StdEncoding.EncodeToString(b[:])
+		shown = secret
+	}
+	sealed, err := s.o.Vault.Seal(SecretAAD(sub.ID, "subscription"), []byte(secret))
+	if err != nil {
+		return Subscription{}, "", err
+	}
+	e := audit.Entry{At: now, Actor: by, Action: audit.SubscriptionCreated, TargetType: "subscription", TargetID: sub.ID,
+		TargetName: sub.Name, Success: true, Details: map[string]any{"eventTypes": sub.EventTypes, "secretGenerated": shown != ""}}
+	if err := st.CreateSubscription(ctx, sub, sealed, keyID(sealed), e); err != nil {
+		return Subscription{}, "", err
+	}
+	return sub, shown, nil
+}
+
+// Subscriptions lists every subscription.
+func (s *Service) Subscriptions(ctx context.Context) ([]Subscription, error) {
+	st, err := s.subStore()
+	if err != nil {
+		return nil, err
+	}
+	return st.ListSubscriptions(ctx)
+}
+
+// Subscription returns one subscription.
+func (s *Service) Subscription(ctx context.Context, id string) (Subscription, error) {
+	st, err := s.subStore()
+	if err != nil {
+		return Subscription{}, err
+	}
+	sub, _, err := st.GetSubscription(ctx, id)
+	return sub, err
+}
+
+// UpdateSubscription patches a subscription (not its secret). Enabling a
+// disabled subscription lets its waiting attempts go out.
+func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput) (Subscription, error) {
+	st, err := s.subStore()
+	if err != nil {
+		return Subscription{}, err
+	}
+	sub, _, err := st.GetSubscription(ctx, id)
+	if err != nil {
+		return Subscription{}, err
+	}
+	if in.Secret != nil {
+		return Subscription{}, apperr.InvalidFields("the subscription is not valid",
+			apperr.FieldError{Field: "body.secret", Message: "cannot be changed; create a new subscription"})
+	}
+	if errs := validateSubscription(&sub, in); len(errs) > 0 {
+		return Subscription{}, apperr.InvalidFields("the subscription is not valid", errs...)
+	}
+	sub.UpdatedAt = s.o.Now()
+	e := audit.Entry{At: sub.UpdatedAt, Actor: by, Action: audit.SubscriptionUpdated, TargetType: "subscription",
+		TargetID: sub.ID, TargetName: sub.Name, Success: true, Details: map[string]any{"isActive": sub.IsActive}}
+	if err := st.UpdateSubscription(ctx, sub, e); err != nil {
+		return Subscription{}, err
+	}
+	sub.Version++
+	return sub, nil
+}
+
+// DeleteSubscription removes a subscription and its attempts.
+func (s *Service) DeleteSubscription(ctx context.Context, by audit.Actor, id string) error {
+	st, err := s.subStore()
+	if err != nil {
+		return err
+	}
+	sub, _, err := st.GetSubscription(ctx, id)
+	if err != nil {
+		return err
+	}
+	return st.DeleteSubscription(ctx, id, audit.Entry{At: s.o.Now(), Actor: by, Action: audit.SubscriptionDeleted,
+		TargetType: "subscription", TargetID: id, TargetName: sub.Name, Success: true})
+}
+
+// Attempts lists a subscription's newest attempts.
+func (s *Service) Attempts(ctx context.Context, id string, limit int) ([]Attempt, error) {
+	st, err := s.subStore()
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := st.GetSubscription(ctx, id); err != nil {
+		return nil, err
+	}
+	return st.ListAttempts(ctx, id, limit)
+}
+
+// RetryAttempt makes an attempt due now (a failed one becomes pending).
+func (s *Service) RetryAttempt(ctx context.Context, id string, attemptID int64) error {
+	st, err := s.subStore()
+	if err != nil {
+		return err
+	}
+	return st.RetryAttempt(ctx, id, attemptID, s.o.Now())
+}
+
+// Dispatcher sends events to subscriptions.
+type Dispatcher struct {
+	s       *Service
+	st      SubscriptionStore
+	clients [2]*http.Client
+	mu      sync.Mutex
+	running map[string]int
+}
+
+// NewDispatcher returns a dispatcher; timeout bounds each send (15 s).
+func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
+	st, err := s.subStore()
+	if err != nil {
+		return nil, err
+	}
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	d := &Dispatcher{s: s, st: st, running: map[string]int{}}
+	for i, private := range []bool{false, true} {
+		c := egress.NewClient(egress.Options{AllowPrivate: private, Timeout: timeout, UserAgent: "ihub-webhooks"})
+		// Redirects are failures: the subscriber must answer at the URL.
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		d.clients[i] = c
+	}
+	return d, nil
+}
+
+// Step fans new events out and sends what is due, once; it returns how
+// many attempts it sent.
+func (d *Dispatcher) Step(ctx context.Context) (int, error) {
+	now := d.s.o.Now()
+	if _, err := d.st.FanOut(ctx, 1000, now, func(ev Event, subs []Subscription) []string {
+		var ids []string
+		for _, sub := range subs {
+			if sub.Matches(ev) {
+				ids = append(ids, sub.ID)
+			}
+		}
+		return ids
+	}); err != nil {
+		return 0, err
+	}
+	work, err := d.st.ClaimDue(ctx, now, 2*time.Minute, 200)
+	if err != nil || len(work) == 0 {
+		return 0, err
+	}
+	results := make([]SendResult, len(work))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	for i, w := range work {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			d.acquire(w.Subscription)
+			defer d.release(w.Subscription.ID)
+			results[i] = d.send(ctx, w)
+		})
+	}
+	wg.Wait()
+	return len(work), d.st.RecordSends(context.WithoutCancel(ctx), results)
+}
+
+// acquire waits for a slot of the subscription's concurrency limit.
+func (d *Dispatcher) acquire(sub Subscription) {
+	for {
+		d.mu.Lock()
+		if d.running[sub.ID] < max(1, sub.MaxConcurrency) {
+			d.running[sub.ID]++
+			d.mu.Unlock()
+			return
+		}
+		d.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (d *Dispatcher) release(id string) {
+	d.mu.Lock()
+	d.running[id]--
+	d.mu.Unlock()
+}
+
+// EventEnvelope is the JSON a subscriber receives.
+type EventEnvelope struct {
+	ID            string         `json:"id"`
+	Type          string         `json:"type"`
+	Source        string         `json:"source"`
+	IntegrationID string         `json:"integrationId"`
+	OccurredAt    time.Time      `json:"occurredAt"`
+	ReceivedAt    time.Time      `json:"receivedAt"`
+	Subject       string         `json:"subject"`
+	Data          map[string]any `json:"data"`
+	DeliveryID    int64          `json:"deliveryId"`
+}
+
+// SignStandard returns the Standard Webhooks headers for body.
+func SignStandard(secret string, msgID string, ts time.Time, body []byte) (http.Header, error) {
+	key, err := whsecKey(secret)
+	if err != nil {
+		return nil, err
+	}
+	t := strconv.FormatInt(ts.Unix(), 10)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msgID + "." + t + "."))
+	m.Write(body)
+	return http.Header{"Webhook-Id": {msgID}, "Webhook-Timestamp": {t},
+		"Webhook-Signature": {"v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))}}, nil
+}
+
+func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
+	now := d.s.o.Now()
+	r := SendResult{AttemptID: w.Attempt.ID, At: now}
+	fail := func(status int, msg string, retryAfter time.Duration) SendResult {
+		r.Status, r.Error = status, msg
+		n := int(w.Attempt.Attempts) // failures so far, this one excluded
+		if n >= len(retrySchedule) {
+			r.GiveUp = true
+			return r
+		}
+		wait := retrySchedule[n]
+		wait += time.Duration(mrand.Int64N(int64(wait/10) + 1)) // jitter
+		if retryAfter > wait {
+			wait = min(retryAfter, 24*time.Hour)
+		}
+		r.NextAttempt = now.Add(wait)
+		return r
+	}
+	secret, err := d.s.o.Vault.Open(SecretAAD(w.Subscription.ID, "subscription"), w.Secret)
+	if err != nil {
+		return fail(0, "the subscription's secret cannot be opened", 0)
+	}
+	ev := w.Event
+	data := ev.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	body, _ := json.Marshal(EventEnvelope{ID: ev.ID, Type: ev.Type, Source: ev.Provider, IntegrationID: ev.IntegrationID,
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject, Data: data, DeliveryID: ev.DeliveryID})
+	h, err := SignStandard(string(secret), ev.ID, now, body)
+	if err != nil {
+		return fail(0, "the subscription's secret is not a whsec_ secret", 0)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Subscription.URL, bytes.NewReader(body))
+	if err != nil {
+		return fail(0, "the subscription's URL is not valid", 0)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	c := d.clients[0]
+	if w.Subscription.AllowPrivateNetwork {
+		c = d.clients[1]
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		msg := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			msg = ue.Err.Error()
+		}
+		return fail(0, clipText(msg), 0)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		r.Delivered, r.Status = true, resp.StatusCode
+		return r
+	case resp.StatusCode == http.StatusGone:
+		r.Status, r.Error = resp.StatusCode, "410 Gone: the subscriber asked to stop; the subscription is disabled"
+		r.Disable = "the subscriber answered 410 Gone"
+		return r
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return fail(resp.StatusCode, fmt.Sprintf("%d redirect: redirects are not followed", resp.StatusCode), 0)
+	}
+	var ra time.Duration
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs > 0 {
+			ra = time.Duration(secs) * time.Second
+		} else if t, err := http.ParseTime(v); err == nil {
+			ra = t.Sub(now)
+		}
+	}
+	return fail(resp.StatusCode, fmt.Sprintf("HTTP %d", resp.StatusCode), ra)
+}
+
+func clipText(s string) string {
+	if len(s) > 300 {
+		return s[:300]
+	}
+	return s
+}
+
+// Run fans out and sends until ctx ends: at once when deliveries are
+// committed on this replica, and every interval otherwise (events committed
+// by other replicas, retries coming due).
+func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
+	for {
+		n, err := d.Step(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.s.o.Logger.Warn("dispatching events failed", "err", err)
+		}
+		if n > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.s.kick: // new events committed
+		case <-time.After(interval):
+		}
+	}
+}
