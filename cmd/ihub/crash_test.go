@@ -168,12 +168,15 @@ func TestCrashDuringBurst(t *testing.T) {
 					}
 				})
 			}
-			for {
+			for deadline := time.Now().Add(2 * time.Minute); ; {
 				mu.Lock()
 				n := len(acked)
 				mu.Unlock()
 				if n >= 1500 {
 					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d deliveries acknowledged in 2 minutes; server log:\n%s", n, srv.logs)
 				}
 				time.Sleep(5 * time.Millisecond)
 			}

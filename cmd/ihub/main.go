@@ -50,6 +50,7 @@ type serveCmd struct {
 	ShutdownTimeout    time.Duration `name:"shutdown-timeout" env:"IHUB_SHUTDOWN_TIMEOUT" default:"30s" help:"How long shutdown waits for in-flight requests and jobs."`
 	TrustedProxies     []string      `name:"trusted-proxies" env:"IHUB_TRUSTED_PROXIES" help:"Load balancers or proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address."`
 	ActivityRetention  time.Duration `name:"activity-retention" env:"IHUB_ACTIVITY_RETENTION" default:"2160h" help:"How long activity log entries are kept (default 90 days)."`
+	WebhookRetention   time.Duration `name:"webhook-retention" env:"IHUB_WEBHOOK_RETENTION" default:"2160h" help:"How long webhook deliveries and their events are kept (default 90 days)."`
 	Demo               bool          `name:"demo" env:"IHUB_DEMO" help:"Demo mode: start built-in fake providers, seed integrations against them and a demo admin, on a throwaway SQLite database in a temporary directory (unless --data-dir is given). Sign-in details are written to demo-credentials.txt there."`
 }
 
@@ -57,6 +58,7 @@ func (c *serveCmd) Run(g *globals) error {
 	cfg := c.config()
 	cfg.Listen, cfg.PublicURL, cfg.EgressAllowPrivate = c.Listen, c.PublicURL, c.EgressAllowPrivate
 	cfg.SQLiteSynchronous, cfg.ShutdownTimeout, cfg.ActivityRetention = c.SQLiteSynchronous, c.ShutdownTimeout, c.ActivityRetention
+	cfg.WebhookRetention = c.WebhookRetention
 	cfg.TrustedProxies = c.TrustedProxies
 	if c.Demo {
 		if cfg.DatabaseURL != "" {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"ihub/internal/jobqueue"
-	"ihub/internal/webhook"
 )
 
 // CleanupArgs is the periodic housekeeping job: it deletes expired console
@@ -44,7 +43,7 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 	if err != nil {
 		return fmt.Errorf("API metrics retention: %w", err)
 	}
-	deliveries, err := a.Webhooks.Purge(ctx, webhook.DefaultRetention)
+	deliveries, err := a.Webhooks.Purge(ctx, a.Config.WebhookRetention) // 0: the default, 90 days
 	if err != nil {
 		return fmt.Errorf("webhook retention: %w", err)
 	}

@@ -35,6 +35,9 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	// ActivityRetention is how long activity entries are kept (0: 90 days).
 	ActivityRetention time.Duration
+	// WebhookRetention is how long webhook deliveries and events are kept
+	// (0: 90 days).
+	WebhookRetention time.Duration
 	// TrustedProxies lists the proxies (CIDRs) whose X-Forwarded-For is
 	// believed when working out a client's address.
 	TrustedProxies []string
@@ -147,6 +150,9 @@ func (c Config) Validate() error {
 		if _, err := parsePrefix(tp); err != nil {
 			bad("--trusted-proxies %q: must be an IP address or a CIDR such as 10.0.0.0/8", tp)
 		}
+	}
+	if c.WebhookRetention != 0 && c.WebhookRetention < 24*time.Hour {
+		bad("--webhook-retention: must be at least 24h")
 	}
 	if c.ActivityRetention != 0 && c.ActivityRetention < 24*time.Hour {
 		bad("--activity-retention: must be at least 24h")

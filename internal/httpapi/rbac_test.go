@@ -53,26 +53,28 @@ var wantAccess = map[string]string{
 	"runAction":          string(auth.PermIntegrationsRead), // mutating actions also need integrations:manage
 	"integrationMetrics": string(auth.PermIntegrationsRead),
 
-	"createWebhookEndpoint":           string(auth.PermIntegrationsManage),
-	"listIntegrationWebhookEndpoints": string(auth.PermIntegrationsRead),
-	"listWebhookEndpoints":            string(auth.PermIntegrationsRead),
-	"getWebhookEndpoint":              string(auth.PermIntegrationsRead),
-	"updateWebhookEndpoint":           string(auth.PermIntegrationsManage),
-	"deleteWebhookEndpoint":           string(auth.PermIntegrationsManage),
-	"webhookLogs":                     string(auth.PermIntegrationsRead),
-	"replayWebhook":                   string(auth.PermWebhooksReplay),
-	"testWebhook":                     string(auth.PermIntegrationsManage),
-	"webhookSignals":                  string(auth.PermIntegrationsRead),
-	"listEvents":                      string(auth.PermIntegrationsRead),
-	"createSubscription":              string(auth.PermIntegrationsManage),
-	"listSubscriptions":               string(auth.PermIntegrationsRead),
-	"getSubscription":                 string(auth.PermIntegrationsRead),
-	"updateSubscription":              string(auth.PermIntegrationsManage),
-	"deleteSubscription":              string(auth.PermIntegrationsManage),
-	"listSubscriptionAttempts":        string(auth.PermIntegrationsRead),
-	"retrySubscriptionAttempt":        string(auth.PermWebhooksReplay),
-	"ingestWebhook":                   accessPublic,
-	"ingestWebhookByIntegration":      accessPublic,
+	"createWebhookEndpoint":            string(auth.PermIntegrationsManage),
+	"listIntegrationWebhookEndpoints":  string(auth.PermIntegrationsRead),
+	"listWebhookEndpoints":             string(auth.PermIntegrationsRead),
+	"updateIntegrationWebhookEndpoint": string(auth.PermIntegrationsManage),
+	"deleteIntegrationWebhookEndpoint": string(auth.PermIntegrationsManage),
+	"getWebhookEndpoint":               string(auth.PermIntegrationsRead),
+	"updateWebhookEndpoint":            string(auth.PermIntegrationsManage),
+	"deleteWebhookEndpoint":            string(auth.PermIntegrationsManage),
+	"webhookLogs":                      string(auth.PermIntegrationsRead),
+	"replayWebhook":                    string(auth.PermWebhooksReplay),
+	"testWebhook":                      string(auth.PermIntegrationsManage),
+	"webhookSignals":                   string(auth.PermIntegrationsRead),
+	"listEvents":                       string(auth.PermIntegrationsRead),
+	"createSubscription":               string(auth.PermIntegrationsManage),
+	"listSubscriptions":                string(auth.PermIntegrationsRead),
+	"getSubscription":                  string(auth.PermIntegrationsRead),
+	"updateSubscription":               string(auth.PermIntegrationsManage),
+	"deleteSubscription":               string(auth.PermIntegrationsManage),
+	"listSubscriptionAttempts":         string(auth.PermIntegrationsRead),
+	"retrySubscriptionAttempt":         string(auth.PermWebhooksReplay),
+	"ingestWebhook":                    accessPublic,
+	"ingestWebhookByIntegration":       accessPublic,
 
 	"proxyGet":    string(auth.PermIntegrationsProxy),
 	"proxyPost":   string(auth.PermIntegrationsProxy),
@@ -134,7 +136,7 @@ func fillPath(t testing.TB, path string) string {
 			r = strings.Replace(r, "{id}", p.id, 1)
 		}
 	}
-	r = strings.NewReplacer("{action}", "no_such_action", "{path}", "some/api/path", "{attemptId}", "999999").Replace(r)
+	r = strings.NewReplacer("{action}", "no_such_action", "{path}", "some/api/path", "{attemptId}", "999999", "{endpointId}", "whe_nope").Replace(r)
 	if strings.ContainsAny(r, "{}") {
 		t.Fatalf("fillPath(%q) = %q: a path parameter has no made-up value; add one", path, r)
 	}

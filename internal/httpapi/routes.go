@@ -122,6 +122,11 @@ func (s *Server) routes() {
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.createEndpoint)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listIntegrationWebhookEndpoints", Method: http.MethodGet, Path: v + "/integrations/{id}/webhooks", Tags: []string{"Webhooks"},
 		Summary: "List an integration's webhook endpoints", Errors: []int{http.StatusNotFound}}, s.listIntegrationEndpoints)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "updateIntegrationWebhookEndpoint", Method: http.MethodPatch, Path: v + "/integrations/{id}/webhooks/{endpointId}", Tags: []string{"Webhooks"},
+		Summary: "Update one of an integration's webhook endpoints", Description: "Same as PATCH /integrations/webhooks/{id}, checking the endpoint belongs to the integration.",
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed}}, s.updateIntegrationEndpoint)
+	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "deleteIntegrationWebhookEndpoint", Method: http.MethodDelete, Path: v + "/integrations/{id}/webhooks/{endpointId}", Tags: []string{"Webhooks"},
+		Summary: "Delete one of an integration's webhook endpoints", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteIntegrationEndpoint)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listWebhookEndpoints", Method: http.MethodGet, Path: v + "/integrations/webhooks", Tags: []string{"Webhooks"},
 		Summary: "List all webhook endpoints"}, s.listAllEndpoints)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getWebhookEndpoint", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}", Tags: []string{"Webhooks"},

@@ -171,6 +171,46 @@ func (s *Server) updateEndpoint(ctx context.Context, in *updateEndpointInput) (*
 	return &endpointOutput{ETag: etag(ep.Version), Body: b}, nil
 }
 
+type integrationEndpointInput struct {
+	ID         string `path:"id" maxLength:"64" doc:"Integration id or slug."`
+	EndpointID string `path:"endpointId" maxLength:"64" doc:"Webhook endpoint id."`
+}
+
+// endpointOf checks that the endpoint belongs to the integration.
+func (s *Server) endpointOf(ctx context.Context, integration, endpointID string) error {
+	eps, err := s.d.Webhooks.Endpoints(ctx, integration)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if ep.ID == endpointID {
+			return nil
+		}
+	}
+	return apperr.E(apperr.NotFound, "this integration has no webhook endpoint %s", endpointID)
+}
+
+type updateIntegrationEndpointInput struct {
+	ID         string `path:"id" maxLength:"64" doc:"Integration id or slug."`
+	EndpointID string `path:"endpointId" maxLength:"64" doc:"Webhook endpoint id."`
+	IfMatch    string `header:"If-Match" maxLength:"100" doc:"The ETag you read; the update fails with 412 if the endpoint changed since."`
+	Body       EndpointInputBody
+}
+
+func (s *Server) updateIntegrationEndpoint(ctx context.Context, in *updateIntegrationEndpointInput) (*endpointOutput, error) {
+	if err := s.endpointOf(ctx, in.ID, in.EndpointID); err != nil {
+		return nil, err
+	}
+	return s.updateEndpoint(ctx, &updateEndpointInput{ID: in.EndpointID, IfMatch: in.IfMatch, Body: in.Body})
+}
+
+func (s *Server) deleteIntegrationEndpoint(ctx context.Context, in *integrationEndpointInput) (*struct{}, error) {
+	if err := s.endpointOf(ctx, in.ID, in.EndpointID); err != nil {
+		return nil, err
+	}
+	return s.deleteEndpoint(ctx, &endpointIDInput{ID: in.EndpointID})
+}
+
 func (s *Server) deleteEndpoint(ctx context.Context, in *endpointIDInput) (*struct{}, error) {
 	return nil, s.d.Webhooks.DeleteEndpoint(ctx, actor(ctx), in.ID)
 }

@@ -272,6 +272,14 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 	if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{"type":"x"}`, "X-Hook-Token", ep.Secret); st != 202 {
 		t.Errorf("delivery from inside the allowlist = %d %s, want 202", st, body)
 	}
+	// The integration-scoped forms of PATCH and DELETE check ownership.
+	if r := call(t, env, "PATCH", "/api/v1/integrations/api/webhooks/whe_other", env.AdminToken, map[string]any{"isActive": false}); r.Status != 404 {
+		t.Errorf("PATCH of another integration's endpoint = %d, want 404", r.Status)
+	}
+	if r := call(t, env, "PATCH", "/api/v1/integrations/api/webhooks/"+ep.ID, env.AdminToken, map[string]any{"name": "renamed"}); r.Status != 200 ||
+		!strings.Contains(string(r.Body), "renamed") {
+		t.Errorf("PATCH by integration = %d %s", r.Status, r.Body)
+	}
 	// Stored headers hide the token.
 	logs := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs", env.AdminToken, nil)
 	if strings.Contains(string(logs.Body), ep.Secret) || !strings.Contains(string(logs.Body), "[REDACTED]") {
