@@ -45,6 +45,7 @@ func TestBadFlags(t *testing.T) {
 		{"serve", "--no-such-flag"},
 		{"serve", "--demo", "--database-url", "postgres://demo@127.0.0.1:1/nope"},
 		{"serve", "--demo=maybe"},
+		{"serve", "--webhook-retention", "1h"},
 		{"frobnicate"},
 		{"users", "create", "--email", "a@b.c", "--role", "emperor", "--password-stdin"},
 	} {
