@@ -140,8 +140,14 @@ func (s *Server) routes() {
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "webhookLogs", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/logs", Tags: []string{"Webhooks"},
 		Summary: "Deliveries received by an endpoint, newest first", Description: "Status, processing time, attempts, error, headers with secrets redacted, payload.",
 		Errors: []int{http.StatusNotFound}}, s.webhookLogs)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "exportWebhookLogs", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/logs.csv", Tags: []string{"Webhooks"},
+		Summary: "Export an endpoint's deliveries as CSV", Description: "Newest first, without payloads; formula-safe cells.",
+		Errors: []int{http.StatusNotFound},
+		Responses: map[string]*huma.Response{"200": {Description: "The deliveries.",
+			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: huma.TypeString}}}}}}, s.exportWebhookLogs)
 	route(s, p(auth.PermWebhooksReplay), huma.Operation{OperationID: "replayWebhook", Method: http.MethodPost, Path: v + "/integrations/webhooks/{id}/replay", Tags: []string{"Webhooks"},
-		Summary: "Replay a delivery", Description: "Stores a copy as a new delivery (replayOf set) that is processed again; audited.",
+		Summary: "Replay one delivery, or all matching a filter", Description: "Stores a copy of each as a new delivery (replayOf set) that is " +
+			"normalized and dispatched again; give deliveryId, or since/until/status/limit (up to 1000, oldest first). Audited.",
 		Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.replayDelivery)
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "testWebhook", Method: http.MethodPost, Path: v + "/integrations/webhooks/{id}/test", Tags: []string{"Webhooks"},
 		Summary: "Send a signed test delivery through the endpoint", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testWebhook)

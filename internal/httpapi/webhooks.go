@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/base64"
+	"encoding/csv"
 	"errors"
 	"io"
 	"net/http"
@@ -295,25 +296,119 @@ func (s *Server) webhookLogs(ctx context.Context, in *logsInput) (*logsOutput, e
 type replayInput struct {
 	ID   string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
 	Body struct {
-		DeliveryID int64 `json:"deliveryId" minimum:"1" doc:"The delivery to replay."`
+		DeliveryID int64      `json:"deliveryId,omitempty" minimum:"1" doc:"One delivery to replay."`
+		Since      *time.Time `json:"since,omitempty" doc:"Replay every delivery received from this time (with until and status)."`
+		Until      *time.Time `json:"until,omitempty" doc:"… and before this time."`
+		Status     string     `json:"status,omitempty" enum:"processed,failed,pending" doc:"Only deliveries with this status."`
+		Limit      int        `json:"limit,omitempty" minimum:"1" maximum:"1000" doc:"At most this many (default 1000)."`
 	}
 }
 
 type replayOutput struct {
 	Body struct {
-		DeliveryID int64  `json:"deliveryId" doc:"The new delivery, with replayOf set."`
-		Status     string `json:"status"`
+		DeliveryID int64   `json:"deliveryId,omitempty" doc:"The new delivery (one-delivery replay), with replayOf set."`
+		Status     string  `json:"status,omitempty"`
+		Replayed   int     `json:"replayed" doc:"How many deliveries were replayed."`
+		Deliveries []int64 `json:"deliveries" doc:"The new deliveries."`
 	}
 }
 
 func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOutput, error) {
-	o, err := s.d.Webhooks.Replay(ctx, actor(ctx), in.ID, in.Body.DeliveryID)
+	b := in.Body
+	bulk := b.Since != nil || b.Until != nil || b.Status != "" || b.Limit != 0
+	switch {
+	case b.DeliveryID != 0 && bulk:
+		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.deliveryId",
+			Message: "give one delivery, or a filter (since, until, status, limit), not both"})
+	case b.DeliveryID == 0 && !bulk:
+		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.deliveryId",
+			Message: "give a delivery id, or a filter (since, until, status, limit)"})
+	case b.Since != nil && b.Until != nil && !b.Until.After(*b.Since):
+		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.until", Message: "must be after since"})
+	}
+	out := &replayOutput{}
+	out.Body.Deliveries = []int64{}
+	if !bulk {
+		o, err := s.d.Webhooks.Replay(ctx, actor(ctx), in.ID, b.DeliveryID)
+		if err != nil {
+			return nil, err
+		}
+		out.Body.DeliveryID, out.Body.Status, out.Body.Replayed = o.DeliveryID, o.Status, 1
+		out.Body.Deliveries = append(out.Body.Deliveries, o.DeliveryID)
+		return out, nil
+	}
+	outs, err := s.d.Webhooks.ReplayMany(ctx, actor(ctx), in.ID, webhook.ReplayFilter{Status: b.Status, Since: b.Since,
+		Until: b.Until, Limit: b.Limit})
 	if err != nil {
 		return nil, err
 	}
-	out := &replayOutput{}
-	out.Body.DeliveryID, out.Body.Status = o.DeliveryID, o.Status
+	for _, o := range outs {
+		out.Body.Deliveries = append(out.Body.Deliveries, o.DeliveryID)
+	}
+	out.Body.Replayed = len(outs)
 	return out, nil
+}
+
+type logsCSVInput struct {
+	ID     string     `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+	Status string     `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
+	Limit  int        `query:"limit" minimum:"1" maximum:"100000" default:"10000" doc:"At most this many rows, newest first."`
+	Since  time.Time `query:"since" doc:"Received at or after (RFC 3339)."`
+	Until  time.Time `query:"until" doc:"Received before (RFC 3339)."`
+}
+
+// exportWebhookLogs streams an endpoint's deliveries as CSV (no payloads;
+// cells are made formula-safe).
+func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvOutput, error) {
+	if _, err := s.d.Webhooks.Endpoint(ctx, in.ID); err != nil {
+		return nil, err
+	}
+	f := webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: min(in.Limit, 1000)}
+	if !in.Since.IsZero() {
+		f.Since = &in.Since
+	}
+	if !in.Until.IsZero() {
+		f.Until = &in.Until
+	}
+	first, err := s.d.Webhooks.Deliveries(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	remaining := in.Limit
+	body := func(hctx huma.Context) {
+		hctx.SetStatus(http.StatusOK)
+		w := csv.NewWriter(hctx.BodyWriter())
+		_ = w.Write([]string{"id", "received_at", "status", "provider_delivery_id", "event_type", "source_ip", "payload_size",
+			"attempts", "processing_ms", "error", "replay_of", "duplicate_of"})
+		ds := first
+		for {
+			for _, d := range ds {
+				_ = w.Write([]string{strconv.FormatInt(d.ID, 10), d.ReceivedAt.Format(time.RFC3339Nano), d.Status,
+					csvSafe(d.ProviderDeliveryID), csvSafe(d.EventType), d.SourceIP, strconv.FormatInt(d.PayloadSize, 10),
+					strconv.FormatInt(d.Attempts, 10), optInt(d.ProcessingMs), csvSafe(d.Reason), optInt(d.ReplayOf), optInt(d.DuplicateOf)})
+			}
+			remaining -= len(ds)
+			if len(ds) < f.Limit || remaining <= 0 {
+				break
+			}
+			w.Flush()
+			f.BeforeID, f.Limit = ds[len(ds)-1].ID, min(remaining, 1000)
+			if ds, err = s.d.Webhooks.Deliveries(ctx, f); err != nil {
+				logger(ctx).ErrorContext(ctx, "webhook log export ended early", "error", err)
+				break
+			}
+		}
+		w.Flush()
+	}
+	return &csvOutput{ContentType: "text/csv; charset=utf-8",
+		ContentDisposition: `attachment; filename="ihub-webhooks-` + in.ID + `.csv"`, Body: body}, nil
+}
+
+func optInt(p *int64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatInt(*p, 10)
 }
 
 type signalsOutput struct {

@@ -182,6 +182,28 @@ func TestWebhookIngest(t *testing.T) {
 				t.Errorf("events after the replay = %+v, want one new code.push from the copy", evs.Events)
 			}
 
+			// Bulk replay by filter; bad combinations are refused.
+			for _, body := range []map[string]any{{"deliveryId": first, "status": "processed"}, {}} {
+				if r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken, body); r.Status != 422 {
+					t.Errorf("replay %v = %d, want 422", body, r.Status)
+				}
+			}
+			var bulk struct{ Replayed int }
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken,
+				map[string]any{"status": "processed", "since": "2000-01-01T00:00:00Z"})
+			decode(t, r, &bulk)
+			if r.Status != 200 || bulk.Replayed != 3 {
+				t.Errorf("bulk replay = %d %s, want the 3 processed deliveries replayed", r.Status, r.Body)
+			}
+			// CSV export: every delivery, no payloads.
+			csvRes := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs.csv", env.AdminToken, nil)
+			lines := strings.Split(strings.TrimSpace(string(csvRes.Body)), "\n")
+			if csvRes.Status != 200 || !strings.HasPrefix(csvRes.Header.Get("Content-Type"), "text/csv") ||
+				!strings.HasPrefix(lines[0], "id,received_at,status") || len(lines) != 1+9 ||
+				strings.Contains(string(csvRes.Body), "octocat/Hello-World") {
+				t.Errorf("CSV = %d %q (%d lines), want a header and 9 rows without payloads", csvRes.Status, csvRes.Body, len(lines))
+			}
+
 			// Rotation: a new secret; the old one still works in the grace period.
 			r = call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"generateSecret": true})
 			var rotated struct{ Secret string }

@@ -128,6 +128,67 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 	return Outcome{DeliveryID: ins.ID, Status: ins.Status}, nil
 }
 
+// ReplayFilter selects deliveries to replay in bulk.
+type ReplayFilter struct {
+	Status       string
+	Since, Until *time.Time
+	// Limit caps how many are replayed (at most 1000).
+	Limit int
+}
+
+// ReplayMany replays every delivery of the endpoint that matches f and has
+// a stored payload (oldest first), with provenance, as one audited
+// operation; it returns the new deliveries.
+func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID string, f ReplayFilter) ([]Outcome, error) {
+	ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, endpointID)
+	if err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	ds, err := s.Deliveries(ctx, DeliveryFilter{EndpointID: endpointID, Status: f.Status, Since: f.Since, Until: f.Until, Limit: f.Limit})
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(ds) // oldest first, as they arrived
+	now := s.o.Now()
+	out := []Outcome{}
+	var originals []int64
+	for _, d := range ds {
+		if d.Payload == nil {
+			continue
+		}
+		orig := d.ID
+		nd := NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
+			ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
+			PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig,
+			Event: s.normalize(ep.Provider, d.IntegrationID, d.Header, d.Payload, now)}
+		ins, err := s.commit.submit(ctx, nd)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, Outcome{DeliveryID: ins.ID, Status: ins.Status})
+		originals = append(originals, orig)
+	}
+	details := map[string]any{"count": len(out), "status": f.Status}
+	if f.Since != nil {
+		details["since"] = f.Since
+	}
+	if f.Until != nil {
+		details["until"] = f.Until
+	}
+	if len(originals) <= 100 {
+		details["deliveries"] = originals
+	}
+	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookReplayed, TargetType: "webhook_endpoint", TargetID: endpointID,
+		IntegrationID: ep.IntegrationID, Success: true, Details: details}
+	if err := s.o.Store.RecordActivity(ctx, e); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
 // Purge deletes deliveries (and their events) older than the retention.
 func (s *Service) Purge(ctx context.Context, retention time.Duration) (int64, error) {
 	if retention <= 0 {
