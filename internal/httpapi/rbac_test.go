@@ -62,6 +62,7 @@ var wantAccess = map[string]string{
 	"updateWebhookEndpoint":            string(auth.PermIntegrationsManage),
 	"deleteWebhookEndpoint":            string(auth.PermIntegrationsManage),
 	"webhookLogs":                      string(auth.PermIntegrationsRead),
+	"exportWebhookLogs":                string(auth.PermIntegrationsRead),
 	"replayWebhook":                    string(auth.PermWebhooksReplay),
 	"testWebhook":                      string(auth.PermIntegrationsManage),
 	"webhookSignals":                   string(auth.PermIntegrationsRead),
