@@ -350,9 +350,9 @@ func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOu
 }
 
 type logsCSVInput struct {
-	ID     string     `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
-	Status string     `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
-	Limit  int        `query:"limit" minimum:"1" maximum:"100000" default:"10000" doc:"At most this many rows, newest first."`
+	ID     string    `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+	Status string    `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
+	Limit  int       `query:"limit" minimum:"1" maximum:"100000" default:"10000" doc:"At most this many rows, newest first."`
 	Since  time.Time `query:"since" doc:"Received at or after (RFC 3339)."`
 	Until  time.Time `query:"until" doc:"Received before (RFC 3339)."`
 }
