@@ -73,7 +73,7 @@ func (s *Service) RunProcessor(ctx context.Context, interval time.Duration) {
 
 // Deliveries lists an endpoint's deliveries, newest first.
 func (s *Service) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
-	if f.Status != "" && !contains(Statuses, f.Status) {
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
 		return nil, apperr.InvalidFields("the filter is not valid", apperr.FieldError{Field: "query.status",
 			Message: "must be one of pending, processed, failed, duplicate, rejected"})
 	}
@@ -112,11 +112,7 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 	if ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, d.EndpointID); err == nil {
 		prov = ep.Provider
 	}
-	nd := NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
-		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig,
-		Event: s.normalize(prov, d.IntegrationID, d.Header, d.Payload, now)}
-	ins, err := s.commit.submit(ctx, nd)
+	ins, err := s.commit.submit(ctx, s.replayOf(d, prov, now))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -126,6 +122,16 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 		return Outcome{}, err
 	}
 	return Outcome{DeliveryID: ins.ID, Status: ins.Status}, nil
+}
+
+// replayOf is the new delivery that replays d: same payload and headers,
+// normalized again, with provenance.
+func (s *Service) replayOf(d Delivery, providerID string, now time.Time) NewDelivery {
+	orig := d.ID
+	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
+		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig,
+		Event: s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, now)}
 }
 
 // ReplayFilter selects deliveries to replay in bulk.
@@ -159,17 +165,12 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 		if d.Payload == nil {
 			continue
 		}
-		orig := d.ID
-		nd := NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
-			ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-			PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig,
-			Event: s.normalize(ep.Provider, d.IntegrationID, d.Header, d.Payload, now)}
-		ins, err := s.commit.submit(ctx, nd)
+		ins, err := s.commit.submit(ctx, s.replayOf(d, ep.Provider, now))
 		if err != nil {
 			return out, err
 		}
 		out = append(out, Outcome{DeliveryID: ins.ID, Status: ins.Status})
-		originals = append(originals, orig)
+		originals = append(originals, d.ID)
 	}
 	details := map[string]any{"count": len(out), "status": f.Status}
 	if f.Since != nil {
@@ -204,8 +205,6 @@ type Stats struct{ Accepted, Duplicates, Rejected int64 }
 func (s *Service) Stats() Stats {
 	return Stats{Accepted: s.accepted.Load(), Duplicates: s.duplicates.Load(), Rejected: s.rejected.Load()}
 }
-
-func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // SendTest signs a test payload with the endpoint's own secret and scheme
 // and runs it through verification, storage and processing, as a provider's
