@@ -139,7 +139,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 				return webhook.IntegrationRef{}, err
 			}
 			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive}, nil
-		}})
+		},
+		Chat: chatSender(a.Integrations)})
 	// The group-commit writers run for the App's life: ingest needs them
 	// whether or not Serve runs (tests, commands).
 	a.Webhooks.Start(context.Background())

@@ -13,7 +13,10 @@ type SubscriptionBody struct {
 	Name                string    `json:"name"`
 	EventTypes          []string  `json:"eventTypes" doc:"Event types sent (code.push, or code.* for a family); empty sends all."`
 	IntegrationIDs      []string  `json:"integrationIds" doc:"Only events of these integrations; empty: all."`
-	URL                 string    `json:"url"`
+	Target              string    `json:"target" enum:"http,nats,chat" doc:"http: signed POSTs to url. nats: JetStream publish to subject on the server at url. chat: a message through chatIntegration."`
+	URL                 string    `json:"url,omitempty" doc:"The HTTP URL (http target) or the NATS server URL (nats target)."`
+	Subject             string    `json:"subject,omitempty" doc:"The NATS subject (nats target)."`
+	ChatIntegration     string    `json:"chatIntegration,omitempty" doc:"The Slack, Discord or Teams integration that posts the messages (chat target)."`
 	AllowPrivateNetwork bool      `json:"allowPrivateNetwork"`
 	MaxConcurrency      int       `json:"maxConcurrency" doc:"Requests in flight to this subscriber at most."`
 	IsActive            bool      `json:"isActive"`
@@ -25,8 +28,8 @@ type SubscriptionBody struct {
 }
 
 func subscriptionBody(s webhook.Subscription) SubscriptionBody {
-	b := SubscriptionBody{ID: s.ID, Name: s.Name, EventTypes: s.EventTypes, IntegrationIDs: s.IntegrationIDs, URL: s.URL,
-		AllowPrivateNetwork: s.AllowPrivateNetwork, MaxConcurrency: s.MaxConcurrency, IsActive: s.IsActive,
+	b := SubscriptionBody{ID: s.ID, Name: s.Name, EventTypes: s.EventTypes, IntegrationIDs: s.IntegrationIDs, Target: s.Target,
+		URL: s.URL, Subject: s.Subject, ChatIntegration: s.ChatIntegrationID, AllowPrivateNetwork: s.AllowPrivateNetwork, MaxConcurrency: s.MaxConcurrency, IsActive: s.IsActive,
 		DisabledReason: s.DisabledReason, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	if b.EventTypes == nil {
 		b.EventTypes = []string{}
@@ -42,7 +45,10 @@ type SubscriptionInputBody struct {
 	Name                *string  `json:"name,omitempty" maxLength:"200"`
 	EventTypes          []string `json:"eventTypes,omitempty" maxItems:"100"`
 	IntegrationIDs      []string `json:"integrationIds,omitempty" maxItems:"100"`
-	URL                 *string  `json:"url,omitempty" maxLength:"2000" doc:"Where events are POSTed. Required on create."`
+	Target              *string  `json:"target,omitempty" enum:"http,nats,chat" doc:"Where events go; default http."`
+	URL                 *string  `json:"url,omitempty" maxLength:"2000" doc:"http target: where events are POSTed. nats target: the NATS server (nats://host:4222 or tls://host:4222, no credentials). Not used by chat."`
+	Subject             *string  `json:"subject,omitempty" maxLength:"255" doc:"nats target: the subject to publish to; a JetStream stream must capture it."`
+	ChatIntegration     *string  `json:"chatIntegration,omitempty" maxLength:"200" doc:"chat target: id or slug of a Slack, Discord or Teams integration."`
 	AllowPrivateNetwork *bool    `json:"allowPrivateNetwork,omitempty" doc:"Allow a loopback or private address (the SSRF guard refuses them otherwise)."`
 	MaxConcurrency      *int     `json:"maxConcurrency,omitempty" minimum:"1" maximum:"64"`
 	IsActive            *bool    `json:"isActive,omitempty"`
@@ -50,8 +56,8 @@ type SubscriptionInputBody struct {
 }
 
 func (b SubscriptionInputBody) input() webhook.SubscriptionInput {
-	return webhook.SubscriptionInput{Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, URL: b.URL,
-		AllowPrivateNetwork: b.AllowPrivateNetwork, MaxConcurrency: b.MaxConcurrency, IsActive: b.IsActive, Secret: b.Secret}
+	return webhook.SubscriptionInput{Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, Target: b.Target,
+		URL: b.URL, Subject: b.Subject, ChatIntegration: b.ChatIntegration, AllowPrivateNetwork: b.AllowPrivateNetwork, MaxConcurrency: b.MaxConcurrency, IsActive: b.IsActive, Secret: b.Secret}
 }
 
 type createSubscriptionInput struct {

@@ -65,6 +65,17 @@ type ActionResult struct {
 // failed runs of mutating actions are recorded too. Provider failures become
 // application errors (see ProviderFailure).
 func (s *Service) RunAction(ctx context.Context, by audit.Actor, idOrSlug, name string, input json.RawMessage) (ActionResult, error) {
+	return s.runAction(ctx, &by, idOrSlug, name, input)
+}
+
+// RunSystemAction runs an action on ihub's own behalf (the event dispatcher
+// posting to a chat integration). It is RunAction without the activity
+// log entry: one per event would bury what people did.
+func (s *Service) RunSystemAction(ctx context.Context, idOrSlug, name string, input json.RawMessage) (ActionResult, error) {
+	return s.runAction(ctx, nil, idOrSlug, name, input)
+}
+
+func (s *Service) runAction(ctx context.Context, by *audit.Actor, idOrSlug, name string, input json.RawMessage) (ActionResult, error) {
 	h, err := s.clients.Get(ctx, idOrSlug)
 	if err != nil {
 		return ActionResult{}, err
@@ -92,13 +103,13 @@ func (s *Service) RunAction(ctx context.Context, by audit.Actor, idOrSlug, name 
 	if runErr != nil && ctx.Err() != nil {
 		return ActionResult{}, ctx.Err()
 	}
-	if spec.Mutating {
+	if spec.Mutating && by != nil {
 		details := map[string]any{"action": name, "input": RedactInput(spec.Input, input), "durationMs": res.Duration.Milliseconds()}
 		if runErr != nil {
 			msg, kind := describe(runErr, h.Conn)
 			details["error"], details["errorKind"] = msg, kind
 		}
-		e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.ActionRun, TargetType: "integration",
+		e := audit.Entry{At: s.o.Now(), Actor: *by, Action: audit.ActionRun, TargetType: "integration",
 			TargetID: h.Integration.ID, TargetName: h.Integration.Name, IntegrationID: h.Integration.ID,
 			Success: runErr == nil, Details: details}
 		if err := s.o.Store.RecordActivity(context.WithoutCancel(ctx), e); err != nil {

@@ -52,8 +52,12 @@ type Options struct {
 	Committers int
 	// MaxBatch caps a group commit.
 	MaxBatch int
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Chat posts a message through a Slack, Discord or Teams integration
+	// (subscriptions with a chat target); nil disables chat targets. An
+	// *apperr.Error's Message and RetryAfter are used for the attempt.
+	Chat   func(ctx context.Context, integrationID string, msg ChatMessage) error
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Defaults.

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,16 +25,36 @@ import (
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/egress"
+	"ihub/internal/webhook/natspub"
 )
 
-// Subscription receives normalized events over HTTP, signed with Standard
-// Webhooks.
+// Subscription targets.
+const (
+	TargetHTTP = "http" // POST to URL, signed with Standard Webhooks
+	TargetNATS = "nats" // publish to Subject on the JetStream server at URL
+	TargetChat = "chat" // a message through a Slack, Discord or Teams integration
+)
+
+// ChatProviders are the providers a chat target can use (each has the
+// send_message action).
+var ChatProviders = []string{"slack", "discord", "teams"}
+
+// Subscription receives normalized events: over HTTP, signed with Standard
+// Webhooks; on a NATS JetStream subject, with the same signature headers; or
+// as a chat message.
 type Subscription struct {
 	ID             string
 	Name           string
 	EventTypes     []string // empty: all
 	IntegrationIDs []string // empty: all
-	URL            string
+	Target         string
+	// URL is the HTTP URL (http target) or the NATS server URL (nats).
+	URL string
+	// Subject is the NATS subject (nats target).
+	Subject string
+	// ChatIntegrationID is the Slack, Discord or Teams integration that
+	// posts the messages (chat target).
+	ChatIntegrationID string
 	// AllowPrivateNetwork lets the URL be on loopback or a private network.
 	AllowPrivateNetwork bool
 	MaxConcurrency      int
@@ -127,7 +149,10 @@ type SubscriptionInput struct {
 	Name                *string
 	EventTypes          []string
 	IntegrationIDs      []string
+	Target              *string
 	URL                 *string
+	Subject             *string
+	ChatIntegration     *string
 	AllowPrivateNetwork *bool
 	MaxConcurrency      *int
 	IsActive            *bool
@@ -154,17 +179,20 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 		}
 		sub.Name = n
 	}
-	if in.URL != nil {
-		u, err := url.Parse(*in.URL)
-		switch {
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			bad("url", "must be an absolute http or https URL")
-		case u.User != nil:
-			bad("url", "must not contain a user name or password")
-		case u.Fragment != "":
-			bad("url", "must not contain a #fragment")
+	if in.Target != nil {
+		if !slices.Contains([]string{TargetHTTP, TargetNATS, TargetChat}, *in.Target) {
+			bad("target", "must be http, nats or chat")
 		}
+		sub.Target = *in.Target
+	}
+	if in.URL != nil {
 		sub.URL = *in.URL
+	}
+	if in.Subject != nil {
+		sub.Subject = *in.Subject
+	}
+	if in.ChatIntegration != nil {
+		sub.ChatIntegrationID = *in.ChatIntegration
 	}
 	if in.EventTypes != nil {
 		for i, t := range in.EventTypes {
@@ -197,7 +225,76 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 			bad("secret", "must be whsec_ followed by base64 of 24 to 64 bytes")
 		}
 	}
+	return append(errs, checkTarget(*sub)...)
+}
+
+// checkTarget checks the fields of the subscription's target, and that the
+// fields of other targets are empty.
+func checkTarget(sub Subscription) []apperr.FieldError {
+	var errs []apperr.FieldError
+	bad := func(f, m string) { errs = append(errs, apperr.FieldError{Field: "body." + f, Message: m}) }
+	unused := func(f, v string) {
+		if v != "" {
+			bad(f, "is not used by a "+sub.Target+" target; leave it out")
+		}
+	}
+	switch sub.Target {
+	case TargetHTTP:
+		u, err := url.Parse(sub.URL)
+		switch {
+		case sub.URL == "":
+			bad("url", "is required for an http target")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			bad("url", "must be an absolute http or https URL")
+		case u.User != nil:
+			bad("url", "must not contain a user name or password")
+		case u.Fragment != "":
+			bad("url", "must not contain a #fragment")
+		}
+		unused("subject", sub.Subject)
+		unused("chatIntegration", sub.ChatIntegrationID)
+	case TargetNATS:
+		if sub.URL == "" {
+			bad("url", "is required for a nats target: the NATS server, such as nats://127.0.0.1:4222")
+		} else if err := natspub.ValidateURL(sub.URL); err != nil {
+			bad("url", err.Error())
+		}
+		if err := natspub.ValidateSubject(sub.Subject); err != nil {
+			bad("subject", err.Error())
+		}
+		unused("chatIntegration", sub.ChatIntegrationID)
+	case TargetChat:
+		if sub.ChatIntegrationID == "" {
+			bad("chatIntegration", "is required for a chat target: a Slack, Discord or Teams integration")
+		}
+		unused("url", sub.URL)
+		unused("subject", sub.Subject)
+	}
 	return errs
+}
+
+// resolveChat checks that a chat target's integration exists and can post
+// messages, and stores its id (the caller may have given its slug).
+func (s *Service) resolveChat(ctx context.Context, sub *Subscription) error {
+	if sub.Target != TargetChat {
+		return nil
+	}
+	field := apperr.FieldError{Field: "body.chatIntegration"}
+	ref, err := s.o.Integration(ctx, sub.ChatIntegrationID)
+	switch {
+	case apperr.KindOf(err) == apperr.NotFound:
+		field.Message = "no such integration"
+	case err != nil:
+		return err
+	case !slices.Contains(ChatProviders, ref.Provider):
+		field.Message = fmt.Sprintf("is a %s integration; a chat target needs Slack, Discord or Teams", ref.Provider)
+	case s.o.Chat == nil:
+		field.Message = "chat targets are not available on this server"
+	default:
+		sub.ChatIntegrationID = ref.ID
+		return nil
+	}
+	return apperr.InvalidFields("the subscription is not valid", field)
 }
 
 // whsecKey decodes a Standard Webhooks secret.
@@ -224,16 +321,23 @@ func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in Sub
 	}
 	now := s.o.Now()
 	sub := Subscription{ID: newSubscriptionID(), EventTypes: []string{}, IntegrationIDs: []string{}, MaxConcurrency: 4,
-		IsActive: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+		Target: TargetHTTP, IsActive: true, Version: 1, CreatedAt: now, UpdatedAt: now}
 	errs := validateSubscription(&sub, in)
-	if in.URL == nil {
-		errs = append(errs, apperr.FieldError{Field: "body.url", Message: "is required"})
-	}
-	if sub.Name == "" && in.Name == nil {
-		sub.Name = sub.URL
-	}
 	if len(errs) > 0 {
 		return Subscription{}, "", apperr.InvalidFields("the subscription is not valid", errs...)
+	}
+	if err := s.resolveChat(ctx, &sub); err != nil {
+		return Subscription{}, "", err
+	}
+	if sub.Name == "" {
+		switch sub.Target {
+		case TargetNATS:
+			sub.Name = sub.Subject + " on " + sub.URL
+		case TargetChat:
+			sub.Name = "chat via " + sub.ChatIntegrationID
+		default:
+			sub.Name = sub.URL
+		}
 	}
 	secret, shown := "", ""
 	if in.Secret != nil {
@@ -249,7 +353,8 @@ func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in Sub
 		return Subscription{}, "", err
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.SubscriptionCreated, TargetType: "subscription", TargetID: sub.ID,
-		TargetName: sub.Name, Success: true, Details: map[string]any{"eventTypes": sub.EventTypes, "secretGenerated": shown != ""}}
+		TargetName: sub.Name, Success: true, Details: map[string]any{"eventTypes": sub.EventTypes, "target": sub.Target,
+			"secretGenerated": shown != ""}}
 	if err := st.CreateSubscription(ctx, sub, sealed, keyID(sealed), e); err != nil {
 		return Subscription{}, "", err
 	}
@@ -292,6 +397,9 @@ func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id str
 	}
 	if errs := validateSubscription(&sub, in); len(errs) > 0 {
 		return Subscription{}, apperr.InvalidFields("the subscription is not valid", errs...)
+	}
+	if err := s.resolveChat(ctx, &sub); err != nil {
+		return Subscription{}, err
 	}
 	sub.UpdatedAt = s.o.Now()
 	e := audit.Entry{At: sub.UpdatedAt, Actor: by, Action: audit.SubscriptionUpdated, TargetType: "subscription",
@@ -338,11 +446,42 @@ func (s *Service) RetryAttempt(ctx context.Context, id string, attemptID int64) 
 	return st.RetryAttempt(ctx, id, attemptID, s.o.Now())
 }
 
+// ChatMessage is an event as a chat message: a title, a line of text and
+// name/value rows.
+type ChatMessage struct {
+	Title string
+	Text  string
+	Facts [][2]string
+}
+
+// chatMessage renders an event for people.
+func chatMessage(ev Event) ChatMessage {
+	m := ChatMessage{Title: ev.Type, Text: ev.Subject}
+	if m.Text == "" {
+		m.Text = ev.Type + " from " + ev.Provider
+	}
+	m.Facts = append(m.Facts, [2]string{"Source", ev.Provider}, [2]string{"Integration", ev.IntegrationID},
+		[2]string{"Occurred", ev.OccurredAt.UTC().Format(time.RFC3339)}, [2]string{"Event", ev.ID})
+	keys := slices.Sorted(maps.Keys(ev.Data))
+	for _, k := range keys {
+		if len(m.Facts) >= 12 {
+			break
+		}
+		switch v := ev.Data[k].(type) {
+		case string, float64, bool, json.Number, int64, int:
+			m.Facts = append(m.Facts, [2]string{k, clipText(fmt.Sprint(v))})
+		}
+	}
+	return m
+}
+
 // Dispatcher sends events to subscriptions.
 type Dispatcher struct {
 	s       *Service
 	st      SubscriptionStore
+	nats    *natspub.Publisher
 	clients [2]*http.Client
+	timeout time.Duration
 	mu      sync.Mutex
 	running map[string]int
 }
@@ -356,7 +495,10 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, running: map[string]int{}}
+	d := &Dispatcher{s: s, st: st, running: map[string]int{},
+		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
+			return egress.NewDialer(private)(ctx, network, addr)
+		}), timeout: timeout}
 	for i, private := range []bool{false, true} {
 		c := egress.NewClient(egress.Options{AllowPrivate: private, Timeout: timeout, UserAgent: "ihub-webhooks"})
 		// Redirects are failures: the subscriber must answer at the URL.
@@ -481,6 +623,33 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	if err != nil {
 		return fail(0, "the subscription's secret is not a whsec_ secret", 0)
 	}
+	switch w.Subscription.Target {
+	case TargetNATS:
+		h.Set("Content-Type", "application/json")
+		h.Set("Ihub-Event-Type", ev.Type)
+		pctx, cancel := context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+		if err := d.nats.Publish(pctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, w.Subscription.Subject,
+			ev.ID, h, body); err != nil {
+			return fail(0, clipText(err.Error()), 0)
+		}
+		r.Delivered = true
+		return r
+	case TargetChat:
+		if d.s.o.Chat == nil {
+			return fail(0, "chat targets are not available on this server", 0)
+		}
+		cctx, cancel := context.WithTimeout(ctx, d.timeout)
+		defer cancel()
+		if err := d.s.o.Chat(cctx, w.Subscription.ChatIntegrationID, chatMessage(ev)); err != nil {
+			if ae, ok := errors.AsType[*apperr.Error](err); ok {
+				return fail(0, clipText(ae.Message), ae.RetryAfter)
+			}
+			return fail(0, clipText(err.Error()), 0)
+		}
+		r.Delivered = true
+		return r
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Subscription.URL, bytes.NewReader(body))
 	if err != nil {
 		return fail(0, "the subscription's URL is not valid", 0)
@@ -537,6 +706,7 @@ func clipText(s string) string {
 // committed on this replica, and every interval otherwise (events committed
 // by other replicas, retries coming due).
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
+	defer d.nats.Close()
 	for {
 		n, err := d.Step(ctx)
 		if err != nil && ctx.Err() == nil {

@@ -162,6 +162,9 @@ type Subscription struct {
 	Version             int64
 	CreatedAt           int64
 	UpdatedAt           int64
+	Target              string
+	NatsSubject         string
+	ChatIntegrationID   string
 }
 
 type SubscriptionAttempt struct {

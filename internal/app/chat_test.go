@@ -1,0 +1,50 @@
+package app
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ihub/internal/webhook"
+)
+
+func TestChatInput(t *testing.T) {
+	m := webhook.ChatMessage{Title: "code.push", Text: "acme/site: 2 commits to main",
+		Facts: [][2]string{{"Source", "github"}, {"ref", "refs/heads/main"}}}
+	for _, tc := range []struct {
+		provider string
+		want     map[string]any
+	}{
+		{"slack", map[string]any{"text": "*code.push*\nacme/site: 2 commits to main\n• Source: github\n• ref: refs/heads/main"}},
+		{"discord", map[string]any{"content": "**code.push**\nacme/site: 2 commits to main\n• Source: github\n• ref: refs/heads/main"}},
+		{"teams", map[string]any{"title": "code.push", "text": "acme/site: 2 commits to main", "facts": []any{
+			map[string]any{"title": "Source", "value": "github"}, map[string]any{"title": "ref", "value": "refs/heads/main"}}}},
+	} {
+		raw, err := chatInput(tc.provider, m)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.provider, err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s input (-want +got):\n%s", tc.provider, diff)
+		}
+	}
+	// Discord takes at most 2000 characters: a long subject is cut on a
+	// character boundary.
+	long := webhook.ChatMessage{Title: "t", Text: strings.Repeat("é", 1500)}
+	raw, _ := chatInput("discord", long)
+	var in struct{ Content string }
+	_ = json.Unmarshal(raw, &in)
+	if len(in.Content) > 2000 || !utf8.ValidString(in.Content) || len(in.Content) < 1990 {
+		t.Errorf("discord content is %d bytes (valid UTF-8: %t)", len(in.Content), utf8.ValidString(in.Content))
+	}
+	if _, err := chatInput("github", m); err == nil {
+		t.Errorf("a github integration was given chat input")
+	}
+}

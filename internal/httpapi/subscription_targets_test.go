@@ -1,0 +1,280 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/provider/discord/discordfake"
+	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
+)
+
+// testNATS connects to the NATS server of IHUB_TEST_NATS_URL (CI sets it,
+// so there the test cannot be skipped), else to 127.0.0.1:4222 when one
+// answers.
+func testNATS(t *testing.T) (string, jetstream.JetStream) {
+	t.Helper()
+	u := os.Getenv("IHUB_TEST_NATS_URL")
+	required := u != ""
+	if u == "" {
+		u = "nats://127.0.0.1:4222"
+	}
+	nc, err := nats.Connect(u, nats.Timeout(2*time.Second))
+	if err != nil {
+		if required {
+			t.Fatalf("IHUB_TEST_NATS_URL=%s: %v", u, err)
+		}
+		t.Skipf("no NATS server at %s (set IHUB_TEST_NATS_URL to require one): %v", u, err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, js
+}
+
+func TestSubscriptionTargetValidation(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+		"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+	for _, tc := range []struct {
+		name  string
+		body  map[string]any
+		field string
+	}{
+		{"unknown target", map[string]any{"target": "carrier-pigeon", "url": "https://example.com/"}, "body.target"},
+		{"nats without url", map[string]any{"target": "nats", "subject": "ihub.events"}, "body.url"},
+		{"nats with http url", map[string]any{"target": "nats", "url": "https://example.com/", "subject": "a"}, "body.url"},
+		{"nats url with password", map[string]any{"target": "nats", "url": "nats://u:p@127.0.0.1:4222", "subject": "a"}, "body.url"},
+		{"nats without subject", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222"}, "body.subject"},
+		{"nats wildcard subject", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "ihub.>"}, "body.subject"},
+		{"nats empty token", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "ihub..events"}, "body.subject"},
+		{"http with subject", map[string]any{"url": "https://example.com/", "subject": "a"}, "body.subject"},
+		{"chat without integration", map[string]any{"target": "chat"}, "body.chatIntegration"},
+		{"chat with url", map[string]any{"target": "chat", "chatIntegration": "gh", "url": "https://example.com/"}, "body.url"},
+		{"chat unknown integration", map[string]any{"target": "chat", "chatIntegration": "nope"}, "body.chatIntegration"},
+		{"chat not a chat provider", map[string]any{"target": "chat", "chatIntegration": "gh"}, "body.chatIntegration"},
+	} {
+		r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, tc.body)
+		if r.Status != 422 || !strings.Contains(string(r.Body), tc.field) {
+			t.Errorf("%s = %d %s, want 422 naming %s", tc.name, r.Status, r.Body, tc.field)
+		}
+	}
+	var list struct{ Subscriptions []any }
+	decode(t, call(t, env, "GET", "/api/v1/subscriptions", env.AdminToken, nil), &list)
+	if len(list.Subscriptions) != 0 {
+		t.Errorf("refused subscriptions were stored: %v", list.Subscriptions)
+	}
+	// Changing the target checks the new target's fields.
+	var created struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://example.com/"}), &created)
+	if r := call(t, env, "PATCH", "/api/v1/subscriptions/"+created.ID, env.AdminToken, map[string]any{"target": "nats"}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "body.url") || !strings.Contains(string(r.Body), "body.subject") {
+		t.Errorf("PATCH to nats keeping the http URL = %d %s, want 422 naming url and subject", r.Status, r.Body)
+	}
+}
+
+// TestSubscriptionNATS publishes events to a JetStream stream: signed like
+// HTTP deliveries, deduplicated by event id, and retried when no stream
+// captures the subject.
+func TestSubscriptionNATS(t *testing.T) {
+	t.Parallel()
+	natsURL, js := testNATS(t)
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			prefix := "ihubtest" + randHex(t)
+			ctx := t.Context()
+
+			var created struct{ ID, Secret, Target, Subject string }
+			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "nats", "url": natsURL,
+				"subject": prefix + ".events", "allowPrivateNetwork": true})
+			decode(t, r, &created)
+			if r.Status != 201 || created.Target != "nats" || created.Subject != prefix+".events" {
+				t.Fatalf("create = %d %s", r.Status, r.Body)
+			}
+			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			push := func(id string) {
+				t.Helper()
+				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
+					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+					t.Fatalf("delivery = %d %s", st, body)
+				}
+			}
+			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lastAttempt := func() webhook.Attempt {
+				t.Helper()
+				as, err := env.App.Webhooks.Attempts(ctx, created.ID, 1)
+				if err != nil || len(as) == 0 {
+					t.Fatalf("attempts = %v, %v", as, err)
+				}
+				return as[0]
+			}
+
+			// No stream captures the subject yet: the attempt fails and waits.
+			push("nats-1")
+			if _, err := d.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if a := lastAttempt(); a.Status != webhook.AttemptPending || a.Attempts != 1 || !strings.Contains(a.LastError, "no JetStream stream") {
+				t.Errorf("without a stream: %+v, want pending with the reason", a)
+			}
+
+			stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: prefix, Subjects: []string{prefix + ".>"},
+				Storage: jetstream.MemoryStorage, Duplicates: time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = js.DeleteStream(context.Background(), prefix) })
+			if err := env.App.Webhooks.RetryAttempt(ctx, created.ID, lastAttempt().ID); err != nil {
+				t.Fatal(err)
+			}
+			push("nats-2")
+			if _, err := d.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			info, err := stream.Info(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.State.Msgs != 2 {
+				t.Fatalf("stream holds %d messages, want 2", info.State.Msgs)
+			}
+			ids := map[string]bool{}
+			for seq := uint64(1); seq <= 2; seq++ {
+				m, err := stream.GetMsg(ctx, seq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var env webhook.EventEnvelope
+				if err := json.Unmarshal(m.Data, &env); err != nil || env.Type != "code.push" || env.Source != "github" {
+					t.Errorf("message %d = %s (%v), want a code.push envelope", seq, m.Data, err)
+				}
+				id := m.Header.Get("Webhook-Id")
+				if id != env.ID || m.Header.Get("Nats-Msg-Id") != env.ID || m.Header.Get("Ihub-Event-Type") != "code.push" {
+					t.Errorf("message %d headers = %v, want webhook-id and Nats-Msg-Id %s", seq, m.Header, env.ID)
+				}
+				key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(created.Secret, "whsec_"))
+				mac := hmac.New(sha256.New, key)
+				mac.Write([]byte(id + "." + m.Header.Get("Webhook-Timestamp") + "."))
+				mac.Write(m.Data)
+				if m.Header.Get("Webhook-Signature") != "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+					t.Errorf("message %d: the Standard Webhooks signature does not verify", seq)
+				}
+				ids[id] = true
+			}
+			if len(ids) != 2 {
+				t.Errorf("event ids %v, want two different events", ids)
+			}
+			for _, a := range mustAttempts(t, env, created.ID) {
+				if a.Status != webhook.AttemptDelivered {
+					t.Errorf("attempt %+v, want delivered", a)
+				}
+			}
+
+		})
+	}
+}
+
+func mustAttempts(t *testing.T, env *apptest.Env, id string) []webhook.Attempt {
+	t.Helper()
+	as, err := env.App.Webhooks.Attempts(t.Context(), id, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+func randHex(t *testing.T) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// TestSubscriptionChat posts events through a Discord integration (its
+// fake) as chat messages, and retries when Discord is rate limiting.
+func TestSubscriptionChat(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			ctx := t.Context()
+			fake := discordfake.New(discordfake.Options{RateLimitAfter: 1})
+			t.Cleanup(fake.Close)
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "ops chat", "provider": "discord",
+				"allowPrivateNetwork": true, "credentials": map[string]any{"webhookUrl": fake.WebhookURL()}}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var created struct{ ID, Target, ChatIntegration string }
+			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "chat",
+				"chatIntegration": "ops-chat", "eventTypes": []string{"code.push"}})
+			decode(t, r, &created)
+			if r.Status != 201 || created.Target != "chat" || created.ChatIntegration == "" || created.ChatIntegration == "ops-chat" {
+				t.Fatalf("create = %d %s, want the integration's id", r.Status, r.Body)
+			}
+
+			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			for _, id := range []string{"chat-1", "chat-2"} {
+				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
+					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+					t.Fatalf("delivery = %d %s", st, body)
+				}
+			}
+			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			msgs := fake.Messages()
+			if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "code.push") || !strings.Contains(msgs[0].Content, "github") {
+				t.Fatalf("Discord got %+v, want one message about the push", msgs)
+			}
+			var delivered, waiting int
+			for _, a := range mustAttempts(t, env, created.ID) {
+				switch {
+				case a.Status == webhook.AttemptDelivered:
+					delivered++
+				case a.Status == webhook.AttemptPending && a.Attempts == 1 && a.LastError != "" && a.NextAttemptAt.After(time.Now()):
+					waiting++
+				default:
+					t.Errorf("attempt %+v", a)
+				}
+			}
+			if delivered != 1 || waiting != 1 {
+				t.Errorf("delivered %d, waiting %d; want 1 and 1 (the second was rate limited)", delivered, waiting)
+			}
+			// Nothing of the chat integration's credential shows.
+			if g := call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); strings.Contains(string(g.Body), discordfake.DefaultToken) {
+				t.Errorf("the subscription shows the webhook token: %s", g.Body)
+			}
+		})
+	}
+}

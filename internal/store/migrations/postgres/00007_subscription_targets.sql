@@ -1,0 +1,13 @@
+-- +goose Up
+-- Version 00007 exists in both dialects (migrations/sqlite/00007_subscription_targets.sql).
+-- A subscription's target: an HTTP URL (as before), a NATS JetStream
+-- subject on the server in url, or a chat integration (Slack, Discord,
+-- Teams) that posts each event as a message.
+ALTER TABLE subscriptions ADD COLUMN target TEXT NOT NULL DEFAULT 'http';
+ALTER TABLE subscriptions ADD COLUMN nats_subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN chat_integration_id TEXT NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE subscriptions DROP COLUMN chat_integration_id;
+ALTER TABLE subscriptions DROP COLUMN nats_subject;
+ALTER TABLE subscriptions DROP COLUMN target;
