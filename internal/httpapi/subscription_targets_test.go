@@ -228,6 +228,16 @@ func TestSubscriptionChat(t *testing.T) {
 				"allowPrivateNetwork": true, "credentials": map[string]any{"webhookUrl": fake.WebhookURL()}}); r.Status != 201 {
 				t.Fatalf("create integration = %d %s", r.Status, r.Body)
 			}
+			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			// An event from before the subscription existed is not sent to it.
+			if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
+				"X-GitHub-Delivery", "chat-0", "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+				t.Fatalf("delivery = %d %s", st, body)
+			}
+			time.Sleep(2 * time.Millisecond) // creation times are in milliseconds
 			var created struct{ ID, Target, ChatIntegration string }
 			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "chat",
 				"chatIntegration": "ops-chat", "eventTypes": []string{"code.push"}})
@@ -236,10 +246,6 @@ func TestSubscriptionChat(t *testing.T) {
 				t.Fatalf("create = %d %s, want the integration's id", r.Status, r.Body)
 			}
 
-			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
-				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
 			for _, id := range []string{"chat-1", "chat-2"} {
 				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
 					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
@@ -269,7 +275,8 @@ func TestSubscriptionChat(t *testing.T) {
 				}
 			}
 			if delivered != 1 || waiting != 1 {
-				t.Errorf("delivered %d, waiting %d; want 1 and 1 (the second was rate limited)", delivered, waiting)
+				t.Errorf("delivered %d, waiting %d; want 1 and 1 (the second was rate limited, the one before the subscription not sent)",
+					delivered, waiting)
 			}
 			// Nothing of the chat integration's credential shows.
 			if g := call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); strings.Contains(string(g.Body), discordfake.DefaultToken) {

@@ -110,6 +110,47 @@ func (db *DB) rawStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, err
 	return tx.PrepareContext(ctx, q)
 }
 
+// stmt is one statement of execAll.
+type stmt struct {
+	q    string
+	args []any
+}
+
+// execAll runs statements in order: on SQLite one by one (cached prepared
+// statements make that cheap), on PostgreSQL as one pipelined batch, one
+// round trip instead of one per statement.
+func (t rawTx) execAll(ctx context.Context, ss []stmt) error {
+	if tx, ok := t.native.(pgx.Tx); ok {
+		b := &pgx.Batch{}
+		for _, s := range ss {
+			b.Queue(t.db.rebind(s.q), s.args...)
+		}
+		return tx.SendBatch(ctx, b).Close()
+	}
+	for _, s := range ss {
+		if _, err := t.exec(ctx, s.q, s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// query runs a statement that returns rows inside the transaction (on
+// SQLite, not cached: see rawStmt for statements run often).
+func (t rawTx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	switch tx := t.native.(type) {
+	case *sql.Tx:
+		r, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		return sqlRows{r}, nil
+	case pgx.Tx:
+		return tx.Query(ctx, t.db.rebind(q), args...)
+	}
+	return nil, fmt.Errorf("store: unknown transaction type %T", t.native)
+}
+
 // inRawTx runs fn in a write transaction and commits if it returns nil.
 func (db *DB) inRawTx(ctx context.Context, fn func(t rawTx) error) error {
 	return db.inTx(ctx, func(q sqlitedb.Querier, native any) error {

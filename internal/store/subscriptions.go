@@ -6,9 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -112,7 +111,8 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string, e audit.Entry) 
 }
 
 // FanOut implements webhook.SubscriptionStore. On PostgreSQL the cursor
-// row is locked, so replicas fan out one at a time.
+// row is locked, so replicas fan out one at a time, and the cursor never
+// passes an event id that may still commit (see committedPrefix).
 func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(webhook.Event, []webhook.Subscription) []string) (int, error) {
 	subs, err := db.ListSubscriptions(ctx)
 	if err != nil || len(subs) == 0 {
@@ -128,18 +128,40 @@ func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(w
 		if err := t.queryRow(ctx, `SELECT value FROM dispatch_cursor WHERE name = 'fanout'`+lock, nil, &cursor); err != nil {
 			return fmt.Errorf("store: dispatch cursor: %w", err)
 		}
-		evs, err := db.eventsTx(ctx, t, cursor, limit)
-		if err != nil || len(evs) == 0 {
+		// Matching needs the type and integration, not the data.
+		r, err := t.query(ctx, `SELECT id, integration_id, provider, type, created_at FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`,
+			cursor, limit)
+		if err != nil {
+			return fmt.Errorf("store: events to fan out: %w", err)
+		}
+		var evs []webhook.Event
+		for r.Next() {
+			var ev webhook.Event
+			var created int64
+			if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Provider, &ev.Type, &created); err != nil {
+				r.Close()
+				return err
+			}
+			ev.CreatedAt = fromMS(created)
+			evs = append(evs, ev)
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
 			return err
 		}
+		if evs = db.committedPrefix(cursor, evs, now); len(evs) == 0 {
+			return nil
+		}
+		var subIDs []string
+		var seqs []int64
 		for _, ev := range evs {
 			for _, id := range match(ev, subs) {
-				if _, err := t.exec(ctx, `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
- VALUES (?,?,'pending',?,?) ON CONFLICT (subscription_id, event_seq) DO NOTHING`, id, ev.Seq, ms(now), ms(now)); err != nil {
-					return fmt.Errorf("store: queue attempt: %w", err)
-				}
+				subIDs, seqs = append(subIDs, id), append(seqs, ev.Seq)
 			}
 			cursor = ev.Seq
+		}
+		if err := db.queueAttempts(ctx, t, subIDs, seqs, now); err != nil {
+			return fmt.Errorf("store: queue attempts: %w", err)
 		}
 		taken = len(evs)
 		_, err = t.exec(ctx, `UPDATE dispatch_cursor SET value = ? WHERE name = 'fanout'`, cursor)
@@ -148,99 +170,159 @@ func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(w
 	return taken, err
 }
 
-// eventsTx reads events after a cursor inside a write transaction (so that
-// the cursor and the events agree).
-func (db *DB) eventsTx(ctx context.Context, t rawTx, after int64, limit int) ([]webhook.Event, error) {
-	q := `SELECT id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data
- FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`
-	var rs rows
-	switch tx := t.native.(type) {
-	case *sql.Tx:
-		r, err := tx.QueryContext(ctx, q, after, limit)
-		if err != nil {
-			return nil, err
-		}
-		rs = sqlRows{r}
-	case pgx.Tx:
-		r, err := tx.Query(ctx, db.rebind(q), after, limit)
-		if err != nil {
-			return nil, err
-		}
-		rs = r
-	default:
-		return nil, fmt.Errorf("store: unknown transaction type %T", t.native)
+// gapTimeout is how long an id missing from the events is waited for. On
+// PostgreSQL, ids come from a sequence when rows are inserted, and several
+// transactions commit concurrently: id 100 may become visible after 101.
+// A reader that moved its cursor past 100 would never see it. So readers
+// take events only up to the first missing id, unless the event after the
+// gap is older than this: by then the transaction that took the missing id
+// has rolled back (group commits take milliseconds). SQLite has one writer
+// and no such gaps.
+const gapTimeout = 15 * time.Second
+
+// committedPrefix returns the events (ascending ids, all after `after`)
+// that a cursor may pass: those before the first gap younger than
+// gapTimeout.
+func (db *DB) committedPrefix(after int64, evs []webhook.Event, now time.Time) []webhook.Event {
+	if db.dialect != Postgres {
+		return evs
 	}
-	defer rs.Close()
-	var out []webhook.Event
-	for rs.Next() {
-		var ev webhook.Event
-		var occ, created int64
-		var data string
-		if err := rs.Scan(&ev.Seq, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ, &created, &data); err != nil {
-			return nil, err
+	next := after + 1
+	for i, ev := range evs {
+		if ev.Seq != next && now.Sub(ev.CreatedAt) < gapTimeout {
+			return evs[:i]
 		}
-		ev.ID, ev.OccurredAt, ev.CreatedAt = webhook.EventID(ev.DeliveryID), fromMS(occ), fromMS(created)
-		_ = json.Unmarshal([]byte(data), &ev.Data) // written by us as JSON
-		out = append(out, ev)
+		next = ev.Seq + 1
 	}
-	return out, rs.Err()
+	return evs
 }
 
-// ClaimDue implements webhook.SubscriptionStore: the lease moves
-// next_attempt_at into the future, and the outer condition is checked
-// again after any lock wait, so two workers never take the same attempt.
-func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]webhook.Work, error) {
-	var ids []int64
-	err := db.inRawTx(ctx, func(t rawTx) error {
-		r, err := db.query(ctx, `SELECT a.id FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
- WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active ORDER BY a.next_attempt_at, a.id LIMIT ?`, ms(now), limit)
-		if err != nil {
+// queueAttempts inserts one pending attempt per (subscription, event)
+// pair: on PostgreSQL with one statement over arrays.
+func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs []int64, now time.Time) error {
+	if len(subIDs) == 0 {
+		return nil
+	}
+	if db.dialect == Postgres {
+		_, err := t.exec(ctx, `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
+ SELECT u.sub, u.seq, 'pending', ?, ? FROM unnest(?::text[], ?::bigint[]) AS u(sub, seq)
+ ON CONFLICT (subscription_id, event_seq) DO NOTHING`, ms(now), ms(now), subIDs, seqs)
+		return err
+	}
+	for i := range subIDs {
+		if _, err := t.exec(ctx, `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
+ VALUES (?,?,'pending',?,?) ON CONFLICT (subscription_id, event_seq) DO NOTHING`, subIDs[i], seqs[i], ms(now), ms(now)); err != nil {
 			return err
 		}
-		var cand []int64
-		for r.Next() {
-			var id int64
-			if err := r.Scan(&id); err != nil {
-				r.Close()
-				return err
-			}
-			cand = append(cand, id)
+	}
+	return nil
+}
+
+// ClaimDue implements webhook.SubscriptionStore. One UPDATE … RETURNING
+// moves the due attempts' next_attempt_at past the lease; on PostgreSQL the
+// candidates are locked with SKIP LOCKED, and the outer condition is checked
+// again, so two workers never take the same attempt. Their events and
+// subscriptions are then read with one query each.
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]webhook.Work, error) {
+	const due = `SELECT a.id AS due_id FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
+ WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active ORDER BY a.next_attempt_at, a.id LIMIT ?`
+	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once in
+	// a join, taking more than n rows: the candidates are a materialized
+	// CTE there, locked with SKIP LOCKED so that replicas take different
+	// ones.
+	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE OF a SKIP LOCKED)
+ UPDATE subscription_attempts SET next_attempt_at = ? FROM due
+ WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
+	if db.dialect == SQLite {
+		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?
+ WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
+	}
+	var claimed []webhook.Attempt
+	err := db.inRawTx(ctx, func(t rawTx) error {
+		r, err := t.query(ctx, q, ms(now), limit, ms(now.Add(lease)), ms(now))
+		if err != nil {
+			return fmt.Errorf("store: claim attempts: %w", err)
 		}
-		r.Close()
-		for _, id := range cand {
-			n, err := t.exec(ctx, `UPDATE subscription_attempts SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at <= ?`,
-				ms(now.Add(lease)), id, ms(now))
+		defer r.Close()
+		for r.Next() {
+			a, err := scanAttempt(r)
 			if err != nil {
 				return err
 			}
-			if n == 1 {
-				ids = append(ids, id)
-			}
+			claimed = append(claimed, a)
 		}
-		return nil
+		return r.Err()
 	})
-	if err != nil || len(ids) == 0 {
+	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
-	out := make([]webhook.Work, 0, len(ids))
-	for _, id := range ids {
-		var w webhook.Work
-		a, err := scanAttempt(db.queryRow(ctx, `SELECT `+attemptCols+` FROM subscription_attempts WHERE id = ?`, id))
+	seqs := make([]int64, 0, len(claimed))
+	subIDs := make([]string, 0, 4)
+	for _, a := range claimed {
+		seqs = append(seqs, a.EventSeq)
+		if !slices.Contains(subIDs, a.SubscriptionID) {
+			subIDs = append(subIDs, a.SubscriptionID)
+		}
+	}
+	type sealedSub struct {
+		sub    webhook.Subscription
+		sealed []byte
+	}
+	subs := make(map[string]sealedSub, len(subIDs))
+	r, err := db.query(ctx, `SELECT `+subCols+` FROM subscriptions WHERE id `+db.anyOf(), listArg(db, subIDs))
+	if err != nil {
+		return nil, fmt.Errorf("store: claimed subscriptions: %w", err)
+	}
+	for r.Next() {
+		sub, sealed, err := scanSub(r)
 		if err != nil {
+			r.Close()
 			return nil, err
 		}
-		w.Attempt = a
-		if w.Subscription, w.Secret, err = db.GetSubscription(ctx, a.SubscriptionID); err != nil {
+		subs[sub.ID] = sealedSub{sub, sealed}
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	evs, err := db.eventsWhere(ctx, `id `+db.anyOf(), listArg(db, seqs))
+	if err != nil {
+		return nil, err
+	}
+	bySeq := make(map[int64]webhook.Event, len(evs))
+	for _, ev := range evs {
+		bySeq[ev.Seq] = ev
+	}
+	out := make([]webhook.Work, 0, len(claimed))
+	for _, a := range claimed {
+		sub, ok := subs[a.SubscriptionID]
+		if !ok {
 			continue // deleted meanwhile
 		}
-		evs, err := db.ListEvents(ctx, a.EventSeq-1, 1)
-		if err != nil || len(evs) == 0 || evs[0].Seq != a.EventSeq {
+		ev, ok := bySeq[a.EventSeq]
+		if !ok {
 			continue // purged by retention
 		}
-		w.Event = evs[0]
-		out = append(out, w)
+		out = append(out, webhook.Work{Attempt: a, Event: ev, Subscription: sub.sub, Secret: sub.sealed})
 	}
 	return out, nil
+}
+
+// anyOf is "matches one of a list" for a column, with the list as one
+// argument made by listArg: the statement text is the same whatever the
+// list's length.
+func (db *DB) anyOf() string {
+	if db.dialect == Postgres {
+		return "= ANY(?)"
+	}
+	return "IN (SELECT value FROM json_each(?))"
+}
+
+func listArg[T any](db *DB, v []T) any {
+	if db.dialect == Postgres {
+		return v
+	}
+	return jsonText(v)
 }
 
 const attemptCols = `id, subscription_id, event_seq, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at`
@@ -260,30 +342,36 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 	if len(rs) == 0 {
 		return nil
 	}
+	ss := make([]stmt, 0, len(rs))
+	var ids, statuses, ats []int64 // delivered, on PostgreSQL
+	for _, r := range rs {
+		switch {
+		case r.Delivered && db.dialect == Postgres:
+			ids, statuses, ats = append(ids, r.AttemptID), append(statuses, int64(r.Status)), append(ats, ms(r.At))
+		case r.Delivered:
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = ?,
+ last_error = '', delivered_at = ? WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
+		case r.Disable != "":
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+				[]any{r.Status, r.Error, ms(r.At), r.AttemptID}},
+				stmt{`UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1
+ WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, r.AttemptID}})
+		case r.GiveUp:
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
+ last_error = ? WHERE id = ?`, []any{r.Status, r.Error, r.AttemptID}})
+		default:
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET attempts = attempts + 1, last_status = ?, last_error = ?,
+ next_attempt_at = ? WHERE id = ?`, []any{r.Status, r.Error, ms(r.NextAttempt), r.AttemptID}})
+		}
+	}
+	if len(ids) > 0 {
+		ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = u.st,
+ last_error = '', delivered_at = u.at FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u(id, st, at)
+ WHERE subscription_attempts.id = u.id`, []any{ids, statuses, ats}})
+	}
 	return db.inRawTx(ctx, func(t rawTx) error {
-		for _, r := range rs {
-			var err error
-			switch {
-			case r.Delivered:
-				_, err = t.exec(ctx, `UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = ?,
- last_error = '', delivered_at = ? WHERE id = ?`, r.Status, ms(r.At), r.AttemptID)
-			case r.Disable != "":
-				_, err = t.exec(ctx, `UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-					r.Status, r.Error, ms(r.At), r.AttemptID)
-				if err == nil {
-					_, err = t.exec(ctx, `UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1
- WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, r.Disable, r.AttemptID)
-				}
-			case r.GiveUp:
-				_, err = t.exec(ctx, `UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
- last_error = ? WHERE id = ?`, r.Status, r.Error, r.AttemptID)
-			default:
-				_, err = t.exec(ctx, `UPDATE subscription_attempts SET attempts = attempts + 1, last_status = ?, last_error = ?,
- next_attempt_at = ? WHERE id = ?`, r.Status, r.Error, ms(r.NextAttempt), r.AttemptID)
-			}
-			if err != nil {
-				return fmt.Errorf("store: record send: %w", err)
-			}
+		if err := t.execAll(ctx, ss); err != nil {
+			return fmt.Errorf("store: record sends: %w", err)
 		}
 		return nil
 	})

@@ -516,11 +516,28 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	r, err := db.query(ctx, `SELECT id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data
- FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`, afterSeq, limit)
+	evs, err := db.eventsWhere(ctx, `id > ? ORDER BY id LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
+	// A consumer moves its cursor past what it reads: only what no late
+	// commit can precede.
+	return db.committedPrefix(afterSeq, evs, time.Now()), nil
+}
+
+const eventCols = `id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data`
+
+// eventsWhere reads the events matching a condition.
+func (db *DB) eventsWhere(ctx context.Context, where string, args ...any) ([]webhook.Event, error) {
+	r, err := db.query(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanEvents(r)
+}
+
+// scanEvents reads and closes rows of eventCols.
+func scanEvents(r rows) ([]webhook.Event, error) {
 	defer r.Close()
 	out := []webhook.Event{}
 	for r.Next() {
@@ -529,7 +546,7 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 		var data string
 		if err := r.Scan(&ev.Seq, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
 			&created, &data); err != nil {
-			return nil, fmt.Errorf("store: list events: %w", err)
+			return nil, err
 		}
 		ev.ID, ev.OccurredAt, ev.CreatedAt = webhook.EventID(ev.DeliveryID), fromMS(occ), fromMS(created)
 		_ = json.Unmarshal([]byte(data), &ev.Data) // written by us as JSON

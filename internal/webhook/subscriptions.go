@@ -128,7 +128,9 @@ type SubscriptionStore interface {
 	DeleteSubscription(ctx context.Context, id string, e audit.Entry) error
 	// FanOut turns up to limit new events into attempts for the
 	// subscriptions match selects, and advances the cursor, in one
-	// transaction; it returns how many events it took.
+	// transaction; it returns how many events it took. The events given
+	// to match carry Seq, IntegrationID, Provider, Type and CreatedAt, not
+	// the data.
 	FanOut(ctx context.Context, limit int, now time.Time, match func(Event, []Subscription) []string) (int, error)
 	// ClaimDue leases up to limit due attempts of active subscriptions for
 	// lease, so that no other worker sends them meanwhile.
@@ -483,7 +485,7 @@ type Dispatcher struct {
 	clients [2]*http.Client
 	timeout time.Duration
 	mu      sync.Mutex
-	running map[string]int
+	running map[string]chan struct{} // per subscription, its concurrency limit
 }
 
 // NewDispatcher returns a dispatcher; timeout bounds each send (15 s).
@@ -495,7 +497,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, running: map[string]int{},
+	d := &Dispatcher{s: s, st: st, running: map[string]chan struct{}{},
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
 		}), timeout: timeout}
@@ -515,7 +517,9 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	if _, err := d.st.FanOut(ctx, 1000, now, func(ev Event, subs []Subscription) []string {
 		var ids []string
 		for _, sub := range subs {
-			if sub.Matches(ev) {
+			// A subscription receives the events stored after it was
+			// made (replay sends older ones).
+			if !ev.CreatedAt.Before(sub.CreatedAt.Truncate(time.Millisecond)) && sub.Matches(ev) {
 				ids = append(ids, sub.ID)
 			}
 		}
@@ -534,8 +538,9 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			d.acquire(w.Subscription)
-			defer d.release(w.Subscription.ID)
+			slots := d.slots(w.Subscription)
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			results[i] = d.send(ctx, w)
 		})
 	}
@@ -543,24 +548,19 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	return len(work), d.st.RecordSends(context.WithoutCancel(ctx), results)
 }
 
-// acquire waits for a slot of the subscription's concurrency limit.
-func (d *Dispatcher) acquire(sub Subscription) {
-	for {
-		d.mu.Lock()
-		if d.running[sub.ID] < max(1, sub.MaxConcurrency) {
-			d.running[sub.ID]++
-			d.mu.Unlock()
-			return
-		}
-		d.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func (d *Dispatcher) release(id string) {
+// slots returns the semaphore of the subscription's concurrency limit
+// (a new one when the limit changed; holders of the old one release into
+// it).
+func (d *Dispatcher) slots(sub Subscription) chan struct{} {
+	n := max(1, sub.MaxConcurrency)
 	d.mu.Lock()
-	d.running[id]--
-	d.mu.Unlock()
+	defer d.mu.Unlock()
+	c := d.running[sub.ID]
+	if c == nil || cap(c) != n {
+		c = make(chan struct{}, n)
+		d.running[sub.ID] = c
+	}
+	return c
 }
 
 // EventEnvelope is the JSON a subscriber receives.
@@ -702,11 +702,24 @@ func clipText(s string) string {
 	return s
 }
 
+// dispatchWorkers is how many Step loops Run runs: while one waits for its
+// batch's slowest subscriber, another claims and sends the next batch.
+// Leases keep them from taking the same attempt.
+const dispatchWorkers = 2
+
 // Run fans out and sends until ctx ends: at once when deliveries are
 // committed on this replica, and every interval otherwise (events committed
 // by other replicas, retries coming due).
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	defer d.nats.Close()
+	var wg sync.WaitGroup
+	for range dispatchWorkers {
+		wg.Go(func() { d.loop(ctx, interval) })
+	}
+	wg.Wait()
+}
+
+func (d *Dispatcher) loop(ctx context.Context, interval time.Duration) {
 	for {
 		n, err := d.Step(ctx)
 		if err != nil && ctx.Err() == nil {

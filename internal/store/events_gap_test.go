@@ -1,0 +1,144 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"ihub/internal/audit"
+	"ihub/internal/store"
+	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
+)
+
+// TestEventsCommittedLate: on PostgreSQL an event id can become visible
+// after a higher one (concurrent group commits). Neither the pull API nor
+// fan-out may move past the missing id while its transaction may still
+// commit, or that event would never be read.
+func TestEventsCommittedLate(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(storetest.EnvDatabaseURL) == "" {
+		t.Skipf("%s is not set: the gap exists only on PostgreSQL", storetest.EnvDatabaseURL)
+	}
+	opts := storetest.PostgresOptions(t)
+	db := storetest.Open(t, storetest.Engine{Name: "postgres", Options: func(testing.TB) store.Options { return opts }})
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, opts.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	insert := func(q queryRower, delivery int64, created time.Time) int64 {
+		t.Helper()
+		var id int64
+		if err := q.QueryRow(ctx, `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at,
+ created_at, data) VALUES ($1, 'int_1', 'github', 'code.push', '', $2, $2, '{}') RETURNING id`, delivery, created.UnixMilli()).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	now := time.Now()
+	sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/", MaxConcurrency: 1,
+		IsActive: true, CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour)}
+	if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+		t.Fatal(err)
+	}
+	all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
+	seqs := func() []int64 {
+		t.Helper()
+		evs, err := db.ListEvents(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, ev := range evs {
+			out = append(out, ev.Seq)
+		}
+		return out
+	}
+	queued := func() []int64 {
+		t.Helper()
+		as, err := db.ListAttempts(ctx, "sub_1", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, a := range as {
+			out = append(out, a.EventSeq)
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	first := insert(conn, 1, now)
+	// A transaction takes the next id and has not committed yet.
+	late, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateID := insert(late, 2, now)
+	third := insert(conn2(t, opts.DatabaseURL), 3, now)
+	if lateID <= first || third <= lateID {
+		t.Fatalf("ids %d, %d, %d are not ascending", first, lateID, third)
+	}
+	if got := seqs(); !slices.Equal(got, []int64{first}) {
+		t.Errorf("events while %d is uncommitted = %v, want only %d", lateID, got, first)
+	}
+	if _, err := db.FanOut(ctx, 100, time.Now(), all); err != nil {
+		t.Fatal(err)
+	}
+	if got := queued(); !slices.Equal(got, []int64{first}) {
+		t.Errorf("fanned out while %d is uncommitted: %v, want only %d", lateID, got, first)
+	}
+	if err := late.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(); !slices.Equal(got, []int64{first, lateID, third}) {
+		t.Errorf("events after the commit = %v", got)
+	}
+	if _, err := db.FanOut(ctx, 100, time.Now(), all); err != nil {
+		t.Fatal(err)
+	}
+	if got := queued(); !slices.Equal(got, []int64{first, lateID, third}) {
+		t.Errorf("fanned out after the commit: %v, want all three", got)
+	}
+
+	// A rolled-back transaction leaves a hole for good: it is waited for
+	// only until the event after it is older than the timeout.
+	rb, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hole := insert(rb, 4, now)
+	_ = rb.Rollback(ctx)
+	old := insert(conn, 5, now.Add(-time.Minute))
+	if got := seqs(); !slices.Contains(got, old) || slices.Contains(got, hole) {
+		t.Errorf("events after an old hole = %v, want %d included", got, old)
+	}
+	fresh := insert(conn, 6, now)
+	rb2, _ := conn.Begin(ctx)
+	insert(rb2, 7, now)
+	_ = rb2.Rollback(ctx)
+	after := insert(conn, 8, now)
+	if got := seqs(); !slices.Contains(got, fresh) || slices.Contains(got, after) {
+		t.Errorf("events after a fresh hole = %v, want up to %d and not %d yet", got, fresh, after)
+	}
+}
+
+type queryRower interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}
+
+func conn2(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c
+}
