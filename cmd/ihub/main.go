@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -274,6 +275,38 @@ func (c *benchIngestCmd) Run(g *globals) error {
 	return nil
 }
 
+type benchDeliveryCmd struct {
+	URL      string        `name:"url" default:"http://127.0.0.1:8080" help:"The server's base URL."`
+	Token    string        `name:"token" env:"IHUB_TOKEN" required:"" help:"API token with integrations:manage and integrations:credentials:write (creates a throwaway integration, endpoint and subscription)."`
+	Rate     int           `name:"rate" default:"1000" help:"Webhooks per second."`
+	Duration time.Duration `name:"duration" default:"10s" help:"How long to send."`
+	Listen   string        `name:"listen" default:"127.0.0.1:0" help:"Where the benchmark's subscriber listens; the server must reach it there."`
+}
+
+func (c *benchDeliveryCmd) Run(g *globals) error {
+	if c.Rate < 1 || c.Rate > 100000 {
+		return configError{errors.New("--rate must be 1 to 100000 webhooks per second")}
+	}
+	if c.Duration < time.Second || c.Duration > time.Hour {
+		return configError{errors.New("--duration must be 1s to 1h")}
+	}
+	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return configError{errors.New("--url must be an http(s) URL such as http://127.0.0.1:8080")}
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return configError{errors.New("--listen must be host:port, such as 127.0.0.1:0")}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := app.BenchDelivery(ctx, app.DeliveryBenchOptions{BaseURL: c.URL, Token: c.Token, Rate: c.Rate,
+		Duration: c.Duration, Listen: c.Listen})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "delivery: %s\n", res)
+	return nil
+}
+
 type cli struct {
 	Serve serveCmd `cmd:"" help:"Run the server."`
 	Users struct {
@@ -289,7 +322,8 @@ type cli struct {
 	} `cmd:"" help:"Manage the vault's keys."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 	Bench   struct {
-		Ingest benchIngestCmd `cmd:"" help:"Load-test webhook ingest of a running server: signed 2 KB deliveries, acknowledged rate and latency."`
+		Ingest   benchIngestCmd   `cmd:"" help:"Load-test webhook ingest of a running server: signed 2 KB deliveries, acknowledged rate and latency."`
+		Delivery benchDeliveryCmd `cmd:"" help:"Measure ingest-to-delivery latency of a running server at a steady webhook rate, with a local subscriber."`
 	} `cmd:"" help:"Load generators that measure a running server."`
 	Dev struct {
 		Seed devSeedCmd `cmd:"" help:"Fill the database with sample integrations (for benchmarks and demos)."`

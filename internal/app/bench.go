@@ -14,3 +14,12 @@ type IngestBenchOptions = loadgen.IngestOptions
 func BenchIngest(ctx context.Context, o IngestBenchOptions) (loadgen.IngestResult, error) {
 	return loadgen.Ingest(ctx, o)
 }
+
+// DeliveryBenchOptions configures BenchDelivery (see loadgen.DeliveryOptions).
+type DeliveryBenchOptions = loadgen.DeliveryOptions
+
+// BenchDelivery runs `ihub bench delivery`: webhooks at a steady rate to a
+// running server, timed until a local subscriber receives their events.
+func BenchDelivery(ctx context.Context, o DeliveryBenchOptions) (loadgen.DeliveryResult, error) {
+	return loadgen.Delivery(ctx, o)
+}

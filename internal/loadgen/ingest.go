@@ -83,27 +83,20 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
 	secret := randomHex(24)
-	epID, err := setup(ctx, hc, base, o.Token, secret)
+	_, epID, err := setup(ctx, hc, base, o.Token, secret)
 	if err != nil {
 		return IngestResult{}, err
 	}
 	url := base + "/api/v1/hooks/" + epID
-	pad := strings.Repeat("x", max(0, o.BodySize-160))
+	pad := strings.Repeat("x", max(0, o.BodySize-195))
 
 	var seq atomic.Int64
 	runID := randomHex(4)
 	send := func(lat *[]time.Duration, status map[int]int64, errs *int64) {
 		n := seq.Add(1)
 		id := runID + "-" + strconv.FormatInt(n, 10)
-		body := []byte(`{"type":"bench.event","id":"` + id + `","created_at":"` + time.Now().UTC().Format(time.RFC3339) +
-			`","data":{"n":` + strconv.FormatInt(n, 10) + `,"padding":"` + pad + `"}}`)
-		m := hmac.New(sha256.New, []byte(secret))
-		m.Write(body)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
-		req.Header.Set("X-Delivery-Id", id)
 		start := time.Now()
+		req := signedDelivery(ctx, url, secret, id, n, start, pad)
 		resp, err := hc.Do(req)
 		if err != nil {
 			*errs++
@@ -156,6 +149,22 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	return res, nil
 }
 
+// signedDelivery is one bench delivery: a JSON event whose data carries
+// its number and send time (sent_ns, for the delivery benchmark), padded to
+// the body size, signed with HMAC-SHA256.
+func signedDelivery(ctx context.Context, url, secret, id string, n int64, sent time.Time, pad string) *http.Request {
+	body := []byte(`{"type":"bench.event","id":"` + id + `","created_at":"` + sent.UTC().Format(time.RFC3339) +
+		`","data":{"n":` + strconv.FormatInt(n, 10) + `,"sent_ns":"` + strconv.FormatInt(sent.UnixNano(), 10) +
+		`","padding":"` + pad + `"}}`)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Signature", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	req.Header.Set("X-Delivery-Id", id)
+	return req
+}
+
 // run calls fn from n goroutines until d has passed or ctx ends.
 func run(ctx context.Context, n int, d time.Duration, fn func(i int, stop func() bool)) {
 	deadline := time.Now().Add(d)
@@ -173,22 +182,22 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// setup creates the integration and the endpoint and returns its id.
-func setup(ctx context.Context, hc *http.Client, base, token, secret string) (string, error) {
+// setup creates the integration and the endpoint and returns their ids.
+func setup(ctx context.Context, hc *http.Client, base, token, secret string) (integrationID, endpointID string, err error) {
 	name := "bench-ingest-" + randomHex(3)
 	var it struct{ ID string }
 	if err := apiCall(ctx, hc, base, token, "POST", "/api/v1/integrations", map[string]any{"name": name, "provider": "http",
 		"baseUrl": "https://bench.invalid", "isActive": false, "settings": map[string]any{"authMode": "none"},
 		"labels": map[string]string{"purpose": "bench"}}, &it); err != nil {
-		return "", fmt.Errorf("loadgen: create the integration: %w", err)
+		return "", "", fmt.Errorf("loadgen: create the integration: %w", err)
 	}
 	var ep struct{ ID string }
 	if err := apiCall(ctx, hc, base, token, "POST", "/api/v1/integrations/"+it.ID+"/webhooks", map[string]any{
 		"scheme": "hmac", "secret": secret, "settings": map[string]string{"algorithm": "sha256", "header": "X-Signature",
 			"encoding": "hex", "prefix": "sha256=", "deliveryIdHeader": "X-Delivery-Id"}}, &ep); err != nil {
-		return "", fmt.Errorf("loadgen: create the webhook endpoint: %w", err)
+		return "", "", fmt.Errorf("loadgen: create the webhook endpoint: %w", err)
 	}
-	return ep.ID, nil
+	return it.ID, ep.ID, nil
 }
 
 func apiCall(ctx context.Context, hc *http.Client, base, token, method, path string, body, out any) error {
