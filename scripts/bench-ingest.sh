@@ -8,8 +8,12 @@
 # committed. The project's own load command gives the same measurement:
 #   ihub bench ingest --url http://127.0.0.1:8080 --token $TOKEN -c 64
 #
+# Before ingest, on the fresh server, it measures ingest-to-delivery latency
+# with the project's load command at a steady RATE (default 1000/s):
+#   ihub bench delivery --url http://127.0.0.1:8080 --token $TOKEN --rate 1000
+#
 #   scripts/bench-ingest.sh                 # 3 runs of 10 s each
-#   RUNS=5 DURATION=20s CONNS=64 scripts/bench-ingest.sh
+#   RUNS=5 DURATION=20s CONNS=64 RATE=1000 scripts/bench-ingest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
@@ -17,6 +21,7 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 PORT=${PORT:-18082}
+RATE=${RATE:-1000}
 work=$(mktemp -d)
 bin=$work/ihub
 go build -o "$bin" ./cmd/ihub
@@ -57,6 +62,10 @@ bench() { # name
   ep=$(curl -fs -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
     -d "{\"scheme\":\"hmac\",\"secret\":\"$secret\",\"settings\":{\"algorithm\":\"sha256\",\"header\":\"X-Signature\",\"encoding\":\"hex\",\"prefix\":\"sha256=\",\"deliveryIdHeader\":\"X-Delivery-Id\"}}" \
     "$api/integrations/$it/webhooks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  echo "== $name: ingest-to-delivery, $RATE webhooks/s to a local HTTP subscriber, $DURATION x $RUNS"
+  for i in $(seq 1 "$RUNS"); do
+    echo "run $i: $("$bin" bench delivery --url "http://127.0.0.1:$PORT" --token "$tok" --rate "$RATE" --duration "$DURATION")"
+  done
   echo "== $name: POST /api/v1/hooks/$ep, 2 KB signed JSON, $CONNS connections, $DURATION x $RUNS"
   for i in $(seq 1 "$RUNS"); do
     base=$(wrk -t2 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/healthz" | awk '/Requests\/sec/{print $2}')

@@ -110,64 +110,114 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string, e audit.Entry) 
 	})
 }
 
-// FanOut implements webhook.SubscriptionStore. On PostgreSQL the cursor
-// row is locked, so replicas fan out one at a time, and the cursor never
-// passes an event id that may still commit (see committedPrefix).
+// FanOut turns up to limit new events into attempts for the
+// subscriptions match selects (FanOutAndClaim without the claim).
 func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(webhook.Event, []webhook.Subscription) []string) (int, error) {
-	subs, err := db.ListSubscriptions(ctx)
-	if err != nil || len(subs) == 0 {
+	subs, news, err := db.newEvents(ctx)
+	if err != nil || !news {
 		return 0, err
 	}
 	taken := 0
 	err = db.inRawTx(ctx, func(t rawTx) error {
-		lock := ""
-		if db.dialect == Postgres {
-			lock = " FOR UPDATE"
-		}
-		var cursor int64
-		if err := t.queryRow(ctx, `SELECT value FROM dispatch_cursor WHERE name = 'fanout'`+lock, nil, &cursor); err != nil {
-			return fmt.Errorf("store: dispatch cursor: %w", err)
-		}
-		// Matching needs the type and integration, not the data.
-		r, err := t.query(ctx, `SELECT id, integration_id, provider, type, created_at FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`,
-			cursor, limit)
-		if err != nil {
-			return fmt.Errorf("store: events to fan out: %w", err)
-		}
-		var evs []webhook.Event
-		for r.Next() {
-			var ev webhook.Event
-			var created int64
-			if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Provider, &ev.Type, &created); err != nil {
-				r.Close()
-				return err
-			}
-			ev.CreatedAt = fromMS(created)
-			evs = append(evs, ev)
-		}
-		r.Close()
-		if err := r.Err(); err != nil {
-			return err
-		}
-		if evs = db.committedPrefix(cursor, evs, now); len(evs) == 0 {
-			return nil
-		}
-		var subIDs []string
-		var seqs []int64
-		for _, ev := range evs {
-			for _, id := range match(ev, subs) {
-				subIDs, seqs = append(subIDs, id), append(seqs, ev.Seq)
-			}
-			cursor = ev.Seq
-		}
-		if err := db.queueAttempts(ctx, t, subIDs, seqs, now); err != nil {
-			return fmt.Errorf("store: queue attempts: %w", err)
-		}
-		taken = len(evs)
-		_, err = t.exec(ctx, `UPDATE dispatch_cursor SET value = ? WHERE name = 'fanout'`, cursor)
+		taken, err = db.fanOutTx(ctx, t, subs, limit, now, match)
 		return err
 	})
 	return taken, err
+}
+
+// newEvents returns the subscriptions, and whether there are events not
+// fanned out yet for them. It only reads: the dispatcher looks before
+// taking the writer (SQLite has one, shared with ingest).
+func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, error) {
+	subs, err := db.ListSubscriptions(ctx)
+	if err != nil || len(subs) == 0 {
+		return nil, false, err
+	}
+	news, err := db.exists(ctx, `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') LIMIT 1`)
+	return subs, news, err
+}
+
+// FanOutAndClaim implements webhook.SubscriptionStore: fan-out and claim
+// share one transaction (one commit, so one disk sync, per step). On
+// PostgreSQL the cursor row is locked, so replicas fan out one at a time,
+// and the cursor never passes an event id that may still commit (see
+// committedPrefix).
+func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(webhook.Event, []webhook.Subscription) []string,
+	lease time.Duration, claimLimit int) ([]webhook.Work, error) {
+	subs, news, err := db.newEvents(ctx)
+	if err != nil || len(subs) == 0 {
+		return nil, err // no subscription, no attempt
+	}
+	due, err := db.exists(ctx, `SELECT 1 FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
+ WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active LIMIT 1`, ms(now))
+	if err != nil || (!news && !due) {
+		return nil, err
+	}
+	var claimed []webhook.Attempt
+	err = db.inRawTx(ctx, func(t rawTx) error {
+		if news {
+			if _, err := db.fanOutTx(ctx, t, subs, fanLimit, now, match); err != nil {
+				return err
+			}
+		}
+		claimed, err = db.claimTx(ctx, t, now, lease, claimLimit)
+		return err
+	})
+	if err != nil || len(claimed) == 0 {
+		return nil, err
+	}
+	return db.loadWork(ctx, claimed)
+}
+
+// fanOutTx is one fan-out step inside t; it returns how many events it
+// took.
+func (db *DB) fanOutTx(ctx context.Context, t rawTx, subs []webhook.Subscription, limit int, now time.Time,
+	match func(webhook.Event, []webhook.Subscription) []string) (int, error) {
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var cursor int64
+	if err := t.queryRow(ctx, `SELECT value FROM dispatch_cursor WHERE name = 'fanout'`+lock, nil, &cursor); err != nil {
+		return 0, fmt.Errorf("store: dispatch cursor: %w", err)
+	}
+	// Matching needs the type and integration, not the data.
+	r, err := t.query(ctx, `SELECT id, integration_id, provider, type, created_at FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`,
+		cursor, limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: events to fan out: %w", err)
+	}
+	var evs []webhook.Event
+	for r.Next() {
+		var ev webhook.Event
+		var created int64
+		if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Provider, &ev.Type, &created); err != nil {
+			r.Close()
+			return 0, err
+		}
+		ev.CreatedAt = fromMS(created)
+		evs = append(evs, ev)
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return 0, err
+	}
+	if evs = db.committedPrefix(cursor, evs, now); len(evs) == 0 {
+		return 0, nil
+	}
+	var subIDs []string
+	var seqs []int64
+	for _, ev := range evs {
+		for _, id := range match(ev, subs) {
+			subIDs, seqs = append(subIDs, id), append(seqs, ev.Seq)
+		}
+		cursor = ev.Seq
+	}
+	if err := db.queueAttempts(ctx, t, subIDs, seqs, now); err != nil {
+		return 0, fmt.Errorf("store: queue attempts: %w", err)
+	}
+	_, err = t.exec(ctx, `UPDATE dispatch_cursor SET value = ? WHERE name = 'fanout'`, cursor)
+	return len(evs), err
 }
 
 // gapTimeout is how long an id missing from the events is waited for. On
@@ -218,18 +268,16 @@ func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs 
 	return nil
 }
 
-// ClaimDue implements webhook.SubscriptionStore. One UPDATE … RETURNING
-// moves the due attempts' next_attempt_at past the lease; on PostgreSQL the
-// candidates are locked with SKIP LOCKED, and the outer condition is checked
-// again, so two workers never take the same attempt. Their events and
-// subscriptions are then read with one query each.
-func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]webhook.Work, error) {
+// claimTx leases up to limit due attempts of active subscriptions: one
+// UPDATE … RETURNING moves their next_attempt_at past the lease. On
+// PostgreSQL the candidates are locked with SKIP LOCKED and the outer
+// condition is checked again, so two workers never take the same attempt.
+func (db *DB) claimTx(ctx context.Context, t rawTx, now time.Time, lease time.Duration, limit int) ([]webhook.Attempt, error) {
 	const due = `SELECT a.id AS due_id FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
  WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active ORDER BY a.next_attempt_at, a.id LIMIT ?`
 	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once in
 	// a join, taking more than n rows: the candidates are a materialized
-	// CTE there, locked with SKIP LOCKED so that replicas take different
-	// ones.
+	// CTE there.
 	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE OF a SKIP LOCKED)
  UPDATE subscription_attempts SET next_attempt_at = ? FROM due
  WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
@@ -237,25 +285,25 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?
  WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	}
-	var claimed []webhook.Attempt
-	err := db.inRawTx(ctx, func(t rawTx) error {
-		r, err := t.query(ctx, q, ms(now), limit, ms(now.Add(lease)), ms(now))
-		if err != nil {
-			return fmt.Errorf("store: claim attempts: %w", err)
-		}
-		defer r.Close()
-		for r.Next() {
-			a, err := scanAttempt(r)
-			if err != nil {
-				return err
-			}
-			claimed = append(claimed, a)
-		}
-		return r.Err()
-	})
-	if err != nil || len(claimed) == 0 {
-		return nil, err
+	r, err := t.query(ctx, q, ms(now), limit, ms(now.Add(lease)), ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: claim attempts: %w", err)
 	}
+	defer r.Close()
+	var claimed []webhook.Attempt
+	for r.Next() {
+		a, err := scanAttempt(r)
+		if err != nil {
+			return nil, err
+		}
+		claimed = append(claimed, a)
+	}
+	return claimed, r.Err()
+}
+
+// loadWork reads the events and subscriptions of claimed attempts, one
+// query each.
+func (db *DB) loadWork(ctx context.Context, claimed []webhook.Attempt) ([]webhook.Work, error) {
 	seqs := make([]int64, 0, len(claimed))
 	subIDs := make([]string, 0, 4)
 	for _, a := range claimed {
@@ -306,6 +354,17 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		out = append(out, webhook.Work{Attempt: a, Event: ev, Subscription: sub.sub, Secret: sub.sealed})
 	}
 	return out, nil
+}
+
+// exists reports whether a read-only query returns a row.
+func (db *DB) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	r, err := db.query(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	found := r.Next()
+	return found, r.Err()
 }
 
 // anyOf is "matches one of a list" for a column, with the list as one

@@ -126,15 +126,14 @@ type SubscriptionStore interface {
 	ListSubscriptions(ctx context.Context) ([]Subscription, error)
 	UpdateSubscription(ctx context.Context, s Subscription, e audit.Entry) error
 	DeleteSubscription(ctx context.Context, id string, e audit.Entry) error
-	// FanOut turns up to limit new events into attempts for the
-	// subscriptions match selects, and advances the cursor, in one
-	// transaction; it returns how many events it took. The events given
-	// to match carry Seq, IntegrationID, Provider, Type and CreatedAt, not
-	// the data.
-	FanOut(ctx context.Context, limit int, now time.Time, match func(Event, []Subscription) []string) (int, error)
-	// ClaimDue leases up to limit due attempts of active subscriptions for
-	// lease, so that no other worker sends them meanwhile.
-	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Work, error)
+	// FanOutAndClaim turns up to fanLimit new events into attempts for
+	// the subscriptions match selects, advancing the cursor, then leases
+	// up to claimLimit due attempts of active subscriptions for lease (so
+	// that no other worker sends them meanwhile), in one transaction. The
+	// events given to match carry Seq, IntegrationID, Provider, Type and
+	// CreatedAt, not the data.
+	FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(Event, []Subscription) []string,
+		lease time.Duration, claimLimit int) ([]Work, error)
 	RecordSends(ctx context.Context, rs []SendResult) error
 	ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]Attempt, error)
 	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error
@@ -514,7 +513,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 // many attempts it sent.
 func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	now := d.s.o.Now()
-	if _, err := d.st.FanOut(ctx, 1000, now, func(ev Event, subs []Subscription) []string {
+	work, err := d.st.FanOutAndClaim(ctx, now, 1000, func(ev Event, subs []Subscription) []string {
 		var ids []string
 		for _, sub := range subs {
 			// A subscription receives the events stored after it was
@@ -524,10 +523,7 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 			}
 		}
 		return ids
-	}); err != nil {
-		return 0, err
-	}
-	work, err := d.st.ClaimDue(ctx, now, 2*time.Minute, 200)
+	}, 2*time.Minute, 200)
 	if err != nil || len(work) == 0 {
 		return 0, err
 	}
