@@ -17,6 +17,7 @@ import (
 	"ihub/internal/secret"
 	"ihub/internal/store"
 	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
 )
 
 // clock is a settable clock for store.Options.Now.
@@ -387,5 +388,91 @@ func TestSealedCredentialBoundToRow(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestRotateKeyWebhookSecrets: a rotation re-seals the webhook endpoints'
+// secrets (current and previous) and the subscriptions' signing secrets
+// too, and `keys list` counts them.
+func TestRotateKeyWebhookSecrets(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		m, _ := newMaster(t)
+		v, err := db.OpenVault(t.Context(), m)
+		if err != nil {
+			t.Fatalf("OpenVault = %v", err)
+		}
+		ctx := t.Context()
+		in := newIntegration(1, "hooks")
+		mustCreate(t, db, in, nil)
+		sealWith := func(aad []byte, pt string) []byte {
+			t.Helper()
+			ct, err := v.Seal(aad, []byte(pt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ct
+		}
+		exp := t0.Add(time.Hour)
+		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
+			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
+			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: t0, UpdatedAt: t0}
+		if err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{
+			Current: sealWith(webhook.SecretAAD("whe_1", "secret"), "first secret"), CurrentKeyID: "k1", UpdatedAt: &t0},
+			audit.Entry{}); err != nil {
+			t.Fatalf("CreateWebhookEndpoint = %v", err)
+		}
+		// A secret rotation: the first stays valid for a grace period.
+		ep.Version = 1
+		if err := db.UpdateWebhookEndpoint(ctx, ep, &webhook.SealedSecrets{
+			Current: sealWith(webhook.SecretAAD("whe_1", "secret"), "current secret"), CurrentKeyID: "k1",
+			Previous: sealWith(webhook.SecretAAD("whe_1", "previous"), "previous secret"), PreviousKeyID: "k1",
+			PreviousExpiresAt: &exp, UpdatedAt: &t0}, audit.Entry{}); err != nil {
+			t.Fatalf("UpdateWebhookEndpoint = %v", err)
+		}
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: true, CreatedAt: t0, UpdatedAt: t0}
+		if err := db.CreateSubscription(ctx, sub, sealWith(webhook.SecretAAD("sub_1", "subscription"), "whsec_x"), "k1",
+			audit.Entry{}); err != nil {
+			t.Fatalf("CreateSubscription = %v", err)
+		}
+
+		res, err := db.RotateKey(ctx, v, 1)
+		if err != nil || res.Resealed != 3 {
+			t.Fatalf("RotateKey = %+v, %v; want 3 values re-sealed", res, err)
+		}
+		want := []store.VaultKey{
+			{ID: "k1", MasterFingerprint: m.Fingerprint(), Sealed: 0},
+			{ID: "k2", Primary: true, MasterFingerprint: m.Fingerprint(), Sealed: 3},
+		}
+		if diff := cmp.Diff(want, vaultKeys(t, db), vaultKeyOpts); diff != "" {
+			t.Errorf("VaultKeys after rotation mismatch (-want +got):\n%s", diff)
+		}
+		open := func(aad, ct []byte, want string) {
+			t.Helper()
+			kid, err := secret.KeyIDOf(ct)
+			if err != nil || kid != "k2" {
+				t.Errorf("%s is sealed with %q (%v), want k2", aad, kid, err)
+			}
+			pt, err := v.Open(aad, ct)
+			if err != nil || string(pt) != want {
+				t.Errorf("open %s = %q, %v; want %q", aad, pt, err, want)
+			}
+		}
+		_, sec, err := db.GetWebhookEndpoint(ctx, "whe_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		open(webhook.SecretAAD("whe_1", "secret"), sec.Current, "current secret")
+		open(webhook.SecretAAD("whe_1", "previous"), sec.Previous, "previous secret")
+		if sec.CurrentKeyID != "k2" || sec.PreviousKeyID != "k2" {
+			t.Errorf("key ids = %q, %q; want k2", sec.CurrentKeyID, sec.PreviousKeyID)
+		}
+		_, sealed, err := db.GetSubscription(ctx, "sub_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		open(webhook.SecretAAD("sub_1", "subscription"), sealed, "whsec_x")
 	})
 }

@@ -18,6 +18,7 @@ import (
 
 	"ihub/internal/secret"
 	"ihub/internal/store/internal/sqlitedb"
+	"ihub/internal/webhook"
 )
 
 // VaultKey is a data key as stored: wrapped by the master key.
@@ -113,6 +114,25 @@ func (db *DB) VaultKeys(ctx context.Context) ([]VaultKey, error) {
 	byKey := map[string]int64{}
 	for _, c := range counts {
 		byKey[c.KeyID] = c.N
+	}
+	for _, col := range sealedColumns {
+		r, err := db.query(ctx, `SELECT `+col.keyID+`, COUNT(*) FROM `+col.table+` WHERE `+col.ciphertext+` IS NOT NULL GROUP BY `+col.keyID)
+		if err != nil {
+			return nil, fmt.Errorf("store: vault keys: %w", err)
+		}
+		for r.Next() {
+			var k string
+			var n int64
+			if err := r.Scan(&k, &n); err != nil {
+				r.Close()
+				return nil, err
+			}
+			byKey[k] += n
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]VaultKey, len(rows))
 	for i, r := range rows {
@@ -251,9 +271,104 @@ func (db *DB) ResealRemaining(ctx context.Context, v *Vault, batchSize int) (int
 		}
 		total += changed
 		if attempted == 0 {
-			return total, nil
+			break
 		}
 	}
+	for _, col := range sealedColumns {
+		for {
+			attempted, changed, err := db.resealColumn(ctx, v.Keyring(), primary, col, batchSize)
+			if err != nil {
+				return total, err
+			}
+			total += changed
+			if attempted == 0 {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// sealedColumn is a sealed value outside integration_credentials: its
+// table, columns and the additional data it was sealed with.
+type sealedColumn struct {
+	table, ciphertext, keyID string
+	aad                      func(id string) []byte
+}
+
+// sealedColumns are the webhook endpoints' current and previous secrets
+// and the subscriptions' signing secrets (ids are the tables' "id").
+var sealedColumns = []sealedColumn{
+	{"webhook_endpoints", "secret_ciphertext", "secret_key_id", func(id string) []byte { return webhook.SecretAAD(id, "secret") }},
+	{"webhook_endpoints", "prev_secret_ciphertext", "prev_secret_key_id", func(id string) []byte { return webhook.SecretAAD(id, "previous") }},
+	{"subscriptions", "secret_ciphertext", "secret_key_id", func(id string) []byte { return webhook.SecretAAD(id, "subscription") }},
+}
+
+// checkPrimary fails if a key other than primary became primary (another
+// rotation started): re-sealing must not go back to an older key.
+func checkPrimary(ctx context.Context, q sqlitedb.Querier, primary string) error {
+	keys, err := q.ListVaultKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("store: rotate: %w", err)
+	}
+	for _, k := range keys {
+		if k.IsPrimary && k.ID != primary {
+			return fmt.Errorf("store: rotate: key %s became primary during this rotation (another rotation is running); run `ihub keys rotate` again once it ends", k.ID)
+		}
+	}
+	return nil
+}
+
+// resealColumn is resealBatch for one sealedColumn.
+func (db *DB) resealColumn(ctx context.Context, kr *secret.Keyring, primary string, col sealedColumn, batchSize int) (int64, int64, error) {
+	var attempted, changed int64
+	err := db.inRawTx(ctx, func(t rawTx) error {
+		if err := checkPrimary(ctx, t.q, primary); err != nil {
+			return err
+		}
+		r, err := t.query(ctx, `SELECT id, `+col.ciphertext+`, `+col.keyID+` FROM `+col.table+`
+ WHERE `+col.ciphertext+` IS NOT NULL AND `+col.keyID+` <> ? ORDER BY id LIMIT ?`, primary, batchSize)
+		if err != nil {
+			return fmt.Errorf("store: rotate %s.%s: %w", col.table, col.ciphertext, err)
+		}
+		type row struct {
+			id, keyID string
+			ct        []byte
+		}
+		var rows []row
+		for r.Next() {
+			var x row
+			if err := r.Scan(&x.id, &x.ct, &x.keyID); err != nil {
+				r.Close()
+				return err
+			}
+			rows = append(rows, x)
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
+			return err
+		}
+		ss := make([]stmt, 0, len(rows))
+		for _, x := range rows {
+			pt, err := kr.Open(col.aad(x.id), x.ct)
+			if err != nil {
+				return fmt.Errorf("store: rotate: open %s %s: %w", col.table, x.id, err)
+			}
+			ct, err := kr.Seal(col.aad(x.id), pt)
+			clear(pt)
+			if err != nil {
+				return fmt.Errorf("store: rotate: seal: %w", err)
+			}
+			// Skipped if the value changed meanwhile (the key id differs).
+			ss = append(ss, stmt{`UPDATE ` + col.table + ` SET ` + col.ciphertext + ` = ?, ` + col.keyID + ` = ?
+ WHERE id = ? AND ` + col.keyID + ` = ?`, []any{ct, primary, x.id, x.keyID}})
+		}
+		// A value changed meanwhile is counted but left alone; if it is
+		// still on an old key, the next batch finds it again.
+		attempted, changed = int64(len(rows)), int64(len(rows))
+		return t.execAll(ctx, ss)
+	})
+	return attempted, changed, err
 }
 
 // resealBatch re-seals up to batchSize values not sealed with primary and
@@ -264,14 +379,8 @@ func (db *DB) resealBatch(ctx context.Context, kr *secret.Keyring, primary strin
 	err := db.inTx(ctx, func(q sqlitedb.Querier, native any) error {
 		// Another rotation may have made a newer key primary since this one
 		// started: stop rather than re-seal values back to an older key.
-		keys, err := q.ListVaultKeys(ctx)
-		if err != nil {
-			return fmt.Errorf("store: rotate: %w", err)
-		}
-		for _, k := range keys {
-			if k.IsPrimary && k.ID != primary {
-				return fmt.Errorf("store: rotate: key %s became primary during this rotation (another rotation is running); run `ihub keys rotate` again once it ends", k.ID)
-			}
+		if err := checkPrimary(ctx, q, primary); err != nil {
+			return err
 		}
 		rows, err := q.ListCredentialsNotSealedWith(ctx, sqlitedb.ListCredentialsNotSealedWithParams{KeyID: primary, Lim: int64(batchSize)})
 		if err != nil {
