@@ -37,7 +37,7 @@ func BenchmarkInsertDeliveries(b *testing.B) {
 					ds[i] = webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now,
 						Status: webhook.StatusPending, DedupeKey: id, ProviderDeliveryID: id, EventType: "bench.event",
 						HeaderText: `{"Content-Type":["application/json"],"X-Delivery-Id":["` + id + `"]}`,
-						Payload: payload, PayloadSize: int64(len(payload)), SourceIP: "127.0.0.1",
+						Payload:    payload, PayloadSize: int64(len(payload)), SourceIP: "127.0.0.1",
 						Event: &webhook.Event{IntegrationID: in.ID, Provider: "http", Type: "bench.event", OccurredAt: now,
 							CreatedAt: now, DataJSON: data}}
 				}

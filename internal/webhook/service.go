@@ -77,8 +77,29 @@ type Service struct {
 	limits rejectLimiter
 	// counters for metrics and tests
 	accepted, duplicates, rejected atomic.Int64
-	// kick wakes the dispatcher when new events were committed.
-	kick chan struct{}
+	// committed wakes the dispatchers when new events were committed.
+	committed broadcast
+}
+
+// broadcast wakes every waiter at once: signal closes the channel that
+// channel returned. A waiter takes the channel before it looks for work, so
+// a signal while it works is not lost.
+type broadcast struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (b *broadcast) signal() {
+	b.mu.Lock()
+	close(b.ch)
+	b.ch = make(chan struct{})
+	b.mu.Unlock()
+}
+
+func (b *broadcast) channel() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ch
 }
 
 // NewService returns a Service; Start runs its writers.
@@ -101,14 +122,9 @@ func NewService(o Options) *Service {
 		// while they send again (about 10 % less throughput).
 		o.MaxBatch = 32
 	}
-	s := &Service{o: o, kick: make(chan struct{}, 1)}
+	s := &Service{o: o, committed: broadcast{ch: make(chan struct{})}}
 	s.commit = newCommitter(o.Store, o.Committers, o.MaxBatch, o.Logger)
-	s.commit.onCommit = func() {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-	}
+	s.commit.onCommit = s.committed.signal
 	s.cache.entries = map[string]*resolved{}
 	s.limits.buckets = map[string]*bucket{}
 	return s

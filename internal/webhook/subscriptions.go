@@ -717,6 +717,8 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 
 func (d *Dispatcher) loop(ctx context.Context, interval time.Duration) {
 	for {
+		// Taken before looking: a commit during the step wakes the wait.
+		committed := d.s.committed.channel()
 		n, err := d.Step(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.s.o.Logger.Warn("dispatching events failed", "err", err)
@@ -727,7 +729,7 @@ func (d *Dispatcher) loop(ctx context.Context, interval time.Duration) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.s.kick: // new events committed
+		case <-committed: // new events committed
 		case <-time.After(interval):
 		}
 	}
