@@ -258,11 +258,8 @@ func (c *benchIngestCmd) Run(g *globals) error {
 	if c.BodySize < 200 || c.BodySize > 32<<20 {
 		return configError{errors.New("--body-size must be 200 to 33554432 bytes")}
 	}
-	if c.Duration < time.Second || c.Duration > time.Hour {
-		return configError{errors.New("--duration must be 1s to 1h")}
-	}
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return configError{errors.New("--url must be an http(s) URL such as http://127.0.0.1:8080")}
+	if err := checkBenchTarget(c.URL, c.Duration); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -272,6 +269,17 @@ func (c *benchIngestCmd) Run(g *globals) error {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "ingest: %s (endpoint %s, %d connections, %d-byte bodies)\n", res, res.EndpointID, c.Concurrency, c.BodySize)
+	return nil
+}
+
+// checkBenchTarget checks the flags every bench command has.
+func checkBenchTarget(server string, d time.Duration) error {
+	if d < time.Second || d > time.Hour {
+		return configError{errors.New("--duration must be 1s to 1h")}
+	}
+	if u, err := url.Parse(server); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return configError{errors.New("--url must be an http(s) URL such as http://127.0.0.1:8080")}
+	}
 	return nil
 }
 
@@ -287,11 +295,8 @@ func (c *benchDeliveryCmd) Run(g *globals) error {
 	if c.Rate < 1 || c.Rate > 100000 {
 		return configError{errors.New("--rate must be 1 to 100000 webhooks per second")}
 	}
-	if c.Duration < time.Second || c.Duration > time.Hour {
-		return configError{errors.New("--duration must be 1s to 1h")}
-	}
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return configError{errors.New("--url must be an http(s) URL such as http://127.0.0.1:8080")}
+	if err := checkBenchTarget(c.URL, c.Duration); err != nil {
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return configError{errors.New("--listen must be host:port, such as 127.0.0.1:0")}

@@ -48,6 +48,12 @@ func TestBadFlags(t *testing.T) {
 		{"serve", "--webhook-retention", "1h"},
 		{"frobnicate"},
 		{"users", "create", "--email", "a@b.c", "--role", "emperor", "--password-stdin"},
+		{"bench", "ingest", "--token", "t", "--concurrency", "0"},
+		{"bench", "ingest", "--token", "t", "--url", "ftp://x"},
+		{"bench", "delivery", "--token", "t", "--rate", "0"},
+		{"bench", "delivery", "--token", "t", "--duration", "10ms"},
+		{"bench", "delivery", "--token", "t", "--listen", "nowhere"},
+		{"bench", "delivery", "--rate", "10"}, // no token
 	} {
 		code, _, stderr := ihub(t, "", nil, args...)
 		if code == 0 || stderr == "" {

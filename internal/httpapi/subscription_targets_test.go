@@ -1,51 +1,20 @@
 package httpapi_test
 
 import (
-	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"ihub/internal/app/apptest"
 	"ihub/internal/provider/discord/discordfake"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
+	"ihub/internal/webhook/natspub/natstest"
 )
-
-// testNATS connects to the NATS server of IHUB_TEST_NATS_URL (CI sets it,
-// so there the test cannot be skipped), else to 127.0.0.1:4222 when one
-// answers.
-func testNATS(t *testing.T) (string, jetstream.JetStream) {
-	t.Helper()
-	u := os.Getenv("IHUB_TEST_NATS_URL")
-	required := u != ""
-	if u == "" {
-		u = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(u, nats.Timeout(2*time.Second))
-	if err != nil {
-		if required {
-			t.Fatalf("IHUB_TEST_NATS_URL=%s: %v", u, err)
-		}
-		t.Skipf("no NATS server at %s (set IHUB_TEST_NATS_URL to require one): %v", u, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, js
-}
 
 func TestSubscriptionTargetValidation(t *testing.T) {
 	t.Parallel()
@@ -94,13 +63,13 @@ func TestSubscriptionTargetValidation(t *testing.T) {
 // captures the subject.
 func TestSubscriptionNATS(t *testing.T) {
 	t.Parallel()
-	natsURL, js := testNATS(t)
+	natsURL, js := natstest.Connect(t)
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			env := apptest.New(t, e, apptest.Options{})
-			prefix := "ihubtest" + randHex(t)
 			ctx := t.Context()
+			prefix := natstest.Name()
 
 			var created struct{ ID, Secret, Target, Subject string }
 			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "nats", "url": natsURL,
@@ -109,17 +78,7 @@ func TestSubscriptionNATS(t *testing.T) {
 			if r.Status != 201 || created.Target != "nats" || created.Subject != prefix+".events" {
 				t.Fatalf("create = %d %s", r.Status, r.Body)
 			}
-			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
-				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
-			push := func(id string) {
-				t.Helper()
-				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
-					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
-					t.Fatalf("delivery = %d %s", st, body)
-				}
-			}
+			push := githubHooks(t, env)
 			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -142,12 +101,8 @@ func TestSubscriptionNATS(t *testing.T) {
 				t.Errorf("without a stream: %+v, want pending with the reason", a)
 			}
 
-			stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: prefix, Subjects: []string{prefix + ".>"},
-				Storage: jetstream.MemoryStorage, Duplicates: time.Minute})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = js.DeleteStream(context.Background(), prefix) })
+			// The stream appears; the waiting event goes out on a retry.
+			stream := natstest.Stream(t, js, prefix)
 			if err := env.App.Webhooks.RetryAttempt(ctx, created.ID, lastAttempt().ID); err != nil {
 				t.Fatal(err)
 			}
@@ -198,6 +153,23 @@ func TestSubscriptionNATS(t *testing.T) {
 	}
 }
 
+// githubHooks creates a GitHub integration "gh" with a webhook endpoint and
+// returns a function delivering a signed push with the given delivery id.
+func githubHooks(t *testing.T, env *apptest.Env) func(id string) {
+	t.Helper()
+	call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+		"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+	var ep struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+	return func(id string) {
+		t.Helper()
+		if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
+			"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+			t.Fatalf("delivery = %d %s", st, body)
+		}
+	}
+}
+
 func mustAttempts(t *testing.T, env *apptest.Env, id string) []webhook.Attempt {
 	t.Helper()
 	as, err := env.App.Webhooks.Attempts(t.Context(), id, 100)
@@ -205,12 +177,6 @@ func mustAttempts(t *testing.T, env *apptest.Env, id string) []webhook.Attempt {
 		t.Fatal(err)
 	}
 	return as
-}
-
-func randHex(t *testing.T) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // TestSubscriptionChat posts events through a Discord integration (its
@@ -228,15 +194,8 @@ func TestSubscriptionChat(t *testing.T) {
 				"allowPrivateNetwork": true, "credentials": map[string]any{"webhookUrl": fake.WebhookURL()}}); r.Status != 201 {
 				t.Fatalf("create integration = %d %s", r.Status, r.Body)
 			}
-			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
-				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
-			// An event from before the subscription existed is not sent to it.
-			if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
-				"X-GitHub-Delivery", "chat-0", "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
-				t.Fatalf("delivery = %d %s", st, body)
-			}
+			push := githubHooks(t, env)
+			push("chat-0")                   // from before the subscription existed: not sent to it
 			time.Sleep(2 * time.Millisecond) // creation times are in milliseconds
 			var created struct{ ID, Target, ChatIntegration string }
 			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "chat",
@@ -246,12 +205,8 @@ func TestSubscriptionChat(t *testing.T) {
 				t.Fatalf("create = %d %s, want the integration's id", r.Status, r.Body)
 			}
 
-			for _, id := range []string{"chat-1", "chat-2"} {
-				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
-					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
-					t.Fatalf("delivery = %d %s", st, body)
-				}
-			}
+			push("chat-1")
+			push("chat-2")
 			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
 			if err != nil {
 				t.Fatal(err)

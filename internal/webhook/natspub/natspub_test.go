@@ -2,19 +2,13 @@ package natspub_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
-	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"ihub/internal/webhook/natspub"
+	"ihub/internal/webhook/natspub/natstest"
 )
 
 func TestValidate(t *testing.T) {
@@ -50,37 +44,12 @@ func dialer(ctx context.Context, network, addr string, private bool) (net.Conn, 
 	return d.DialContext(ctx, network, addr)
 }
 
-// TestPublish needs a NATS server with JetStream: IHUB_TEST_NATS_URL (CI
-// sets it, so there it cannot be skipped), else 127.0.0.1:4222 if one
-// answers.
+// TestPublish needs a NATS server with JetStream (see natstest).
 func TestPublish(t *testing.T) {
-	u := os.Getenv("IHUB_TEST_NATS_URL")
-	required := u != ""
-	if u == "" {
-		u = "nats://127.0.0.1:4222"
-	}
-	nc, err := nats.Connect(u, nats.Timeout(2*time.Second))
-	if err != nil {
-		if required {
-			t.Fatalf("IHUB_TEST_NATS_URL=%s: %v", u, err)
-		}
-		t.Skipf("no NATS server at %s: %v", u, err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "natspubtest" + hex.EncodeToString(b[:])
+	u, js := natstest.Connect(t)
+	name := natstest.Name()
+	stream := natstest.Stream(t, js, name)
 	ctx := t.Context()
-	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{name + ".>"},
-		Storage: jetstream.MemoryStorage, Duplicates: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), name) })
 
 	p := natspub.New(dialer)
 	t.Cleanup(p.Close)
