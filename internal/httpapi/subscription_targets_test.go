@@ -34,6 +34,13 @@ func TestSubscriptionTargetValidation(t *testing.T) {
 		{"nats wildcard subject", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "ihub.>"}, "body.subject"},
 		{"nats empty token", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "ihub..events"}, "body.subject"},
 		{"http with subject", map[string]any{"url": "https://example.com/", "subject": "a"}, "body.subject"},
+		{"http with nats credentials", map[string]any{"url": "https://example.com/", "natsAuth": map[string]any{"token": "t"}}, "body.natsAuth"},
+		{"nats user without password", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "a",
+			"natsAuth": map[string]any{"user": "ihub"}}, "body.natsAuth.password"},
+		{"nats two kinds of credentials", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "a",
+			"natsAuth": map[string]any{"token": "t", "user": "u", "password": "p"}}, "body.natsAuth"},
+		{"nats creds not a creds file", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "a",
+			"natsAuth": map[string]any{"creds": "hello"}}, "body.natsAuth.creds"},
 		{"chat without integration", map[string]any{"target": "chat"}, "body.chatIntegration"},
 		{"chat with url", map[string]any{"target": "chat", "chatIntegration": "gh", "url": "https://example.com/"}, "body.url"},
 		{"chat unknown integration", map[string]any{"target": "chat", "chatIntegration": "nope"}, "body.chatIntegration"},
@@ -49,6 +56,27 @@ func TestSubscriptionTargetValidation(t *testing.T) {
 	if len(list.Subscriptions) != 0 {
 		t.Errorf("refused subscriptions were stored: %v", list.Subscriptions)
 	}
+	// NATS credentials are sealed and never shown; {} removes them.
+	var nats struct{ ID, NATSAuth string }
+	r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "nats",
+		"url": "nats://nats.example.com:4222", "subject": "ihub.events", "natsAuth": map[string]any{"token": "nats-token-s3cret"}})
+	decode(t, r, &nats)
+	if r.Status != 201 || nats.NATSAuth != "token" || strings.Contains(string(r.Body), "s3cret") {
+		t.Fatalf("create with a NATS token = %d %s", r.Status, r.Body)
+	}
+	for _, path := range []string{"/api/v1/subscriptions", "/api/v1/subscriptions/" + nats.ID, "/api/v1/activity"} {
+		if g := call(t, env, "GET", path, env.AdminToken, nil); strings.Contains(string(g.Body), "s3cret") {
+			t.Errorf("GET %s shows the NATS token: %s", path, g.Body)
+		}
+	}
+	r = call(t, env, "PATCH", "/api/v1/subscriptions/"+nats.ID, env.AdminToken, map[string]any{"natsAuth": map[string]any{}})
+	var patched struct{ NATSAuth string }
+	decode(t, r, &patched)
+	if r.Status != 200 || patched.NATSAuth != "" {
+		t.Errorf("PATCH natsAuth {} = %d %s, want the credentials removed", r.Status, r.Body)
+	}
+	call(t, env, "DELETE", "/api/v1/subscriptions/"+nats.ID, env.AdminToken, nil)
+
 	// Changing the target checks the new target's fields.
 	var created struct{ ID string }
 	decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://example.com/"}), &created)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ihub/internal/webhook"
+	"ihub/internal/webhook/natspub"
 )
 
 // SubscriptionBody is a subscription as the API shows it.
@@ -17,6 +18,7 @@ type SubscriptionBody struct {
 	URL                 string    `json:"url,omitempty" doc:"The HTTP URL (http target) or the NATS server URL (nats target)."`
 	Subject             string    `json:"subject,omitempty" doc:"The NATS subject (nats target)."`
 	ChatIntegration     string    `json:"chatIntegration,omitempty" doc:"The Slack, Discord or Teams integration that posts the messages (chat target)."`
+	NATSAuth            string    `json:"natsAuth,omitempty" enum:"token,user,creds" doc:"How ihub authenticates to the NATS server (nats target); the credentials are never shown."`
 	AllowPrivateNetwork bool      `json:"allowPrivateNetwork"`
 	MaxConcurrency      int       `json:"maxConcurrency" doc:"Requests in flight to this subscriber at most."`
 	IsActive            bool      `json:"isActive"`
@@ -29,7 +31,8 @@ type SubscriptionBody struct {
 
 func subscriptionBody(s webhook.Subscription) SubscriptionBody {
 	b := SubscriptionBody{ID: s.ID, Name: s.Name, EventTypes: s.EventTypes, IntegrationIDs: s.IntegrationIDs, Target: s.Target,
-		URL: s.URL, Subject: s.Subject, ChatIntegration: s.ChatIntegrationID, AllowPrivateNetwork: s.AllowPrivateNetwork, MaxConcurrency: s.MaxConcurrency, IsActive: s.IsActive,
+		URL: s.URL, Subject: s.Subject, ChatIntegration: s.ChatIntegrationID, NATSAuth: s.NATSAuthKind,
+		AllowPrivateNetwork: s.AllowPrivateNetwork, MaxConcurrency: s.MaxConcurrency, IsActive: s.IsActive,
 		DisabledReason: s.DisabledReason, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	if b.EventTypes == nil {
 		b.EventTypes = []string{}
@@ -42,21 +45,34 @@ func subscriptionBody(s webhook.Subscription) SubscriptionBody {
 
 // SubscriptionInputBody creates or patches a subscription.
 type SubscriptionInputBody struct {
-	Name                *string  `json:"name,omitempty" maxLength:"200"`
-	EventTypes          []string `json:"eventTypes,omitempty" maxItems:"100"`
-	IntegrationIDs      []string `json:"integrationIds,omitempty" maxItems:"100"`
-	Target              *string  `json:"target,omitempty" enum:"http,nats,chat" doc:"Where events go; default http."`
-	URL                 *string  `json:"url,omitempty" maxLength:"2000" doc:"http target: where events are POSTed. nats target: the NATS server (nats://host:4222 or tls://host:4222, no credentials). Not used by chat."`
-	Subject             *string  `json:"subject,omitempty" maxLength:"255" doc:"nats target: the subject to publish to; a JetStream stream must capture it."`
-	ChatIntegration     *string  `json:"chatIntegration,omitempty" maxLength:"200" doc:"chat target: id or slug of a Slack, Discord or Teams integration."`
-	AllowPrivateNetwork *bool    `json:"allowPrivateNetwork,omitempty" doc:"Allow a loopback or private address (the SSRF guard refuses them otherwise)."`
-	MaxConcurrency      *int     `json:"maxConcurrency,omitempty" minimum:"1" maximum:"64"`
-	IsActive            *bool    `json:"isActive,omitempty"`
-	Secret              *string  `json:"secret,omitempty" maxLength:"200" doc:"Your own whsec_ secret (create only); otherwise one is generated and shown once."`
+	Name                *string       `json:"name,omitempty" maxLength:"200"`
+	EventTypes          []string      `json:"eventTypes,omitempty" maxItems:"100"`
+	IntegrationIDs      []string      `json:"integrationIds,omitempty" maxItems:"100"`
+	Target              *string       `json:"target,omitempty" enum:"http,nats,chat" doc:"Where events go; default http."`
+	URL                 *string       `json:"url,omitempty" maxLength:"2000" doc:"http target: where events are POSTed. nats target: the NATS server (nats://host:4222 or tls://host:4222, no credentials). Not used by chat."`
+	Subject             *string       `json:"subject,omitempty" maxLength:"255" doc:"nats target: the subject to publish to; a JetStream stream must capture it."`
+	ChatIntegration     *string       `json:"chatIntegration,omitempty" maxLength:"200" doc:"chat target: id or slug of a Slack, Discord or Teams integration."`
+	NATSAuth            *NATSAuthBody `json:"natsAuth,omitempty" doc:"nats target: credentials for the NATS server, one way of three; sealed, never shown. On PATCH, {} removes them and leaving it out keeps them."`
+	AllowPrivateNetwork *bool         `json:"allowPrivateNetwork,omitempty" doc:"Allow a loopback or private address (the SSRF guard refuses them otherwise)."`
+	MaxConcurrency      *int          `json:"maxConcurrency,omitempty" minimum:"1" maximum:"64"`
+	IsActive            *bool         `json:"isActive,omitempty"`
+	Secret              *string       `json:"secret,omitempty" maxLength:"200" doc:"Your own whsec_ secret (create only); otherwise one is generated and shown once."`
+}
+
+// NATSAuthBody is how ihub authenticates to a NATS server.
+type NATSAuthBody struct {
+	Token    string `json:"token,omitempty" maxLength:"1000" doc:"A server token."`
+	User     string `json:"user,omitempty" maxLength:"200" doc:"A user name, with password."`
+	Password string `json:"password,omitempty" maxLength:"1000"`
+	Creds    string `json:"creds,omitempty" maxLength:"20000" doc:"The contents of a .creds file: a user JWT and its NKey seed."`
 }
 
 func (b SubscriptionInputBody) input() webhook.SubscriptionInput {
-	return webhook.SubscriptionInput{Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, Target: b.Target,
+	var auth *natspub.Auth
+	if b.NATSAuth != nil {
+		auth = &natspub.Auth{Token: b.NATSAuth.Token, User: b.NATSAuth.User, Password: b.NATSAuth.Password, Creds: b.NATSAuth.Creds}
+	}
+	return webhook.SubscriptionInput{NATSAuth: auth, Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, Target: b.Target,
 		URL: b.URL, Subject: b.Subject, ChatIntegration: b.ChatIntegration, AllowPrivateNetwork: b.AllowPrivateNetwork, MaxConcurrency: b.MaxConcurrency, IsActive: b.IsActive, Secret: b.Secret}
 }
 

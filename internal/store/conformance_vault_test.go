@@ -392,8 +392,8 @@ func TestSealedCredentialBoundToRow(t *testing.T) {
 }
 
 // TestRotateKeyWebhookSecrets: a rotation re-seals the webhook endpoints'
-// secrets (current and previous) and the subscriptions' signing secrets
-// too, and `keys list` counts them.
+// secrets (current and previous), the subscriptions' signing secrets and
+// their NATS credentials too, and `keys list` counts them.
 func TestRotateKeyWebhookSecrets(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
@@ -431,20 +431,21 @@ func TestRotateKeyWebhookSecrets(t *testing.T) {
 			PreviousExpiresAt: &exp, UpdatedAt: &t0}, audit.Entry{}); err != nil {
 			t.Fatalf("UpdateWebhookEndpoint = %v", err)
 		}
-		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
-			MaxConcurrency: 1, IsActive: true, CreatedAt: t0, UpdatedAt: t0}
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetNATS, URL: "nats://127.0.0.1:4222",
+			Subject: "ihub", MaxConcurrency: 1, IsActive: true, CreatedAt: t0, UpdatedAt: t0, NATSAuthKind: "token",
+			TargetSecret: sealWith(webhook.TargetSecretAAD("sub_1"), `{"token":"t"}`), TargetSecretKeyID: "k1"}
 		if err := db.CreateSubscription(ctx, sub, sealWith(webhook.SecretAAD("sub_1", "subscription"), "whsec_x"), "k1",
 			audit.Entry{}); err != nil {
 			t.Fatalf("CreateSubscription = %v", err)
 		}
 
 		res, err := db.RotateKey(ctx, v, 1)
-		if err != nil || res.Resealed != 3 {
-			t.Fatalf("RotateKey = %+v, %v; want 3 values re-sealed", res, err)
+		if err != nil || res.Resealed != 4 {
+			t.Fatalf("RotateKey = %+v, %v; want 4 values re-sealed", res, err)
 		}
 		want := []store.VaultKey{
 			{ID: "k1", MasterFingerprint: m.Fingerprint(), Sealed: 0},
-			{ID: "k2", Primary: true, MasterFingerprint: m.Fingerprint(), Sealed: 3},
+			{ID: "k2", Primary: true, MasterFingerprint: m.Fingerprint(), Sealed: 4},
 		}
 		if diff := cmp.Diff(want, vaultKeys(t, db), vaultKeyOpts); diff != "" {
 			t.Errorf("VaultKeys after rotation mismatch (-want +got):\n%s", diff)
@@ -474,5 +475,10 @@ func TestRotateKeyWebhookSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 		open(webhook.SecretAAD("sub_1", "subscription"), sealed, "whsec_x")
+		got, _, err := db.GetSubscription(ctx, "sub_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		open(webhook.TargetSecretAAD("sub_1"), got.TargetSecret, `{"token":"t"}`)
 	})
 }

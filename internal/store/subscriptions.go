@@ -15,7 +15,8 @@ import (
 )
 
 const subCols = `id, name, event_types, integration_ids, url, allow_private_network, max_concurrency, is_active,
- disabled_reason, version, created_at, updated_at, target, nats_subject, chat_integration_id, secret_ciphertext`
+ disabled_reason, version, created_at, updated_at, target, nats_subject, chat_integration_id, nats_auth_kind,
+ target_secret_ciphertext, secret_ciphertext`
 
 func scanSub(r interface{ Scan(...any) error }) (webhook.Subscription, []byte, error) {
 	var s webhook.Subscription
@@ -23,7 +24,8 @@ func scanSub(r interface{ Scan(...any) error }) (webhook.Subscription, []byte, e
 	var created, updated int64
 	var sealed []byte
 	err := r.Scan(&s.ID, &s.Name, &types, &ints, &s.URL, &s.AllowPrivateNetwork, &s.MaxConcurrency, &s.IsActive,
-		&s.DisabledReason, &s.Version, &created, &updated, &s.Target, &s.Subject, &s.ChatIntegrationID, &sealed)
+		&s.DisabledReason, &s.Version, &created, &updated, &s.Target, &s.Subject, &s.ChatIntegrationID, &s.NATSAuthKind,
+		&s.TargetSecret, &sealed)
 	if err != nil {
 		return s, nil, err
 	}
@@ -38,10 +40,10 @@ func (db *DB) CreateSubscription(ctx context.Context, s webhook.Subscription, se
 	return db.inRawTx(ctx, func(t rawTx) error {
 		if _, err := t.exec(ctx, `INSERT INTO subscriptions (id, name, event_types, integration_ids, url, allow_private_network,
  secret_ciphertext, secret_key_id, max_concurrency, is_active, version, created_at, updated_at, target, nats_subject,
- chat_integration_id)
- VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)`, s.ID, s.Name, jsonText(s.EventTypes), jsonText(s.IntegrationIDs), s.URL,
+ chat_integration_id, nats_auth_kind, target_secret_ciphertext, target_secret_key_id)
+ VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?)`, s.ID, s.Name, jsonText(s.EventTypes), jsonText(s.IntegrationIDs), s.URL,
 			s.AllowPrivateNetwork, sealed, keyID, s.MaxConcurrency, s.IsActive, ms(s.CreatedAt), ms(s.UpdatedAt), s.Target,
-			s.Subject, s.ChatIntegrationID); err != nil {
+			s.Subject, s.ChatIntegrationID, s.NATSAuthKind, nilIfEmpty(s.TargetSecret), strPtrIfSet(s.TargetSecretKeyID)); err != nil {
 			return fmt.Errorf("store: create subscription: %w", err)
 		}
 		return recordIf(ctx, t, e)
@@ -80,9 +82,10 @@ func (db *DB) UpdateSubscription(ctx context.Context, s webhook.Subscription, e 
 	return db.inRawTx(ctx, func(t rawTx) error {
 		n, err := t.exec(ctx, `UPDATE subscriptions SET name = ?, event_types = ?, integration_ids = ?, url = ?,
  allow_private_network = ?, max_concurrency = ?, is_active = ?, disabled_reason = ?, version = version + 1, updated_at = ?,
- target = ?, nats_subject = ?, chat_integration_id = ?
- WHERE id = ? AND version = ?`, s.Name, jsonText(s.EventTypes), jsonText(s.IntegrationIDs), s.URL, s.AllowPrivateNetwork,
-			s.MaxConcurrency, s.IsActive, s.DisabledReason, ms(s.UpdatedAt), s.Target, s.Subject, s.ChatIntegrationID, s.ID, s.Version)
+ target = ?, nats_subject = ?, chat_integration_id = ?, nats_auth_kind = ?, target_secret_ciphertext = ?,
+ target_secret_key_id = ? WHERE id = ? AND version = ?`, s.Name, jsonText(s.EventTypes), jsonText(s.IntegrationIDs), s.URL,
+			s.AllowPrivateNetwork, s.MaxConcurrency, s.IsActive, s.DisabledReason, ms(s.UpdatedAt), s.Target, s.Subject,
+			s.ChatIntegrationID, s.NATSAuthKind, nilIfEmpty(s.TargetSecret), strPtrIfSet(s.TargetSecretKeyID), s.ID, s.Version)
 		if err != nil {
 			return fmt.Errorf("store: update subscription: %w", err)
 		}

@@ -296,12 +296,14 @@ type sealedColumn struct {
 	aad                      func(id string) []byte
 }
 
-// sealedColumns are the webhook endpoints' current and previous secrets
-// and the subscriptions' signing secrets (ids are the tables' "id").
+// sealedColumns are the webhook endpoints' current and previous secrets,
+// and the subscriptions' signing secrets and NATS credentials (ids are the
+// tables' "id").
 var sealedColumns = []sealedColumn{
 	{"webhook_endpoints", "secret_ciphertext", "secret_key_id", func(id string) []byte { return webhook.SecretAAD(id, "secret") }},
 	{"webhook_endpoints", "prev_secret_ciphertext", "prev_secret_key_id", func(id string) []byte { return webhook.SecretAAD(id, "previous") }},
 	{"subscriptions", "secret_ciphertext", "secret_key_id", func(id string) []byte { return webhook.SecretAAD(id, "subscription") }},
+	{"subscriptions", "target_secret_ciphertext", "target_secret_key_id", webhook.TargetSecretAAD},
 }
 
 // checkPrimary fails if a key other than primary became primary (another

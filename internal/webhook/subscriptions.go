@@ -55,6 +55,12 @@ type Subscription struct {
 	// ChatIntegrationID is the Slack, Discord or Teams integration that
 	// posts the messages (chat target).
 	ChatIntegrationID string
+	// NATSAuthKind says how ihub authenticates to the NATS server
+	// (natspub.AuthToken, AuthUser, AuthCreds; empty: it does not); the
+	// credentials are TargetSecret, sealed (never shown).
+	NATSAuthKind      string
+	TargetSecret      []byte
+	TargetSecretKeyID string
 	// AllowPrivateNetwork lets the URL be on loopback or a private network.
 	AllowPrivateNetwork bool
 	MaxConcurrency      int
@@ -147,13 +153,15 @@ var retrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.
 
 // SubscriptionInput creates or patches a subscription.
 type SubscriptionInput struct {
-	Name                *string
-	EventTypes          []string
-	IntegrationIDs      []string
-	Target              *string
-	URL                 *string
-	Subject             *string
-	ChatIntegration     *string
+	Name            *string
+	EventTypes      []string
+	IntegrationIDs  []string
+	Target          *string
+	URL             *string
+	Subject         *string
+	ChatIntegration *string
+	// NATSAuth sets the NATS credentials; all fields empty removes them.
+	NATSAuth            *natspub.Auth
 	AllowPrivateNetwork *bool
 	MaxConcurrency      *int
 	IsActive            *bool
@@ -195,6 +203,12 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 	if in.ChatIntegration != nil {
 		sub.ChatIntegrationID = *in.ChatIntegration
 	}
+	if in.NATSAuth != nil {
+		if field, err := in.NATSAuth.Validate(); err != nil {
+			bad(strings.TrimSuffix("natsAuth."+field, "."), err.Error())
+		}
+		sub.NATSAuthKind = in.NATSAuth.Kind()
+	}
 	if in.EventTypes != nil {
 		for i, t := range in.EventTypes {
 			if t == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00") {
@@ -225,6 +239,9 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 		if _, err := whsecKey(*in.Secret); err != nil {
 			bad("secret", "must be whsec_ followed by base64 of 24 to 64 bytes")
 		}
+	}
+	if in.NATSAuth != nil && in.NATSAuth.Kind() != natspub.AuthNone && sub.Target != TargetNATS {
+		bad("natsAuth", "is only for a nats target")
 	}
 	return append(errs, checkTarget(*sub)...)
 }
@@ -272,6 +289,39 @@ func checkTarget(sub Subscription) []apperr.FieldError {
 		unused("subject", sub.Subject)
 	}
 	return errs
+}
+
+// TargetSecretAAD binds a subscription's sealed target credentials to it.
+func TargetSecretAAD(subscriptionID string) []byte {
+	return []byte("subscriptions/target/" + subscriptionID)
+}
+
+// sealTargetSecret seals new NATS credentials into sub (auth nil keeps
+// the stored ones; an empty Auth removes them), and drops them when the
+// target is no longer NATS.
+func (s *Service) sealTargetSecret(sub *Subscription, auth *natspub.Auth) error {
+	if sub.Target != TargetNATS {
+		sub.NATSAuthKind, sub.TargetSecret, sub.TargetSecretKeyID = "", nil, ""
+		return nil
+	}
+	if auth == nil {
+		return nil
+	}
+	if auth.Kind() == natspub.AuthNone {
+		sub.NATSAuthKind, sub.TargetSecret, sub.TargetSecretKeyID = "", nil, ""
+		return nil
+	}
+	b, err := json.Marshal(auth)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.o.Vault.Seal(TargetSecretAAD(sub.ID), b)
+	clear(b)
+	if err != nil {
+		return err
+	}
+	sub.NATSAuthKind, sub.TargetSecret, sub.TargetSecretKeyID = auth.Kind(), sealed, keyID(sealed)
+	return nil
 }
 
 // resolveChat checks that a chat target's integration exists and can post
@@ -353,6 +403,9 @@ func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in Sub
 	if err != nil {
 		return Subscription{}, "", err
 	}
+	if err := s.sealTargetSecret(&sub, in.NATSAuth); err != nil {
+		return Subscription{}, "", err
+	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.SubscriptionCreated, TargetType: "subscription", TargetID: sub.ID,
 		TargetName: sub.Name, Success: true, Details: map[string]any{"eventTypes": sub.EventTypes, "target": sub.Target,
 			"secretGenerated": shown != ""}}
@@ -400,6 +453,9 @@ func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id str
 		return Subscription{}, apperr.InvalidFields("the subscription is not valid", errs...)
 	}
 	if err := s.resolveChat(ctx, &sub); err != nil {
+		return Subscription{}, err
+	}
+	if err := s.sealTargetSecret(&sub, in.NATSAuth); err != nil {
 		return Subscription{}, err
 	}
 	sub.UpdatedAt = s.o.Now()
@@ -623,9 +679,17 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	case TargetNATS:
 		h.Set("Content-Type", "application/json")
 		h.Set("Ihub-Event-Type", ev.Type)
+		var auth natspub.Auth
+		if w.Subscription.TargetSecret != nil {
+			b, err := d.s.o.Vault.Open(TargetSecretAAD(w.Subscription.ID), w.Subscription.TargetSecret)
+			if err != nil || json.Unmarshal(b, &auth) != nil {
+				return fail(0, "the subscription's NATS credentials cannot be opened", 0)
+			}
+			clear(b)
+		}
 		pctx, cancel := context.WithTimeout(ctx, d.timeout)
 		defer cancel()
-		if err := d.nats.Publish(pctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, w.Subscription.Subject,
+		if err := d.nats.Publish(pctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, auth, w.Subscription.Subject,
 			ev.ID, h, body); err != nil {
 			return fail(0, clipText(err.Error()), 0)
 		}

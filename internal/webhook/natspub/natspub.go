@@ -10,6 +10,8 @@ package natspub
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -20,7 +22,99 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 )
+
+// Auth is how ihub authenticates to a NATS server: a token, a user name
+// and password, or the contents of a .creds file (a user JWT and its NKey
+// seed, as `nsc` writes them). The zero value connects without.
+type Auth struct {
+	Token    string `json:"token,omitempty"`
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+	Creds    string `json:"creds,omitempty"`
+}
+
+// Auth kinds.
+const (
+	AuthNone  = ""
+	AuthToken = "token"
+	AuthUser  = "user"
+	AuthCreds = "creds"
+)
+
+// Kind says which way a authenticates.
+func (a Auth) Kind() string {
+	switch {
+	case a.Creds != "":
+		return AuthCreds
+	case a.User != "":
+		return AuthUser
+	case a.Token != "":
+		return AuthToken
+	}
+	return AuthNone
+}
+
+// Validate checks that a uses one way, completely; the error names the
+// field.
+func (a Auth) Validate() (field string, err error) {
+	n := 0
+	for _, set := range []bool{a.Token != "", a.User != "" || a.Password != "", a.Creds != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return "", errors.New("give one of token, user and password, or creds")
+	case a.Password != "" && a.User == "":
+		return "user", errors.New("is required with a password")
+	case a.User != "" && a.Password == "":
+		return "password", errors.New("is required with a user")
+	case a.Creds != "":
+		if _, _, err := a.parseCreds(); err != nil {
+			return "creds", err
+		}
+	}
+	return "", nil
+}
+
+func (a Auth) parseCreds() (string, nkeys.KeyPair, error) {
+	jwt, err := nkeys.ParseDecoratedJWT([]byte(a.Creds))
+	if err != nil || jwt == "" || jwt == a.Creds {
+		return "", nil, errors.New("must be the contents of a NATS .creds file (a user JWT and its NKey seed)")
+	}
+	kp, err := nkeys.ParseDecoratedNKey([]byte(a.Creds))
+	if err != nil {
+		return "", nil, errors.New("must be the contents of a NATS .creds file (a user JWT and its NKey seed)")
+	}
+	return jwt, kp, nil
+}
+
+func (a Auth) options() ([]nats.Option, error) {
+	switch a.Kind() {
+	case AuthToken:
+		return []nats.Option{nats.Token(a.Token)}, nil
+	case AuthUser:
+		return []nats.Option{nats.UserInfo(a.User, a.Password)}, nil
+	case AuthCreds:
+		jwt, kp, err := a.parseCreds()
+		if err != nil {
+			return nil, err
+		}
+		return []nats.Option{nats.UserJWT(func() (string, error) { return jwt, nil }, kp.Sign)}, nil
+	}
+	return nil, nil
+}
+
+// key identifies a connection: server, network policy and credentials
+// (hashed, so the pool's keys hold no secret).
+func (a Auth) key(server string, private bool) string {
+	h := sha256.New()
+	_ = json.NewEncoder(h).Encode(a)
+	return fmt.Sprintf("%t|%s|%x", private, server, h.Sum(nil))
+}
 
 // DialFunc dials a server address; private says whether loopback and
 // private networks are allowed.
@@ -85,8 +179,8 @@ func (d dialer) Dial(network, addr string) (net.Conn, error) {
 	return d.dial(ctx, network, addr, d.private)
 }
 
-func (p *Publisher) get(ctx context.Context, server string, private bool) (*conn, error) {
-	key := fmt.Sprintf("%t|%s", private, server)
+func (p *Publisher) get(ctx context.Context, server string, private bool, auth Auth) (*conn, error) {
+	key := auth.key(server, private)
 	p.mu.Lock()
 	c := p.pool[key]
 	if c == nil {
@@ -99,11 +193,19 @@ func (p *Publisher) get(ctx context.Context, server string, private bool) (*conn
 	if c.nc != nil && !c.nc.IsClosed() {
 		return c, nil
 	}
-	nc, err := nats.Connect(server, nats.Name("ihub"), nats.Timeout(5*time.Second),
+	opts, err := auth.options()
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, nats.Name("ihub"), nats.Timeout(5*time.Second),
 		nats.SetCustomDialer(dialer{ctx: context.WithoutCancel(ctx), private: private, dial: p.dial}),
 		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second), nats.NoCallbacksAfterClientClose(),
 		nats.IgnoreDiscoveredServers())
+	nc, err := nats.Connect(server, opts...)
 	if err != nil {
+		if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) {
+			return nil, fmt.Errorf("%s refused ihub's credentials (%s)", server, auth.Kind())
+		}
 		return nil, fmt.Errorf("connecting to %s: %w", server, err)
 	}
 	js, err := jetstream.New(nc)
@@ -117,8 +219,9 @@ func (p *Publisher) get(ctx context.Context, server string, private bool) (*conn
 
 // Publish stores body on subject with the given headers and waits for the
 // stream's acknowledgement; msgID deduplicates repeats.
-func (p *Publisher) Publish(ctx context.Context, server string, private bool, subject, msgID string, header map[string][]string, body []byte) error {
-	c, err := p.get(ctx, server, private)
+func (p *Publisher) Publish(ctx context.Context, server string, private bool, auth Auth, subject, msgID string,
+	header map[string][]string, body []byte) error {
+	c, err := p.get(ctx, server, private, auth)
 	if err != nil {
 		return err
 	}

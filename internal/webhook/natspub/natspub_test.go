@@ -1,11 +1,19 @@
 package natspub_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nkeys"
 
 	"ihub/internal/webhook/natspub"
 	"ihub/internal/webhook/natspub/natstest"
@@ -55,11 +63,11 @@ func TestPublish(t *testing.T) {
 	t.Cleanup(p.Close)
 	hdr := map[string][]string{"Webhook-Id": {"evt_1"}}
 	for range 3 { // the same event three times: stored once
-		if err := p.Publish(ctx, u, true, name+".events", "evt_1", hdr, []byte(`{"id":"evt_1"}`)); err != nil {
+		if err := p.Publish(ctx, u, true, natspub.Auth{}, name+".events", "evt_1", hdr, []byte(`{"id":"evt_1"}`)); err != nil {
 			t.Fatalf("Publish = %v", err)
 		}
 	}
-	if err := p.Publish(ctx, u, true, name+".events", "evt_2", nil, []byte(`{"id":"evt_2"}`)); err != nil {
+	if err := p.Publish(ctx, u, true, natspub.Auth{}, name+".events", "evt_2", nil, []byte(`{"id":"evt_2"}`)); err != nil {
 		t.Fatalf("Publish = %v", err)
 	}
 	info, err := stream.Info(ctx)
@@ -75,13 +83,141 @@ func TestPublish(t *testing.T) {
 	}
 
 	// No stream for the subject: a clear error.
-	err = p.Publish(ctx, u, true, "nostream"+name+".x", "evt_3", nil, []byte(`{}`))
+	err = p.Publish(ctx, u, true, natspub.Auth{}, "nostream"+name+".x", "evt_3", nil, []byte(`{}`))
 	if err == nil || !strings.Contains(err.Error(), "no JetStream stream") {
 		t.Errorf("publish without a stream = %v", err)
 	}
 	// The dialer's guard applies: loopback is refused without private.
-	err = p.Publish(ctx, u, false, name+".events", "evt_4", nil, []byte(`{}`))
+	err = p.Publish(ctx, u, false, natspub.Auth{}, name+".events", "evt_4", nil, []byte(`{}`))
 	if err == nil || !strings.Contains(err.Error(), "blocked") {
 		t.Errorf("publish to loopback without private = %v, want the dialer's refusal", err)
+	}
+}
+
+// fakeNATS speaks the first lines of the NATS protocol: it asks for
+// authentication with a nonce, records the client's CONNECT, and answers
+// it with PONG, or with an authorization error when refuse is set.
+type fakeNATS struct {
+	ln       net.Listener
+	refuse   bool
+	connects chan map[string]any
+}
+
+const fakeNonce = "bm9uY2Utb2YtdGhlLWZha2U"
+
+func newFakeNATS(t *testing.T, refuse bool) *fakeNATS {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeNATS{ln: ln, refuse: refuse, connects: make(chan map[string]any, 16)}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go f.serve(c)
+		}
+	}()
+	return f
+}
+
+func (f *fakeNATS) url() string { return "nats://" + f.ln.Addr().String() }
+
+func (f *fakeNATS) serve(c net.Conn) {
+	defer c.Close()
+	_, _ = fmt.Fprintf(c, "INFO {\"server_id\":\"fake\",\"version\":\"2.10.0\",\"proto\":1,\"headers\":true,\"max_payload\":1048576,\"auth_required\":true,\"nonce\":%q}\r\n", fakeNonce)
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "CONNECT ") {
+		return
+	}
+	var m map[string]any
+	_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "CONNECT ")), &m)
+	f.connects <- m
+	if f.refuse {
+		_, _ = io.WriteString(c, "-ERR 'Authorization Violation'\r\n")
+		return
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if strings.HasPrefix(line, "PING") {
+			_, _ = io.WriteString(c, "PONG\r\n")
+		}
+	}
+}
+
+func TestAuth(t *testing.T) {
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := kp.Seed()
+	pub, _ := kp.PublicKey()
+	const jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJzdWIiOiJ0ZXN0In0.c2ln"
+	creds := "-----BEGIN NATS USER JWT-----\n" + jwt + "\n------END NATS USER JWT------\n\n" +
+		"************************* IMPORTANT *************************\nNKEY Seed printed below can be used to sign and prove identity.\n\n" +
+		"-----BEGIN USER NKEY SEED-----\n" + string(seed) + "\n------END USER NKEY SEED------\n"
+
+	for _, tc := range []struct {
+		name  string
+		auth  natspub.Auth
+		field string // "" and ok false: an error naming no field
+		ok    bool
+	}{
+		{"none", natspub.Auth{}, "", true},
+		{"token", natspub.Auth{Token: "s3cret"}, "", true},
+		{"user", natspub.Auth{User: "ihub", Password: "pw"}, "", true},
+		{"creds", natspub.Auth{Creds: creds}, "", true},
+		{"user without password", natspub.Auth{User: "ihub"}, "password", false},
+		{"password without user", natspub.Auth{Password: "pw"}, "user", false},
+		{"two ways", natspub.Auth{Token: "t", Creds: creds}, "", false},
+		{"not a creds file", natspub.Auth{Creds: "hello"}, "creds", false},
+	} {
+		field, err := tc.auth.Validate()
+		if (err == nil) != tc.ok || field != tc.field {
+			t.Errorf("%s: Validate = %q, %v; want ok %t, field %q", tc.name, field, err, tc.ok, tc.field)
+		}
+	}
+
+	// What each way sends in CONNECT.
+	f := newFakeNATS(t, false)
+	p := natspub.New(dialer)
+	t.Cleanup(p.Close)
+	for _, tc := range []struct {
+		auth  natspub.Auth
+		check func(m map[string]any) bool
+	}{
+		{natspub.Auth{Token: "s3cret"}, func(m map[string]any) bool { return m["auth_token"] == "s3cret" }},
+		{natspub.Auth{User: "ihub", Password: "pw"}, func(m map[string]any) bool { return m["user"] == "ihub" && m["pass"] == "pw" }},
+		{natspub.Auth{Creds: creds}, func(m map[string]any) bool {
+			sig, err := base64.RawURLEncoding.DecodeString(fmt.Sprint(m["sig"]))
+			pk, _ := nkeys.FromPublicKey(pub)
+			return m["jwt"] == jwt && err == nil && pk.Verify([]byte(fakeNonce), sig) == nil
+		}},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		_ = p.Publish(ctx, f.url(), true, tc.auth, "a.b", "evt_1", nil, []byte("{}")) // the fake never acknowledges
+		cancel()
+		select {
+		case m := <-f.connects:
+			if !tc.check(m) {
+				t.Errorf("%s: CONNECT = %v", tc.auth.Kind(), m)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("%s: no CONNECT", tc.auth.Kind())
+		}
+	}
+
+	// A server refusing the credentials: said so, without them.
+	refusing := newFakeNATS(t, true)
+	err = p.Publish(t.Context(), refusing.url(), true, natspub.Auth{Token: "s3cret"}, "a.b", "evt_1", nil, []byte("{}"))
+	if err == nil || !strings.Contains(err.Error(), "refused ihub's credentials (token)") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("publish with refused credentials = %v", err)
 	}
 }

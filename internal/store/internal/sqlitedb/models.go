@@ -148,23 +148,26 @@ type Session struct {
 }
 
 type Subscription struct {
-	ID                  string
-	Name                string
-	EventTypes          string
-	IntegrationIds      string
-	Url                 string
-	AllowPrivateNetwork bool
-	SecretCiphertext    []byte
-	SecretKeyID         string
-	MaxConcurrency      int64
-	IsActive            bool
-	DisabledReason      string
-	Version             int64
-	CreatedAt           int64
-	UpdatedAt           int64
-	Target              string
-	NatsSubject         string
-	ChatIntegrationID   string
+	ID                     string
+	Name                   string
+	EventTypes             string
+	IntegrationIds         string
+	Url                    string
+	AllowPrivateNetwork    bool
+	SecretCiphertext       []byte
+	SecretKeyID            string
+	MaxConcurrency         int64
+	IsActive               bool
+	DisabledReason         string
+	Version                int64
+	CreatedAt              int64
+	UpdatedAt              int64
+	Target                 string
+	NatsSubject            string
+	ChatIntegrationID      string
+	NatsAuthKind           string
+	TargetSecretCiphertext []byte
+	TargetSecretKeyID      *string
 }
 
 type SubscriptionAttempt struct {

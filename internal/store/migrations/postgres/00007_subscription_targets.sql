@@ -2,12 +2,20 @@
 -- Version 00007 exists in both dialects (migrations/sqlite/00007_subscription_targets.sql).
 -- A subscription's target: an HTTP URL (as before), a NATS JetStream
 -- subject on the server in url, or a chat integration (Slack, Discord,
--- Teams) that posts each event as a message.
+-- Teams) that posts each event as a message. A NATS target may carry
+-- credentials (sealed like every secret; nats_auth_kind says which kind,
+-- for display).
 ALTER TABLE subscriptions ADD COLUMN target TEXT NOT NULL DEFAULT 'http';
 ALTER TABLE subscriptions ADD COLUMN nats_subject TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN chat_integration_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN nats_auth_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE subscriptions ADD COLUMN target_secret_ciphertext BYTEA;
+ALTER TABLE subscriptions ADD COLUMN target_secret_key_id TEXT;
 
 -- +goose Down
+ALTER TABLE subscriptions DROP COLUMN target_secret_key_id;
+ALTER TABLE subscriptions DROP COLUMN target_secret_ciphertext;
+ALTER TABLE subscriptions DROP COLUMN nats_auth_kind;
 ALTER TABLE subscriptions DROP COLUMN chat_integration_id;
 ALTER TABLE subscriptions DROP COLUMN nats_subject;
 ALTER TABLE subscriptions DROP COLUMN target;
