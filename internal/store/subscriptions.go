@@ -282,10 +282,10 @@ func (db *DB) claimTx(ctx context.Context, t rawTx, now time.Time, lease time.Du
 	// a join, taking more than n rows: the candidates are a materialized
 	// CTE there.
 	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE OF a SKIP LOCKED)
- UPDATE subscription_attempts SET next_attempt_at = ? FROM due
+ UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE FROM due
  WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	if db.dialect == SQLite {
-		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?
+		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE
  WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	}
 	r, err := t.query(ctx, q, ms(now), limit, ms(now.Add(lease)), ms(now))
@@ -302,6 +302,23 @@ func (db *DB) claimTx(ctx context.Context, t rawTx, now time.Time, lease time.Du
 		claimed = append(claimed, a)
 	}
 	return claimed, r.Err()
+}
+
+// ReleaseLeases implements webhook.SubscriptionStore: on SQLite, which one
+// process serves, every lease left is from a process that stopped without
+// recording its sends, so they are due again now. On PostgreSQL another
+// replica may hold them: they end when the lease does.
+func (db *DB) ReleaseLeases(ctx context.Context, now time.Time) (int64, error) {
+	if db.dialect != SQLite {
+		return 0, nil
+	}
+	var n int64
+	err := db.inRawTx(ctx, func(t rawTx) error {
+		var err error
+		n, err = t.exec(ctx, `UPDATE subscription_attempts SET next_attempt_at = ?, leased = FALSE WHERE leased AND status = 'pending'`, ms(now))
+		return err
+	})
+	return n, err
 }
 
 // loadWork reads the events and subscriptions of claimed attempts, one
@@ -412,23 +429,23 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 			ids, statuses, ats = append(ids, r.AttemptID), append(statuses, int64(r.Status)), append(ats, ms(r.At))
 		case r.Delivered:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = ?,
- last_error = '', delivered_at = ? WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
+ last_error = '', delivered_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
 		case r.Disable != "":
-			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ?, leased = FALSE WHERE id = ?`,
 				[]any{r.Status, r.Error, ms(r.At), r.AttemptID}},
 				stmt{`UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1
  WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, r.AttemptID}})
 		case r.GiveUp:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
- last_error = ? WHERE id = ?`, []any{r.Status, r.Error, r.AttemptID}})
+ last_error = ?, leased = FALSE WHERE id = ?`, []any{r.Status, r.Error, r.AttemptID}})
 		default:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET attempts = attempts + 1, last_status = ?, last_error = ?,
- next_attempt_at = ? WHERE id = ?`, []any{r.Status, r.Error, ms(r.NextAttempt), r.AttemptID}})
+ next_attempt_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, r.Error, ms(r.NextAttempt), r.AttemptID}})
 		}
 	}
 	if len(ids) > 0 {
 		ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = u.st,
- last_error = '', delivered_at = u.at FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u(id, st, at)
+ last_error = '', delivered_at = u.at, leased = FALSE FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u(id, st, at)
  WHERE subscription_attempts.id = u.id`, []any{ids, statuses, ats}})
 	}
 	return db.inRawTx(ctx, func(t rawTx) error {
@@ -464,7 +481,7 @@ func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, limit int
 // RetryAttempt implements webhook.SubscriptionStore.
 func (db *DB) RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
-		n, err := t.exec(ctx, `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = ?
+		n, err := t.exec(ctx, `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = ?, leased = FALSE
  WHERE id = ? AND subscription_id = ? AND status <> 'delivered'`, ms(now), attemptID, subscriptionID)
 		if err != nil {
 			return fmt.Errorf("store: retry attempt: %w", err)

@@ -141,6 +141,10 @@ type SubscriptionStore interface {
 	FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(Event, []Subscription) []string,
 		lease time.Duration, claimLimit int) ([]Work, error)
 	RecordSends(ctx context.Context, rs []SendResult) error
+	// ReleaseLeases makes due again, at start, the attempts a stopped
+	// process had claimed and not recorded, where the store can know that
+	// none is still held (one process: SQLite); it returns how many.
+	ReleaseLeases(ctx context.Context, now time.Time) (int64, error)
 	ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]Attempt, error)
 	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error
 }
@@ -583,21 +587,44 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	if err != nil || len(work) == 0 {
 		return 0, err
 	}
-	results := make([]SendResult, len(work))
+	// Outcomes are recorded as they come, whatever is ready at once in one
+	// transaction, not when the batch's slowest send ends: a subscriber's
+	// 2xx is on record within milliseconds, so a crash re-sends (to a
+	// subscriber that already acknowledged) only what was in that window.
+	results := make(chan SendResult, len(work))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
-	for i, w := range work {
+	for _, w := range work {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			slots := d.slots(w.Subscription)
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			results[i] = d.send(ctx, w)
+			results <- d.send(ctx, w)
 		})
 	}
-	wg.Wait()
-	return len(work), d.st.RecordSends(context.WithoutCancel(ctx), results)
+	go func() { wg.Wait(); close(results) }()
+	var firstErr error
+	for r := range results {
+		batch := []SendResult{r}
+	drain:
+		for {
+			select {
+			case more, ok := <-results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, more)
+			default:
+				break drain
+			}
+		}
+		if err := d.st.RecordSends(context.WithoutCancel(ctx), batch); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return len(work), firstErr
 }
 
 // slots returns the semaphore of the subscription's concurrency limit
@@ -772,6 +799,11 @@ const dispatchWorkers = 2
 // by other replicas, retries coming due).
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	defer d.nats.Close()
+	if n, err := d.st.ReleaseLeases(ctx, d.s.o.Now()); err != nil {
+		d.s.o.Logger.Warn("releasing the leases of a stopped dispatcher failed", "err", err)
+	} else if n > 0 {
+		d.s.o.Logger.Info("attempts claimed by a stopped dispatcher are due again", "attempts", n)
+	}
 	var wg sync.WaitGroup
 	for range dispatchWorkers {
 		wg.Go(func() { d.loop(ctx, interval) })

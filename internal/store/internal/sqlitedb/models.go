@@ -181,6 +181,7 @@ type SubscriptionAttempt struct {
 	LastError      string
 	CreatedAt      int64
 	DeliveredAt    *int64
+	Leased         bool
 }
 
 type User struct {

@@ -11,8 +11,13 @@ ALTER TABLE subscriptions ADD COLUMN chat_integration_id TEXT NOT NULL DEFAULT '
 ALTER TABLE subscriptions ADD COLUMN nats_auth_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE subscriptions ADD COLUMN target_secret_ciphertext BYTEA;
 ALTER TABLE subscriptions ADD COLUMN target_secret_key_id TEXT;
+-- leased marks an attempt a dispatcher has claimed and not yet recorded
+-- (its next_attempt_at is the lease's end). SQLite, served by one process,
+-- releases them at start: the process that held them is gone.
+ALTER TABLE subscription_attempts ADD COLUMN leased BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- +goose Down
+ALTER TABLE subscription_attempts DROP COLUMN leased;
 ALTER TABLE subscriptions DROP COLUMN target_secret_key_id;
 ALTER TABLE subscriptions DROP COLUMN target_secret_ciphertext;
 ALTER TABLE subscriptions DROP COLUMN nats_auth_kind;
