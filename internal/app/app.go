@@ -140,7 +140,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			}
 			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive}, nil
 		},
-		Chat: chatSender(a.Integrations)})
+		Chat: chatSender(a.Integrations), OnSend: dispatchMetrics(a.Metrics)})
+	ws := a.Webhooks
+	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
+		Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": "accepted"}},
+		func() float64 { return float64(ws.Stats().Accepted) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
+			Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": "duplicate"}},
+			func() float64 { return float64(ws.Stats().Duplicates) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
+			Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": "rejected"}},
+			func() float64 { return float64(ws.Stats().Rejected) }))
 	// The group-commit writers run for the App's life: ingest needs them
 	// whether or not Serve runs (tests, commands).
 	a.Webhooks.Start(context.Background())
@@ -180,6 +190,25 @@ func registerFactoryMetrics(reg *prometheus.Registry, f *integration.Factory) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ihub_client_factory_cached",
 			Help: "Integrations with a cached client."}, func() float64 { return float64(f.Stats().Cached) }),
 	)
+}
+
+// dispatchMetrics counts sends to subscriptions by target and outcome, and
+// times deliveries from the event's storage.
+func dispatchMetrics(reg *prometheus.Registry) func(target, outcome string, lag time.Duration) {
+	sends := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ihub_subscription_sends_total",
+		Help: "Sends of events to subscriptions, by target and outcome (delivered, retry, failed, disabled)."},
+		[]string{"target", "outcome"})
+	lags := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ihub_event_delivery_lag_seconds",
+		Help:    "From an event's storage to its delivery to a subscription, retries included.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 6 * 3600, 24 * 3600}},
+		[]string{"target"})
+	reg.MustRegister(sends, lags)
+	return func(target, outcome string, lag time.Duration) {
+		sends.WithLabelValues(target, outcome).Inc()
+		if outcome == webhook.SendDelivered {
+			lags.WithLabelValues(target).Observe(lag.Seconds())
+		}
+	}
 }
 
 func isLoopbackHost(h string) bool {

@@ -261,6 +261,16 @@ func TestSubscriptionChat(t *testing.T) {
 				t.Errorf("delivered %d, waiting %d; want 1 and 1 (the second was rate limited, the one before the subscription not sent)",
 					delivered, waiting)
 			}
+			// Prometheus counts the sends by target and outcome.
+			m := call(t, env, "GET", "/metrics", "", nil)
+			for _, want := range []string{`ihub_subscription_sends_total{outcome="delivered",target="chat"} 1`,
+				`ihub_subscription_sends_total{outcome="retry",target="chat"} 1`,
+				`ihub_event_delivery_lag_seconds_count{target="chat"} 1`,
+				`ihub_webhook_deliveries_total{outcome="accepted"} 3`} {
+				if !strings.Contains(string(m.Body), want) {
+					t.Errorf("/metrics lacks %s", want)
+				}
+			}
 			// Nothing of the chat integration's credential shows.
 			if g := call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); strings.Contains(string(g.Body), discordfake.DefaultToken) {
 				t.Errorf("the subscription shows the webhook token: %s", g.Body)

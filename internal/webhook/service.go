@@ -55,7 +55,11 @@ type Options struct {
 	// Chat posts a message through a Slack, Discord or Teams integration
 	// (subscriptions with a chat target); nil disables chat targets. An
 	// *apperr.Error's Message and RetryAfter are used for the attempt.
-	Chat   func(ctx context.Context, integrationID string, msg ChatMessage) error
+	Chat func(ctx context.Context, integrationID string, msg ChatMessage) error
+	// OnSend, when set, sees every send to a subscription: its target, the
+	// outcome (SendDelivered, SendRetry, SendFailed, SendDisabled) and, for
+	// a delivery, how long after the event was stored it arrived.
+	OnSend func(target, outcome string, lag time.Duration)
 	Now    func() time.Time
 	Logger *slog.Logger
 }

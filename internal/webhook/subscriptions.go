@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -109,6 +110,14 @@ type Work struct {
 	Subscription Subscription
 	Secret       []byte // sealed
 }
+
+// Send outcomes, for Options.OnSend.
+const (
+	SendDelivered = "delivered"
+	SendRetry     = "retry"    // failed; tried again later
+	SendFailed    = "failed"   // failed for the last time
+	SendDisabled  = "disabled" // 410 Gone disabled the subscription
+)
 
 // Outcome of one send.
 type SendResult struct {
@@ -601,7 +610,9 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 			slots := d.slots(w.Subscription)
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			results <- d.send(ctx, w)
+			r := d.send(ctx, w)
+			d.observe(w, r)
+			results <- r
 		})
 	}
 	go func() { wg.Wait(); close(results) }()
@@ -625,6 +636,24 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 		}
 	}
 	return len(work), firstErr
+}
+
+// observe reports a send to Options.OnSend.
+func (d *Dispatcher) observe(w Work, r SendResult) {
+	if d.s.o.OnSend == nil {
+		return
+	}
+	target := cmp.Or(w.Subscription.Target, TargetHTTP)
+	switch {
+	case r.Delivered:
+		d.s.o.OnSend(target, SendDelivered, r.At.Sub(w.Event.CreatedAt))
+	case r.Disable != "":
+		d.s.o.OnSend(target, SendDisabled, 0)
+	case r.GiveUp:
+		d.s.o.OnSend(target, SendFailed, 0)
+	default:
+		d.s.o.OnSend(target, SendRetry, 0)
+	}
 }
 
 // slots returns the semaphore of the subscription's concurrency limit
