@@ -5,6 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -274,6 +278,49 @@ func TestSubscriptionChat(t *testing.T) {
 			// Nothing of the chat integration's credential shows.
 			if g := call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); strings.Contains(string(g.Body), discordfake.DefaultToken) {
 				t.Errorf("the subscription shows the webhook token: %s", g.Body)
+			}
+		})
+	}
+}
+
+// TestSubscriptionClaimLimit: a dispatch step takes at most what a
+// subscription's concurrency limit sends in two rounds, so that a slow
+// subscriber's attempts are sent before their lease runs out (and another
+// dispatcher would send them again).
+func TestSubscriptionClaimLimit(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			got := make(chan struct{}, 100)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got <- struct{}{}
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(srv.Close)
+			if r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": srv.URL,
+				"allowPrivateNetwork": true, "maxConcurrency": 1}); r.Status != 201 {
+				t.Fatalf("create = %d %s", r.Status, r.Body)
+			}
+			push := githubHooks(t, env)
+			for i := range 5 {
+				push(fmt.Sprintf("claim-%d", i))
+			}
+			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []int
+			for range 4 {
+				n, err := d.Step(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				steps = append(steps, n)
+			}
+			if !slices.Equal(steps, []int{2, 2, 1, 0}) || len(got) != 5 {
+				t.Errorf("steps sent %v (%d received), want [2 2 1 0]: two rounds of a limit of 1", steps, len(got))
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -163,7 +164,7 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 				return err
 			}
 		}
-		claimed, err = db.claimTx(ctx, t, now, lease, claimLimit)
+		claimed, err = db.claimTx(ctx, t, subs, now, lease, claimLimit)
 		return err
 	})
 	if err != nil || len(claimed) == 0 {
@@ -271,37 +272,56 @@ func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs 
 	return nil
 }
 
-// claimTx leases up to limit due attempts of active subscriptions: one
-// UPDATE … RETURNING moves their next_attempt_at past the lease. On
+// claimTx leases up to limit due attempts of active subscriptions: an
+// UPDATE … RETURNING per subscription moves their next_attempt_at past the
+// lease. On
 // PostgreSQL the candidates are locked with SKIP LOCKED and the outer
 // condition is checked again, so two workers never take the same attempt.
-func (db *DB) claimTx(ctx context.Context, t rawTx, now time.Time, lease time.Duration, limit int) ([]webhook.Attempt, error) {
-	const due = `SELECT a.id AS due_id FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
- WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active ORDER BY a.next_attempt_at, a.id LIMIT ?`
-	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once in
-	// a join, taking more than n rows: the candidates are a materialized
-	// CTE there.
-	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE OF a SKIP LOCKED)
+func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, lease time.Duration,
+	limit int) ([]webhook.Attempt, error) {
+	const due = `SELECT id AS due_id FROM subscription_attempts
+ WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
+	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once,
+	// taking more than n rows: the candidates are a materialized CTE there.
+	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED)
  UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE FROM due
  WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	if db.dialect == SQLite {
 		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE
  WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	}
-	r, err := t.query(ctx, q, ms(now), limit, ms(now.Add(lease)), ms(now))
-	if err != nil {
-		return nil, fmt.Errorf("store: claim attempts: %w", err)
-	}
-	defer r.Close()
 	var claimed []webhook.Attempt
-	for r.Next() {
-		a, err := scanAttempt(r)
+	// Each subscription gets at most what its concurrency limit sends in
+	// two rounds, so that a slow subscriber's attempts are sent (and
+	// recorded) well within their lease: a lease running out before the
+	// send would let another dispatcher send the event again. Starting
+	// at a random subscription keeps a busy one from crowding the others
+	// out of the step's limit.
+	start := rand.IntN(len(subs) + 1)
+	for i := range subs {
+		sub := subs[(start+i)%len(subs)]
+		if !sub.IsActive || len(claimed) >= limit {
+			continue
+		}
+		n := min(limit-len(claimed), 2*max(1, sub.MaxConcurrency))
+		r, err := t.query(ctx, q, sub.ID, ms(now), n, ms(now.Add(lease)), ms(now))
 		if err != nil {
+			return nil, fmt.Errorf("store: claim attempts: %w", err)
+		}
+		for r.Next() {
+			a, err := scanAttempt(r)
+			if err != nil {
+				r.Close()
+				return nil, err
+			}
+			claimed = append(claimed, a)
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
 			return nil, err
 		}
-		claimed = append(claimed, a)
 	}
-	return claimed, r.Err()
+	return claimed, nil
 }
 
 // ReleaseLeases implements webhook.SubscriptionStore: on SQLite, which one

@@ -15,8 +15,12 @@ ALTER TABLE subscriptions ADD COLUMN target_secret_key_id TEXT;
 -- (its next_attempt_at is the lease's end). SQLite, served by one process,
 -- releases them at start: the process that held them is gone.
 ALTER TABLE subscription_attempts ADD COLUMN leased BOOLEAN NOT NULL DEFAULT FALSE;
+-- Dispatchers claim each subscription's due attempts separately (at most
+-- what its concurrency limit sends in two rounds).
+CREATE INDEX subscription_attempts_sub_due ON subscription_attempts (subscription_id, next_attempt_at, id) WHERE status = 'pending';
 
 -- +goose Down
+DROP INDEX subscription_attempts_sub_due;
 ALTER TABLE subscription_attempts DROP COLUMN leased;
 ALTER TABLE subscriptions DROP COLUMN target_secret_key_id;
 ALTER TABLE subscriptions DROP COLUMN target_secret_ciphertext;
