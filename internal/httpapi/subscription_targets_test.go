@@ -115,6 +115,7 @@ func TestSubscriptionNATS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(d.Close)
 			lastAttempt := func() webhook.Attempt {
 				t.Helper()
 				as, err := env.App.Webhooks.Attempts(ctx, created.ID, 1)

@@ -439,6 +439,15 @@ func TestRotateKeyWebhookSecrets(t *testing.T) {
 			t.Fatalf("CreateSubscription = %v", err)
 		}
 
+		// An update that does not touch the credentials keeps them whole.
+		sub.Name, sub.Version = "renamed", 1
+		if err := db.UpdateSubscription(ctx, sub, audit.Entry{}); err != nil {
+			t.Fatalf("UpdateSubscription = %v", err)
+		}
+		if got, _, err := db.GetSubscription(ctx, "sub_1"); err != nil || got.TargetSecretKeyID != "k1" || got.TargetSecret == nil {
+			t.Fatalf("after an update: key id %q, sealed %t, %v", got.TargetSecretKeyID, got.TargetSecret != nil, err)
+		}
+
 		res, err := db.RotateKey(ctx, v, 1)
 		if err != nil || res.Resealed != 4 {
 			t.Fatalf("RotateKey = %+v, %v; want 4 values re-sealed", res, err)

@@ -17,22 +17,26 @@ import (
 
 const subCols = `id, name, event_types, integration_ids, url, allow_private_network, max_concurrency, is_active,
  disabled_reason, version, created_at, updated_at, target, nats_subject, chat_integration_id, nats_auth_kind,
- target_secret_ciphertext, secret_ciphertext`
+ target_secret_ciphertext, target_secret_key_id, secret_ciphertext`
 
 func scanSub(r interface{ Scan(...any) error }) (webhook.Subscription, []byte, error) {
 	var s webhook.Subscription
 	var types, ints string
 	var created, updated int64
 	var sealed []byte
+	var targetKeyID *string
 	err := r.Scan(&s.ID, &s.Name, &types, &ints, &s.URL, &s.AllowPrivateNetwork, &s.MaxConcurrency, &s.IsActive,
 		&s.DisabledReason, &s.Version, &created, &updated, &s.Target, &s.Subject, &s.ChatIntegrationID, &s.NATSAuthKind,
-		&s.TargetSecret, &sealed)
+		&s.TargetSecret, &targetKeyID, &sealed)
 	if err != nil {
 		return s, nil, err
 	}
 	_ = json.Unmarshal([]byte(types), &s.EventTypes) // written by us as JSON
 	_ = json.Unmarshal([]byte(ints), &s.IntegrationIDs)
 	s.CreatedAt, s.UpdatedAt = fromMS(created), fromMS(updated)
+	if targetKeyID != nil {
+		s.TargetSecretKeyID = *targetKeyID
+	}
 	return s, sealed, nil
 }
 

@@ -818,6 +818,9 @@ func clipText(s string) string {
 	return s
 }
 
+// Close closes the dispatcher's NATS connections (Run does when it ends).
+func (d *Dispatcher) Close() { d.nats.Close() }
+
 // dispatchWorkers is how many Step loops Run runs: while one waits for its
 // batch's slowest subscriber, another claims and sends the next batch.
 // Leases keep them from taking the same attempt.
@@ -827,7 +830,7 @@ const dispatchWorkers = 2
 // committed on this replica, and every interval otherwise (events committed
 // by other replicas, retries coming due).
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
-	defer d.nats.Close()
+	defer d.Close()
 	if n, err := d.st.ReleaseLeases(ctx, d.s.o.Now()); err != nil {
 		d.s.o.Logger.Warn("releasing the leases of a stopped dispatcher failed", "err", err)
 	} else if n > 0 {
