@@ -602,6 +602,13 @@ func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, err
 	for {
 		var n int64
 		err := db.inRawTx(ctx, func(t rawTx) error {
+			// The events' delivery attempts go with them (one still
+			// pending, for a subscription disabled all this time, has
+			// nothing left to send).
+			if _, err := t.exec(ctx, `DELETE FROM subscription_attempts WHERE event_seq IN (SELECT e.id FROM webhook_events e
+ WHERE e.delivery_id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000))`, ms(before)); err != nil {
+				return err
+			}
 			if _, err := t.exec(ctx, `DELETE FROM webhook_events WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000)`, ms(before)); err != nil {
 				return err
 			}

@@ -18,8 +18,11 @@ ALTER TABLE subscription_attempts ADD COLUMN leased BOOLEAN NOT NULL DEFAULT FAL
 -- Dispatchers claim each subscription's due attempts separately (at most
 -- what its concurrency limit sends in two rounds).
 CREATE INDEX subscription_attempts_sub_due ON subscription_attempts (subscription_id, next_attempt_at, id) WHERE status = 'pending';
+-- Retention deletes the attempts of the events it deletes.
+CREATE INDEX subscription_attempts_event ON subscription_attempts (event_seq);
 
 -- +goose Down
+DROP INDEX subscription_attempts_event;
 DROP INDEX subscription_attempts_sub_due;
 ALTER TABLE subscription_attempts DROP COLUMN leased;
 ALTER TABLE subscriptions DROP COLUMN target_secret_key_id;

@@ -1,0 +1,67 @@
+package store_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"ihub/internal/audit"
+	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
+)
+
+// TestPurgeDeliveries: retention deletes old deliveries with their events
+// and those events' delivery attempts, and keeps the rest.
+func TestPurgeDeliveries(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "purge")
+		mustCreate(t, db, in, nil)
+		old, recent := time.Now().Add(-100*24*time.Hour), time.Now().Add(-time.Hour)
+		var ds []webhook.NewDelivery
+		for i, at := range []time.Time{old, old, old, recent, recent} {
+			id := fmt.Sprintf("d-%d", i)
+			ds = append(ds, webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: at,
+				Status: webhook.StatusPending, DedupeKey: id, ProviderDeliveryID: id, EventType: "x", HeaderText: "{}",
+				Payload: []byte(`{}`), PayloadSize: 2, Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider,
+					Type: "x.y", OccurredAt: at, CreatedAt: at}})
+		}
+		if _, err := db.InsertDeliveries(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: false, CreatedAt: old, UpdatedAt: old}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.FanOut(ctx, 100, time.Now(), func(webhook.Event, []webhook.Subscription) []string {
+			return []string{"sub_1"}
+		}); err != nil || n != 5 {
+			t.Fatalf("FanOut = %d, %v; want 5 events", n, err)
+		}
+
+		n, err := db.PurgeDeliveries(ctx, time.Now().Add(-90*24*time.Hour))
+		if err != nil || n != 3 {
+			t.Fatalf("PurgeDeliveries = %d, %v; want 3", n, err)
+		}
+		ds2, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 100})
+		if err != nil || len(ds2) != 2 {
+			t.Errorf("deliveries left = %d, %v; want 2", len(ds2), err)
+		}
+		evs, err := db.ListEvents(ctx, 0, 100)
+		if err != nil || len(evs) != 2 {
+			t.Errorf("events left = %d, %v; want 2", len(evs), err)
+		}
+		as, err := db.ListAttempts(ctx, "sub_1", 100)
+		if err != nil || len(as) != 2 {
+			t.Errorf("attempts left = %d, %v; want the 2 of the events kept", len(as), err)
+		}
+		for _, a := range as {
+			if a.EventSeq != evs[0].Seq && a.EventSeq != evs[1].Seq {
+				t.Errorf("attempt %+v is for a purged event", a)
+			}
+		}
+	})
+}
