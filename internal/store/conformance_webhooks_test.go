@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"ihub/internal/audit"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
@@ -61,6 +63,60 @@ func TestPurgeDeliveries(t *testing.T) {
 		for _, a := range as {
 			if a.EventSeq != evs[0].Seq && a.EventSeq != evs[1].Seq {
 				t.Errorf("attempt %+v is for a purged event", a)
+			}
+		}
+	})
+}
+
+// TestInsertDeliveriesDuplicates: a delivery id seen before, in an earlier
+// batch or earlier in the same one, is stored as a duplicate of the first,
+// without an event; the others keep their order and get their events.
+func TestInsertDeliveriesDuplicates(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "dups")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		d := func(key string) webhook.NewDelivery {
+			return webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now, Status: webhook.StatusPending,
+				DedupeKey: key, ProviderDeliveryID: key, EventType: "x", HeaderText: "{}", Payload: []byte(`{}`), PayloadSize: 2,
+				Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider, Type: "x.y", OccurredAt: now, CreatedAt: now}}
+		}
+		rejected := webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now, Status: webhook.StatusRejected,
+			Reason: "signature mismatch", HeaderText: "{}"}
+		first, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{d("a"), d("b"), d("a"), rejected})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{d("b"), d("c")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type got struct {
+			Status      string
+			DuplicateOf int64
+		}
+		var all []got
+		for _, r := range append(first, second...) {
+			all = append(all, got{r.Status, r.DuplicateOf})
+		}
+		want := []got{{webhook.StatusProcessed, 0}, {webhook.StatusProcessed, 0}, {webhook.StatusDuplicate, first[0].ID},
+			{webhook.StatusRejected, 0}, {webhook.StatusDuplicate, first[1].ID}, {webhook.StatusProcessed, 0}}
+		if diff := cmp.Diff(want, all); diff != "" {
+			t.Errorf("statuses (-want +got):\n%s", diff)
+		}
+		if !(first[0].ID < first[1].ID && first[1].ID < second[1].ID) {
+			t.Errorf("ids %d, %d, %d are not ascending in order of arrival", first[0].ID, first[1].ID, second[1].ID)
+		}
+		evs, err := db.ListEvents(ctx, 0, 100)
+		if err != nil || len(evs) != 3 {
+			t.Fatalf("events = %d, %v; want 3 (a, b, c)", len(evs), err)
+		}
+		for i, id := range []int64{first[0].ID, first[1].ID, second[1].ID} {
+			if evs[i].DeliveryID != id {
+				t.Errorf("event %d is for delivery %d, want %d", i, evs[i].DeliveryID, id)
 			}
 		}
 	})

@@ -89,13 +89,20 @@ func (t rawTx) queryRow(ctx context.Context, q string, args []any, dest ...any) 
 // the writer for later ones by a goroutine that waits for the connection.
 // Multi-row inserts, whose text varies with the row count, are never cached.
 func (db *DB) rawStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	return db.rawStmtCache(ctx, tx, q, strings.Count(q, "?") <= 64)
+}
+
+// rawStmtCache is rawStmt; cache says whether to keep the statement (a
+// multi-row statement whose variants are few, such as one per group-commit
+// size, may be kept).
+func (db *DB) rawStmtCache(ctx context.Context, tx *sql.Tx, q string, cache bool) (*sql.Stmt, error) {
 	if v, ok := db.raw.Load(q); ok {
 		if st, ok := v.(*sql.Stmt); ok {
 			return tx.StmtContext(ctx, st), nil
 		}
 		return tx.PrepareContext(ctx, q) // being prepared
 	}
-	if strings.Count(q, "?") <= 64 {
+	if cache {
 		if _, loaded := db.raw.LoadOrStore(q, struct{}{}); !loaded {
 			go func() {
 				st, err := db.w.PrepareContext(context.Background(), q)
@@ -133,6 +140,40 @@ func (t rawTx) execAll(ctx context.Context, ss []stmt) error {
 		}
 	}
 	return nil
+}
+
+// queryCached and execCached are query and exec on SQLite with the
+// statement kept prepared whatever its length (see rawStmtCache).
+func (t rawTx) queryCached(ctx context.Context, q string, args ...any) (rows, error) {
+	tx, ok := t.native.(*sql.Tx)
+	if !ok {
+		return t.query(ctx, q, args...)
+	}
+	st, err := t.db.rawStmtCache(ctx, tx, q, true)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+func (t rawTx) execCached(ctx context.Context, q string, args ...any) (int64, error) {
+	tx, ok := t.native.(*sql.Tx)
+	if !ok {
+		return t.exec(ctx, q, args...)
+	}
+	st, err := t.db.rawStmtCache(ctx, tx, q, true)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // query runs a statement that returns rows inside the transaction (on

@@ -222,58 +222,90 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 	}
 	out := make([]webhook.Inserted, len(ds))
 	err := db.inRawTx(ctx, func(t rawTx) error {
+		// One multi-row INSERT for the batch's deliveries and one for their
+		// events: modernc's cost is mostly per statement. The writer holds
+		// the only write lock, so the ids can be given here (the events
+		// need them, and RETURNING's order is not defined).
+		var base int64
+		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries`, nil, &base); err != nil {
+			return fmt.Errorf("store: insert delivery: %w", err)
+		}
+		var q strings.Builder
+		q.WriteString(`INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key,
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms) VALUES `)
+		args := make([]any, 0, 16*len(ds))
+		statuses := make([]string, len(ds))
 		for i, d := range ds {
-			var key any
-			status := d.Status
-			if status == webhook.StatusPending && d.DedupeKey != "" {
-				key = d.DedupeKey
+			status, key, payload, processedAt, processingMs := deliveryRow(d)
+			statuses[i] = status
+			if i > 0 {
+				q.WriteString(",")
 			}
-			var processedAt any
-			if status == webhook.StatusPending && d.Event != nil {
-				// Normalized on the way in: stored processed, with its event.
-				status, processedAt = webhook.StatusProcessed, ms(d.ReceivedAt)
-			}
-			payload := d.Payload
-			if d.Status != webhook.StatusPending {
-				payload = nil
-			}
-			ins := `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms)
- VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
-				d.HeaderJSON(), nilIfEmpty(payload), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, nil}
-			if processedAt != nil {
-				args[14] = int64(0)
-			}
+			q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, base+1+int64(i), d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID,
+				d.EventType, d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs)
+		}
+		q.WriteString(` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`)
+		r, err := t.queryCached(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("store: insert deliveries: %w", err)
+		}
+		inserted := make(map[int64]bool, len(ds))
+		for r.Next() {
 			var id int64
-			var err error
-			if key != nil {
-				err = t.queryRow(ctx, ins+` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`, args, &id)
-			} else {
-				err = t.queryRow(ctx, ins+` RETURNING id`, args, &id)
+			if err := r.Scan(&id); err != nil {
+				r.Close()
+				return err
 			}
-			if err == nil {
-				if d.Event != nil && status == webhook.StatusProcessed {
-					if err := insertEvent(ctx, t, id, *d.Event); err != nil {
-						return err
-					}
-				}
-				out[i] = webhook.Inserted{ID: id, Status: status}
+			inserted[id] = true
+		}
+		r.Close()
+		if err := r.Err(); err != nil {
+			return fmt.Errorf("store: insert deliveries: %w", err)
+		}
+		var eq strings.Builder
+		eargs := make([]any, 0, 8*len(ds))
+		for i, d := range ds {
+			id := base + 1 + int64(i)
+			if !inserted[id] {
 				continue
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("store: insert delivery: %w", err)
+			out[i] = webhook.Inserted{ID: id, Status: statuses[i]}
+			if d.Event == nil || statuses[i] != webhook.StatusProcessed {
+				continue
 			}
-			// Seen before: record the duplicate, pointing at the first.
+			if eq.Len() == 0 {
+				eq.WriteString(`INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `)
+			} else {
+				eq.WriteString(",")
+			}
+			eq.WriteString("(?,?,?,?,?,?,?,?)")
+			ev := d.Event
+			eargs = append(eargs, id, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))
+		}
+		if eq.Len() > 0 {
+			eq.WriteString(` ON CONFLICT (delivery_id) DO NOTHING`)
+			if _, err := t.execCached(ctx, eq.String(), eargs...); err != nil {
+				return fmt.Errorf("store: insert events: %w", err)
+			}
+		}
+		// Seen before (or twice in this batch): recorded as duplicates,
+		// pointing at the first.
+		for i, d := range ds {
+			if inserted[base+1+int64(i)] {
+				continue
+			}
 			var first int64
 			if err := t.queryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND dedupe_key = ?`,
 				[]any{d.EndpointID, d.DedupeKey}, &first); err != nil {
 				return fmt.Errorf("store: find the original delivery: %w", err)
 			}
-			args[3], args[4], args[8], args[13], args[14] = webhook.StatusDuplicate, nil, nil, nil, nil
+			var id int64
 			if err := t.queryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
  provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms,
- duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, append(args, first), &id); err != nil {
+ duplicate_of) VALUES (?,?,?,?,NULL,?,?,?,NULL,?,?,?,?,NULL,NULL,?) RETURNING id`, []any{d.EndpointID, d.IntegrationID,
+				ms(d.ReceivedAt), webhook.StatusDuplicate, d.ProviderDeliveryID, d.EventType, d.HeaderJSON(), d.PayloadSize, d.SourceIP,
+				d.Reason, d.ReplayOf, first}, &id); err != nil {
 				return fmt.Errorf("store: insert duplicate delivery: %w", err)
 			}
 			out[i] = webhook.Inserted{ID: id, Status: webhook.StatusDuplicate, DuplicateOf: first}
@@ -284,6 +316,18 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		return nil, err
 	}
 	return out, nil
+}
+
+// eventData is an event's data as stored.
+func eventData(ev webhook.Event) []byte {
+	if ev.DataJSON != nil {
+		return ev.DataJSON
+	}
+	b, err := json.Marshal(ev.Data)
+	if err != nil || ev.Data == nil {
+		return []byte("{}")
+	}
+	return b
 }
 
 const deliveryCols = `id, endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, headers, payload,
@@ -495,17 +539,10 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 // insertEvent writes the event of a delivery (idempotent: its id derives
 // from the delivery).
 func insertEvent(ctx context.Context, t rawTx, deliveryID int64, ev webhook.Event) error {
-	data := ev.DataJSON
-	if data == nil {
-		var err error
-		if data, err = json.Marshal(ev.Data); err != nil || ev.Data == nil {
-			data = []byte("{}")
-		}
-	}
 	if _, err := t.exec(ctx, `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject,
  occurred_at, created_at, data) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (delivery_id) DO NOTHING`,
 		deliveryID, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
-		ms(ev.CreatedAt), string(data)); err != nil {
+		ms(ev.CreatedAt), string(eventData(ev))); err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
 	}
 	return nil
