@@ -204,6 +204,9 @@ func (p *Publisher) get(ctx context.Context, server string, private bool, auth A
 	nc, err := nats.Connect(server, opts...)
 	if err != nil {
 		if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) {
+			if auth.Kind() == AuthNone {
+				return nil, fmt.Errorf("%s requires authentication: give the subscription natsAuth", server)
+			}
 			return nil, fmt.Errorf("%s refused ihub's credentials (%s)", server, auth.Kind())
 		}
 		return nil, fmt.Errorf("connecting to %s: %w", server, err)

@@ -220,4 +220,8 @@ func TestAuth(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused ihub's credentials (token)") || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("publish with refused credentials = %v", err)
 	}
+	err = p.Publish(t.Context(), refusing.url(), true, natspub.Auth{}, "a.b", "evt_1", nil, []byte("{}"))
+	if err == nil || !strings.Contains(err.Error(), "requires authentication") {
+		t.Errorf("publish without credentials to a server that wants them = %v", err)
+	}
 }
