@@ -77,7 +77,7 @@ func Delivery(ctx context.Context, o DeliveryOptions) (DeliveryResult, error) {
 
 	// The subscriber: records each event's latency from its sent_ns.
 	var mu sync.Mutex
-	lats := make([]time.Duration, 0, o.Rate*int(o.Duration/time.Second+1))
+	lats := make([]time.Duration, 0, min(1<<20, o.Rate*int(o.Duration/time.Second+1)))
 	seen := map[string]bool{}
 	var dups atomic.Int64
 	ln, err := net.Listen("tcp", o.Listen)
