@@ -16,11 +16,13 @@ import (
 // limits, circuit breaker and API metrics apply as for any action).
 func chatSender(ints *integration.Service) func(ctx context.Context, id string, m webhook.ChatMessage) error {
 	return func(ctx context.Context, id string, m webhook.ChatMessage) error {
-		it, err := ints.Get(ctx, id)
+		// The factory's cached handle (as the action itself uses), not a
+		// database read per event.
+		h, err := ints.Clients().Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		input, err := chatInput(it.Provider, m)
+		input, err := chatInput(h.Integration.Provider, m)
 		if err != nil {
 			return err
 		}

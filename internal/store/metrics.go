@@ -49,9 +49,20 @@ type rawTx struct {
 
 // exec runs a statement and returns the number of rows it touched.
 func (t rawTx) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	return t.execStmt(ctx, q, cacheable(q), args)
+}
+
+// execCached is exec with the statement kept prepared on SQLite whatever
+// its length (a multi-row statement with few variants, such as one per
+// group-commit size).
+func (t rawTx) execCached(ctx context.Context, q string, args ...any) (int64, error) {
+	return t.execStmt(ctx, q, true, args)
+}
+
+func (t rawTx) execStmt(ctx context.Context, q string, cache bool, args []any) (int64, error) {
 	switch tx := t.native.(type) {
 	case *sql.Tx:
-		st, err := t.db.rawStmt(ctx, tx, q)
+		st, err := t.db.rawStmtCache(ctx, tx, q, cache)
 		if err != nil {
 			return 0, err
 		}
@@ -89,12 +100,14 @@ func (t rawTx) queryRow(ctx context.Context, q string, args []any, dest ...any) 
 // the writer for later ones by a goroutine that waits for the connection.
 // Multi-row inserts, whose text varies with the row count, are never cached.
 func (db *DB) rawStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
-	return db.rawStmtCache(ctx, tx, q, strings.Count(q, "?") <= 64)
+	return db.rawStmtCache(ctx, tx, q, cacheable(q))
 }
 
-// rawStmtCache is rawStmt; cache says whether to keep the statement (a
-// multi-row statement whose variants are few, such as one per group-commit
-// size, may be kept).
+// cacheable says whether a statement is kept prepared by default: not a
+// multi-row one, whose text varies with the row count.
+func cacheable(q string) bool { return strings.Count(q, "?") <= 64 }
+
+// rawStmtCache is rawStmt; cache says whether to keep the statement.
 func (db *DB) rawStmtCache(ctx context.Context, tx *sql.Tx, q string, cache bool) (*sql.Stmt, error) {
 	if v, ok := db.raw.Load(q); ok {
 		if st, ok := v.(*sql.Stmt); ok {
@@ -142,46 +155,24 @@ func (t rawTx) execAll(ctx context.Context, ss []stmt) error {
 	return nil
 }
 
-// queryCached and execCached are query and exec on SQLite with the
-// statement kept prepared whatever its length (see rawStmtCache).
-func (t rawTx) queryCached(ctx context.Context, q string, args ...any) (rows, error) {
-	tx, ok := t.native.(*sql.Tx)
-	if !ok {
-		return t.query(ctx, q, args...)
-	}
-	st, err := t.db.rawStmtCache(ctx, tx, q, true)
-	if err != nil {
-		return nil, err
-	}
-	r, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlRows{r}, nil
-}
-
-func (t rawTx) execCached(ctx context.Context, q string, args ...any) (int64, error) {
-	tx, ok := t.native.(*sql.Tx)
-	if !ok {
-		return t.exec(ctx, q, args...)
-	}
-	st, err := t.db.rawStmtCache(ctx, tx, q, true)
-	if err != nil {
-		return 0, err
-	}
-	res, err := st.ExecContext(ctx, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// query runs a statement that returns rows inside the transaction (on
-// SQLite, not cached: see rawStmt for statements run often).
+// query runs a statement that returns rows inside the transaction.
 func (t rawTx) query(ctx context.Context, q string, args ...any) (rows, error) {
+	return t.queryStmt(ctx, q, cacheable(q), args)
+}
+
+// queryCached is query with the statement kept prepared (see execCached).
+func (t rawTx) queryCached(ctx context.Context, q string, args ...any) (rows, error) {
+	return t.queryStmt(ctx, q, true, args)
+}
+
+func (t rawTx) queryStmt(ctx context.Context, q string, cache bool, args []any) (rows, error) {
 	switch tx := t.native.(type) {
 	case *sql.Tx:
-		r, err := tx.QueryContext(ctx, q, args...)
+		st, err := t.db.rawStmtCache(ctx, tx, q, cache)
+		if err != nil {
+			return nil, err
+		}
+		r, err := st.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, err
 		}

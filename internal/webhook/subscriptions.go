@@ -553,7 +553,7 @@ type Dispatcher struct {
 	clients [2]*http.Client
 	timeout time.Duration
 	mu      sync.Mutex
-	running map[string]chan struct{} // per subscription, its concurrency limit
+	limits  map[string]chan struct{} // per subscription, its concurrency limit
 }
 
 // NewDispatcher returns a dispatcher; timeout bounds each send (15 s).
@@ -565,7 +565,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, running: map[string]chan struct{}{},
+	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{},
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
 		}), timeout: timeout}
@@ -663,10 +663,10 @@ func (d *Dispatcher) slots(sub Subscription) chan struct{} {
 	n := max(1, sub.MaxConcurrency)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.running[sub.ID]
+	c := d.limits[sub.ID]
 	if c == nil || cap(c) != n {
 		c = make(chan struct{}, n)
-		d.running[sub.ID] = c
+		d.limits[sub.ID] = c
 	}
 	return c
 }
@@ -716,11 +716,26 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		r.NextAttempt = now.Add(wait)
 		return r
 	}
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	ev := w.Event
+	if w.Subscription.Target == TargetChat { // a message for people: no envelope, no signature
+		if d.s.o.Chat == nil {
+			return fail(0, "chat targets are not available on this server", 0)
+		}
+		if err := d.s.o.Chat(ctx, w.Subscription.ChatIntegrationID, chatMessage(ev)); err != nil {
+			if ae, ok := errors.AsType[*apperr.Error](err); ok {
+				return fail(0, clipText(ae.Message), ae.RetryAfter)
+			}
+			return fail(0, clipText(err.Error()), 0)
+		}
+		r.Delivered = true
+		return r
+	}
 	secret, err := d.s.o.Vault.Open(SecretAAD(w.Subscription.ID, "subscription"), w.Secret)
 	if err != nil {
 		return fail(0, "the subscription's secret cannot be opened", 0)
 	}
-	ev := w.Event
 	data := ev.Data
 	if data == nil {
 		data = map[string]any{}
@@ -731,8 +746,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	if err != nil {
 		return fail(0, "the subscription's secret is not a whsec_ secret", 0)
 	}
-	switch w.Subscription.Target {
-	case TargetNATS:
+	if w.Subscription.Target == TargetNATS {
 		h.Set("Content-Type", "application/json")
 		h.Set("Ihub-Event-Type", ev.Type)
 		var auth natspub.Auth
@@ -743,24 +757,8 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 			}
 			clear(b)
 		}
-		pctx, cancel := context.WithTimeout(ctx, d.timeout)
-		defer cancel()
-		if err := d.nats.Publish(pctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, auth, w.Subscription.Subject,
+		if err := d.nats.Publish(ctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, auth, w.Subscription.Subject,
 			ev.ID, h, body); err != nil {
-			return fail(0, clipText(err.Error()), 0)
-		}
-		r.Delivered = true
-		return r
-	case TargetChat:
-		if d.s.o.Chat == nil {
-			return fail(0, "chat targets are not available on this server", 0)
-		}
-		cctx, cancel := context.WithTimeout(ctx, d.timeout)
-		defer cancel()
-		if err := d.s.o.Chat(cctx, w.Subscription.ChatIntegrationID, chatMessage(ev)); err != nil {
-			if ae, ok := errors.AsType[*apperr.Error](err); ok {
-				return fail(0, clipText(ae.Message), ae.RetryAfter)
-			}
 			return fail(0, clipText(err.Error()), 0)
 		}
 		r.Delivered = true
