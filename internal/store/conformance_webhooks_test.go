@@ -8,9 +8,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"ihub/internal/audit"
+	"ihub/internal/integration"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
 )
+
+// acceptedDelivery is a verified delivery with its event, as ingest hands
+// it to the store.
+func acceptedDelivery(in integration.Integration, key string, at time.Time) webhook.NewDelivery {
+	return webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: at, Status: webhook.StatusPending,
+		DedupeKey: key, ProviderDeliveryID: key, EventType: "x", HeaderText: "{}", Payload: []byte(`{}`), PayloadSize: 2,
+		Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider, Type: "x.y", OccurredAt: at, CreatedAt: at}}
+}
 
 // TestPurgeDeliveries: retention deletes old deliveries with their events
 // and those events' delivery attempts, and keeps the rest.
@@ -24,11 +33,7 @@ func TestPurgeDeliveries(t *testing.T) {
 		old, recent := time.Now().Add(-100*24*time.Hour), time.Now().Add(-time.Hour)
 		var ds []webhook.NewDelivery
 		for i, at := range []time.Time{old, old, old, recent, recent} {
-			id := fmt.Sprintf("d-%d", i)
-			ds = append(ds, webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: at,
-				Status: webhook.StatusPending, DedupeKey: id, ProviderDeliveryID: id, EventType: "x", HeaderText: "{}",
-				Payload: []byte(`{}`), PayloadSize: 2, Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider,
-					Type: "x.y", OccurredAt: at, CreatedAt: at}})
+			ds = append(ds, acceptedDelivery(in, fmt.Sprintf("d-%d", i), at))
 		}
 		if _, err := db.InsertDeliveries(ctx, ds); err != nil {
 			t.Fatal(err)
@@ -79,11 +84,7 @@ func TestInsertDeliveriesDuplicates(t *testing.T) {
 		in := newIntegration(1, "dups")
 		mustCreate(t, db, in, nil)
 		now := time.Now()
-		d := func(key string) webhook.NewDelivery {
-			return webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now, Status: webhook.StatusPending,
-				DedupeKey: key, ProviderDeliveryID: key, EventType: "x", HeaderText: "{}", Payload: []byte(`{}`), PayloadSize: 2,
-				Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider, Type: "x.y", OccurredAt: now, CreatedAt: now}}
-		}
+		d := func(key string) webhook.NewDelivery { return acceptedDelivery(in, key, now) }
 		rejected := webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now, Status: webhook.StatusRejected,
 			Reason: "signature mismatch", HeaderText: "{}"}
 		first, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{d("a"), d("b"), d("a"), rejected})
