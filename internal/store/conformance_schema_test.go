@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"database/sql"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -52,8 +54,43 @@ func TestReopen(t *testing.T) {
 			if perm := fi.Mode().Perm(); perm != 0o600 {
 				t.Errorf("database file mode = %o, want 600", perm)
 			}
+			// A new database gets 16 KiB pages (fewer WAL frames per
+			// commit), in WAL mode.
+			raw := openRaw(t, opts)
+			for q, want := range map[string]any{"PRAGMA page_size": int64(16384), "PRAGMA journal_mode": "wal"} {
+				var got any
+				if err := raw.sqlite.QueryRowContext(t.Context(), q).Scan(&got); err != nil || got != want {
+					t.Errorf("%s = %v, %v; want %v", q, got, err, want)
+				}
+			}
 		}
 	})
+}
+
+// TestOpenExistingPageSize opens a SQLite database made with SQLite's
+// default 4 KiB pages (every database before 16 KiB became the default):
+// it keeps its page size and works.
+func TestOpenExistingPageSize(t *testing.T) {
+	t.Parallel()
+	opts := storetest.SQLiteOptions(t)
+	old, err := sql.Open("sqlite", "file:"+filepath.Join(opts.DataDir, "ihub.db")+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(t.Context(), "CREATE TABLE before_upgrade (x INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db := openStore(t, opts)
+	in := newIntegration(1, "old-file")
+	mustCreate(t, db, in, nil)
+	if got := mustGet(t, db, in.ID); got.Name != in.Name {
+		t.Errorf("integration name = %q, want %q", got.Name, in.Name)
+	}
+	var size int64
+	if err := openRaw(t, opts).sqlite.QueryRowContext(t.Context(), "PRAGMA page_size").Scan(&size); err != nil || size != 4096 {
+		t.Errorf("page_size = %d, %v; want 4096 (kept)", size, err)
+	}
 }
 
 func TestDialect(t *testing.T) {
