@@ -44,14 +44,8 @@ func decode(header http.Header, body []byte) (any, bool) {
 }
 
 func decodeJSON(body []byte) (any, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, false
-	}
-	// Trailing data after the value makes the body malformed.
-	if _, err := dec.Token(); err == nil {
+	v, ok := parseJSON(body)
+	if !ok {
 		return nil, false
 	}
 	switch v.(type) {
