@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -119,6 +120,114 @@ func TestInsertDeliveriesDuplicates(t *testing.T) {
 			if evs[i].DeliveryID != id {
 				t.Errorf("event %d is for delivery %d, want %d", i, evs[i].DeliveryID, id)
 			}
+		}
+	})
+}
+
+// TestSubscriptionStartAndCache: a subscription starts after the newest
+// event stored when it was created, and the fan-out sees subscriptions
+// created or changed through another handle on the same database (another
+// replica, the CLI) at its next step, although it keeps them in memory.
+func TestSubscriptionStartAndCache(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		opts := e.Options(t)
+		a, b := openStore(t, opts), openStore(t, opts)
+		ctx := t.Context()
+		in := newIntegration(1, "start")
+		mustCreate(t, a, in, nil)
+		n := 0
+		insert := func() int64 { // one new event; its Seq
+			t.Helper()
+			n++
+			if _, err := a.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, fmt.Sprintf("d-%d", n), time.Now())}); err != nil {
+				t.Fatal(err)
+			}
+			evs, err := a.ListEvents(ctx, 0, 1000)
+			if err != nil || len(evs) != n {
+				t.Fatalf("ListEvents = %d events, %v; want %d", len(evs), err, n)
+			}
+			return evs[n-1].Seq
+		}
+		// fanOut runs a fan-out step through a and returns the
+		// subscriptions it matched against, by id.
+		fanOut := func() map[string]webhook.Subscription {
+			t.Helper()
+			seen := map[string]webhook.Subscription{}
+			if _, err := a.FanOut(ctx, 100, time.Now(), func(_ webhook.Event, subs []webhook.Subscription) []string {
+				for _, s := range subs {
+					seen[s.ID] = s
+				}
+				return nil
+			}); err != nil {
+				t.Fatalf("FanOut = %v", err)
+			}
+			return seen
+		}
+		create := func(db interface {
+			CreateSubscription(context.Context, webhook.Subscription, []byte, string, audit.Entry) error
+		}, id string) {
+			t.Helper()
+			// Created "in the future" (a replica's clock ahead): the start
+			// is an event id, so clocks do not matter.
+			at := time.Now().Add(time.Hour)
+			s := webhook.Subscription{ID: id, Name: id, Target: webhook.TargetHTTP, URL: "https://example.com/",
+				MaxConcurrency: 1, IsActive: true, CreatedAt: at, UpdatedAt: at}
+			if err := db.CreateSubscription(ctx, s, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := func(id string) int64 {
+			t.Helper()
+			s, _, err := a.GetSubscription(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.StartSeq
+		}
+
+		insert()
+		s2 := insert()
+		create(a, "sub_a")
+		if got := start("sub_a"); got != s2 {
+			t.Errorf("sub_a StartSeq = %d, want the newest event %d", got, s2)
+		}
+		insert()
+		if seen := fanOut(); len(seen) != 1 || seen["sub_a"].ID == "" {
+			t.Fatalf("fan-out saw %v, want sub_a", seen)
+		}
+
+		// Created through the other handle, after a's cache was filled.
+		create(b, "sub_b")
+		s4 := insert()
+		if got := start("sub_b"); got != s4-1 {
+			t.Errorf("sub_b StartSeq = %d, want %d", got, s4-1)
+		}
+		seen := fanOut()
+		if len(seen) != 2 || seen["sub_b"].StartSeq != s4-1 {
+			t.Fatalf("fan-out after another handle created sub_b saw %v", seen)
+		}
+
+		// Changed through the other handle.
+		sub, _, err := b.GetSubscription(ctx, "sub_a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub.Name, sub.IsActive = "renamed", false
+		if err := b.UpdateSubscription(ctx, sub, audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		insert()
+		if got := fanOut()["sub_a"]; got.Name != "renamed" || got.IsActive {
+			t.Errorf("fan-out after an update saw sub_a = %+v, want it renamed and inactive", got)
+		}
+
+		if err := b.DeleteSubscription(ctx, "sub_b", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		insert()
+		if seen := fanOut(); len(seen) != 1 {
+			t.Errorf("fan-out after sub_b was deleted saw %v", seen)
 		}
 	})
 }

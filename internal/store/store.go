@@ -87,6 +87,7 @@ type DB struct {
 	// SQLite: the writer's prepared statements, bound to transactions.
 	pw    *sqlitedb.Queries
 	lists listCache
+	subs  subsCache
 	// raw holds the SQLite writer's prepared statements for hand-written
 	// SQL (metrics, webhooks), by query text.
 	raw   sync.Map

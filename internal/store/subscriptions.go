@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"ihub/internal/apperr"
@@ -17,7 +18,7 @@ import (
 
 const subCols = `id, name, event_types, integration_ids, url, allow_private_network, max_concurrency, is_active,
  disabled_reason, version, created_at, updated_at, target, nats_subject, chat_integration_id, nats_auth_kind,
- target_secret_ciphertext, target_secret_key_id, secret_ciphertext`
+ target_secret_ciphertext, target_secret_key_id, start_seq, secret_ciphertext`
 
 func scanSub(r interface{ Scan(...any) error }) (webhook.Subscription, []byte, error) {
 	var s webhook.Subscription
@@ -27,7 +28,7 @@ func scanSub(r interface{ Scan(...any) error }) (webhook.Subscription, []byte, e
 	var targetKeyID *string
 	err := r.Scan(&s.ID, &s.Name, &types, &ints, &s.URL, &s.AllowPrivateNetwork, &s.MaxConcurrency, &s.IsActive,
 		&s.DisabledReason, &s.Version, &created, &updated, &s.Target, &s.Subject, &s.ChatIntegrationID, &s.NATSAuthKind,
-		&s.TargetSecret, &targetKeyID, &sealed)
+		&s.TargetSecret, &targetKeyID, &s.StartSeq, &sealed)
 	if err != nil {
 		return s, nil, err
 	}
@@ -41,14 +42,28 @@ func scanSub(r interface{ Scan(...any) error }) (webhook.Subscription, []byte, e
 }
 
 // CreateSubscription implements webhook.SubscriptionStore.
+// The subscription starts after the newest event, read under the fan-out
+// cursor's lock (PostgreSQL; SQLite's write lock serializes the two): a
+// fan-out either committed before, and took no event above that one, or
+// runs after and sees the subscription.
 func (db *DB) CreateSubscription(ctx context.Context, s webhook.Subscription, sealed []byte, keyID string, e audit.Entry) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
+		if db.dialect == Postgres {
+			var cursor int64
+			if err := t.queryRow(ctx, `SELECT value FROM dispatch_cursor WHERE name = 'fanout' FOR UPDATE`, nil, &cursor); err != nil {
+				return fmt.Errorf("store: dispatch cursor: %w", err)
+			}
+		}
+		var start int64
+		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM webhook_events`, nil, &start); err != nil {
+			return fmt.Errorf("store: newest event: %w", err)
+		}
 		if _, err := t.exec(ctx, `INSERT INTO subscriptions (id, name, event_types, integration_ids, url, allow_private_network,
  secret_ciphertext, secret_key_id, max_concurrency, is_active, version, created_at, updated_at, target, nats_subject,
- chat_integration_id, nats_auth_kind, target_secret_ciphertext, target_secret_key_id)
- VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?)`, s.ID, s.Name, jsonText(s.EventTypes), jsonText(s.IntegrationIDs), s.URL,
+ chat_integration_id, nats_auth_kind, target_secret_ciphertext, target_secret_key_id, start_seq)
+ VALUES (?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)`, s.ID, s.Name, jsonText(s.EventTypes), jsonText(s.IntegrationIDs), s.URL,
 			s.AllowPrivateNetwork, sealed, keyID, s.MaxConcurrency, s.IsActive, ms(s.CreatedAt), ms(s.UpdatedAt), s.Target,
-			s.Subject, s.ChatIntegrationID, s.NATSAuthKind, nilIfEmpty(s.TargetSecret), strPtrIfSet(s.TargetSecretKeyID)); err != nil {
+			s.Subject, s.ChatIntegrationID, s.NATSAuthKind, nilIfEmpty(s.TargetSecret), strPtrIfSet(s.TargetSecretKeyID), start); err != nil {
 			return fmt.Errorf("store: create subscription: %w", err)
 		}
 		return recordIf(ctx, t, e)
@@ -66,10 +81,16 @@ func (db *DB) GetSubscription(ctx context.Context, id string) (webhook.Subscript
 
 // ListSubscriptions implements webhook.SubscriptionStore.
 func (db *DB) ListSubscriptions(ctx context.Context) ([]webhook.Subscription, error) {
-	r, err := db.query(ctx, `SELECT `+subCols+` FROM subscriptions ORDER BY id LIMIT 1000`)
+	r, err := db.query(ctx, listSubsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("store: list subscriptions: %w", err)
 	}
+	return scanSubs(r)
+}
+
+const listSubsQuery = `SELECT ` + subCols + ` FROM subscriptions ORDER BY id LIMIT 1000`
+
+func scanSubs(r rows) ([]webhook.Subscription, error) {
 	defer r.Close()
 	out := []webhook.Subscription{}
 	for r.Next() {
@@ -79,7 +100,68 @@ func (db *DB) ListSubscriptions(ctx context.Context) ([]webhook.Subscription, er
 		}
 		out = append(out, s)
 	}
-	return out, r.Err()
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("store: list subscriptions: %w", err)
+	}
+	return out, nil
+}
+
+// subsCache holds the subscriptions as read under one value of the
+// database's subscriptions change counter (bumped by triggers in the same
+// transaction as any change, whoever makes it). The dispatchers look at
+// them on every step, woken by every group commit: reading one counter
+// row instead of the table keeps that cheap.
+type subsCache struct {
+	mu      sync.Mutex
+	ok      bool
+	counter int64
+	subs    []webhook.Subscription
+}
+
+// dispatchSubscriptions returns the subscriptions, shared with other
+// callers (read-only), from the cache while the counter has not moved. With
+// t it reads inside that transaction.
+func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Subscription, error) {
+	const counterQuery = `SELECT value FROM change_counters WHERE name = 'subscriptions'`
+	var counter int64
+	var err error
+	if t != nil {
+		err = t.queryRow(ctx, counterQuery, nil, &counter)
+	} else {
+		err = db.queryRow(ctx, counterQuery).Scan(&counter)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: subscriptions counter: %w", err)
+	}
+	c := &db.subs
+	c.mu.Lock()
+	if c.ok && c.counter == counter {
+		subs := c.subs
+		c.mu.Unlock()
+		return subs, nil
+	}
+	c.mu.Unlock()
+	// Read after the counter: at least as new as it says (a change
+	// committed in between moves the counter, so the next call reads again).
+	var r rows
+	if t != nil {
+		r, err = t.query(ctx, listSubsQuery)
+	} else {
+		r, err = db.query(ctx, listSubsQuery)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list subscriptions: %w", err)
+	}
+	subs, err := scanSubs(r)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if !c.ok || counter >= c.counter {
+		c.ok, c.counter, c.subs = true, counter, subs
+	}
+	c.mu.Unlock()
+	return subs, nil
 }
 
 // UpdateSubscription implements webhook.SubscriptionStore.
@@ -121,13 +203,13 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string, e audit.Entry) 
 // FanOut turns up to limit new events into attempts for the
 // subscriptions match selects (FanOutAndClaim without the claim).
 func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(webhook.Event, []webhook.Subscription) []string) (int, error) {
-	subs, news, err := db.newEvents(ctx)
+	_, news, err := db.newEvents(ctx) // the subscriptions are read again under the cursor's lock
 	if err != nil || !news {
 		return 0, err
 	}
 	taken := 0
 	err = db.inRawTx(ctx, func(t rawTx) error {
-		taken, err = db.fanOutTx(ctx, t, subs, limit, now, match)
+		_, taken, err = db.fanOutTx(ctx, t, limit, now, match)
 		return err
 	})
 	return taken, err
@@ -137,7 +219,7 @@ func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(w
 // fanned out yet for them. It only reads: the dispatcher looks before
 // taking the writer (SQLite has one, shared with ingest).
 func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, error) {
-	subs, err := db.ListSubscriptions(ctx)
+	subs, err := db.dispatchSubscriptions(ctx, nil)
 	if err != nil || len(subs) == 0 {
 		return nil, false, err
 	}
@@ -163,8 +245,10 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 	}
 	var claimed []webhook.Attempt
 	err = db.inRawTx(ctx, func(t rawTx) error {
+		subs := subs
 		if news {
-			if _, err := db.fanOutTx(ctx, t, subs, fanLimit, now, match); err != nil {
+			var err error
+			if subs, _, err = db.fanOutTx(ctx, t, fanLimit, now, match); err != nil {
 				return err
 			}
 		}
@@ -177,23 +261,28 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 	return db.loadWork(ctx, claimed)
 }
 
-// fanOutTx is one fan-out step inside t; it returns how many events it
-// took.
-func (db *DB) fanOutTx(ctx context.Context, t rawTx, subs []webhook.Subscription, limit int, now time.Time,
-	match func(webhook.Event, []webhook.Subscription) []string) (int, error) {
+// fanOutTx is one fan-out step inside t; it returns the subscriptions it
+// matched against and how many events it took. The subscriptions are read
+// after the cursor is locked (see CreateSubscription).
+func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
+	match func(webhook.Event, []webhook.Subscription) []string) ([]webhook.Subscription, int, error) {
 	lock := ""
 	if db.dialect == Postgres {
 		lock = " FOR UPDATE"
 	}
 	var cursor int64
 	if err := t.queryRow(ctx, `SELECT value FROM dispatch_cursor WHERE name = 'fanout'`+lock, nil, &cursor); err != nil {
-		return 0, fmt.Errorf("store: dispatch cursor: %w", err)
+		return nil, 0, fmt.Errorf("store: dispatch cursor: %w", err)
+	}
+	subs, err := db.dispatchSubscriptions(ctx, &t)
+	if err != nil {
+		return nil, 0, err
 	}
 	// Matching needs the type and integration, not the data.
 	r, err := t.query(ctx, `SELECT id, integration_id, provider, type, created_at FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`,
 		cursor, limit)
 	if err != nil {
-		return 0, fmt.Errorf("store: events to fan out: %w", err)
+		return nil, 0, fmt.Errorf("store: events to fan out: %w", err)
 	}
 	var evs []webhook.Event
 	for r.Next() {
@@ -201,17 +290,17 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, subs []webhook.Subscription
 		var created int64
 		if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Provider, &ev.Type, &created); err != nil {
 			r.Close()
-			return 0, err
+			return nil, 0, err
 		}
 		ev.CreatedAt = fromMS(created)
 		evs = append(evs, ev)
 	}
 	r.Close()
 	if err := r.Err(); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if evs = db.committedPrefix(cursor, evs, now); len(evs) == 0 {
-		return 0, nil
+		return subs, 0, nil
 	}
 	var subIDs []string
 	var seqs []int64
@@ -222,10 +311,10 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, subs []webhook.Subscription
 		cursor = ev.Seq
 	}
 	if err := db.queueAttempts(ctx, t, subIDs, seqs, now); err != nil {
-		return 0, fmt.Errorf("store: queue attempts: %w", err)
+		return nil, 0, fmt.Errorf("store: queue attempts: %w", err)
 	}
 	_, err = t.exec(ctx, `UPDATE dispatch_cursor SET value = ? WHERE name = 'fanout'`, cursor)
-	return len(evs), err
+	return subs, len(evs), err
 }
 
 // gapTimeout is how long an id missing from the events is waited for. On

@@ -70,6 +70,9 @@ type Subscription struct {
 	DisabledReason       string
 	Version              int64
 	CreatedAt, UpdatedAt time.Time
+	// StartSeq is the newest event's Seq when the subscription was created
+	// (set by the store): it receives the events after it.
+	StartSeq int64
 }
 
 // Matches reports whether ev goes to the subscription.
@@ -578,21 +581,24 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	return d, nil
 }
 
+// fanOutMatch returns the subscriptions ev goes to: those it matches that
+// were created before it was stored (replay sends older events). Event ids
+// decide, not clocks, which may differ between replicas.
+func fanOutMatch(ev Event, subs []Subscription) []string {
+	var ids []string
+	for _, sub := range subs {
+		if ev.Seq > sub.StartSeq && sub.Matches(ev) {
+			ids = append(ids, sub.ID)
+		}
+	}
+	return ids
+}
+
 // Step fans new events out and sends what is due, once; it returns how
 // many attempts it sent.
 func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	now := d.s.o.Now()
-	work, err := d.st.FanOutAndClaim(ctx, now, 1000, func(ev Event, subs []Subscription) []string {
-		var ids []string
-		for _, sub := range subs {
-			// A subscription receives the events stored after it was
-			// made (replay sends older ones).
-			if !ev.CreatedAt.Before(sub.CreatedAt.Truncate(time.Millisecond)) && sub.Matches(ev) {
-				ids = append(ids, sub.ID)
-			}
-		}
-		return ids
-	}, 2*time.Minute, 200)
+	work, err := d.st.FanOutAndClaim(ctx, now, 1000, fanOutMatch, 2*time.Minute, 200)
 	if err != nil || len(work) == 0 {
 		return 0, err
 	}

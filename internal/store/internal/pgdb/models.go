@@ -168,6 +168,7 @@ type Subscription struct {
 	NatsAuthKind           string
 	TargetSecretCiphertext []byte
 	TargetSecretKeyID      *string
+	StartSeq               int64
 }
 
 type SubscriptionAttempt struct {
