@@ -116,34 +116,13 @@ type subsCache struct {
 	ok      bool
 	counter int64
 	subs    []webhook.Subscription
-	checked time.Time // when counter was last read
 }
-
-// subsLookAge is how old the subscriptions may be for the look before a
-// dispatch step (whether there is anything to do). Even one counter row
-// costs a read transaction, and every group commit wakes the dispatchers;
-// a subscription made elsewhere is seen this much later at most. The step
-// itself reads them in its transaction.
-
-const subsLookAge = 50 * time.Millisecond
 
 // dispatchSubscriptions returns the subscriptions, shared with other
 // callers (read-only), from the cache while the counter has not moved. With
-// t it reads the counter inside that transaction; without, it is a look
-// before a step, and a cache checked less than subsLookAge ago is enough.
+// t it reads inside that transaction.
 func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Subscription, error) {
 	const counterQuery = `SELECT value FROM change_counters WHERE name = 'subscriptions'`
-	c := &db.subs
-	if t == nil {
-		c.mu.Lock()
-		if c.ok && time.Since(c.checked) < subsLookAge {
-			subs := c.subs
-			c.mu.Unlock()
-			return subs, nil
-		}
-		c.mu.Unlock()
-	}
-	checked := time.Now()
 	var counter int64
 	var err error
 	if t != nil {
@@ -154,12 +133,10 @@ func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Su
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions counter: %w", err)
 	}
+	c := &db.subs
 	c.mu.Lock()
 	if c.ok && c.counter == counter {
 		subs := c.subs
-		if checked.After(c.checked) {
-			c.checked = checked
-		}
 		c.mu.Unlock()
 		return subs, nil
 	}
@@ -181,7 +158,7 @@ func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Su
 	}
 	c.mu.Lock()
 	if !c.ok || counter >= c.counter {
-		c.ok, c.counter, c.subs, c.checked = true, counter, subs, checked
+		c.ok, c.counter, c.subs = true, counter, subs
 	}
 	c.mu.Unlock()
 	return subs, nil
@@ -268,16 +245,12 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 	}
 	var claimed []webhook.Attempt
 	err = db.inRawTx(ctx, func(t rawTx) error {
-		// The subscriptions as of this transaction, not the look's.
-		var subs []webhook.Subscription
-		var err error
+		subs := subs
 		if news {
-			subs, _, err = db.fanOutTx(ctx, t, fanLimit, now, match)
-		} else {
-			subs, err = db.dispatchSubscriptions(ctx, &t)
-		}
-		if err != nil {
-			return err
+			var err error
+			if subs, _, err = db.fanOutTx(ctx, t, fanLimit, now, match); err != nil {
+				return err
+			}
 		}
 		claimed, err = db.claimTx(ctx, t, subs, now, lease, claimLimit)
 		return err
