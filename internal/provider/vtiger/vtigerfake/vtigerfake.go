@@ -271,10 +271,11 @@ func (s *Server) challenge(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.seq++
-	token := fmt.Sprintf("%013x", 0x5f2a1b3c4d5e0+s.seq)
+	seq := s.seq
+	token := fmt.Sprintf("%013x", 0x5f2a1b3c4d5e0+seq)
 	s.tokens[token] = user
 	s.mu.Unlock()
-	now := int64(1_764_835_200) + int64(s.seq)
+	now := int64(1_764_835_200) + int64(seq)
 	success(w, map[string]any{"token": token, "serverTime": now, "expireTime": now + 300})
 }
 
