@@ -111,18 +111,10 @@ func (p *jsonParser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k] = v
-		p.space()
-		if p.i >= len(p.b) {
+		if more, ok := p.more('}'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		} else if !more {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -144,20 +136,29 @@ func (p *jsonParser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.b) {
+		if more, ok := p.more(']'); !ok {
 			return nil, false
+		} else if !more {
+			return a, true
 		}
+	}
+}
+
+// more reads what follows a member or an element: a comma (more), or the
+// closing byte (done); anything else is malformed (!ok).
+func (p *jsonParser) more(closing byte) (more, ok bool) {
+	p.space()
+	if p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ',':
 			p.i++
-		case ']':
+			return true, true
+		case closing:
 			p.i++
-			return a, true
-		default:
-			return nil, false
+			return false, true
 		}
 	}
+	return false, false
 }
 
 // number takes -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? as it is.
