@@ -554,6 +554,9 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 	_, _ = io.WriteString(w, `{"deliveryId":`+strconv.FormatInt(out.DeliveryID, 10)+`,"status":"`+word+`"}`)
 }
 
+// preSizeMax bounds the buffer readBody sizes from Content-Length alone.
+const preSizeMax = 64 << 10
+
 // readBody reads a request body whose announced length (already checked
 // against the cap) sizes the buffer: one allocation instead of io.ReadAll's
 // growing series for a typical webhook.
@@ -563,8 +566,11 @@ func readBody(body io.Reader, length int64) ([]byte, error) {
 	}
 	// One byte more than announced, to see the end without growing the
 	// buffer; net/http never gives more than Content-Length, but a body
-	// that did would still be read whole (and capped) by io.ReadAll.
-	buf := make([]byte, length+1)
+	// that did would still be read whole (and capped) by io.ReadAll. The
+	// announcement is the client's: beyond preSizeMax the buffer grows
+	// with what actually arrives, so that idle connections announcing the
+	// cap do not each hold that much memory.
+	buf := make([]byte, min(length+1, preSizeMax))
 	n, err := io.ReadFull(body, buf)
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
