@@ -250,14 +250,16 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		if err != nil {
 			return fmt.Errorf("store: insert deliveries: %w", err)
 		}
-		inserted := make(map[int64]bool, len(ds))
+		inserted := make([]bool, len(ds)) // by position in the batch (id - base - 1)
 		for r.Next() {
 			var id int64
 			if err := r.Scan(&id); err != nil {
 				r.Close()
 				return err
 			}
-			inserted[id] = true
+			if i := id - base - 1; i >= 0 && i < int64(len(ds)) {
+				inserted[i] = true
+			}
 		}
 		r.Close()
 		if err := r.Err(); err != nil {
@@ -266,10 +268,10 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		var eq strings.Builder
 		eargs := make([]any, 0, 8*len(ds))
 		for i, d := range ds {
-			id := base + 1 + int64(i)
-			if !inserted[id] {
+			if !inserted[i] {
 				continue
 			}
+			id := base + 1 + int64(i)
 			out[i] = webhook.Inserted{ID: id, Status: statuses[i]}
 			if d.Event == nil || statuses[i] != webhook.StatusProcessed {
 				continue
@@ -292,7 +294,7 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		// Seen before (or twice in this batch): recorded as duplicates,
 		// pointing at the first.
 		for i, d := range ds {
-			if inserted[base+1+int64(i)] {
+			if inserted[i] {
 				continue
 			}
 			var first int64
@@ -481,14 +483,10 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs}
 			if status == webhook.StatusProcessed {
 				ev := d.Event
-				data := ev.DataJSON
-				if data == nil {
-					data = []byte("{}")
-				}
 				b.Queue(`WITH d AS (`+pgInsertDelivery+`)
  INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
  SELECT id, $16, $17, $18, $19, $20, $21, $22 FROM d RETURNING delivery_id`,
-					append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(data))...)
+					append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))...)
 				continue
 			}
 			b.Queue(pgInsertDelivery, args...)
