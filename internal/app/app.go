@@ -142,15 +142,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		},
 		Chat: chatSender(a.Integrations), OnSend: dispatchMetrics(a.Metrics)})
 	ws := a.Webhooks
-	a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
-		Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": "accepted"}},
-		func() float64 { return float64(ws.Stats().Accepted) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
-			Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": "duplicate"}},
-			func() float64 { return float64(ws.Stats().Duplicates) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
-			Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": "rejected"}},
-			func() float64 { return float64(ws.Stats().Rejected) }))
+	for outcome, n := range map[string]func(webhook.Stats) int64{
+		"accepted":  func(s webhook.Stats) int64 { return s.Accepted },
+		"duplicate": func(s webhook.Stats) int64 { return s.Duplicates },
+		"rejected":  func(s webhook.Stats) int64 { return s.Rejected },
+	} {
+		a.Metrics.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ihub_webhook_deliveries_total",
+			Help: "Webhook deliveries received, by outcome.", ConstLabels: prometheus.Labels{"outcome": outcome}},
+			func() float64 { return float64(n(ws.Stats())) }))
+	}
 	// The group-commit writers run for the App's life: ingest needs them
 	// whether or not Serve runs (tests, commands).
 	a.Webhooks.Start(context.Background())
