@@ -367,9 +367,9 @@ func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs 
 
 // claimTx leases up to limit due attempts of active subscriptions: an
 // UPDATE … RETURNING per subscription moves their next_attempt_at past the
-// lease. On
-// PostgreSQL the candidates are locked with SKIP LOCKED and the outer
-// condition is checked again, so two workers never take the same attempt.
+// lease. On PostgreSQL the candidates are locked with SKIP LOCKED and the
+// outer condition is checked again, so two workers never take the same
+// attempt.
 func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, lease time.Duration,
 	limit int) ([]webhook.Attempt, error) {
 	const due = `SELECT id AS due_id FROM subscription_attempts
