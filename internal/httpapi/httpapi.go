@@ -173,6 +173,15 @@ type client struct {
 	ip, userAgent string
 }
 
+// reqInfo is what observe puts in a request's context, in one value: the
+// request id, the caller's address and the server's logger (the request's
+// logger, which names the id, is derived only when something logs).
+type reqInfo struct {
+	id     string
+	client client
+	log    *slog.Logger
+}
+
 // observe gives each request an id, a logger, panic recovery, an access log
 // line and metrics.
 func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
@@ -189,10 +198,8 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 			w.Header().Set("X-Ihub-Demo", "true")
 		}
 		ip := s.clientIP(r)
-		l := s.d.Logger.With("request_id", rid)
-		ctx := context.WithValue(r.Context(), keyRequestID, rid)
-		ctx = context.WithValue(ctx, keyLogger, l)
-		ctx = context.WithValue(ctx, keyClient, client{ip: ip, userAgent: r.UserAgent()})
+		ctx := context.WithValue(r.Context(), keyRequest, &reqInfo{id: rid, client: client{ip: ip, userAgent: r.UserAgent()},
+			log: s.d.Logger})
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -200,7 +207,7 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				l.ErrorContext(ctx, "panic serving request", "panic", v, "method", r.Method, "path", r.URL.Path)
+				logger(ctx).ErrorContext(ctx, "panic serving request", "panic", v, "method", r.Method, "path", r.URL.Path)
 				if sw.status == 0 {
 					writeProblem(sw, r, newProblem(http.StatusInternalServerError, "internal error; quote request id "+rid+" to the operator", rid))
 				}
@@ -218,7 +225,7 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 			if route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics" {
 				return // probes would drown the log
 			}
-			l.LogAttrs(ctx, slog.LevelInfo, "request",
+			s.d.Logger.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("request_id", rid),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
 				slog.Int("status", status), slog.Duration("duration", d), slog.Int64("bytes", sw.bytes),
 				slog.String("remote_ip", ip))

@@ -181,20 +181,23 @@ func installProblemErrors() {
 type ctxKey int
 
 const (
-	keyRequestID ctxKey = iota
-	keyLogger
+	keyRequest ctxKey = iota // *reqInfo
 	keyPrincipal
-	keyClient
 )
 
 func requestID(ctx context.Context) string {
-	s, _ := ctx.Value(keyRequestID).(string)
-	return s
+	if ri, ok := ctx.Value(keyRequest).(*reqInfo); ok {
+		return ri.id
+	}
+	return ""
 }
 
+// logger is the request's logger, naming its id. It is made when asked
+// for (mostly on error paths): a logger per request cost every webhook
+// ingest an allocation-heavy handler clone.
 func logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
-		return l
+	if ri, ok := ctx.Value(keyRequest).(*reqInfo); ok {
+		return ri.log.With("request_id", ri.id)
 	}
 	return slog.Default()
 }

@@ -246,7 +246,10 @@ func principal(ctx context.Context) auth.Principal {
 
 // actor describes the caller for the activity log.
 func actor(ctx context.Context) audit.Actor {
-	c, _ := ctx.Value(keyClient).(client)
+	var c client
+	if ri, ok := ctx.Value(keyRequest).(*reqInfo); ok {
+		c = ri.client
+	}
 	a := audit.Actor{IP: c.ip, UserAgent: truncate(c.userAgent, 256), Type: audit.ActorAnon}
 	p := principal(ctx)
 	switch p.Kind {
