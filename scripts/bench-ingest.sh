@@ -5,7 +5,11 @@
 # and, when IHUB_TEST_DATABASE_URL is set, PostgreSQL. Each run first
 # measures GET /healthz on the same server as the baseline (the HTTP
 # ceiling of this machine), then ingest. Every 2xx means the delivery was
-# committed. The project's own load command gives the same measurement:
+# committed. Each run then loads scripts/refingest the same way: the minimal
+# Go server the issue compares ingest with (HMAC check, dedupe, delivery and
+# its queue row stored with group commit before the 202, nothing else), on
+# the same database engine, as the reference measured in the same minutes.
+# The project's own load command gives the same measurement:
 #   ihub bench ingest --url http://127.0.0.1:8080 --token $TOKEN -c 64
 #
 # Before ingest, on the fresh server, it measures ingest-to-delivery latency
@@ -25,8 +29,10 @@ RATE=${RATE:-1000}
 work=$(mktemp -d)
 bin=$work/ihub
 go build -o "$bin" ./cmd/ihub
+go build -o "$work/refingest" ./scripts/refingest
 server_pid=
-trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
+ref_pid=
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$ref_pid" ] && kill "$ref_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 secret=bench-ingest-secret-0123456789
 # A fixed signed body; the delivery id header (not signed by this scheme)
@@ -46,8 +52,8 @@ print('init = function(args) math.randomseed(os.time() + math.floor(os.clock() *
 print('request = function() n = n + 1; h["X-Delivery-Id"] = tid .. "-" .. n; return wrk.format(nil, nil, h) end')
 EOF
 
-bench() { # name
-  local name=$1 dir; dir=$(mktemp -d -p "$work")
+bench() { # name [reference database URL]
+  local name=$1 refdb=${2:-} dir; dir=$(mktemp -d -p "$work")
   export IHUB_DATA_DIR=$dir IHUB_LOG_LEVEL=warn
   echo "a long benchmark password" | "$bin" users create --email bench@example.com --role super_admin --password-stdin 2>/dev/null
   local tok; tok=$("$bin" tokens create --email bench@example.com --name bench 2>/dev/null)
@@ -66,6 +72,10 @@ bench() { # name
   for i in $(seq 1 "$RUNS"); do
     echo "run $i: $("$bin" bench delivery --url "http://127.0.0.1:$PORT" --token "$tok" --rate "$RATE" --duration "$DURATION")"
   done
+  REFINGEST_DIR=$dir REFINGEST_DATABASE_URL=$refdb REFINGEST_LISTEN=127.0.0.1:$((PORT+1)) \
+    "$work/refingest" "$secret" 2>"$dir/refingest.log" &
+  ref_pid=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$((PORT+1))/hook" && break; sleep 0.1; done
   echo "== $name: POST /api/v1/hooks/$ep, 2 KB signed JSON, $CONNS connections, $DURATION x $RUNS"
   for i in $(seq 1 "$RUNS"); do
     base=$(wrk -t2 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/healthz" | awk '/Requests\/sec/{print $2}')
@@ -74,9 +84,14 @@ bench() { # name
     p50=$(echo "$out" | awk '$1=="50%"{print $2}')
     p99=$(echo "$out" | awk '$1=="99%"{print $2}')
     bad=$(echo "$out" | awk '/Non-2xx/{print $5}')
-    echo "run $i: ingest $rps webhooks/s, p50 $p50, p99 $p99, non-2xx ${bad:-0} (baseline /healthz $base req/s)"
+    ref=$(wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$work/ingest.lua" "http://127.0.0.1:$((PORT+1))/hook")
+    rrps=$(echo "$ref" | awk '/Requests\/sec/{print $2}')
+    rp99=$(echo "$ref" | awk '$1=="99%"{print $2}')
+    rbad=$(echo "$ref" | awk '/Non-2xx/{print $5}')
+    echo "run $i: ingest $rps webhooks/s, p50 $p50, p99 $p99, non-2xx ${bad:-0} (baseline /healthz $base req/s;" \
+      "reference server $rrps webhooks/s, p99 $rp99, non-2xx ${rbad:-0}: ihub at $(awk -v a="$rps" -v b="$rrps" 'BEGIN{printf "%.0f", 100*a/b}') %)"
   done
-  kill "$server_pid"; wait "$server_pid" || true; server_pid=
+  kill "$server_pid" "$ref_pid"; wait "$server_pid" "$ref_pid" || true; server_pid= ref_pid=
 }
 
 bench sqlite-full
@@ -85,6 +100,10 @@ if [ -n "${IHUB_TEST_DATABASE_URL:-}" ]; then
   psql "$IHUB_TEST_DATABASE_URL" -qc "CREATE DATABASE $db"
   url=$(python3 -c 'import sys,urllib.parse as u;p=u.urlparse(sys.argv[1]);print(p._replace(path="/"+sys.argv[2]).geturl())' "$IHUB_TEST_DATABASE_URL" "$db")
   export IHUB_MASTER_KEY; IHUB_MASTER_KEY=$("$bin" keys generate)
-  IHUB_DATABASE_URL=$url bench postgres
+  refdb="ihub_bench_ref_$$"
+  psql "$IHUB_TEST_DATABASE_URL" -qc "CREATE DATABASE $refdb"
+  refurl=$(python3 -c 'import sys,urllib.parse as u;p=u.urlparse(sys.argv[1]);print(p._replace(path="/"+sys.argv[2]).geturl())' "$IHUB_TEST_DATABASE_URL" "$refdb")
+  IHUB_DATABASE_URL=$url bench postgres "$refurl"
   psql "$IHUB_TEST_DATABASE_URL" -qc "DROP DATABASE $db WITH (FORCE)"
+  psql "$IHUB_TEST_DATABASE_URL" -qc "DROP DATABASE $refdb WITH (FORCE)"
 fi
