@@ -90,11 +90,14 @@ type DB struct {
 	subs  subsCache
 	// raw holds the SQLite writer's prepared statements for hand-written
 	// SQL (metrics, webhooks), by query text.
-	raw   sync.Map
-	queue *jobqueue.Queue
-	log   *slog.Logger
-	now   func() time.Time
-	path  string
+	raw sync.Map
+	// rawRead holds the SQLite readers' prepared statements for the few
+	// fixed reads made on every dispatch wake-up (see readStmt).
+	rawRead sync.Map
+	queue   *jobqueue.Queue
+	log     *slog.Logger
+	now     func() time.Time
+	path    string
 }
 
 // IsPostgresURL reports whether u selects PostgreSQL.
@@ -373,6 +376,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close releases the connections.
 func (db *DB) Close() {
 	if db.dialect == SQLite {
+		db.rawRead.Range(func(_, v any) bool {
+			_ = v.(*sql.Stmt).Close() // the readers close next
+			return true
+		})
 		if err := db.r.Close(); err != nil {
 			db.log.Warn("closing SQLite readers", "error", err)
 		}

@@ -128,7 +128,7 @@ func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Su
 	if t != nil {
 		err = t.queryRow(ctx, counterQuery, nil, &counter)
 	} else {
-		err = db.queryRow(ctx, counterQuery).Scan(&counter)
+		err = db.queryRowPrepared(ctx, counterQuery).Scan(&counter)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions counter: %w", err)
@@ -223,7 +223,7 @@ func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, erro
 	if err != nil || len(subs) == 0 {
 		return nil, false, err
 	}
-	news, err := db.exists(ctx, `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') LIMIT 1`)
+	news, err := db.existsPrepared(ctx, `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') LIMIT 1`)
 	return subs, news, err
 }
 
@@ -238,7 +238,7 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 	if err != nil || len(subs) == 0 {
 		return nil, err // no subscription, no attempt
 	}
-	due, err := db.exists(ctx, `SELECT 1 FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
+	due, err := db.existsPrepared(ctx, `SELECT 1 FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
  WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active LIMIT 1`, ms(now))
 	if err != nil || (!news && !due) {
 		return nil, err
@@ -499,6 +499,61 @@ func (db *DB) exists(ctx context.Context, q string, args ...any) (bool, error) {
 	found := r.Next()
 	return found, r.Err()
 }
+
+// readStmt is the SQLite readers' prepared statement for q, prepared on
+// first use and kept until Close. Only for fixed query texts: the dispatch
+// loops are woken by every group commit (hundreds of times a second under
+// ingest load) and make the same few reads each time; preparing them anew
+// cost more than running them. (pgx keeps its own statement cache.)
+func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if v, ok := db.rawRead.Load(q); ok {
+		return v.(*sql.Stmt), nil
+	}
+	st, err := db.r.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := db.rawRead.LoadOrStore(q, st); loaded {
+		_ = st.Close() // prepared twice concurrently: keep the first
+		return v.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRowPrepared is queryRow for a fixed query text (see readStmt).
+func (db *DB) queryRowPrepared(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	if db.dialect != SQLite {
+		return db.queryRow(ctx, q, args...)
+	}
+	st, err := db.readStmt(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// existsPrepared is exists for a fixed query text (see readStmt).
+func (db *DB) existsPrepared(ctx context.Context, q string, args ...any) (bool, error) {
+	if db.dialect != SQLite {
+		return db.exists(ctx, q, args...)
+	}
+	st, err := db.readStmt(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	r, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	found := r.Next()
+	return found, r.Err()
+}
+
+// errRow is a row whose Scan reports the error that kept it from being read.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // anyOf is "matches one of a list" for a column, with the list as one
 // argument made by listArg: the statement text is the same whatever the
