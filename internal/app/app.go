@@ -322,6 +322,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if d, err := a.Webhooks.NewDispatcher(15 * time.Second); err == nil {
 		go d.Run(bctx, 200*time.Millisecond)
 	}
+	if a.DB.Dialect() == store.Postgres {
+		go a.vacuumAttempts(bctx, 5*time.Second)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("ihub is serving", "address", ln.Addr().String(), "public_url", a.Config.ResolvedPublicURL().String(),

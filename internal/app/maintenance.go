@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ihub/internal/jobqueue"
+	"ihub/internal/store"
 )
 
 // CleanupArgs is the periodic housekeeping job: it deletes expired console
@@ -53,4 +54,29 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 			"api_metric_and_webhook_rows_removed", calls)
 	}
 	return nil
+}
+
+// vacuumAttempts vacuums the subscription attempts on PostgreSQL every
+// interval when they hold enough dead row versions (see
+// store.DB.VacuumAttempts): under a steady delivery rate they pile up
+// faster than the hourly cleanup could matter, and faster than autovacuum's
+// default thresholds, or forever where autovacuum is off.
+func (a *App) vacuumAttempts(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		did, err := a.DB.VacuumAttempts(ctx, store.VacuumMinDead)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Log.WarnContext(ctx, "vacuuming subscription attempts failed", "error", err)
+		case did:
+			a.Log.DebugContext(ctx, "vacuumed subscription attempts", "duration", time.Since(start))
+		}
+	}
 }

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// VacuumMinDead is the number of dead row versions in
+// subscription_attempts from which VacuumAttempts vacuums it (or 2 % of
+// its live rows, if more).
+const VacuumMinDead = 10_000
+
+// vacuumLockKey is the advisory lock replicas take to vacuum one at a time.
+const vacuumLockKey int64 = 0x69687562_00000001 // "ihub" in the high half, 1 in the low
+
+// VacuumAttempts vacuums subscription_attempts on PostgreSQL when its dead
+// row versions number at least minDead and 2 % of its live rows, and
+// reports whether it did. Every attempt is inserted, leased and settled;
+// each step leaves a dead entry in the partial index of due attempts, with
+// a key that sorts before every live one, and only VACUUM removes them: the
+// dispatcher's look for due work, made on every wake-up, walks them all.
+// Measured on this project's test server, which runs with autovacuum off:
+// that look took 7–13 ms over 134,000 dead entries (0.3 ms after a
+// VACUUM), and ingest-to-delivery at 1,000 webhooks/s went from 27 ms to
+// 1.4–3.2 s after 80,000 deliveries. Autovacuum's default threshold (20 %
+// of the table) lets them pile up too. The index cleanup is forced: with
+// PostgreSQL's default a VACUUM may skip the indexes when few pages hold
+// dead rows, which is exactly this case. The 2 % floor keeps the cost of
+// those index scans, which grows with the table, in proportion to the
+// attempts made. One replica vacuums at a time; the others skip. On SQLite
+// it does nothing: an update there leaves no dead version behind.
+func (db *DB) VacuumAttempts(ctx context.Context, minDead int64) (bool, error) {
+	if db.dialect != Postgres {
+		return false, nil
+	}
+	var live, dead int64
+	err := db.pool.QueryRow(ctx, `SELECT COALESCE(n_live_tup, 0), COALESCE(n_dead_tup, 0) FROM pg_stat_user_tables
+ WHERE relid = 'subscription_attempts'::regclass`).Scan(&live, &dead)
+	if err != nil {
+		return false, fmt.Errorf("store: dead attempts: %w", pgErr(err))
+	}
+	if dead < max(minDead, live/50) {
+		return false, nil
+	}
+	c, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: vacuum: %w", pgErr(err))
+	}
+	defer c.Release()
+	var locked bool
+	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, vacuumLockKey).Scan(&locked); err != nil {
+		return false, fmt.Errorf("store: vacuum lock: %w", pgErr(err))
+	}
+	if !locked {
+		return false, nil // another replica is vacuuming
+	}
+	defer func() {
+		// A fresh context: the lock must not outlive a cancelled caller
+		// on a pooled connection.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := c.Exec(uctx, `SELECT pg_advisory_unlock($1)`, vacuumLockKey); err != nil {
+			c.Conn().Close(uctx) //nolint:errcheck // dropping the session drops its lock
+		}
+	}()
+	if _, err := c.Exec(ctx, `VACUUM (INDEX_CLEANUP ON, ANALYZE) subscription_attempts`); err != nil {
+		return false, fmt.Errorf("store: vacuum attempts: %w", pgErr(err))
+	}
+	return true, nil
+}
