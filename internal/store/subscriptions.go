@@ -491,7 +491,11 @@ func (db *DB) loadWork(ctx context.Context, claimed []webhook.Attempt) ([]webhoo
 
 // exists reports whether a read-only query returns a row.
 func (db *DB) exists(ctx context.Context, q string, args ...any) (bool, error) {
-	r, err := db.query(ctx, q, args...)
+	return anyRow(db.query(ctx, q, args...))
+}
+
+// anyRow reports whether a query's result has a row, and closes it.
+func anyRow(r rows, err error) (bool, error) {
 	if err != nil {
 		return false, err
 	}
@@ -545,9 +549,7 @@ func (db *DB) existsPrepared(ctx context.Context, q string, args ...any) (bool, 
 	if err != nil {
 		return false, err
 	}
-	defer r.Close()
-	found := r.Next()
-	return found, r.Err()
+	return anyRow(sqlRows{r}, nil)
 }
 
 // errRow is a row whose Scan reports the error that kept it from being read.
