@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -125,5 +126,23 @@ func TestKeysGenerate(t *testing.T) {
 	}
 	if _, err := secret.ParseMasterKey(stdout); err != nil {
 		t.Errorf("keys generate printed %q, which does not parse: %v", stdout, err)
+	}
+}
+
+// TestSetServerGC: serve raises the collector's target, unless GOGC says
+// otherwise.
+func TestSetServerGC(t *testing.T) {
+	restore := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(restore) })
+	t.Setenv("GOGC", "150")
+	os.Unsetenv("GOGC") // t.Setenv restores it afterwards
+	setServerGC()
+	if got := debug.SetGCPercent(100); got != serverGCPercent {
+		t.Errorf("GC percent without GOGC = %d; want %d", got, serverGCPercent)
+	}
+	t.Setenv("GOGC", "150")
+	setServerGC()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent with GOGC set = %d; want it left alone (100)", got)
 	}
 }
