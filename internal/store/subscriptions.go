@@ -128,7 +128,7 @@ func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Su
 	if t != nil {
 		err = t.queryRow(ctx, counterQuery, nil, &counter)
 	} else {
-		err = db.queryRowPrepared(ctx, counterQuery).Scan(&counter)
+		err = db.queryRowCached(ctx, counterQuery).Scan(&counter)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: subscriptions counter: %w", err)
@@ -223,7 +223,7 @@ func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, erro
 	if err != nil || len(subs) == 0 {
 		return nil, false, err
 	}
-	news, err := db.existsPrepared(ctx, `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') LIMIT 1`)
+	news, err := anyRow(db.queryCached(ctx, `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') LIMIT 1`))
 	return subs, news, err
 }
 
@@ -238,8 +238,8 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 	if err != nil || len(subs) == 0 {
 		return nil, err // no subscription, no attempt
 	}
-	due, err := db.existsPrepared(ctx, `SELECT 1 FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
- WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active LIMIT 1`, ms(now))
+	due, err := anyRow(db.queryCached(ctx, `SELECT 1 FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
+ WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active LIMIT 1`, ms(now)))
 	if err != nil || (!news && !due) {
 		return nil, err
 	}
@@ -489,11 +489,6 @@ func (db *DB) loadWork(ctx context.Context, claimed []webhook.Attempt) ([]webhoo
 	return out, nil
 }
 
-// exists reports whether a read-only query returns a row.
-func (db *DB) exists(ctx context.Context, q string, args ...any) (bool, error) {
-	return anyRow(db.query(ctx, q, args...))
-}
-
 // anyRow reports whether a query's result has a row, and closes it.
 func anyRow(r rows, err error) (bool, error) {
 	if err != nil {
@@ -524,8 +519,26 @@ func (db *DB) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// queryRowPrepared is queryRow for a fixed query text (see readStmt).
-func (db *DB) queryRowPrepared(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+// queryCached is query with the statement kept prepared on the SQLite
+// readers (see readStmt), as rawTx.queryCached is on the writer.
+func (db *DB) queryCached(ctx context.Context, q string, args ...any) (rows, error) {
+	if db.dialect != SQLite {
+		return db.query(ctx, q, args...)
+	}
+	st, err := db.readStmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+// queryRowCached is queryRow with the statement kept prepared (see
+// queryCached).
+func (db *DB) queryRowCached(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
 	if db.dialect != SQLite {
 		return db.queryRow(ctx, q, args...)
 	}
@@ -534,22 +547,6 @@ func (db *DB) queryRowPrepared(ctx context.Context, q string, args ...any) inter
 		return errRow{err}
 	}
 	return st.QueryRowContext(ctx, args...)
-}
-
-// existsPrepared is exists for a fixed query text (see readStmt).
-func (db *DB) existsPrepared(ctx context.Context, q string, args ...any) (bool, error) {
-	if db.dialect != SQLite {
-		return db.exists(ctx, q, args...)
-	}
-	st, err := db.readStmt(ctx, q)
-	if err != nil {
-		return false, err
-	}
-	r, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return false, err
-	}
-	return anyRow(sqlRows{r}, nil)
 }
 
 // errRow is a row whose Scan reports the error that kept it from being read.
