@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"ihub/internal/app/apptest"
 	"ihub/internal/auth"
@@ -306,5 +308,87 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 	logs := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs", env.AdminToken, nil)
 	if strings.Contains(string(logs.Body), ep.Secret) || !strings.Contains(string(logs.Body), "[REDACTED]") {
 		t.Errorf("logs = %s, want the token header redacted", logs.Body)
+	}
+}
+
+// TestWebhookEndpointSecretForms: schemes whose secret has a form of its
+// own (Standard Webhooks' whsec_ base64, Discord's hex public key) take a
+// well-formed one, whether given, generated or kept across a scheme change,
+// and refuse a malformed one by naming the field.
+func TestWebhookEndpointSecretForms(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, it := range []map[string]any{
+		{"name": "api", "provider": "http", "baseUrl": "https://api.example.com", "isActive": false},
+		{"name": "mail", "provider": "resend", "isActive": false,
+			"settings": map[string]any{"from": "ihub <alerts@example.com>"}, "credentials": map[string]any{"apiKey": "re_test_key_123"}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration = %d %s", r.Status, r.Body)
+		}
+	}
+	const whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"                         // providers.md B4
+	const pub = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a" // RFC 8032 key 1
+	for _, tc := range []struct {
+		name, integration string
+		body              map[string]any
+		status            int
+		field             string
+	}{
+		{"resend, the provider's scheme, secret given", "mail", map[string]any{"secret": whsec}, 201, ""},
+		{"resend, secret generated", "mail", map[string]any{}, 201, ""},
+		{"standard webhooks, secret given", "api", map[string]any{"scheme": "standard_webhooks", "secret": whsec}, 201, ""},
+		{"standard webhooks, not base64", "api", map[string]any{"scheme": "standard_webhooks", "secret": "whsec_not base64!"}, 422, "body.secret"},
+		{"discord, public key given", "api", map[string]any{"scheme": "discord_ed25519", "secret": pub}, 201, ""},
+		{"discord, not hex", "api", map[string]any{"scheme": "discord_ed25519", "secret": strings.Repeat("z", 64)}, 422, "body.secret"},
+		{"discord, raw 32 characters", "api", map[string]any{"scheme": "discord_ed25519", "secret": strings.Repeat("k", 32)}, 422, "body.secret"},
+		{"discord, no key", "api", map[string]any{"scheme": "discord_ed25519"}, 422, "body.secret"},
+		{"discord, generated", "api", map[string]any{"scheme": "discord_ed25519", "generateSecret": true}, 422, "body.generateSecret"},
+	} {
+		r := call(t, env, "POST", "/api/v1/integrations/"+tc.integration+"/webhooks", env.AdminToken, tc.body)
+		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.field) {
+			t.Errorf("%s = %d %s, want %d naming %q", tc.name, r.Status, r.Body, tc.status, tc.field)
+			continue
+		}
+		var ep struct{ ID, Secret string }
+		if tc.status == 201 {
+			decode(t, r, &ep)
+			if _, ok := tc.body["secret"]; !ok && !strings.HasPrefix(ep.Secret, "whsec_") {
+				t.Errorf("%s: generated secret %q, want whsec_…", tc.name, ep.Secret)
+			}
+			if r := call(t, env, "DELETE", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, nil); r.Status != 204 {
+				t.Errorf("delete = %d %s", r.Status, r.Body)
+			}
+		}
+	}
+
+	// A Standard Webhooks endpoint verifies what the provider signs.
+	var sw struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/mail/webhooks", env.AdminToken, map[string]any{"secret": whsec}), &sw)
+	body := `{"type":"email.delivered","created_at":"2026-11-30T10:00:00Z","data":{"email_id":"e1"}}`
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(whsec, "whsec_"))
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("msg_1." + ts + "." + body))
+	sig := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+	if st, b := deliver(t, env, "/api/v1/hooks/"+sw.ID, body, "webhook-id", "msg_1", "webhook-timestamp", ts, "webhook-signature", sig); st != 202 {
+		t.Errorf("signed Standard Webhooks delivery = %d %s, want 202", st, b)
+	}
+
+	// A scheme change keeps the secret only if it suits the new scheme.
+	var hm struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
+		"scheme": "header_token", "settings": map[string]any{"headerName": "X-Hook-Token"}, "secret": "plain-token-123"}), &hm)
+	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+hm.ID, env.AdminToken, map[string]any{"scheme": "standard_webhooks"}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "body.secret") {
+		t.Errorf("scheme change keeping an unsuitable secret = %d %s, want 422 naming body.secret", r.Status, r.Body)
+	}
+	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+hm.ID, env.AdminToken, map[string]any{"scheme": "standard_webhooks",
+		"secret": whsec}); r.Status != 200 {
+		t.Errorf("scheme change with a new secret = %d %s, want 200", r.Status, r.Body)
+	}
+	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+hm.ID, env.AdminToken, map[string]any{"generateSecret": true}); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"secret":"whsec_`) {
+		t.Errorf("generated secret for standard webhooks = %d %s, want a whsec_ secret", r.Status, r.Body)
 	}
 }

@@ -267,11 +267,18 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	if in.GraceHours != nil && (*in.GraceHours < 0 || *in.GraceHours > 24*30) {
 		bad("graceHours", "must be 0 to 720")
 	}
-	if len(errs) == 0 {
-		cfg := verifyConfig(*ep, [][]byte{[]byte("placeholder-secret-for-validation")})
-		if ep.Scheme == verify.SchemeDiscordEd25519 {
-			cfg.Secrets = [][]byte{[]byte(strings.Repeat("ab", 32))}
+	if in.Secret != nil && len(errs) == 0 {
+		if p := verify.SecretProblem(ep.Scheme, *in.Secret); p != "" {
+			bad("secret", p)
 		}
+	}
+	if in.GenerateSecret && ep.Scheme == verify.SchemeDiscordEd25519 {
+		bad("generateSecret", "Discord signs with its own key pair: give the application's public key as secret")
+	}
+	if len(errs) == 0 {
+		// The settings are checked with a well-formed stand-in: the real
+		// secret, when one is given, was checked above.
+		cfg := verifyConfig(*ep, [][]byte{verify.PlaceholderSecret(ep.Scheme)})
 		if err := verify.Validate(cfg); err != nil && ep.Scheme != verify.SchemeNone {
 			reason := err.Error()
 			if ve, ok := err.(*verify.Error); ok {
@@ -327,7 +334,12 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 		return Endpoint{}, "", err
 	}
 	ep.IsDefault = len(existing) == 0
-	if errs := s.apply(&ep, in); len(errs) > 0 {
+	errs := s.apply(&ep, in)
+	if len(errs) == 0 && ep.Scheme == verify.SchemeDiscordEd25519 && in.Secret == nil {
+		errs = append(errs, apperr.FieldError{Field: "body.secret",
+			Message: "is required: the Discord application's public key (64 hexadecimal digits)"})
+	}
+	if len(errs) > 0 {
 		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
 	}
 	secret, shown := "", ""
@@ -386,7 +398,28 @@ func (s *Service) UpdateEndpoint(ctx context.Context, by audit.Actor, id string,
 		return Endpoint{}, "", apperr.E(apperr.PreconditionFailed, "the webhook endpoint changed since you read it (it is now version %d)", cur.Version)
 	}
 	ep := cur
-	if errs := s.apply(&ep, in); len(errs) > 0 {
+	errs := s.apply(&ep, in)
+	if len(errs) == 0 && ep.Scheme != cur.Scheme && in.Secret == nil && !in.GenerateSecret {
+		// The kept secret must suit the new scheme.
+		msg := ""
+		if len(sec.Current) == 0 {
+			if ep.Scheme == verify.SchemeDiscordEd25519 {
+				msg = "is required with the discord_ed25519 scheme: the application's public key"
+			}
+		} else {
+			pt, err := s.o.Vault.Open(SecretAAD(ep.ID, "secret"), sec.Current)
+			if err != nil {
+				return Endpoint{}, "", fmt.Errorf("webhook: open the current secret: %w", err)
+			}
+			if p := verify.SecretProblem(ep.Scheme, string(pt)); p != "" {
+				msg = "the current secret does not suit the " + ep.Scheme + " scheme: give a new one that " + p
+			}
+		}
+		if msg != "" {
+			errs = append(errs, apperr.FieldError{Field: "body.secret", Message: msg})
+		}
+	}
+	if len(errs) > 0 {
 		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
 	}
 	now := s.o.Now()

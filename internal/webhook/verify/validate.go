@@ -1,8 +1,11 @@
 package verify
 
 import (
+	"crypto/ed25519"
+	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Validate reports a configuration that Verify cannot use: an unknown or
@@ -84,4 +87,34 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// SecretProblem says what is wrong with a secret typed in for scheme, or ""
+// when the scheme can use it: standard_webhooks needs base64 (Svix and
+// Resend show it as "whsec_<base64>"), discord_ed25519 the application's
+// public key as 64 hex digits.
+func SecretProblem(scheme, secret string) string {
+	switch scheme {
+	case SchemeStandardWebhooks:
+		if _, ok := standardWebhookKey([]byte(secret)); !ok {
+			return "must be the whsec_<base64> signing secret the provider shows"
+		}
+	case SchemeDiscordEd25519:
+		if k, err := hex.DecodeString(secret); err != nil || len(k) != ed25519.PublicKeySize {
+			return "must be the Discord application's public key: 64 hexadecimal digits"
+		}
+	}
+	return ""
+}
+
+// PlaceholderSecret is a well-formed secret for scheme, for checking an
+// endpoint's other settings without its real secret.
+func PlaceholderSecret(scheme string) []byte {
+	switch scheme {
+	case SchemeStandardWebhooks:
+		return []byte("whsec_cGxhY2Vob2xkZXItc2VjcmV0LWZvci12YWxpZGF0aW9u")
+	case SchemeDiscordEd25519:
+		return []byte(strings.Repeat("ab", ed25519.PublicKeySize))
+	}
+	return []byte("placeholder-secret-for-validation")
 }
