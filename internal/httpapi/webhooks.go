@@ -545,6 +545,17 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 		fail(err)
 		return
 	}
+	w.Header().Set("X-Ihub-Delivery-Id", strconv.FormatInt(out.DeliveryID, 10))
+	if out.ReplyStatus != 0 {
+		// The provider's own handshake (Slack's challenge, Discord's
+		// interaction responses), stored like any delivery.
+		if out.ReplyBody != nil {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		w.WriteHeader(out.ReplyStatus)
+		_, _ = w.Write(out.ReplyBody)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	status, word := http.StatusOK, out.Status
 	if out.Status == webhook.StatusPending || out.Status == webhook.StatusProcessed {
@@ -621,14 +632,17 @@ func (s *Server) documentIngest() {
 			Description: p.desc + " No ihub authentication: the provider's signature (the endpoint's scheme) is checked on the raw body, " +
 				"in constant time. The delivery is stored durably before the answer: 202 accepted, 200 duplicate (or an event type the " +
 				"endpoint ignores), 401 rejected (signature, timestamp or token; recorded without payload), 403 source not allowed, " +
-				"404 unknown or inactive endpoint, 413 body too large, 429 too many rejected deliveries from this address.",
+				"404 unknown or inactive endpoint, 413 body too large, 429 too many rejected deliveries from this address. " +
+				"Providers that expect their own answer get it instead of the 202/200 (Slack's URL verification: 200 with the " +
+				"challenge; Discord interactions: 200 with an interaction response; Discord event webhooks: 204).",
 			Metadata: map[string]any{"access": accessPublic},
 			Parameters: []*huma.Param{{Name: "id", In: "path", Required: true, Description: p.param,
 				Schema: &huma.Schema{Type: huma.TypeString}}},
 			RequestBody: &huma.RequestBody{Description: "The provider's payload, as it sends it.", Content: map[string]*huma.MediaType{"*/*": {}}},
 			Responses: map[string]*huma.Response{
 				"202": {Description: "Accepted and stored."},
-				"200": {Description: "A duplicate, or an event type the endpoint does not accept; stored as such."},
+				"200": {Description: "A duplicate, or an event type the endpoint does not accept; stored as such. Also a provider's handshake answer."},
+				"204": {Description: "Accepted and stored (Discord event webhooks)."},
 				"401": {Description: "Rejected.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 				"404": {Description: "No such active endpoint.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 				"413": {Description: "Body too large.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},

@@ -3,12 +3,14 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -390,5 +392,81 @@ func TestWebhookEndpointSecretForms(t *testing.T) {
 	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+hm.ID, env.AdminToken, map[string]any{"generateSecret": true}); r.Status != 200 ||
 		!strings.Contains(string(r.Body), `"secret":"whsec_`) {
 		t.Errorf("generated secret for standard webhooks = %d %s, want a whsec_ secret", r.Status, r.Body)
+	}
+}
+
+// TestWebhookProviderHandshakes: Slack's URL verification is answered with
+// its challenge and Discord's PING with a PONG (providers.md B3, B7), even
+// when repeated, and the deliveries are stored like any other.
+func TestWebhookProviderHandshakes(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, it := range []map[string]any{
+		{"name": "team chat", "provider": "slack", "isActive": false, "credentials": map[string]any{"botToken": "xoxb-test-token"}},
+		{"name": "bot", "provider": "discord", "isActive": false,
+			"credentials": map[string]any{"webhookUrl": "https://discord.com/api/webhooks/1/abc"}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration = %d %s", r.Status, r.Body)
+		}
+	}
+	const signing = "8f742231b10e8888abcd99yyyzzz85a5" // providers.md B3
+	var slackEP, discordEP struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/team-chat/webhooks", env.AdminToken, map[string]any{"secret": signing}), &slackEP)
+	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60") // RFC 8032 key 1
+	priv := ed25519.NewKeyFromSeed(seed)
+	decode(t, call(t, env, "POST", "/api/v1/integrations/bot/webhooks", env.AdminToken, map[string]any{
+		"secret": hex.EncodeToString(priv.Public().(ed25519.PublicKey))}), &discordEP)
+
+	post := func(path, body string, headers ...string) (int, string, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(context.Background(), "POST", env.Server.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := env.Server.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	challenge := `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	m := hmac.New(sha256.New, []byte(signing))
+	m.Write([]byte("v0:" + ts + ":" + challenge))
+	slackSig := "v0=" + hex.EncodeToString(m.Sum(nil))
+	for i := range 2 { // the second is a duplicate, answered the same
+		st, ct, body := post("/api/v1/hooks/"+slackEP.ID, challenge, "X-Slack-Request-Timestamp", ts, "X-Slack-Signature", slackSig)
+		if st != 200 || ct != "application/json" || body != `{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}` {
+			t.Errorf("Slack url_verification #%d = %d %s %s, want 200 with the challenge", i+1, st, ct, body)
+		}
+	}
+	if st, _, body := post("/api/v1/hooks/"+slackEP.ID, challenge, "X-Slack-Request-Timestamp", ts, "X-Slack-Signature", "v0=00"); st != 401 ||
+		strings.Contains(body, "3eZbrw1a") {
+		t.Errorf("Slack url_verification with a bad signature = %d %s, want 401 without the challenge", st, body)
+	}
+	ping := `{"id":"1","application_id":"2","type":1,"token":"tok","version":1}`
+	sig := hex.EncodeToString(ed25519.Sign(priv, []byte(ts+ping)))
+	if st, _, body := post("/api/v1/hooks/"+discordEP.ID, ping, "X-Signature-Ed25519", sig, "X-Signature-Timestamp", ts); st != 200 || body != `{"type":1}` {
+		t.Errorf("Discord PING = %d %s, want 200 {\"type\":1}", st, body)
+	}
+	if st, _, _ := post("/api/v1/hooks/"+discordEP.ID, ping, "X-Signature-Ed25519", strings.Repeat("0", 128), "X-Signature-Timestamp", ts); st != 401 {
+		t.Errorf("Discord PING with a bad signature = %d, want 401", st)
+	}
+	var logs struct{ Deliveries []struct{ Status string } }
+	decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+slackEP.ID+"/logs", env.AdminToken, nil), &logs)
+	var got []string
+	for _, d := range logs.Deliveries {
+		if d.Status == "pending" || d.Status == "processed" {
+			d.Status = "accepted"
+		}
+		got = append(got, d.Status)
+	}
+	slices.Sort(got)
+	if want := []string{"accepted", "duplicate", "rejected"}; !slices.Equal(got, want) {
+		t.Errorf("Slack endpoint logs = %v, want %v", got, want)
 	}
 }

@@ -34,6 +34,11 @@ type Outcome struct {
 	Status string
 	// Reason says why a delivery was rejected (safe to show).
 	Reason string
+	// ReplyStatus, when not 0, is the answer the provider expects instead
+	// of the usual acknowledgement (Slack's URL verification, Discord's
+	// interactions), with ReplyBody (JSON, or nil for an empty body).
+	ReplyStatus int
+	ReplyBody   []byte
 }
 
 // Target is a resolved endpoint, for the HTTP layer to check the body cap
@@ -154,7 +159,11 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	case StatusPending, StatusProcessed:
 		s.accepted.Add(1)
 	}
-	return Outcome{DeliveryID: ins.ID, Status: ins.Status, Reason: d.Reason}, nil
+	out := Outcome{DeliveryID: ins.ID, Status: ins.Status, Reason: d.Reason}
+	if rep, ok := normalize.InlineReply(r.ep.Provider, req.Header, req.Body); ok {
+		out.ReplyStatus, out.ReplyBody = rep.Status, rep.Body
+	}
+	return out, nil
 }
 
 // normalize maps a delivery to its event. It runs in the request's

@@ -13,8 +13,8 @@ type TypeInfo struct {
 }
 
 // catalogue is the one list of standard types; the normalizers emit no
-// other type except "<provider>.<raw>", "<provider>.unparsed" and the
-// generic http provider's own names.
+// other type except "<provider>.<raw>" (the generic http provider's too:
+// "http.<the body's type>") and "<provider>.unparsed".
 var catalogue = []TypeInfo{
 	{"code.push", "Commits pushed to a branch (or a branch created/deleted). Data: repository, ref, branch, before, after, commit_count, actor, url, created, deleted, forced.", []string{"github", "gitlab", "bitbucket"}},
 	{"code.tag.created", "A tag was pushed. Data: repository, tag, sha, actor.", []string{"github", "gitlab", "bitbucket"}},
@@ -98,7 +98,7 @@ var catalogue = []TypeInfo{
 	{"automation.job.succeeded", "An AWX job succeeded. Data: job_id, name, status, url, actor, playbook, inventory, project.", []string{"awx"}},
 	{"automation.job.failed", "An AWX job failed. Data as automation.job.succeeded.", []string{"awx"}},
 	{"automation.job.started", "An AWX job started. Data as automation.job.succeeded.", []string{"awx"}},
-	{"http.event", "A generic HTTP delivery naming no event type (generic deliveries that do are typed with their own name). Data: up to 32 scalar fields of the body's data object.", []string{"http"}},
+	{"http.event", "A generic HTTP delivery naming no event type (generic deliveries that do are typed http.<their type>, e.g. http.order.created). Data: up to 32 scalar fields of the body's data object.", []string{"http"}},
 }
 
 // Types returns the catalogue of standard event types, sorted by type. The

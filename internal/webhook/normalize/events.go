@@ -463,10 +463,11 @@ func generic(in input) Event {
 }
 
 // genericHTTP normalizes the generic http provider: a Stripe-shaped event
-// ("object":"event") gets Part C's Stripe names; otherwise the type is the
-// body's own "type"/"event" value (reduced to the type alphabet), or
-// "http.event" when it names none. Data as in generic (Stripe: as
-// documented in billing.go).
+// ("object":"event") gets Part C's Stripe names; otherwise the type is
+// "http." and the body's own "type"/"event" value (reduced to the type
+// alphabet), like any provider's unknown event, so that a sender's own
+// names never pose as standard events; "http.event" when it names none.
+// Data as in generic (Stripe: as documented in billing.go).
 func genericHTTP(in input) Event {
 	if in.o.str("object") == "event" {
 		if ev := stripe(in.o); ev.Type != "" {
@@ -474,9 +475,7 @@ func genericHTTP(in input) Event {
 		}
 	}
 	ev := generic(in)
-	if ev.RawType != "" {
-		ev.Type = typePart(ev.RawType)
-	} else {
+	if ev.RawType == "" {
 		ev.Type = "http.event"
 	}
 	return ev

@@ -453,7 +453,7 @@ var moreCases = []normalizeCase{
 		name: "http typed event", provider: "http",
 		body: `{"type":"order.created","timestamp":"2026-11-22T03:00:00Z","data":{"id":"o_1","total":12.5,"secret_key":"x","lines":[1,2]}}`,
 		want: Event{
-			Type: "order.created", RawType: "order.created", Subject: "o_1", OccurredAt: at("2026-11-22T03:00:00Z"),
+			Type: "http.order.created", RawType: "order.created", Subject: "o_1", OccurredAt: at("2026-11-22T03:00:00Z"),
 			Data: map[string]any{"id": "o_1", "total": "12.5"},
 		},
 	},
@@ -461,7 +461,7 @@ var moreCases = []normalizeCase{
 		name: "http event field form", provider: "http",
 		header: hdr("Content-Type", form),
 		body:   "event=door+opened&door=3&api_token=t",
-		want:   Event{Type: "door_opened", RawType: "door opened", Data: map[string]any{"door": "3"}},
+		want:   Event{Type: "http.door_opened", RawType: "door opened", Data: map[string]any{"door": "3"}},
 	},
 	{
 		name: "http untyped", provider: "http",
@@ -496,7 +496,7 @@ var moreCases = []normalizeCase{
 	{
 		name: "hostile raw type", provider: "http",
 		body: `{"type":"a b/c\u0000d\u00e9` + "e" + `"}`,
-		want: Event{Type: "a_b_cd_e", RawType: "a b/cdée"},
+		want: Event{Type: "http.a_b_cd_e", RawType: "a b/cdée"},
 	},
 }
 

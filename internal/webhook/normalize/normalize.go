@@ -124,6 +124,13 @@ func Normalize(provider string, header http.Header, body []byte) (Event, error) 
 		}
 	} else {
 		ev = Event{Type: name + ".unparsed", RawType: cleanRaw(headerValue(header, eventHeaders[provider]))}
+		// A provider's check of the endpoint is one whatever its body
+		// (GitHub's ping is named by its header).
+		if ev.RawType != "" {
+			if p := fn(input{header: header, o: obj{}}); strings.HasPrefix(p.Type, "system.") {
+				ev.Type = p.Type
+			}
+		}
 	}
 	if !known {
 		return ev, errUnknown(provider)

@@ -226,6 +226,13 @@ var normalizeCases = []normalizeCase{
 		body:   `{"ref":"refs/heads/main",`,
 		want:   Event{Type: "github.unparsed", RawType: "push"},
 	},
+	{
+		// providers.md D1 #1: a ping whose body is not JSON is still a ping.
+		name: "github ping, body not JSON", provider: "github",
+		header: hdr("X-GitHub-Event", "ping"),
+		body:   `Hello, World!`,
+		want:   Event{Type: "system.ping", RawType: "ping"},
+	},
 
 	// GitLab.
 	{
@@ -493,7 +500,7 @@ var normalizeCases = []normalizeCase{
 		name: "stripe unmapped type keeps its name", provider: "http",
 		body: `{"id":"evt_2","object":"event","created":1700000000,"type":"customer.created","data":{"object":{"id":"cus_9","email":"a@example.com"}}}`,
 		want: Event{
-			Type: "customer.created", RawType: "customer.created", Subject: "cus_9", OccurredAt: at("2023-11-14T22:13:20Z"),
+			Type: "http.customer.created", RawType: "customer.created", Subject: "cus_9", OccurredAt: at("2023-11-14T22:13:20Z"),
 		},
 	},
 }
