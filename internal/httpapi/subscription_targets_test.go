@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -324,5 +325,142 @@ func TestSubscriptionClaimLimit(t *testing.T) {
 				t.Errorf("steps sent %v (%d received), want [2 2 1 0]: two rounds of a limit of 1", steps, len(got))
 			}
 		})
+	}
+}
+
+// TestDispatcherSlowSubscriber: a subscriber that takes its time holds
+// only its own concurrency slots. Another subscription's events go out at
+// once meanwhile, and a send that ran into the timeout is dated when it
+// ended, its retry scheduled from then.
+func TestDispatcherSlowSubscriber(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			release := make(chan struct{})
+			slowGot := make(chan struct{}, 10)
+			slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				slowGot <- struct{}{}
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(slow.Close)
+			t.Cleanup(func() { close(release) }) // before slow.Close, which waits for its handlers
+			fastGot := make(chan string, 10)
+			fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fastGot <- r.Header.Get("Webhook-Id")
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(fast.Close)
+			var slowSub struct{ ID string }
+			for _, s := range []struct {
+				url, types string
+				into       any
+			}{{slow.URL, "code.push", &slowSub}, {fast.URL, "system.ping", nil}} {
+				r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": s.url,
+					"eventTypes": []string{s.types}, "allowPrivateNetwork": true, "maxConcurrency": 1})
+				if r.Status != 201 {
+					t.Fatalf("create = %d %s", r.Status, r.Body)
+				}
+				if s.into != nil {
+					decode(t, r, s.into)
+				}
+			}
+			push := githubHooks(t, env)
+			ping := func(id string) {
+				t.Helper()
+				body := `{"zen":"Keep it logically awesome.","hook_id":1}`
+				if st, b := deliver(t, env, "/api/v1/hooks/"+githubEndpoint(t, env), body, "X-GitHub-Event", "ping",
+					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, body)); st != 202 {
+					t.Fatalf("ping = %d %s", st, b)
+				}
+			}
+			d, err := env.App.Webhooks.NewDispatcher(time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			ran := make(chan struct{})
+			go func() { defer close(ran); d.Run(ctx, 20*time.Millisecond) }()
+			t.Cleanup(func() { cancel(); <-ran })
+
+			wait := func(c <-chan struct{}, what string) {
+				t.Helper()
+				select {
+				case <-c:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("%s never arrived", what)
+				}
+			}
+			push("slow-1")
+			wait(slowGot, "the first push")
+			push("slow-2")
+			push("slow-3")
+			time.Sleep(100 * time.Millisecond) // the dispatcher claims them and waits for the slow subscriber
+			ping("fast-1")
+			select {
+			case id := <-fastGot:
+				if id == "" {
+					t.Errorf("the fast subscriber got a request without Webhook-Id")
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the fast subscriber's event waited for the slow one")
+			}
+			if n := len(slowGot); n != 0 {
+				t.Errorf("the slow subscriber got %d more sends while its limit of 1 was taken", n)
+			}
+		})
+	}
+}
+
+// githubEndpoint is the id of the endpoint githubHooks made.
+func githubEndpoint(t *testing.T, env *apptest.Env) string {
+	t.Helper()
+	var list struct{ Endpoints []struct{ ID string } }
+	decode(t, call(t, env, "GET", "/api/v1/integrations/gh/webhooks", env.AdminToken, nil), &list)
+	if len(list.Endpoints) == 0 {
+		t.Fatal("no endpoint on gh")
+	}
+	return list.Endpoints[0].ID
+}
+
+// TestDispatcherTimeoutRetry: a send that ran into the timeout is dated
+// when it ended, and its retry is scheduled from then.
+func TestDispatcherTimeoutRetry(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	var sub struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": hang.URL,
+		"allowPrivateNetwork": true}), &sub)
+	githubHooks(t, env)("timeout-1")
+	const timeout = time.Second
+	d, err := env.App.Webhooks.NewDispatcher(timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	if n, err := d.Step(t.Context()); n != 1 || err != nil {
+		t.Fatalf("Step = %d, %v", n, err)
+	}
+	as := mustAttempts(t, env, sub.ID)
+	if len(as) != 1 {
+		t.Fatalf("attempts = %+v", as)
+	}
+	// The retry is at least 5 s after the end of the send, not its start.
+	if earliest := started.Add(timeout + 5*time.Second); as[0].NextAttemptAt.Before(earliest.Add(-10 * time.Millisecond)) {
+		t.Errorf("next attempt at %v, want at or after %v (5 s after the timed-out send ended)", as[0].NextAttemptAt, earliest)
 	}
 }

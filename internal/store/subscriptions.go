@@ -233,7 +233,7 @@ func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, erro
 // and the cursor never passes an event id that may still commit (see
 // committedPrefix).
 func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(webhook.Event, []webhook.Subscription) []string,
-	lease time.Duration, claimLimit int) ([]webhook.Work, error) {
+	lease time.Duration, claimLimit int, room func(webhook.Subscription) int) ([]webhook.Work, error) {
 	subs, news, err := db.newEvents(ctx)
 	if err != nil || len(subs) == 0 {
 		return nil, err // no subscription, no attempt
@@ -252,7 +252,7 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 				return err
 			}
 		}
-		claimed, err = db.claimTx(ctx, t, subs, now, lease, claimLimit)
+		claimed, err = db.claimTx(ctx, t, subs, now, lease, claimLimit, room)
 		return err
 	})
 	if err != nil || len(claimed) == 0 {
@@ -371,7 +371,7 @@ func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs 
 // outer condition is checked again, so two workers never take the same
 // attempt.
 func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, lease time.Duration,
-	limit int) ([]webhook.Attempt, error) {
+	limit int, room func(webhook.Subscription) int) ([]webhook.Attempt, error) {
 	const due = `SELECT id AS due_id FROM subscription_attempts
  WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
 	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once,
@@ -384,19 +384,20 @@ func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription,
  WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	}
 	var claimed []webhook.Attempt
-	// Each subscription gets at most what its concurrency limit sends in
-	// two rounds, so that a slow subscriber's attempts are sent (and
-	// recorded) well within their lease: a lease running out before the
-	// send would let another dispatcher send the event again. Starting
-	// at a random subscription keeps a busy one from crowding the others
-	// out of the step's limit.
+	// Each subscription gets what room allows (the dispatcher keeps a slow
+	// subscriber's attempts few enough to be sent well within their
+	// lease). Starting at a random subscription keeps a busy one from
+	// crowding the others out of the step's limit.
 	start := rand.IntN(len(subs) + 1)
 	for i := range subs {
 		sub := subs[(start+i)%len(subs)]
 		if !sub.IsActive || len(claimed) >= limit {
 			continue
 		}
-		n := min(limit-len(claimed), 2*max(1, sub.MaxConcurrency))
+		n := min(limit-len(claimed), room(sub))
+		if n <= 0 {
+			continue
+		}
 		r, err := t.query(ctx, q, sub.ID, ms(now), n, ms(now.Add(lease)), ms(now))
 		if err != nil {
 			return nil, fmt.Errorf("store: claim attempts: %w", err)

@@ -150,8 +150,10 @@ type SubscriptionStore interface {
 	// that no other worker sends them meanwhile), in one transaction. The
 	// events given to match carry Seq, IntegrationID, Provider, Type and
 	// CreatedAt, not the data.
+	// room says how many attempts of a subscription may be claimed now
+	// (none when it is not positive).
 	FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(Event, []Subscription) []string,
-		lease time.Duration, claimLimit int) ([]Work, error)
+		lease time.Duration, claimLimit int, room func(Subscription) int) ([]Work, error)
 	RecordSends(ctx context.Context, rs []SendResult) error
 	// ReleaseLeases makes due again, at start, the attempts a stopped
 	// process had claimed and not recorded, where the store can know that
@@ -555,9 +557,25 @@ type Dispatcher struct {
 	nats    *natspub.Publisher
 	clients [2]*http.Client
 	timeout time.Duration
-	mu      sync.Mutex
-	limits  map[string]chan struct{} // per subscription, its concurrency limit
+	sending chan struct{} // the sends in flight, all subscriptions together
+	freed   chan struct{} // a held attempt was recorded: there may be room again
+
+	mu     sync.Mutex
+	limits map[string]chan struct{} // per subscription, its concurrency limit
+	held   map[string]int           // per subscription, attempts claimed and not yet recorded
+	total  int                      // all held attempts
 }
+
+// Dispatch limits. A subscription holds at most two rounds of its
+// concurrency limit, so that its attempts are sent (and recorded) well
+// within their lease whatever its speed: a lease running out before the
+// send would let another dispatcher send the event again.
+const (
+	maxSending   = 64   // sends in flight
+	maxHeld      = 2000 // attempts claimed and not yet recorded
+	claimPerStep = 200
+	claimLease   = 2 * time.Minute
+)
 
 // NewDispatcher returns a dispatcher; timeout bounds each send (15 s).
 func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
@@ -568,7 +586,8 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{},
+	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{}, held: map[string]int{},
+		sending: make(chan struct{}, maxSending), freed: make(chan struct{}, 1),
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
 		}), timeout: timeout}
@@ -594,54 +613,119 @@ func fanOutMatch(ev Event, subs []Subscription) []string {
 	return ids
 }
 
-// Step fans new events out and sends what is due, once; it returns how
-// many attempts it sent.
+// Step fans new events out, claims what is due and sends it, once, and
+// returns when the sends are recorded, with how many attempts it sent. Run
+// does the same without waiting for the sends.
 func (d *Dispatcher) Step(ctx context.Context) (int, error) {
-	now := d.s.o.Now()
-	work, err := d.st.FanOutAndClaim(ctx, now, 1000, fanOutMatch, 2*time.Minute, 200)
+	work, err := d.claim(ctx)
 	if err != nil || len(work) == 0 {
 		return 0, err
 	}
-	// Outcomes are recorded as they come, whatever is ready at once in one
-	// transaction, not when the batch's slowest send ends: a subscriber's
-	// 2xx is on record within milliseconds, so a crash re-sends (to a
-	// subscriber that already acknowledged) only what was in that window.
-	results := make(chan SendResult, len(work))
+	results := make(chan sent, len(work))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 64)
+	d.start(ctx, work, results, &wg)
+	go func() { wg.Wait(); close(results) }()
+	return len(work), d.record(ctx, results)
+}
+
+// sent is the outcome of one claimed attempt.
+type sent struct {
+	sub string
+	r   SendResult
+}
+
+// room is how many more attempts of sub this dispatcher may hold.
+func (d *Dispatcher) room(sub Subscription) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return 2*max(1, sub.MaxConcurrency) - d.held[sub.ID]
+}
+
+// claim fans out new events and claims due attempts, within the
+// subscriptions' room and maxHeld, and holds them.
+func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
+	d.mu.Lock()
+	limit := min(claimPerStep, maxHeld-d.total)
+	d.mu.Unlock()
+	if limit <= 0 {
+		return nil, nil
+	}
+	work, err := d.st.FanOutAndClaim(ctx, d.s.o.Now(), 1000, fanOutMatch, claimLease, limit, d.room)
+	d.mu.Lock()
+	for _, w := range work {
+		d.held[w.Subscription.ID]++
+	}
+	d.total += len(work)
+	d.mu.Unlock()
+	return work, err
+}
+
+// start sends each claimed attempt in its own goroutine, within its
+// subscription's concurrency limit and maxSending, and hands the outcome
+// to results. A slow subscriber holds only its own slots: others' attempts
+// go out meanwhile.
+func (d *Dispatcher) start(ctx context.Context, work []Work, results chan<- sent, wg *sync.WaitGroup) {
 	for _, w := range work {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			slots := d.slots(w.Subscription)
 			slots <- struct{}{}
-			defer func() { <-slots }()
+			d.sending <- struct{}{}
 			r := d.send(ctx, w)
+			<-d.sending
+			<-slots
 			d.observe(w, r)
-			results <- r
+			results <- sent{w.Subscription.ID, r}
 		})
 	}
-	go func() { wg.Wait(); close(results) }()
+}
+
+// record stores outcomes as they come, whatever is ready at once in one
+// transaction, not when the slowest send of a claim ends: a subscriber's 2xx
+// is on record within milliseconds, so a crash re-sends (to a subscriber
+// that already acknowledged) only what was in that window. It returns when
+// results is closed, with the first error.
+func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 	var firstErr error
+	batch := make([]SendResult, 0, 64)
 	for r := range results {
-		batch := []SendResult{r}
+		got := []sent{r}
 	drain:
-		for {
+		for len(got) < 512 {
 			select {
 			case more, ok := <-results:
 				if !ok {
 					break drain
 				}
-				batch = append(batch, more)
+				got = append(got, more)
 			default:
 				break drain
 			}
 		}
-		if err := d.st.RecordSends(context.WithoutCancel(ctx), batch); err != nil && firstErr == nil {
-			firstErr = err
+		batch = batch[:0]
+		for _, g := range got {
+			batch = append(batch, g.r)
+		}
+		if err := d.st.RecordSends(context.WithoutCancel(ctx), batch); err != nil {
+			// The attempts stay leased and go out again when the lease ends.
+			d.s.o.Logger.Warn("recording webhook sends failed", "count", len(batch), "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		d.mu.Lock()
+		for _, g := range got {
+			if d.held[g.sub]--; d.held[g.sub] <= 0 {
+				delete(d.held, g.sub)
+			}
+		}
+		d.total -= len(got)
+		d.mu.Unlock()
+		select {
+		case d.freed <- struct{}{}:
+		default:
 		}
 	}
-	return len(work), firstErr
+	return firstErr
 }
 
 // observe reports a send to Options.OnSend.
@@ -704,11 +788,18 @@ func SignStandard(secret string, msgID string, ts time.Time, body []byte) (http.
 		"Webhook-Signature": {"v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))}}, nil
 }
 
+// send makes one attempt. Its outcome is dated when the send ended, and a
+// retry is scheduled from then: a send that took the whole timeout is
+// not retried at once.
 func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	now := d.s.o.Now()
-	r := SendResult{AttemptID: w.Attempt.ID, At: now}
+	r := SendResult{AttemptID: w.Attempt.ID}
+	done := func() SendResult {
+		r.At = d.s.o.Now()
+		return r
+	}
 	fail := func(status int, msg string, retryAfter time.Duration) SendResult {
-		r.Status, r.Error = status, msg
+		r.Status, r.Error, r.At = status, msg, d.s.o.Now()
 		n := int(w.Attempt.Attempts) // failures so far, this one excluded
 		if n >= len(retrySchedule) {
 			r.GiveUp = true
@@ -719,7 +810,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		if retryAfter > wait {
 			wait = min(retryAfter, 24*time.Hour)
 		}
-		r.NextAttempt = now.Add(wait)
+		r.NextAttempt = r.At.Add(wait)
 		return r
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
@@ -736,7 +827,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 			return fail(0, clipText(err.Error()), 0)
 		}
 		r.Delivered = true
-		return r
+		return done()
 	}
 	secret, err := d.s.o.Vault.Open(SecretAAD(w.Subscription.ID, "subscription"), w.Secret)
 	if err != nil {
@@ -768,7 +859,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 			return fail(0, clipText(err.Error()), 0)
 		}
 		r.Delivered = true
-		return r
+		return done()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Subscription.URL, bytes.NewReader(body))
 	if err != nil {
@@ -796,11 +887,11 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		r.Delivered, r.Status = true, resp.StatusCode
-		return r
+		return done()
 	case resp.StatusCode == http.StatusGone:
 		r.Status, r.Error = resp.StatusCode, "410 Gone: the subscriber asked to stop; the subscription is disabled"
 		r.Disable = "the subscriber answered 410 Gone"
-		return r
+		return done()
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return fail(resp.StatusCode, fmt.Sprintf("%d redirect: redirects are not followed", resp.StatusCode), 0)
 	}
@@ -809,7 +900,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs > 0 {
 			ra = time.Duration(secs) * time.Second
 		} else if t, err := http.ParseTime(v); err == nil {
-			ra = t.Sub(now)
+			ra = t.Sub(d.s.o.Now())
 		}
 	}
 	return fail(resp.StatusCode, fmt.Sprintf("HTTP %d", resp.StatusCode), ra)
@@ -825,14 +916,12 @@ func clipText(s string) string {
 // Close closes the dispatcher's NATS connections (Run does when it ends).
 func (d *Dispatcher) Close() { d.nats.Close() }
 
-// dispatchWorkers is how many Step loops Run runs: while one waits for its
-// batch's slowest subscriber, another claims and sends the next batch.
-// Leases keep them from taking the same attempt.
-const dispatchWorkers = 2
-
 // Run fans out and sends until ctx ends: at once when deliveries are
-// committed on this replica, and every interval otherwise (events committed
-// by other replicas, retries coming due).
+// committed on this replica or a subscription has room again, and every
+// interval otherwise (events committed by other replicas, retries coming
+// due). It claims without waiting for earlier sends to end, so a slow
+// subscriber delays no other, and returns once every send it started is
+// recorded.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	defer d.Close()
 	if n, err := d.st.ReleaseLeases(ctx, d.s.o.Now()); err != nil {
@@ -840,28 +929,32 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	} else if n > 0 {
 		d.s.o.Logger.Info("attempts claimed by a stopped dispatcher are due again", "attempts", n)
 	}
-	var wg sync.WaitGroup
-	for range dispatchWorkers {
-		wg.Go(func() { d.loop(ctx, interval) })
-	}
-	wg.Wait()
-}
-
-func (d *Dispatcher) loop(ctx context.Context, interval time.Duration) {
+	results := make(chan sent, maxSending)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		_ = d.record(ctx, results) // errors are logged there
+	}()
+	var sends sync.WaitGroup
 	for {
-		// Taken before looking: a commit during the step wakes the wait.
+		// Taken before looking: a commit during the claim wakes the wait.
 		committed := d.s.committed.channel()
-		n, err := d.Step(ctx)
+		work, err := d.claim(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.s.o.Logger.Warn("dispatching events failed", "err", err)
 		}
-		if n > 0 {
+		d.start(ctx, work, results, &sends)
+		if len(work) > 0 && ctx.Err() == nil {
 			continue
 		}
 		select {
 		case <-ctx.Done():
+			sends.Wait()
+			close(results)
+			<-recorded
 			return
 		case <-committed: // new events committed
+		case <-d.freed: // a subscription may have room again
 		case <-time.After(interval):
 		}
 	}
