@@ -47,7 +47,7 @@ func subscriptionBody(s webhook.Subscription) SubscriptionBody {
 type SubscriptionInputBody struct {
 	Name                *string       `json:"name,omitempty" maxLength:"200"`
 	EventTypes          []string      `json:"eventTypes,omitempty" maxItems:"100"`
-	IntegrationIDs      []string      `json:"integrationIds,omitempty" maxItems:"100"`
+	IntegrationIDs      []string      `json:"integrationIds,omitempty" maxItems:"100" doc:"Only events of these integrations (ids or slugs, stored as ids; each must exist); empty: all."`
 	Target              *string       `json:"target,omitempty" enum:"http,nats,chat" doc:"Where events go; default http."`
 	URL                 *string       `json:"url,omitempty" maxLength:"2000" doc:"http target: where events are POSTed. nats target: the NATS server (nats://host:4222 or tls://host:4222, no credentials). Not used by chat."`
 	Subject             *string       `json:"subject,omitempty" maxLength:"255" doc:"nats target: the subject to publish to; a JetStream stream must capture it."`

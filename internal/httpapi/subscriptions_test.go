@@ -236,3 +236,32 @@ func itoa64(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestSubscriptionIntegrationFilter: a subscription's integrations are
+// given by id or slug and stored as ids; one that does not exist is named.
+func TestSubscriptionIntegrationFilter(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	var it struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+		"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}}), &it)
+	if r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://example.com/",
+		"integrationIds": []string{"gh", "int_nope"}}); r.Status != 422 || !strings.Contains(string(r.Body), "body.integrationIds[1]") ||
+		strings.Contains(string(r.Body), "body.integrationIds[0]") {
+		t.Errorf("unknown integration = %d %s, want 422 naming body.integrationIds[1] only", r.Status, r.Body)
+	}
+	var sub struct {
+		ID             string
+		IntegrationIDs []string
+	}
+	r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://example.com/",
+		"integrationIds": []string{"gh", it.ID}})
+	decode(t, r, &sub)
+	if r.Status != 201 || len(sub.IntegrationIDs) != 1 || sub.IntegrationIDs[0] != it.ID {
+		t.Errorf("create by slug = %d %s, want the integration's id once", r.Status, r.Body)
+	}
+	if r := call(t, env, "PATCH", "/api/v1/subscriptions/"+sub.ID, env.AdminToken, map[string]any{"integrationIds": []string{"nope"}}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "body.integrationIds[0]") {
+		t.Errorf("patch with an unknown integration = %d %s, want 422", r.Status, r.Body)
+	}
+}

@@ -342,6 +342,38 @@ func (s *Service) sealTargetSecret(sub *Subscription, auth *natspub.Auth) error 
 	return nil
 }
 
+// resolveIntegrations checks that the integrations a subscription filters
+// on exist and stores their ids (the caller may have given slugs): a filter
+// naming no integration would silently match nothing.
+func (s *Service) resolveIntegrations(ctx context.Context, sub *Subscription, in SubscriptionInput) error {
+	if in.IntegrationIDs == nil {
+		return nil
+	}
+	var errs []apperr.FieldError
+	ids := make([]string, 0, len(in.IntegrationIDs))
+	for i, ref := range in.IntegrationIDs {
+		field := fmt.Sprintf("body.integrationIds[%d]", i)
+		if i >= 100 {
+			errs = append(errs, apperr.FieldError{Field: "body.integrationIds", Message: "at most 100 integrations"})
+			break
+		}
+		it, err := s.o.Integration(ctx, ref)
+		switch {
+		case apperr.KindOf(err) == apperr.NotFound:
+			errs = append(errs, apperr.FieldError{Field: field, Message: "no such integration (give its id or slug)"})
+		case err != nil:
+			return err
+		case !slices.Contains(ids, it.ID):
+			ids = append(ids, it.ID)
+		}
+	}
+	if len(errs) > 0 {
+		return apperr.InvalidFields("the subscription is not valid", errs...)
+	}
+	sub.IntegrationIDs = ids
+	return nil
+}
+
 // resolveChat checks that a chat target's integration exists and can post
 // messages, and stores its id (the caller may have given its slug).
 func (s *Service) resolveChat(ctx context.Context, sub *Subscription) error {
@@ -396,6 +428,9 @@ func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in Sub
 		return Subscription{}, "", apperr.InvalidFields("the subscription is not valid", errs...)
 	}
 	if err := s.resolveChat(ctx, &sub); err != nil {
+		return Subscription{}, "", err
+	}
+	if err := s.resolveIntegrations(ctx, &sub, in); err != nil {
 		return Subscription{}, "", err
 	}
 	if sub.Name == "" {
@@ -471,6 +506,9 @@ func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id str
 		return Subscription{}, apperr.InvalidFields("the subscription is not valid", errs...)
 	}
 	if err := s.resolveChat(ctx, &sub); err != nil {
+		return Subscription{}, err
+	}
+	if err := s.resolveIntegrations(ctx, &sub, in); err != nil {
 		return Subscription{}, err
 	}
 	if err := s.sealTargetSecret(&sub, in.NATSAuth); err != nil {
