@@ -25,6 +25,7 @@ import (
 type EndpointBody struct {
 	ID                      string            `json:"id"`
 	IntegrationID           string            `json:"integrationId"`
+	Provider                string            `json:"provider" doc:"The integration's provider."`
 	Name                    string            `json:"name"`
 	URL                     string            `json:"url" doc:"The ingress URL to paste into the provider."`
 	IsDefault               bool              `json:"isDefault" doc:"The endpoint /api/v1/integrations/hooks/{integrationId} resolves to."`
@@ -45,7 +46,7 @@ type EndpointBody struct {
 }
 
 func (s *Server) endpointBody(ep webhook.Endpoint) EndpointBody {
-	b := EndpointBody{ID: ep.ID, IntegrationID: ep.IntegrationID, Name: ep.Name, URL: s.d.Webhooks.URL(ep.ID),
+	b := EndpointBody{ID: ep.ID, IntegrationID: ep.IntegrationID, Provider: ep.Provider, Name: ep.Name, URL: s.d.Webhooks.URL(ep.ID),
 		IsDefault: ep.IsDefault, Scheme: ep.Scheme, Settings: ep.Settings, EventTypes: ep.EventTypes,
 		AllowedCIDRs: ep.AllowedCIDRs, ToleranceSeconds: int64(ep.Tolerance / time.Second), MaxBodyBytes: ep.MaxBodyBytes,
 		IsActive: ep.IsActive, HasSecret: ep.HasSecret, SecretUpdatedAt: ep.SecretUpdatedAt,
@@ -117,10 +118,21 @@ func (s *Server) listIntegrationEndpoints(ctx context.Context, in *integrationID
 
 type allEndpointsInput struct {
 	Integration string `query:"integration" maxLength:"64" doc:"Only this integration's endpoints (id or slug)."`
+	Provider    string `query:"provider" maxLength:"64" doc:"Only endpoints of this provider's integrations (a provider id such as github)."`
+	Scheme      string `query:"scheme" maxLength:"64" doc:"Only endpoints verified with this scheme."`
+	Active      string `query:"active" enum:"true,false" doc:"Only active (true) or inactive (false) endpoints."`
 }
 
 func (s *Server) listAllEndpoints(ctx context.Context, in *allEndpointsInput) (*listEndpointsOutput, error) {
-	return s.listEndpoints(ctx, in.Integration)
+	out, err := s.listEndpoints(ctx, in.Integration)
+	if err != nil {
+		return nil, err
+	}
+	out.Body.Endpoints = slices.DeleteFunc(out.Body.Endpoints, func(b EndpointBody) bool {
+		return (in.Provider != "" && b.Provider != in.Provider) || (in.Scheme != "" && b.Scheme != in.Scheme) ||
+			(in.Active != "" && b.IsActive != (in.Active == "true"))
+	})
+	return out, nil
 }
 
 func (s *Server) listEndpoints(ctx context.Context, integration string) (*listEndpointsOutput, error) {

@@ -470,3 +470,60 @@ func TestWebhookProviderHandshakes(t *testing.T) {
 		t.Errorf("Slack endpoint logs = %v, want %v", got, want)
 	}
 }
+
+// TestWebhookEndpointListFilters: the list of all endpoints filters by
+// integration, provider, scheme and active flag.
+func TestWebhookEndpointListFilters(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, it := range []map[string]any{
+		{"name": "api", "provider": "http", "baseUrl": "https://api.example.com", "isActive": false},
+		{"name": "gh", "provider": "github", "isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration = %d %s", r.Status, r.Body)
+		}
+	}
+	for _, c := range []struct {
+		integration string
+		body        map[string]any
+	}{
+		{"api", map[string]any{"name": "a1", "scheme": "header_token", "settings": map[string]any{"headerName": "X-T"}, "generateSecret": true}},
+		{"api", map[string]any{"name": "a2", "isActive": false, "generateSecret": true,
+			"settings": map[string]any{"algorithm": "sha256", "header": "X-Sig", "encoding": "hex"}}},
+		{"gh", map[string]any{"name": "g1", "secret": ghSecret}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations/"+c.integration+"/webhooks", env.AdminToken, c.body); r.Status != 201 {
+			t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+		}
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"a1", "a2", "g1"}},
+		{"?integration=api", []string{"a1", "a2"}},
+		{"?provider=github", []string{"g1"}},
+		{"?scheme=header_token", []string{"a1"}},
+		{"?active=false", []string{"a2"}},
+		{"?provider=http&active=true", []string{"a1"}},
+	} {
+		var list struct {
+			Endpoints []struct{ Name, Provider string }
+		}
+		r := call(t, env, "GET", "/api/v1/integrations/webhooks"+tc.query, env.AdminToken, nil)
+		decode(t, r, &list)
+		var got []string
+		for _, e := range list.Endpoints {
+			got = append(got, e.Name)
+		}
+		slices.Sort(got)
+		if r.Status != 200 || !slices.Equal(got, tc.want) {
+			t.Errorf("GET %s = %d %v, want %v", tc.query, r.Status, got, tc.want)
+		}
+	}
+	if r := call(t, env, "GET", "/api/v1/integrations/webhooks?active=maybe", env.AdminToken, nil); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "query.active") {
+		t.Errorf("active=maybe = %d %s, want 422 naming query.active", r.Status, r.Body)
+	}
+}
