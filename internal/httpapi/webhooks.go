@@ -528,15 +528,19 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 		fail(apperr.E(apperr.Forbidden, "this address may not deliver to this endpoint"))
 		return
 	}
-	if r.ContentLength > t.MaxBody() {
+	tooLarge := func() {
+		drainRefused(w, r)
 		fail(apperr.E(apperr.TooLarge, "the body is larger than this endpoint accepts (%d bytes)", t.MaxBody()))
+	}
+	if r.ContentLength > t.MaxBody() {
+		tooLarge()
 		return
 	}
 	body, err := readBody(http.MaxBytesReader(w, r.Body, t.MaxBody()), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			fail(apperr.E(apperr.TooLarge, "the body is larger than this endpoint accepts (%d bytes)", t.MaxBody()))
+			tooLarge()
 			return
 		}
 		fail(apperr.E(apperr.Invalid, "the body could not be read"))
@@ -575,6 +579,20 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 	}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, `{"deliveryId":`+strconv.FormatInt(out.DeliveryID, 10)+`,"status":"`+word+`"}`)
+}
+
+// drainMax bounds what is read and discarded of a refused body.
+const drainMax = 16 << 20
+
+// drainRefused reads and discards up to drainMax more of a refused body
+// (for at most 10 s) before the answer, which closes the connection: most
+// clients send the whole body before reading the answer, and a connection
+// closed on unread data resets theirs, so they would see an error instead
+// of the 413.
+func drainRefused(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _ = io.CopyN(io.Discard, r.Body, drainMax)
 }
 
 // preSizeMax bounds the buffer readBody sizes from Content-Length alone.

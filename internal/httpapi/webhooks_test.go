@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -9,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -525,5 +527,47 @@ func TestWebhookEndpointListFilters(t *testing.T) {
 	if r := call(t, env, "GET", "/api/v1/integrations/webhooks?active=maybe", env.AdminToken, nil); r.Status != 422 ||
 		!strings.Contains(string(r.Body), "query.active") {
 		t.Errorf("active=maybe = %d %s, want 422 naming query.active", r.Status, r.Body)
+	}
+}
+
+// TestWebhookTooLargeAnswered: a client that sends its whole oversized
+// body before reading the answer (as most HTTP clients do) gets the 413,
+// not a reset connection.
+func TestWebhookTooLargeAnswered(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "api", "provider": "http",
+		"baseUrl": "https://api.example.com", "isActive": false}); r.Status != 201 {
+		t.Fatalf("create integration = %d %s", r.Status, r.Body)
+	}
+	var ep struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
+		"scheme": "header_token", "settings": map[string]any{"headerName": "X-Hook-Token"}, "generateSecret": true}), &ep)
+	for _, chunked := range []bool{false, true} {
+		body := bytes.Repeat([]byte("x"), 12<<20)
+		conn, err := net.Dial("tcp", strings.TrimPrefix(env.Server.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := "POST /api/v1/hooks/" + ep.ID + " HTTP/1.1\r\nHost: ihub\r\nContent-Type: application/json\r\n"
+		if chunked {
+			head += "Transfer-Encoding: chunked\r\n\r\n" + strconv.FormatInt(int64(len(body)), 16) + "\r\n"
+		} else {
+			head += "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+		}
+		msg := append([]byte(head), body...)
+		if chunked {
+			msg = append(msg, "\r\n0\r\n\r\n"...)
+		}
+		if _, err := conn.Write(msg); err != nil {
+			t.Fatalf("chunked=%v: sending the body: %v", chunked, err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Errorf("chunked=%v: reading the answer: %v, want a 413", chunked, err)
+		} else if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("chunked=%v: answer %d, want 413", chunked, resp.StatusCode)
+		}
+		conn.Close()
 	}
 }
