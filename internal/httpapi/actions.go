@@ -17,7 +17,8 @@ import (
 
 // actionSchemas generates and caches the JSON schemas of action inputs and
 // outputs, in a registry of their own so that the OpenAPI document does not
-// depend on which providers are compiled in.
+// depend on which providers are compiled in. Every provider's types live in
+// that one registry side by side, named by actionSchemaName.
 type actionSchemas struct {
 	mu  sync.Mutex
 	reg huma.Registry
@@ -26,8 +27,33 @@ type actionSchemas struct {
 }
 
 func newActionSchemas() *actionSchemas {
-	return &actionSchemas{reg: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),
+	return &actionSchemas{reg: huma.NewMapRegistry("#/components/schemas/", actionSchemaName),
 		inline: map[reflect.Type]map[string]any{}}
+}
+
+// actionSchemaName names a named type's schema after its package path and
+// type name ("ihub.internal.provider.github.ListReposInput"). Providers
+// share type names (ListReposInput in github, gitlab and bitbucket;
+// SendSMSInput, SendMessageInput, …), and huma's default namer, which drops
+// the package, makes the registry panic on the second provider used. The
+// names never reach a client: document inlines every reference.
+func actionSchemaName(t reflect.Type, hint string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Name() == "" || t.PkgPath() == "" {
+		return huma.DefaultSchemaNamer(t, hint) // unnamed or predeclared: huma numbers clashes itself
+	}
+	// The name of a generic type spells its type arguments' package paths.
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-':
+			return r
+		case r == '/':
+			return '.'
+		}
+		return '_'
+	}, t.PkgPath()+"."+t.Name())
 }
 
 // schema returns the registry schema of t (for validation).

@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +12,17 @@ import (
 
 	"ihub/internal/app/apptest"
 	"ihub/internal/auth"
+	"ihub/internal/provider/bitbucket/bitbucketfake"
+	"ihub/internal/provider/clickatell/clickatellfake"
+	"ihub/internal/provider/cpanel/cpanelfake"
+	"ihub/internal/provider/discord/discordfake"
+	"ihub/internal/provider/github/githubfake"
+	"ihub/internal/provider/gitlab/gitlabfake"
+	"ihub/internal/provider/plesk/pleskfake"
+	"ihub/internal/provider/resend/resendfake"
+	"ihub/internal/provider/slack/slackfake"
+	"ihub/internal/provider/smswebhook/smswebhookfake"
+	"ihub/internal/provider/teams/teamsfake"
 	"ihub/internal/provider/whm/whmfake"
 	"ihub/internal/store/storetest"
 )
@@ -276,5 +290,113 @@ func TestProxyRedirect(t *testing.T) {
 	if resp.StatusCode != 302 || resp.Header.Get("Location") == "" || fake.Requests() != 1 {
 		t.Errorf("proxy = %d (Location %q) after %d upstream requests, want the 302 relayed after 1",
 			resp.StatusCode, resp.Header.Get("Location"), fake.Requests())
+	}
+}
+
+// TestActionsManyProviders lists and runs the actions of providers whose
+// input and output types share Go names (ListReposInput, SendSMSInput,
+// SendMessageInput, SendEmailInput, ListDomainsInput) in one server: each
+// provider must answer with its own schemas, whichever was used first.
+func TestActionsManyProviders(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	start := func(url string, closer func()) string {
+		t.Cleanup(closer)
+		return url
+	}
+	gh := githubfake.New(githubfake.Options{})
+	gl := gitlabfake.New(gitlabfake.Options{})
+	bb := bitbucketfake.New(bitbucketfake.Options{})
+	ca := clickatellfake.New(clickatellfake.Options{})
+	sw := smswebhookfake.New(smswebhookfake.Options{})
+	sl := slackfake.New(slackfake.Options{})
+	dc := discordfake.New(discordfake.Options{})
+	tm := teamsfake.New(teamsfake.Options{})
+	rs := resendfake.New(resendfake.Options{})
+	cp := cpanelfake.New(cpanelfake.Options{})
+	pl := pleskfake.New(pleskfake.Options{})
+	tests := []struct {
+		provider string
+		create   map[string]any
+		action   string
+		input    map[string]any
+		// field is an input property of this provider's schema that its
+		// namesakes lack.
+		field string
+	}{
+		{"github", map[string]any{"baseUrl": start(gh.URL(), gh.Close), "credentials": map[string]any{"token": githubfake.DefaultToken}},
+			"list_repos", map[string]any{"perPage": 2}, ""},
+		{"gitlab", map[string]any{"baseUrl": start(gl.URL(), gl.Close), "credentials": map[string]any{"token": gitlabfake.DefaultToken}},
+			"list_repos", map[string]any{"perPage": 2}, ""},
+		{"bitbucket", map[string]any{"baseUrl": start(bb.URL(), bb.Close), "username": bitbucketfake.DefaultEmail,
+			"settings": map[string]any{"workspace": bitbucketfake.DefaultWorkspace}, "credentials": map[string]any{"apiToken": bitbucketfake.DefaultToken}},
+			"list_repos", map[string]any{"pageLen": 2}, "pageLen"},
+		{"clickatell", map[string]any{"baseUrl": start(ca.URL(), ca.Close), "settings": map[string]any{"from": "27820000001"},
+			"credentials": map[string]any{"apiKey": clickatellfake.DefaultAPIKey}},
+			"send_sms", map[string]any{"to": "27821234567", "message": "Disk full on web1"}, ""},
+		{"sms_webhook", map[string]any{"baseUrl": start(sw.URL(), sw.Close), "settings": map[string]any{"authMode": "bearer"},
+			"credentials": map[string]any{"token": smswebhookfake.DefaultToken}},
+			"send_sms", map[string]any{"to": "+27821234567", "message": "Disk full on web1"}, ""},
+		{"slack", map[string]any{"credentials": map[string]any{"webhookUrl": start(sl.WebhookURL(), sl.Close)}},
+			"send_message", map[string]any{"text": "Disk full"}, "text"},
+		{"discord", map[string]any{"credentials": map[string]any{"webhookUrl": start(dc.WebhookURL(), dc.Close)}},
+			"send_message", map[string]any{"content": "Disk full"}, "content"},
+		{"teams", map[string]any{"credentials": map[string]any{"webhookUrl": start(tm.WebhookURL(), tm.Close)}},
+			"send_message", map[string]any{"text": "Disk full", "facts": []any{map[string]any{"title": "Host", "value": "web1"}}}, "facts"},
+		{"resend", map[string]any{"baseUrl": start(rs.URL(), rs.Close), "settings": map[string]any{"from": "ihub <alerts@example.com>"},
+			"credentials": map[string]any{"apiKey": resendfake.FullKey}},
+			"send_email", map[string]any{"to": []string{"ops@example.net"}, "subject": "Disk full", "text": "server1 is at 99%"}, ""},
+		{"cpanel", map[string]any{"baseUrl": start(cp.URL(), cp.Close), "username": cpanelfake.DefaultUser,
+			"credentials": map[string]any{"apiToken": cpanelfake.DefaultToken}}, "list_domains", map[string]any{}, ""},
+		{"plesk", map[string]any{"baseUrl": start(pl.URL(), pl.Close), "credentials": map[string]any{"apiKey": pleskfake.DefaultAPIKey}},
+			"list_domains", map[string]any{}, ""},
+	}
+	ids := map[string]string{}
+	for _, tc := range tests {
+		body := map[string]any{"name": tc.provider, "provider": tc.provider}
+		maps.Copy(body, tc.create)
+		r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, body)
+		if r.Status != 201 {
+			t.Fatalf("create %s = %d %s", tc.provider, r.Status, r.Body)
+		}
+		var it struct{ ID string }
+		decode(t, r, &it)
+		ids[tc.provider] = it.ID
+	}
+	// Twice round: the second time every provider's schemas come from a
+	// registry that holds all the others'.
+	for round := range 2 {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%d/%s", round, tc.provider), func(t *testing.T) {
+				r := call(t, env, "GET", "/api/v1/integrations/"+ids[tc.provider]+"/actions", env.AdminToken, nil)
+				if r.Status != 200 {
+					t.Fatalf("GET %s/actions = %d %s, want 200", tc.provider, r.Status, r.Body)
+				}
+				type action struct {
+					Name        string
+					InputSchema struct{ Properties map[string]any }
+				}
+				var list struct {
+					Provider string
+					Actions  []action
+				}
+				decode(t, r, &list)
+				i := slices.IndexFunc(list.Actions, func(a action) bool { return a.Name == tc.action })
+				if list.Provider != tc.provider || i < 0 {
+					t.Fatalf("GET %s/actions = %s, want the provider's %s action", tc.provider, r.Body, tc.action)
+				}
+				if _, ok := list.Actions[i].InputSchema.Properties[tc.field]; tc.field != "" && !ok {
+					t.Errorf("%s %s input schema = %v, want its own property %q", tc.provider, tc.action,
+						list.Actions[i].InputSchema.Properties, tc.field)
+				}
+				r = call(t, env, "POST", "/api/v1/integrations/"+ids[tc.provider]+"/actions/"+tc.action, env.AdminToken, tc.input)
+				if r.Status != 200 {
+					t.Errorf("POST %s/actions/%s = %d %s, want 200", tc.provider, tc.action, r.Status, r.Body)
+				}
+			})
+		}
+	}
+	if strings.Contains(env.Logs.String(), "panic") {
+		t.Errorf("the server panicked:\n%s", env.Logs.String())
 	}
 }
