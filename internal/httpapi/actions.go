@@ -122,7 +122,7 @@ func (a *actionSchemas) validate(t reflect.Type, body map[string]any) []apperr.F
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	res := &huma.ValidateResult{}
-	huma.Validate(a.reg, s, huma.NewPathBuffer([]byte("body"), 0), huma.ModeWriteToServer, body, res)
+	huma.Validate(a.reg, s, huma.NewPathBuffer([]byte("body"), len("body")), huma.ModeWriteToServer, body, res)
 	var out []apperr.FieldError
 	for _, e := range res.Errors {
 		if d, ok := e.(*huma.ErrorDetail); ok {

@@ -1,12 +1,16 @@
 package httpapi
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"ihub/internal/provider"
 	"ihub/internal/provider/catalog"
+	"ihub/internal/provider/clickatell"
+	"ihub/internal/provider/github"
 )
 
 // TestActionSchemasAllProviders generates the schemas of every built-in
@@ -59,6 +63,39 @@ func TestActionSchemasAllProviders(t *testing.T) {
 			}
 			if n < 20 {
 				t.Errorf("checked %d schemas, want the whole catalog's actions", n)
+			}
+		})
+	}
+}
+
+// TestActionSchemasValidate: field errors are located under body, the
+// first validation of a fresh registry included.
+func TestActionSchemasValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		typ  reflect.Type
+		body map[string]any
+		want []string
+	}{
+		{"missing required fields", reflect.TypeFor[github.ListCommitsInput](), map[string]any{},
+			[]string{"body.owner", "body.repo"}},
+		{"one missing field", reflect.TypeFor[clickatell.SendSMSInput](), map[string]any{"message": "hi"}, []string{"body.to"}},
+		{"wrong type", reflect.TypeFor[clickatell.SendSMSInput](), map[string]any{"to": 27821234567, "message": "hi"},
+			[]string{"body.to"}},
+		{"pattern", reflect.TypeFor[github.ListCommitsInput](), map[string]any{"owner": "-x", "repo": "r"}, []string{"body.owner"}},
+		{"valid", reflect.TypeFor[github.ListCommitsInput](), map[string]any{"owner": "octo", "repo": "r"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, fe := range newActionSchemas().validate(tc.typ, tc.body) {
+				got = append(got, fe.Field)
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("validate(%s, %v) locations mismatch (-want +got):\n%s", tc.typ, tc.body, diff)
 			}
 		})
 	}
