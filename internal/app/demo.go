@@ -75,7 +75,7 @@ API token: %s
 Try:
   curl -H "Authorization: Bearer %s" %s/api/v1/integrations
   curl -X POST -H "Authorization: Bearer %s" %s/api/v1/integrations/demo-whm/test
-  curl -X POST -H "Authorization: Bearer %s" -d '{}' %s/api/v1/integrations/demo-whm/actions/list_accounts
+  curl -X POST -H "Authorization: Bearer %s" -H 'Content-Type: application/json' -d '{"search":"example"}' %s/api/v1/integrations/demo-whm/actions/list_accounts
   curl -H "Authorization: Bearer %s" %s/api/v1/integrations/demo-http/proxy/items
   curl -H "Authorization: Bearer %s" "%s/api/v1/integrations/demo-whm/metrics?window=24h"
 

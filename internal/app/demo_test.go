@@ -42,6 +42,14 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(env.Logs.String(), token) || strings.Contains(env.Logs.String(), password[1]) {
 		t.Errorf("the log contains the demo token or password")
 	}
+	// curl -d sends application/x-www-form-urlencoded, which the API
+	// refuses (415): every example with a body must say it is JSON.
+	for line := range strings.Lines(string(b)) {
+		if strings.Contains(line, "curl ") && strings.Contains(line, " -d ") &&
+			!strings.Contains(line, "-H 'Content-Type: application/json'") {
+			t.Errorf("credentials file example sends a body without Content-Type: application/json: %s", line)
+		}
+	}
 
 	list, _, err := env.App.Integrations.List(t.Context(), integration.Filter{Limit: 100})
 	if err != nil || len(list) < 8 {

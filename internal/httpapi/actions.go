@@ -174,9 +174,11 @@ func (s *Server) listActions(ctx context.Context, in *integrationIDInput) (*list
 }
 
 type runActionInput struct {
-	ID     string         `path:"id" maxLength:"64" doc:"Integration id or slug."`
-	Action string         `path:"action" maxLength:"64" doc:"Action name."`
-	Body   map[string]any `required:"false" doc:"The action's input, per its inputSchema."`
+	ID     string `path:"id" maxLength:"64" doc:"Integration id or slug."`
+	Action string `path:"action" maxLength:"64" doc:"Action name."`
+	// Body is a pointer so that it is optional: no body means {}, for
+	// actions without required input.
+	Body *map[string]any `doc:"The action's input, per its inputSchema, sent as application/json; no body means {}."`
 }
 
 type runActionOutput struct {
@@ -196,9 +198,9 @@ func (s *Server) runAction(ctx context.Context, in *runActionInput) (*runActionO
 		return nil, apperr.E(apperr.Forbidden, "action %s changes something at the provider: it needs the %s permission",
 			spec.Name, auth.PermIntegrationsManage)
 	}
-	body := in.Body
-	if body == nil {
-		body = map[string]any{}
+	body := map[string]any{}
+	if in.Body != nil && *in.Body != nil {
+		body = *in.Body
 	}
 	if errs := s.actions.validate(spec.Input, body); len(errs) > 0 {
 		return nil, apperr.InvalidFields("the action input is not valid", errs...)

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"ihub/internal/app/apptest"
 	"ihub/internal/auth"
 	"ihub/internal/provider/bitbucket/bitbucketfake"
@@ -127,7 +130,7 @@ func TestActions(t *testing.T) {
 				{"bad enum", "/api/v1/integrations/w/actions/list_accounts", map[string]any{"searchType": "shoe size"}, 422, "body.searchType"},
 				{"pattern", "/api/v1/integrations/w/actions/create_account", map[string]any{"username": "Robert'); DROP", "domain": "a.example", "password": "x"}, 422, "body.username"},
 				{"unknown field", "/api/v1/integrations/w/actions/list_accounts", map[string]any{"serch": "x"}, 422, "body.serch"},
-				{"not an object", "/api/v1/integrations/w/actions/list_accounts", "[1,2]", 422, ""},
+				{"not an object", "/api/v1/integrations/w/actions/list_accounts", "[1,2]", 422, "body"},
 				{"not JSON", "/api/v1/integrations/w/actions/list_accounts", "{nope", 400, ""},
 			} {
 				r := call(t, env, "POST", tc.path, env.AdminToken, tc.body)
@@ -399,5 +402,74 @@ func TestActionsManyProviders(t *testing.T) {
 	}
 	if strings.Contains(env.Logs.String(), "panic") {
 		t.Errorf("the server panicked:\n%s", env.Logs.String())
+	}
+}
+
+// TestRunActionBody: how the body of an action run is read. No body is {};
+// the body must be a JSON object sent as application/json.
+func TestRunActionBody(t *testing.T) {
+	t.Parallel()
+	env, fake, _ := whmEnv(t, storetest.Engines(t)[0])
+	tests := []struct {
+		name, action string
+		body         any // nil: no body
+		contentType  string
+		status       int
+		want         []fieldProblem
+		detail       string
+	}{
+		{name: "no body", action: "list_accounts", status: 200},
+		{name: "no body, no content type", action: "list_accounts", body: "", status: 200},
+		{name: "empty object", action: "list_accounts", body: "{}", status: 200},
+		{name: "json without content type", action: "list_accounts", body: `{"search":"alpha"}`, status: 200},
+		{name: "json with charset", action: "list_accounts", body: `{"search":"alpha"}`,
+			contentType: "application/json; charset=utf-8", status: 200},
+		{name: "no body, required input", action: "suspend_account", status: 422,
+			want: []fieldProblem{{"body.user", "expected required property user to be present"}}},
+		{name: "array", action: "list_accounts", body: "[1,2]", status: 422,
+			want: []fieldProblem{{"body", "must be a JSON object"}}},
+		{name: "string", action: "list_accounts", body: `"x"`, status: 422,
+			want: []fieldProblem{{"body", "must be a JSON object"}}},
+		{name: "null", action: "list_accounts", body: "null", status: 422,
+			want: []fieldProblem{{"body", "must be a JSON object"}}},
+		{name: "form content type (curl -d)", action: "list_accounts", body: `{"search":"alpha"}`,
+			contentType: "application/x-www-form-urlencoded", status: 415,
+			detail: "send the body as JSON with Content-Type: application/json"},
+		{name: "text content type", action: "list_accounts", body: `{"search":"alpha"}`,
+			contentType: "text/plain", status: 415, detail: "send the body as JSON with Content-Type: application/json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var headers []string
+			if tc.contentType != "" {
+				headers = []string{"Content-Type", tc.contentType}
+			} else if tc.body != nil {
+				headers = []string{"Content-Type", ""}
+			}
+			r := call(t, env, "POST", "/api/v1/integrations/w/actions/"+tc.action, env.AdminToken, tc.body, headers...)
+			if r.Status != tc.status {
+				t.Fatalf("POST %s %q (%s) = %d %s, want %d", tc.action, tc.body, tc.contentType, r.Status, r.Body, tc.status)
+			}
+			if tc.status == 200 {
+				return
+			}
+			p, ok := readProblem(t, r)
+			if !ok {
+				return
+			}
+			if diff := cmp.Diff(tc.want, p.Errors, cmpopts.EquateEmpty()); tc.want != nil && diff != "" {
+				t.Errorf("POST %s %q errors mismatch (-want +got):\n%s", tc.action, tc.body, diff)
+			}
+			if tc.detail != "" && p.Detail != tc.detail {
+				t.Errorf("POST %s %q detail = %q, want %q", tc.action, tc.body, p.Detail, tc.detail)
+			}
+			if strings.Contains(string(r.Body), "Go value") || strings.Contains(string(r.Body), "map[string]") {
+				t.Errorf("POST %s %q = %s: Go internals in the answer", tc.action, tc.body, r.Body)
+			}
+		})
+	}
+	if n := fake.Calls("suspendacct"); n != 0 {
+		t.Errorf("the fake saw %d suspendacct calls, want 0", n)
 	}
 }

@@ -126,11 +126,14 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 		}
 		if d, ok := err.(huma.ErrorDetailer); ok {
 			ed := d.ErrorDetail()
-			loc := ed.Location
+			loc, m := ed.Location, scrubMessage(ed.Message)
 			if name, ok := missingProperty(ed.Message); ok {
 				loc += "." + name
 			}
-			p.Errors = append(p.Errors, FieldProblem{Location: loc, Message: scrubMessage(ed.Message)})
+			if loc == "body" && ed.Message == validation.MsgExpectedObject {
+				m = "must be a JSON object" // an array, a string, a number or null
+			}
+			p.Errors = append(p.Errors, FieldProblem{Location: loc, Message: m})
 		} else {
 			p.Errors = append(p.Errors, FieldProblem{Message: scrubMessage(err.Error())})
 		}

@@ -105,12 +105,13 @@ func (s *Server) routes() {
 		Summary: "List an integration's typed actions", Description: "Each action comes with the JSON schema of its input and output.",
 		Errors: []int{http.StatusNotFound}}, s.listActions)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "runAction", Method: http.MethodPost, Path: v + "/integrations/{id}/actions/{action}", Tags: []string{"Actions"},
-		Summary: "Run an action", Description: "The body is validated against the action's input schema (422 naming the field). " +
+		Summary: "Run an action", Description: "The body is a JSON object sent with Content-Type: application/json (415 otherwise); no body means {}. " +
+			"It is validated against the action's input schema (422 naming the field). " +
 			"Mutating actions also need integrations:manage and are recorded in the activity log with their input, secrets removed. " +
 			"Provider failures answer 502 (credentials rejected, provider error, unreachable), 404 (the provider says not found), " +
 			"429 with Retry-After (rate limited) or 504 (no answer in time).",
-		SkipValidateBody: true, MaxBodyBytes: 1 << 20,
-		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout}}, s.runAction)
+		MaxBodyBytes: 1 << 20,
+		Errors:       []int{http.StatusNotFound, http.StatusConflict, http.StatusUnsupportedMediaType, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout}}, s.runAction)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "integrationMetrics", Method: http.MethodGet, Path: v + "/integrations/{id}/metrics", Tags: []string{"Integrations"},
 		Summary: "API metrics of an integration's outbound calls", Description: "Totals, success and error rates, latency (average, p50, p95 from hourly roll-ups), " +
 			"per-endpoint figures, recent errors, the provider's latest rate-limit state and warnings (80 % of the rate-limit budget used, circuit breaker open).",
