@@ -12,7 +12,6 @@ import (
 	"ihub/internal/apperr"
 	"ihub/internal/auth"
 	"ihub/internal/integration"
-	"ihub/internal/provider"
 )
 
 // actionSchemas generates and caches the JSON schemas of action inputs and
@@ -211,9 +210,6 @@ func (s *Server) runAction(ctx context.Context, in *runActionInput) (*runActionO
 	}
 	res, err := s.d.Integrations.RunAction(ctx, actor(ctx), in.ID, in.Action, raw)
 	if err != nil {
-		if pe, ok := err.(*provider.Error); ok && pe.Kind == provider.ErrInvalid && strings.HasPrefix(pe.Message, "the action input") {
-			return nil, apperr.InvalidFields("the action input is not valid", apperr.FieldError{Field: "body", Message: "does not match the input schema"})
-		}
 		return nil, err
 	}
 	out := &runActionOutput{}

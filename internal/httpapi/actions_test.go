@@ -19,6 +19,7 @@ import (
 	"ihub/internal/provider/clickatell/clickatellfake"
 	"ihub/internal/provider/cpanel/cpanelfake"
 	"ihub/internal/provider/discord/discordfake"
+	"ihub/internal/provider/generichttp/generichttpfake"
 	"ihub/internal/provider/github/githubfake"
 	"ihub/internal/provider/gitlab/gitlabfake"
 	"ihub/internal/provider/plesk/pleskfake"
@@ -27,6 +28,7 @@ import (
 	"ihub/internal/provider/smswebhook/smswebhookfake"
 	"ihub/internal/provider/teams/teamsfake"
 	"ihub/internal/provider/whm/whmfake"
+	"ihub/internal/provider/whmcs/whmcsfake"
 	"ihub/internal/store/storetest"
 )
 
@@ -471,5 +473,70 @@ func TestRunActionBody(t *testing.T) {
 	}
 	if n := fake.Calls("suspendacct"); n != 0 {
 		t.Errorf("the fake saw %d suspendacct calls, want 0", n)
+	}
+}
+
+// TestActionInputErrors: an input that passes the schema but that the
+// provider's action refuses is a 422 naming the field, in words, like a
+// schema failure; a configuration the action cannot work with stays 409.
+func TestActionInputErrors(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	wf := whmcsfake.New(whmcsfake.Options{})
+	t.Cleanup(wf.Close)
+	hf := generichttpfake.New(generichttpfake.Options{})
+	t.Cleanup(hf.Close)
+	sf := slackfake.New(slackfake.Options{})
+	t.Cleanup(sf.Close)
+	for _, create := range []map[string]any{
+		{"name": "billing", "provider": "whmcs", "baseUrl": wf.URL(),
+			"credentials": map[string]any{"identifier": whmcsfake.DefaultIdentifier, "secret": whmcsfake.DefaultSecret}},
+		{"name": "api", "provider": "http", "baseUrl": hf.URL(), "settings": map[string]any{"authMode": "bearer"},
+			"credentials": map[string]any{"token": generichttpfake.DefaultToken}},
+		{"name": "chat", "provider": "slack", "credentials": map[string]any{"webhookUrl": sf.WebhookURL()}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, create); r.Status != 201 {
+			t.Fatalf("create %s = %d %s", create["provider"], r.Status, r.Body)
+		}
+	}
+	tests := []struct {
+		name, path string
+		body       string
+		status     int
+		field      string
+	}{
+		{"integer out of range", "billing/actions/get_invoice", `{"invoiceId":1e30}`, 422, "body.invoiceId"},
+		{"one of two fields required", "billing/actions/get_client_details", `{}`, 422, "body.clientId"},
+		{"dot segments in a path", "api/actions/request", `{"method":"GET","path":"/../../etc/passwd"}`, 422, "body.path"},
+		{"configuration: a channel needs a bot token", "chat/actions/send_message", `{"text":"x","channel":"#alerts"}`, 409, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := call(t, env, "POST", "/api/v1/integrations/"+tc.path, env.AdminToken, tc.body)
+			if r.Status != tc.status {
+				t.Fatalf("POST %s %s = %d %s, want %d", tc.path, tc.body, r.Status, r.Body, tc.status)
+			}
+			p, ok := readProblem(t, r)
+			if !ok {
+				return
+			}
+			if tc.field != "" {
+				if got := p.locations(); !slices.Equal(got, []string{tc.field}) || p.Errors[0].Message == "" {
+					t.Errorf("POST %s %s errors = %+v, want one naming %s with a message", tc.path, tc.body, p.Errors, tc.field)
+				}
+				if strings.Contains(p.Detail, "configuration") {
+					t.Errorf("POST %s %s detail = %q, want it to be about the input", tc.path, tc.body, p.Detail)
+				}
+			}
+			for _, internal := range []string{"Go struct", "Go value", "json:", "GetInvoiceInput", " of type "} {
+				if strings.Contains(string(r.Body), internal) {
+					t.Errorf("POST %s %s = %s: it shows Go internals (%q)", tc.path, tc.body, r.Body, internal)
+				}
+			}
+		})
+	}
+	if n := wf.Requests(); n != 0 {
+		t.Errorf("the WHMCS fake saw %d requests, want 0: refused input never reaches the provider", n)
 	}
 }

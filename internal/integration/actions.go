@@ -178,7 +178,8 @@ func redactMap(typ reflect.Type, m map[string]any) {
 // credential masked. Rejected credentials and provider errors are 502 (the
 // caller's request was fine, the upstream failed), a provider 404 is 404,
 // rate limiting is 429 with the provider's Retry-After, a timeout 504, an
-// unreachable provider or an open circuit breaker 502, and a configuration
+// unreachable provider or an open circuit breaker 502, an action input the
+// provider refuses 422 naming the field (body.<field>), and a configuration
 // the provider cannot work with 409.
 func (s *Service) ProviderFailure(err error, conn provider.Connection) error {
 	if err == nil {
@@ -202,6 +203,13 @@ func (s *Service) ProviderFailure(err error, conn provider.Connection) error {
 		e = apperr.E(apperr.TooManyRequests, "the provider is rate limiting: %s", msg)
 		e.RetryAfter = pe.RetryAfter
 	case provider.ErrInvalid:
+		if pe.Input {
+			field := "body"
+			if pe.Field != "" {
+				field += "." + pe.Field
+			}
+			return apperr.InvalidFields("the action input is not valid", apperr.FieldError{Field: field, Message: msg})
+		}
 		e = apperr.E(apperr.Conflict, "the integration's configuration cannot work: %s", msg)
 	case provider.ErrTransport:
 		if errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timed out") {

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"reflect"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"ihub/internal/secret"
 )
@@ -95,7 +98,7 @@ func (a *typedAction[C, In, Out]) Run(ctx context.Context, client any, input jso
 		dec := json.NewDecoder(bytes.NewReader(input))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&in); err != nil {
-			return nil, &Error{Kind: ErrInvalid, Message: "the action input is not valid: " + err.Error()}
+			return nil, decodeError(err)
 		}
 	}
 	out, err := a.fn(ctx, c, in)
@@ -103,6 +106,51 @@ func (a *typedAction[C, In, Out]) Run(ctx context.Context, client any, input jso
 		return nil, err
 	}
 	return out, nil
+}
+
+// decodeError describes a failure to decode an action input as an input
+// error naming the field, in words and without Go type names: the schema
+// cannot rule out everything the decoder refuses (1e30 for an int field).
+func decodeError(err error) *Error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			return InputError("", "must be a JSON object")
+		}
+		return InputError(field, "must be "+describeType(te.Type))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if name, err := strconv.Unquote(name); err == nil {
+			return InputError(name, "is not a field of this action's input")
+		}
+	}
+	return InputError("", "is not a valid JSON object")
+}
+
+// describeType says in words what JSON value decodes into t.
+func describeType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		bits := t.Bits()
+		return fmt.Sprintf("a whole number from %d to %d", int64(-1)<<(bits-1), int64(1)<<(bits-1)-1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return fmt.Sprintf("a whole number from 0 to %d", uint64(1)<<t.Bits()-1)
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a value of another type"
 }
 
 // FindAction returns the action of r named name.

@@ -258,7 +258,7 @@ const (
 	ErrRateLimited ErrorKind = "rate_limited" // 429 or equivalent; RetryAfter set when known
 	ErrProvider    ErrorKind = "provider"     // the provider answered with an error of its own
 	ErrTransport   ErrorKind = "transport"    // DNS, connect, TLS, timeout, refused by the SSRF guard
-	ErrInvalid     ErrorKind = "invalid"      // the integration's configuration cannot work (bad base URL)
+	ErrInvalid     ErrorKind = "invalid"      // the integration's configuration (bad base URL) or, with Field, the action input cannot work
 )
 
 // Error is a provider call failure. Its Error text is what users see as the
@@ -276,9 +276,24 @@ type Error struct {
 	// transport failure.
 	Message    string
 	RetryAfter time.Duration
+	// Input marks an ErrInvalid error about an action's input rather than
+	// the integration's configuration; Field names the input field at fault
+	// by its JSON name, dotted for nested fields ("invoiceId",
+	// "facts.0.title"), or is empty for the input as a whole. The API
+	// answers such errors 422 naming body.<Field>; Message says what is
+	// wrong with the field in words, without repeating its value.
+	Input bool
+	Field string
 	// Err is the underlying cause, if any (a transport error, ctx.Err()),
 	// for errors.Is; its text is not shown.
 	Err error
+}
+
+// InputError returns the ErrInvalid error for an action input field (its
+// JSON name) that the input schema cannot rule out, such as "either
+// clientId or email is required".
+func InputError(field, message string) *Error {
+	return &Error{Kind: ErrInvalid, Input: true, Field: field, Message: message}
 }
 
 // Unwrap returns the cause.

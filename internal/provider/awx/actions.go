@@ -51,8 +51,6 @@ type JobStatusOutput struct {
 	Done bool `json:"done"`
 }
 
-func invalid(msg string) error { return &provider.Error{Kind: provider.ErrInvalid, Message: msg} }
-
 var actions = []provider.Action{
 	provider.NewAction(provider.ActionSpec{
 		Name:        "list_job_templates",
@@ -75,7 +73,7 @@ var actions = []provider.Action{
 		Mutating: true,
 	}, func(ctx context.Context, c *Client, in LaunchJobTemplateInput) (LaunchJobTemplateOutput, error) {
 		if in.ID <= 0 {
-			return LaunchJobTemplateOutput{}, invalid("id is required")
+			return LaunchJobTemplateOutput{}, provider.InputError("id", "is required")
 		}
 		l, err := c.LaunchJobTemplate(ctx, in.ID, &LaunchOptions{ExtraVars: in.ExtraVars, Limit: in.Limit, Inventory: in.Inventory})
 		if err != nil {
@@ -93,7 +91,7 @@ var actions = []provider.Action{
 		Description: "Returns a job's status (pending, running, successful, failed, …), timing and whether it has finished (GET /api/v2/jobs/{id}/).",
 	}, func(ctx context.Context, c *Client, in JobStatusInput) (JobStatusOutput, error) {
 		if in.ID <= 0 {
-			return JobStatusOutput{}, invalid("id is required")
+			return JobStatusOutput{}, provider.InputError("id", "is required")
 		}
 		j, err := c.Job(ctx, in.ID)
 		if err != nil {

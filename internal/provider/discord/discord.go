@@ -150,7 +150,7 @@ func (p *Provider) Actions() []provider.Action {
 
 func sendMessage(ctx context.Context, c *Client, in SendMessageInput) (SendMessageOutput, error) {
 	if strings.TrimSpace(in.Content) == "" {
-		return SendMessageOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the message content is empty"}
+		return SendMessageOutput{}, provider.InputError("content", "the message content is empty")
 	}
 	name := in.Username
 	if name == "" {

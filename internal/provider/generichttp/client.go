@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -257,6 +258,10 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 func (c *Client) Ping(ctx context.Context, path string) (int, error) {
 	req, err := c.newRequest(ctx, Request{Method: http.MethodGet, Path: path})
 	if err != nil {
+		if pe, ok := errors.AsType[*provider.Error](err); ok && pe.Input {
+			// The path is the integration's setting here, not an action input.
+			return 0, &provider.Error{Kind: provider.ErrInvalid, Message: "the health path setting: " + pe.Message}
+		}
 		return 0, err
 	}
 	hresp, err := c.send(req)
@@ -275,7 +280,7 @@ func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, erro
 		method = http.MethodGet
 	}
 	if !slices.Contains(Methods, method) {
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the method must be one of GET, POST, PUT, PATCH or DELETE"}
+		return nil, provider.InputError("method", "must be one of GET, POST, PUT, PATCH or DELETE")
 	}
 	u, err := c.resolve(r.Path)
 	if err != nil {
@@ -291,7 +296,7 @@ func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, erro
 	var body *bytes.Reader
 	if b := bytes.TrimSpace(r.Body); len(b) > 0 && !bytes.Equal(b, []byte("null")) {
 		if !json.Valid(r.Body) {
-			return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the request body is not valid JSON"}
+			return nil, provider.InputError("body", "is not valid JSON")
 		}
 		body = bytes.NewReader(r.Body)
 	}
@@ -315,7 +320,7 @@ func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, erro
 // and may not carry a scheme, host, query, fragment or dot segments (it
 // could otherwise climb above the base URL's path).
 func (c *Client) resolve(path string) (*url.URL, error) {
-	invalid := func(msg string) error { return &provider.Error{Kind: provider.ErrInvalid, Message: msg} }
+	invalid := func(msg string) error { return provider.InputError("path", msg) }
 	if path == "" {
 		path = "/"
 	}

@@ -222,7 +222,7 @@ func parseTime(field, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, &provider.Error{Kind: provider.ErrInvalid, Message: field + " must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z"}
+		return time.Time{}, provider.InputError(field, "must be an RFC 3339 date-time such as 2026-01-02T15:04:05Z")
 	}
 	return t, nil
 }

@@ -213,10 +213,10 @@ func sendEmail(ctx context.Context, c *Client, in SendEmailInput) (SendEmailOutp
 		return SendEmailOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "no sender: set the integration's From address or the from input"}
 	}
 	if _, err := mail.ParseAddress(from); err != nil {
-		return SendEmailOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the sender is not a valid email address"}
+		return SendEmailOutput{}, provider.InputError("from", "the sender is not a valid email address")
 	}
 	if in.Text == "" && in.HTML == "" {
-		return SendEmailOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the email needs a text or an html body"}
+		return SendEmailOutput{}, provider.InputError("text", "the email needs a text or an html body")
 	}
 	id, err := c.SendEmail(ctx, &SendEmailRequest{
 		From: from, To: in.To, Cc: in.Cc, Bcc: in.Bcc, ReplyTo: in.ReplyTo,

@@ -209,7 +209,7 @@ func (p *Provider) Actions() []provider.Action {
 
 func sendMessage(ctx context.Context, c *Client, in SendMessageInput) (SendMessageOutput, error) {
 	if strings.TrimSpace(in.Text) == "" {
-		return SendMessageOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the message text is empty"}
+		return SendMessageOutput{}, provider.InputError("text", "the message text is empty")
 	}
 	if c.HasWebhook() && in.Channel == "" && in.ThreadTS == "" {
 		if err := c.SendWebhook(ctx, &WebhookMessage{Text: in.Text}); err != nil {

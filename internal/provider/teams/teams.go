@@ -100,7 +100,7 @@ func (p *Provider) Actions() []provider.Action {
 
 func sendMessage(ctx context.Context, c *Client, in SendMessageInput) (SendMessageOutput, error) {
 	if strings.TrimSpace(in.Text) == "" {
-		return SendMessageOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the message text is empty"}
+		return SendMessageOutput{}, provider.InputError("text", "the message text is empty")
 	}
 	res, err := c.Post(ctx, CardMessage(Card{
 		Title: in.Title, Text: in.Text, Facts: in.Facts, LinkURL: in.LinkURL, LinkTitle: in.LinkTitle,

@@ -128,9 +128,9 @@ func startRun(ctx context.Context, c *Client, in StartRunInput) (StartRunOutput,
 	id := in.WorkspaceID
 	switch {
 	case id != "" && in.Workspace != "":
-		return StartRunOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "give either workspaceId or workspace, not both"}
+		return StartRunOutput{}, provider.InputError("workspaceId", "give either workspaceId or workspace, not both")
 	case id == "" && in.Workspace == "":
-		return StartRunOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "give workspaceId or workspace"}
+		return StartRunOutput{}, provider.InputError("workspaceId", "give workspaceId or workspace")
 	case id == "":
 		org, err := c.organization(in.Organization)
 		if err != nil {

@@ -37,7 +37,7 @@ var actions = []provider.Action{
 			"returns the matching records (GET /webservice.php?operation=query).",
 	}, func(ctx context.Context, c *Client, in QueryInput) (QueryOutput, error) {
 		if !selectRE.MatchString(in.Query) {
-			return QueryOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the query must be a VTQL SELECT"}
+			return QueryOutput{}, provider.InputError("query", "must be a VTQL SELECT")
 		}
 		rows, err := c.Query(ctx, in.Query)
 		if err != nil {

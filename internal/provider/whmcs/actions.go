@@ -89,8 +89,6 @@ type GetStatsOutput struct {
 	Stats map[string]string `json:"stats"`
 }
 
-func invalid(msg string) error { return &provider.Error{Kind: provider.ErrInvalid, Message: msg} }
-
 var actions = []provider.Action{
 	provider.NewAction(provider.ActionSpec{
 		Name:        "get_clients",
@@ -112,7 +110,7 @@ var actions = []provider.Action{
 		Description: "Returns one client's contact details and status by id or email, optionally with its statistics (API action GetClientsDetails).",
 	}, func(ctx context.Context, c *Client, in GetClientDetailsInput) (GetClientDetailsOutput, error) {
 		if in.ClientID == 0 && strings.TrimSpace(in.Email) == "" {
-			return GetClientDetailsOutput{}, invalid("either clientId or email is required")
+			return GetClientDetailsOutput{}, provider.InputError("clientId", "either clientId or email is required")
 		}
 		d, st, err := c.GetClientDetails(ctx, in.ClientID, strings.TrimSpace(in.Email), in.Stats)
 		if err != nil {
@@ -139,11 +137,13 @@ var actions = []provider.Action{
 	}, func(ctx context.Context, c *Client, in OpenTicketInput) (OpenTicketOutput, error) {
 		switch {
 		case in.DeptID <= 0:
-			return OpenTicketOutput{}, invalid("deptId is required")
-		case strings.TrimSpace(in.Subject) == "" || strings.TrimSpace(in.Message) == "":
-			return OpenTicketOutput{}, invalid("subject and message are required")
+			return OpenTicketOutput{}, provider.InputError("deptId", "is required")
+		case strings.TrimSpace(in.Subject) == "":
+			return OpenTicketOutput{}, provider.InputError("subject", "is required")
+		case strings.TrimSpace(in.Message) == "":
+			return OpenTicketOutput{}, provider.InputError("message", "is required")
 		case in.ClientID == 0 && (strings.TrimSpace(in.Name) == "" || strings.TrimSpace(in.Email) == ""):
-			return OpenTicketOutput{}, invalid("either clientId or both name and email are required")
+			return OpenTicketOutput{}, provider.InputError("clientId", "either clientId or both name and email are required")
 		}
 		t, err := c.OpenTicket(ctx, Ticket{
 			DeptID: in.DeptID, Subject: in.Subject, Message: in.Message, ClientID: in.ClientID,
@@ -160,7 +160,7 @@ var actions = []provider.Action{
 		Description: "Returns one invoice with its status (Unpaid, Paid, Cancelled, …), amounts, balance and items (API action GetInvoice).",
 	}, func(ctx context.Context, c *Client, in GetInvoiceInput) (GetInvoiceOutput, error) {
 		if in.InvoiceID <= 0 {
-			return GetInvoiceOutput{}, invalid("invoiceId is required")
+			return GetInvoiceOutput{}, provider.InputError("invoiceId", "is required")
 		}
 		inv, err := c.GetInvoice(ctx, in.InvoiceID)
 		if err != nil {
