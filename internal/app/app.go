@@ -64,6 +64,11 @@ type Options struct {
 	Worker bool
 	// AuthOptions overrides auth defaults (tests use cheap argon2 params).
 	AuthOptions auth.Options
+	// EgressTimeout and ActionTimeout override the outbound clients'
+	// per-request limit (egress.DefaultTimeout) and the action deadline
+	// (integration.ActionTimeout); zero keeps the defaults. Tests shorten
+	// them.
+	EgressTimeout, ActionTimeout time.Duration
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -103,7 +108,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	var clients [2][2]*http.Client
 	for i, private := range []bool{false, true} {
 		for j, insecure := range []bool{false, true} {
-			clients[i][j] = egress.NewClient(egress.Options{UserAgent: "ihub/" + Version, AllowPrivate: private, InsecureSkipVerify: insecure})
+			clients[i][j] = egress.NewClient(egress.Options{UserAgent: "ihub/" + Version, AllowPrivate: private,
+				InsecureSkipVerify: insecure, Timeout: o.EgressTimeout})
 		}
 	}
 	index := func(b bool) int {
@@ -120,6 +126,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	a.Outbound = outbound.New(outbound.Options{Recorder: outbound.Recorders{a.Calls, outbound.NewPrometheus(a.Metrics)}})
 	a.Integrations = integration.NewService(integration.Options{
 		Store: db, Registry: a.Registry, Vault: a.Vault, AllowPrivate: cfg.EgressAllowPrivate, Logger: log,
+		ActionTimeout: o.ActionTimeout,
 		Client: func(allowPrivate, skipVerify bool) *http.Client {
 			return clients[index(allowPrivate)][index(skipVerify)]
 		},

@@ -540,3 +540,42 @@ func TestActionInputErrors(t *testing.T) {
 		t.Errorf("the WHMCS fake saw %d requests, want 0: refused input never reaches the provider", n)
 	}
 }
+
+// TestActionTimeout: an action's own deadline bounds it, not the outbound
+// client's shorter per-request limit (which cut 60 s actions at 30 s).
+// Both are shortened here: 150 ms per request, 600 ms per action.
+func TestActionTimeout(t *testing.T) {
+	t.Parallel()
+	const egress, action = 150 * time.Millisecond, 600 * time.Millisecond
+	tests := []struct {
+		name   string
+		fail   func(*http.Request) *whmfake.Reply
+		status int
+		// minimum and maximum time to the answer
+		min, max time.Duration
+	}{
+		{"answer after the per-request limit, within the action's", func(*http.Request) *whmfake.Reply {
+			time.Sleep(2 * egress)
+			return nil
+		}, 200, 2 * egress, action},
+		{"no answer", whmfake.Hang, 504, action, action + 5*time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := whmfake.New(whmfake.Options{Tokens: map[string]string{"root": whmToken}, Fail: tc.fail})
+			t.Cleanup(fake.Close)
+			env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{EgressTimeout: egress, ActionTimeout: action})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "w", "provider": "whm",
+				"baseUrl": fake.URL(), "username": "root", "credentials": map[string]any{"apiToken": whmToken}}); r.Status != 201 {
+				t.Fatalf("create = %d %s", r.Status, r.Body)
+			}
+			start := time.Now()
+			r := call(t, env, "POST", "/api/v1/integrations/w/actions/list_accounts", env.AdminToken, nil)
+			took := time.Since(start)
+			if r.Status != tc.status || took < tc.min || took > tc.max {
+				t.Errorf("list_accounts = %d after %v (%s), want %d after %v to %v", r.Status, took, r.Body, tc.status, tc.min, tc.max)
+			}
+		})
+	}
+}

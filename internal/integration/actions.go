@@ -15,7 +15,8 @@ import (
 	"ihub/internal/provider"
 )
 
-// ActionTimeout bounds one action run.
+// ActionTimeout bounds one action run by default (Options.ActionTimeout):
+// every request the action makes, retries included.
 const ActionTimeout = 60 * time.Second
 
 // Actions returns the actions an integration's provider offers (none for a
@@ -95,7 +96,7 @@ func (s *Service) runAction(ctx context.Context, by *audit.Actor, idOrSlug, name
 		return ActionResult{}, s.ProviderFailure(h.ClientErr, h.Conn)
 	}
 	spec := a.Spec()
-	actx, cancel := context.WithTimeout(outbound.WithSource(ctx, "action"), ActionTimeout)
+	actx, cancel := context.WithTimeout(outbound.WithSource(ctx, "action"), s.o.ActionTimeout)
 	defer cancel()
 	start := s.o.Now()
 	out, runErr := a.Run(actx, h.Client, input)

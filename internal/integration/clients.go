@@ -95,6 +95,13 @@ func (f *Factory) load(ctx context.Context, idOrSlug string) (*Handle, error) {
 		conn.Dial = f.s.o.Dial(private)
 	}
 	hc := f.s.o.Client(private, in.TLSSkipVerify)
+	if limit := max(f.s.o.ActionTimeout, f.s.o.TestTimeout); hc.Timeout > 0 && hc.Timeout < limit {
+		// The egress client's per-request limit is a net for callers
+		// without a deadline; it must not cut an action short of its own.
+		c := *hc
+		c.Timeout = limit
+		hc = &c
+	}
 	if m := f.s.o.Outbound; m != nil {
 		hc = m.Client(hc, outbound.Target{IntegrationID: in.ID, Provider: in.Provider, Limit: d.RateLimit})
 	}

@@ -37,7 +37,9 @@ type Options struct {
 	Vault    Sealer
 	// Client returns the outbound HTTP client to use: allowPrivate says
 	// whether private addresses may be dialled, skipVerify whether TLS
-	// certificates go unchecked.
+	// certificates go unchecked. A per-request limit (Timeout) shorter than
+	// ActionTimeout or TestTimeout is raised to the longer of the two for
+	// integrations: the caller's deadline is what bounds a call.
 	Client func(allowPrivate, skipVerify bool) *http.Client
 	// AllowPrivate lets every integration reach private addresses
 	// (--egress-allow-private; for development and tests).
@@ -53,8 +55,10 @@ type Options struct {
 	Breakers func(integrationID string) string
 	// TestTimeout bounds a connection test (default 10s).
 	TestTimeout time.Duration
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// ActionTimeout bounds an action run (default ActionTimeout, 60s).
+	ActionTimeout time.Duration
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 // Service implements the integration registry.
@@ -67,6 +71,9 @@ type Service struct {
 func NewService(o Options) *Service {
 	if o.TestTimeout <= 0 {
 		o.TestTimeout = 10 * time.Second
+	}
+	if o.ActionTimeout <= 0 {
+		o.ActionTimeout = ActionTimeout
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -62,6 +62,9 @@ func (s *SyncBuffer) String() string {
 type Options struct {
 	// Worker starts the job workers (default off: jobs are only enqueued).
 	Worker bool
+	// EgressTimeout and ActionTimeout shorten the outbound per-request
+	// limit and the action deadline (app.Options); zero keeps the defaults.
+	EgressTimeout, ActionTimeout time.Duration
 }
 
 // CheapArgon2 makes password hashing fast enough for tests.
@@ -88,7 +91,8 @@ func New(t testing.TB, e storetest.Engine, o Options) *Env {
 func (e *Env) start() {
 	e.T.Helper()
 	a, err := app.Open(context.Background(), e.Config, app.NewLogger(e.Logs, "text", "debug"),
-		app.Options{Worker: e.opts.Worker, AuthOptions: auth.Options{Argon2: CheapArgon2}})
+		app.Options{Worker: e.opts.Worker, AuthOptions: auth.Options{Argon2: CheapArgon2},
+			EgressTimeout: e.opts.EgressTimeout, ActionTimeout: e.opts.ActionTimeout})
 	if err != nil {
 		e.T.Fatalf("apptest: open: %v", err)
 	}
