@@ -40,6 +40,13 @@ func ghSign(secret, body string) string {
 // deliver posts a webhook and returns the status and body.
 func deliver(t *testing.T, env *apptest.Env, path, body string, headers ...string) (int, string) {
 	t.Helper()
+	st, _, b := deliverFull(t, env, path, body, headers...)
+	return st, b
+}
+
+// deliverFull posts a webhook and returns the status, headers and body.
+func deliverFull(t *testing.T, env *apptest.Env, path, body string, headers ...string) (int, http.Header, string) {
+	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), "POST", env.Server.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +61,7 @@ func deliver(t *testing.T, env *apptest.Env, path, body string, headers ...strin
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 func TestWebhookIngest(t *testing.T) {
@@ -422,18 +429,8 @@ func TestWebhookProviderHandshakes(t *testing.T) {
 
 	post := func(path, body string, headers ...string) (int, string, string) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(context.Background(), "POST", env.Server.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		resp, err := env.Server.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+		st, h, b := deliverFull(t, env, path, body, headers...)
+		return st, h.Get("Content-Type"), b
 	}
 	challenge := `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
