@@ -90,7 +90,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		fail(apperr.E(apperr.Conflict, "the integration is inactive; activate it to use the proxy"))
 		return
 	}
-	target, err := proxyTarget(p, h, r)
+	base, target, err := proxyTarget(p, h, r)
 	if err != nil {
 		fail(err)
 		return
@@ -112,10 +112,12 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	if out.Header.Get("User-Agent") == "" {
 		out.Header.Set("User-Agent", "ihub-proxy") // also spares the egress client a request clone
 	}
+	beforeQuery := out.URL.RawQuery
 	if err := p.Authorize(ctx, out, h.Conn); err != nil {
 		fail(s.d.Integrations.ProviderFailure(err, h.Conn))
 		return
 	}
+	rl := newRelay(base, r.PathValue("id"), beforeQuery, out, h.Conn)
 	resp, err := h.Proxy.Do(out)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -129,6 +131,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	defer resp.Body.Close()
 	copyHeaders(w.Header(), resp.Header, respDropHeaders)
 	dropConnectionHeaders(w.Header(), resp.Header)
+	rl.headers(w.Header())
 	w.Header().Set("X-Ihub-Request-Id", rid)
 	if resp.ContentLength >= 0 && resp.ContentLength <= MaxProxyResponseBody {
 		w.Header().Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
@@ -160,19 +163,19 @@ var copyBufs = sync.Pool{New: func() any {
 // proxyTarget joins the provider's API base with the caller's path and
 // query. Dot segments and encoded slashes are refused so that the path
 // cannot climb out of the base.
-func proxyTarget(p provider.Proxyable, h *integration.Handle, r *http.Request) (*url.URL, error) {
-	base, err := p.ProxyBase(h.Conn)
+func proxyTarget(p provider.Proxyable, h *integration.Handle, r *http.Request) (base, target *url.URL, err error) {
+	base, err = p.ProxyBase(h.Conn)
 	if err != nil {
-		return nil, apperr.E(apperr.Conflict, "the integration's base URL cannot be used by the proxy")
+		return nil, nil, apperr.E(apperr.Conflict, "the integration's base URL cannot be used by the proxy")
 	}
 	rest := r.PathValue("path")
 	for _, seg := range strings.Split(rest, "/") {
 		if seg == "." || seg == ".." {
-			return nil, apperr.InvalidFields("the path is not valid", apperr.FieldError{Field: "path", Message: "must not contain . or .. segments"})
+			return nil, nil, apperr.InvalidFields("the path is not valid", apperr.FieldError{Field: "path", Message: "must not contain . or .. segments"})
 		}
 	}
 	if raw := r.URL.EscapedPath(); strings.Contains(strings.ToLower(raw), "%2f") || strings.Contains(raw, "%2e%2e") {
-		return nil, apperr.InvalidFields("the path is not valid", apperr.FieldError{Field: "path", Message: "must not contain encoded slashes or dots"})
+		return nil, nil, apperr.InvalidFields("the path is not valid", apperr.FieldError{Field: "path", Message: "must not contain encoded slashes or dots"})
 	}
 	u := *base
 	u.Path = strings.TrimSuffix(base.Path, "/") + "/" + rest
@@ -187,7 +190,7 @@ func proxyTarget(p provider.Proxyable, h *integration.Handle, r *http.Request) (
 	if len(q) == 0 {
 		u.RawQuery = ""
 	}
-	return &u, nil
+	return base, &u, nil
 }
 
 func proxyFailure(ctx context.Context, err error) error {
@@ -275,7 +278,9 @@ func (s *Server) documentProxy() {
 			Description: "Forwards the request to the integration's provider API (path and query appended to the provider's API base) " +
 				"with the integration's credentials added; the caller's Authorization, Cookie and hop-by-hop headers are never forwarded. " +
 				"Bodies stream both ways (request up to 32 MiB, answer up to 64 MiB). Redirects are relayed, never followed. " +
-				"The provider's status, headers (except Set-Cookie) and body are returned as they are; failures of the proxy itself " +
+				"The provider's status, headers and body are returned as they are, except that Set-Cookie is dropped, URLs in " +
+				"Location, Content-Location and Link that point inside the provider's API base are rewritten to the matching proxy URL, " +
+				"and credentials the proxy added (query parameters included) are removed from every header; failures of the proxy itself " +
 				"are problem+json: 404 unknown integration or no proxy for this provider, 409 inactive, 429 client-side rate limit, " +
 				"502 provider unreachable or circuit open, 504 no answer in 60 s.\n\nRequires: " + access + ".",
 			Metadata: map[string]any{"access": access},
