@@ -36,11 +36,14 @@ const (
 // hopHeaders are never forwarded in either direction (RFC 9110 §7.6.1),
 // nor are the caller's credentials, cookies and forwarding headers, which
 // would either leak ihub's own credentials to the provider or let the
-// caller choose the provider's.
+// caller choose the provider's. Expect is answered on each hop: net/http
+// sends the caller its 100 Continue when the body is first read, that is
+// when the transport starts sending it to the provider, and a body that is
+// refused never gets one.
 var hopHeaders = []string{
 	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer",
 	"Transfer-Encoding", "Upgrade", "Authorization", "Cookie", "X-Api-Key", "X-Auth-Token", "Private-Token",
-	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip", "Host",
+	"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip", "Host", "Expect",
 }
 
 // respDropHeaders are upstream answer headers not relayed to the caller.
@@ -95,6 +98,12 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if r.ContentLength > MaxProxyRequestBody {
+		// Refused before anything reaches the provider (or, for Zoho, its
+		// token endpoint): forwarding would send it a request cut short.
+		fail(proxyTooLarge())
+		return
+	}
 	ctx, cancel := context.WithTimeout(outbound.WithSource(ctx, "proxy"), ProxyTimeout)
 	defer cancel()
 	var body io.Reader
@@ -122,7 +131,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			fail(apperr.E(apperr.TooLarge, "the request body is larger than %d MiB", MaxProxyRequestBody>>20))
+			fail(proxyTooLarge()) // a chunked body that turned out too long: cut off mid-way
 			return
 		}
 		fail(proxyFailure(ctx, err))
@@ -149,6 +158,10 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		// broken upstream body is to abort the connection.
 		panic(http.ErrAbortHandler)
 	}
+}
+
+func proxyTooLarge() error {
+	return apperr.E(apperr.TooLarge, "the request body is larger than %d MiB", MaxProxyRequestBody>>20)
 }
 
 // copyBufs holds the buffers proxied answers are copied through. io.Copy
