@@ -110,7 +110,10 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		body = http.MaxBytesReader(w, r.Body, MaxProxyRequestBody)
 	}
-	out, err := http.NewRequestWithContext(ctx, r.Method, target.String(), body)
+	// Metrics group the call with the adapter's own calls to the same
+	// endpoint, never by the raw path (ids, user names) or the query.
+	tpl := outbound.Method(r.Method) + " " + provider.PathTemplate(endpointPath(h.Conn.BaseURL, base, target))
+	out, err := http.NewRequestWithContext(provider.WithEndpoint(ctx, tpl), r.Method, target.String(), body)
 	if err != nil {
 		fail(apperr.InvalidFields("the request cannot be forwarded", apperr.FieldError{Field: "path", Message: "is not a valid path"}))
 		return
@@ -204,6 +207,19 @@ func proxyTarget(p provider.Proxyable, h *integration.Handle, r *http.Request) (
 		u.RawQuery = ""
 	}
 	return base, &u, nil
+}
+
+// endpointPath is target's path relative to the integration's base URL,
+// which adapters' endpoint templates are relative to too (AWX's include the
+// API path the proxy base adds), or to the proxy base when the base URL is
+// not set (a provider's default) or does not lead to target.
+func endpointPath(baseURL string, base, target *url.URL) string {
+	if u, err := url.Parse(baseURL); err == nil && baseURL != "" && strings.EqualFold(u.Host, target.Host) {
+		if p := strings.TrimSuffix(u.Path, "/"); strings.HasPrefix(target.Path, p+"/") {
+			return target.Path[len(p):]
+		}
+	}
+	return target.Path[len(strings.TrimSuffix(base.Path, "/")):]
 }
 
 func proxyFailure(ctx context.Context, err error) error {

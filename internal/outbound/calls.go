@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"ihub/internal/provider"
 )
 
 // Call is the record of one outbound call, as stored for API metrics. It
@@ -64,56 +66,35 @@ func SourceFrom(ctx context.Context) string {
 }
 
 // Template returns the endpoint template of a call: the adapter's own when
-// it set one (with the method prepended if missing), otherwise the path
-// with every segment that looks like an id, a number, a hash or a token
-// replaced by {id}, and capped in length.
+// it set one (with the method prepended if missing), otherwise the method
+// and provider.PathTemplate of the path. Methods other than the standard
+// ones are recorded as OTHER (the proxy passes any method through).
 func Template(method, adapter, path string) string {
+	method = Method(method)
 	if adapter != "" {
 		if !strings.Contains(adapter, " ") {
 			adapter = method + " " + adapter
 		}
 		return clip(adapter, 200)
 	}
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		if looksLikeID(s) {
-			segs[i] = "{id}"
-		}
-	}
-	if len(segs) > 8 {
-		segs = append(segs[:8], "…")
-	}
-	p := strings.Join(segs, "/")
-	if p == "" {
-		p = "/"
-	}
-	return clip(method+" "+p, 200)
+	return clip(method+" "+provider.PathTemplate(path), 200)
 }
 
-func looksLikeID(s string) bool {
-	if s == "" {
-		return false
+// Method returns m if it is a standard HTTP method, otherwise "OTHER", so
+// that a caller of the proxy cannot add rows to the metrics by inventing
+// methods.
+func Method(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodTrace, http.MethodConnect:
+		return m
 	}
-	if len(s) > 24 {
-		return true
-	}
-	digits, hex := 0, 0
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-			hex++
-		case r >= 'a' && r <= 'f', r >= 'A' && r <= 'F':
-			hex++
-		case r == '-' || r == '_' || r == '.' || r == '@' || r == '%' || r == '~' || r == ':':
-		default:
-			if r < 'a' || r > 'z' {
-				return true // unusual characters: treat as data
-			}
-		}
-	}
-	return digits > 0 && (digits == len(s) || (hex == len(s) && len(s) >= 8) || (digits*2 >= len(s) && len(s) >= 4))
+	return "OTHER"
 }
+
+// OtherEndpoint is the template, after the method, of the calls of an
+// integration that already has MaxTemplates distinct ones.
+const OtherEndpoint = "{other}"
 
 func clip(s string, n int) string {
 	if len(s) <= n {

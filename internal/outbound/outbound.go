@@ -37,6 +37,7 @@ const (
 	DefaultMaxRetryAfter  = 10 * time.Second
 	DefaultMaxLimiterWait = 5 * time.Second
 	DefaultBaseBackoff    = 100 * time.Millisecond
+	DefaultMaxTemplates   = 200
 )
 
 // ErrCircuitOpen is wrapped by the error of a call refused because the
@@ -62,6 +63,11 @@ type Options struct {
 	MaxLimiterWait time.Duration
 	// BaseBackoff is the first retry delay (doubled per attempt, jittered).
 	BaseBackoff time.Duration
+	// MaxTemplates is how many distinct endpoint templates an integration
+	// records (per replica, since start); calls with a further new one
+	// are recorded as "<method> {other}", so that a caller walking
+	// arbitrary paths through the proxy cannot grow the metrics.
+	MaxTemplates int
 	// Recorder receives every call; nil records nothing.
 	Recorder Recorder
 	Now      func() time.Time
@@ -104,6 +110,9 @@ func New(o Options) *Manager {
 	if o.BaseBackoff <= 0 {
 		o.BaseBackoff = DefaultBaseBackoff
 	}
+	if o.MaxTemplates <= 0 {
+		o.MaxTemplates = DefaultMaxTemplates
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -111,9 +120,36 @@ func New(o Options) *Manager {
 }
 
 type state struct {
-	limiter *rate.Limiter // nil: unlimited
-	limit   *provider.RateLimit
-	breaker *gobreaker.CircuitBreaker[*http.Response]
+	limiter   *rate.Limiter // nil: unlimited
+	limit     *provider.RateLimit
+	breaker   *gobreaker.CircuitBreaker[*http.Response]
+	templates *templates
+}
+
+// templates is the set of endpoint templates an integration has recorded.
+type templates struct {
+	seen sync.Map // template → struct{}
+	mu   sync.Mutex
+	n    int
+}
+
+// admit returns endpoint if it is known or there is room for it, else the
+// overflow template for method.
+func (ts *templates) admit(endpoint, method string, max int) string {
+	if _, ok := ts.seen.Load(endpoint); ok {
+		return endpoint
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if _, ok := ts.seen.Load(endpoint); ok {
+		return endpoint
+	}
+	if ts.n >= max {
+		return method + " " + OtherEndpoint
+	}
+	ts.seen.Store(endpoint, struct{}{})
+	ts.n++
+	return endpoint
 }
 
 func (m *Manager) state(t Target) *state {
@@ -124,7 +160,7 @@ func (m *Manager) state(t Target) *state {
 		return st
 	}
 	if !ok {
-		st = &state{breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		st = &state{templates: &templates{}, breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 			Name:        t.IntegrationID,
 			MaxRequests: 1,
 			Timeout:     m.o.OpenFor,
@@ -132,7 +168,7 @@ func (m *Manager) state(t Target) *state {
 			IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
 		})}
 	} else {
-		st = &state{breaker: st.breaker} // keep the breaker, replace the limiter
+		st = &state{breaker: st.breaker, templates: st.templates} // replace only the limiter
 	}
 	st.limit = t.Limit
 	if l := t.Limit; l != nil && l.Requests > 0 && l.PerSeconds > 0 {
@@ -226,9 +262,10 @@ func idempotent(req *http.Request) bool {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	start := t.m.o.Now()
-	call := Call{IntegrationID: t.target.IntegrationID, Provider: t.target.Provider, Method: req.Method,
-		Endpoint: Template(req.Method, provider.EndpointFrom(ctx), req.URL.Path), At: start,
-		Source: SourceFrom(ctx)}
+	method := Method(req.Method)
+	endpoint := t.st.templates.admit(Template(method, provider.EndpointFrom(ctx), req.URL.Path), method, t.m.o.MaxTemplates)
+	call := Call{IntegrationID: t.target.IntegrationID, Provider: t.target.Provider, Method: method,
+		Endpoint: endpoint, At: start, Source: SourceFrom(ctx)}
 	resp, err := t.roundTrip(ctx, req, &call)
 	call.Latency = t.m.o.Now().Sub(start)
 	if resp != nil {

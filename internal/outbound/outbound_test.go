@@ -236,11 +236,56 @@ func TestTemplate(t *testing.T) {
 		{"GET", "/json-api/listaccts", "/json-api/listaccts", "GET /json-api/listaccts"},
 		{"POST", "POST /includes/api.php GetClients", "/includes/api.php", "POST /includes/api.php GetClients"},
 		{"GET", "", "", "GET /"},
+		{"GET", "", "/users/secretuser-12345abc", "GET /users/{id}"},
+		{"GET", "", "/people/jane@example.com/orders", "GET /people/{id}/orders"},
+		{"PROPFIND", "", "/dav/x", "OTHER /dav/x"},
+		{"FOO", "/x", "/x", "OTHER /x"},
 	}
 	for _, tt := range tests {
 		if got := outbound.Template(tt.method, tt.adapter, tt.path); got != tt.want {
 			t.Errorf("Template(%q, %q, %q) = %q, want %q", tt.method, tt.adapter, tt.path, got, tt.want)
 		}
+	}
+}
+
+// TestTemplateBound: past MaxTemplates distinct templates, an integration's
+// calls with a new one are recorded as "<method> {other}"; known templates
+// and other integrations are not affected.
+func TestTemplateBound(t *testing.T) {
+	t.Parallel()
+	rec := &memRecorder{}
+	m := outbound.New(outbound.Options{Recorder: rec, MaxTemplates: 3})
+	srv, _ := server(t)
+	a, b := client(m, "int_a", nil), client(m, "int_b", nil)
+	send := func(c *http.Client, method, path string) {
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		resp.Body.Close()
+	}
+	send(a, "GET", "/walk/alpha")
+	send(a, "GET", "/walk/beta")
+	send(a, "GET", "/users/1")
+	send(a, "GET", "/users/2")    // same template as /users/1
+	send(a, "GET", "/walk/gamma") // the fourth: over the bound
+	send(a, "POST", "/walk/delta")
+	send(a, "GET", "/walk/alpha") // known
+	send(b, "GET", "/walk/gamma") // another integration has room
+	var got []string
+	for _, c := range rec.all() {
+		got = append(got, c.IntegrationID+" "+c.Endpoint)
+	}
+	want := []string{
+		"int_a GET /walk/alpha", "int_a GET /walk/beta", "int_a GET /users/{id}", "int_a GET /users/{id}",
+		"int_a GET {other}", "int_a POST {other}", "int_a GET /walk/alpha", "int_b GET /walk/gamma",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("recorded endpoints (-want +got):\n%s", diff)
 	}
 }
 

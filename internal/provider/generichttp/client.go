@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"ihub/internal/provider"
 	"ihub/internal/provider/internal/providerhttp"
@@ -350,32 +349,11 @@ func (c *Client) resolve(path string) (*url.URL, error) {
 	return &u, nil
 }
 
-var (
-	numericSeg = regexp.MustCompile(`^[0-9]+$`)
-	uuidSeg    = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	hexSeg     = regexp.MustCompile(`^(?i)[0-9a-f]{16,}$`)
-	mixedSeg   = regexp.MustCompile(`[0-9]`)
-)
-
-// Template turns a request path into an endpoint template for metrics:
-// segments that look like identifiers (numbers, UUIDs, long hex strings,
-// and long segments with digits) become {id}, so raw ids never reach the
-// metrics. "/users/42/repos" → "/users/{id}/repos".
-func Template(path string) string {
-	if path == "" {
-		return "/"
-	}
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		switch {
-		case s == "":
-		case numericSeg.MatchString(s), uuidSeg.MatchString(s), hexSeg.MatchString(s),
-			len(s) >= 16 && mixedSeg.MatchString(s), utf8.RuneCountInString(s) > 40, strings.Contains(s, "%"):
-			segs[i] = "{id}"
-		}
-	}
-	return strings.Join(segs, "/")
-}
+// Template turns a request path into an endpoint template for metrics with
+// provider.PathTemplate, the rule the proxy uses too, so that an action and
+// a proxied call to the same endpoint share a row. "/users/42/repos" →
+// "/users/{id}/repos".
+func Template(path string) string { return provider.PathTemplate(path) }
 
 // send adds the credential and headers, sends req and maps transport
 // failures and non-2xx answers; a returned response is 2xx and unread.
