@@ -278,8 +278,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Input marks an ErrInvalid error about an action's input rather than
 	// the integration's configuration; Field names the input field at fault
-	// by its JSON name, dotted for nested fields ("invoiceId",
-	// "facts.0.title"), or is empty for the input as a whole. The API
+	// by its JSON name, dotted for nested fields and indexed for array
+	// elements as the API locates schema errors ("invoiceId",
+	// "facts[0].title", "to[1]"), or is empty for the input as a whole. The API
 	// answers such errors 422 naming body.<Field>; Message says what is
 	// wrong with the field in words, without repeating its value.
 	Input bool

@@ -94,7 +94,7 @@ func TestActions(t *testing.T) {
 			{Name: "deleted webhook", Action: "send_message", Conn: &deleted, Input: `{"content":"x"}`,
 				Want: providertest.Want{Kind: provider.ErrNotFound, Contains: "Unknown Webhook"}},
 			{Name: "empty", Action: "send_message", Input: `{"content":"  "}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid}},
+				Want: providertest.Want{Input: true, Field: "content"}},
 		},
 	}.Run(t)
 }

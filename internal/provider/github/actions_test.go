@@ -86,7 +86,7 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "list commits with a bad time", Action: "list_commits", Input: `{"owner":"octocat","repo":"Hello-World","since":"yesterday"}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Input: true, Field: "since"},
 			},
 			{
 				Name: "create webhook", Action: "create_repo_webhook",

@@ -28,7 +28,10 @@ type ActionCase struct {
 	// connection (to test a wrong token, for example).
 	Conn *provider.Connection
 	// Want is the expected outcome; Output, when set, is called with the
-	// output value of a successful run to check its content.
+	// output value of a successful run to check its content. A case that
+	// wants an input error (Want.Input) and sets no Conn runs against a
+	// server that fails the case on any request: the action must refuse
+	// the input before it calls the provider.
 	Want   Want
 	Output func(t *testing.T, out any)
 }
@@ -96,6 +99,9 @@ func (s Actions) Run(t *testing.T) {
 		t.Run("action/"+c.Name, func(t *testing.T) {
 			t.Parallel()
 			conn := s.Conn(s.FakeURL)
+			if c.Want.Input && !s.NoHTTP {
+				conn = s.Conn(tripwire(t, c.Action, c.Input))
+			}
 			if c.Conn != nil {
 				conn = *c.Conn
 			}
@@ -140,6 +146,19 @@ func checkDocTags(t *testing.T, action string, typ reflect.Type) {
 			t.Errorf("action %s: input field %s has no doc tag", action, f.Name)
 		}
 	}
+}
+
+// tripwire starts a server that fails the test on any request, for a
+// refused input that must never reach the provider.
+func tripwire(t *testing.T, action, input string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		drain(r)
+		t.Errorf("%s(%s) sent %s %s, want no request: a refused input never reaches the provider", action, input, r.Method, r.URL.Path)
+		http.Error(w, "unexpected request", http.StatusTeapot)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 type misbehaviour struct {
@@ -260,7 +279,7 @@ func runAction(t *testing.T, r provider.ActionRunner, conn provider.Connection, 
 		return
 	}
 	if err == nil {
-		t.Fatalf("%s(%s) = %s, want a %s error", c.Action, c.Input, outText, c.Want.Kind)
+		t.Fatalf("%s(%s) = %s, want an error (%+v)", c.Action, c.Input, outText, c.Want)
 	}
 	for _, p := range errorProblems(err, c.Want, timeout > 0, ctx.Err()) {
 		t.Error(p)
@@ -276,8 +295,17 @@ func errorProblems(err error, want Want, ctxCase bool, ctxErr error) []string {
 	if !errors.As(err, &perr) {
 		return []string{fmt.Sprintf("error = %v (%T), want a *provider.Error", err, err)}
 	}
+	if want.Input && want.Kind == "" {
+		want.Kind = provider.ErrInvalid
+	}
 	if perr.Kind != want.Kind {
 		fail("error kind = %q (%v), want %q", perr.Kind, err, want.Kind)
+	}
+	switch {
+	case want.Input && (!perr.Input || perr.Field != want.Field):
+		fail("error = %v (input %t, field %q), want an input error naming field %q", err, perr.Input, perr.Field, want.Field)
+	case !want.Input && perr.Input:
+		fail("error = %v is an input error naming field %q, want one about the configuration", err, perr.Field)
 	}
 	if want.Status != 0 && perr.Status != want.Status {
 		fail("error status = %d (%v), want %d", perr.Status, err, want.Status)

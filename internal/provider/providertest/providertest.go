@@ -76,6 +76,14 @@ type Want struct {
 	Contains string
 	// Details lists keys that must be present in TestResult.Details.
 	Details []string
+	// Input (action cases only) requires an action input error
+	// (provider.InputError: kind invalid, answered 422) naming Field, the
+	// input field's JSON name ("" for the input as a whole, "to[1]" for an
+	// array element); Kind may then be left empty. Without Input, an
+	// invalid-kind action error must be about the configuration (409), not
+	// the input.
+	Input bool
+	Field string
 }
 
 // PromptSlack is how long after its context ends Test may take to return.

@@ -286,3 +286,33 @@ func TestClosedURL(t *testing.T) {
 		t.Errorf("ClosedURL() = %q, want a loopback http URL", u)
 	}
 }
+
+// TestErrorProblemsInput: an action case that wants an input error accepts
+// only one naming its field, and one that wants a configuration error
+// refuses an input error.
+func TestErrorProblemsInput(t *testing.T) {
+	t.Parallel()
+	config := &provider.Error{Kind: provider.ErrInvalid, Message: "the token is not set"}
+	tests := []struct {
+		name string
+		err  error
+		want Want
+		ok   bool
+	}{
+		{"input error naming the field", provider.InputError("to[1]", "is not a valid email address"), Want{Input: true, Field: "to[1]"}, true},
+		{"input error naming another field", provider.InputError("to", "is not a valid email address"), Want{Input: true, Field: "to[1]"}, false},
+		{"configuration error for an input case", config, Want{Input: true, Field: "to"}, false},
+		{"configuration error", config, Want{Kind: provider.ErrInvalid}, true},
+		{"input error for a configuration case", provider.InputError("to", "is required"), Want{Kind: provider.ErrInvalid}, false},
+		{"another kind for an input case", &provider.Error{Kind: provider.ErrProvider, Message: "no"}, Want{Input: true}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := errorProblems(tc.err, tc.want, false, nil)
+			if ok := len(got) == 0; ok != tc.ok {
+				t.Errorf("errorProblems(%v, %+v) = %q, want ok %t", tc.err, tc.want, got, tc.ok)
+			}
+		})
+	}
+}

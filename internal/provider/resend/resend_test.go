@@ -101,7 +101,7 @@ func TestActions(t *testing.T) {
 				Want:  providertest.Want{Kind: provider.ErrProvider, Status: http.StatusUnprocessableEntity}},
 			{Name: "no body", Action: "send_email",
 				Input: `{"to":["a@example.net"],"subject":"s"}`,
-				Want:  providertest.Want{Kind: provider.ErrInvalid}},
+				Want:  providertest.Want{Input: true, Field: "text"}},
 			{Name: "wrong key", Action: "send_email", Conn: &wrong,
 				Input: `{"to":["a@example.net"],"subject":"s","text":"t"}`,
 				Want:  providertest.Want{Kind: provider.ErrAuth}},

@@ -82,7 +82,7 @@ func TestActions(t *testing.T) {
 			{Name: "throttled", Action: "send_message", Conn: &limited, Input: `{"text":"hi"}`,
 				Want: providertest.Want{Kind: provider.ErrRateLimited, RetryAfter: true, Contains: "throttled"}},
 			{Name: "empty text", Action: "send_message", Input: `{"text":" "}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid}},
+				Want: providertest.Want{Input: true, Field: "text"}},
 		},
 	}.Run(t)
 }

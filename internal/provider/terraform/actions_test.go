@@ -93,7 +93,7 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "start run without a workspace", Action: "start_run", Input: `{"message":"x"}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Input: true, Field: "workspaceId"},
 			},
 		},
 	}.Run(t)

@@ -211,7 +211,7 @@ func TestActions(t *testing.T) {
 			{Name: "get_client_details not found", Action: "get_client_details", Input: `{"clientId":99}`,
 				Want: providertest.Want{Kind: provider.ErrNotFound, Contains: "Client Not Found"}},
 			{Name: "get_client_details needs id or email", Action: "get_client_details",
-				Want: providertest.Want{Kind: provider.ErrInvalid}},
+				Want: providertest.Want{Input: true, Field: "clientId"}},
 			{Name: "get_products", Action: "get_products", Input: `{"module":"cpanel"}`,
 				Want: providertest.Want{OK: true, Contains: `"monthly":"5.95"`},
 				Output: func(t *testing.T, out any) {
@@ -232,7 +232,7 @@ func TestActions(t *testing.T) {
 				Want:  providertest.Want{Kind: provider.ErrNotFound, Contains: "Department ID not found"}},
 			{Name: "open_ticket needs a client or name and email", Action: "open_ticket",
 				Input: `{"deptId":1,"subject":"x","message":"y"}`,
-				Want:  providertest.Want{Kind: provider.ErrInvalid}},
+				Want:  providertest.Want{Input: true, Field: "clientId"}},
 			{Name: "get_invoice", Action: "get_invoice", Input: `{"invoiceId":1001}`,
 				Want: providertest.Want{OK: true, Contains: `"status":"Unpaid"`},
 				Output: func(t *testing.T, out any) {
