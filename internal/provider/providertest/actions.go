@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -30,8 +31,8 @@ type ActionCase struct {
 	// Want is the expected outcome; Output, when set, is called with the
 	// output value of a successful run to check its content. A case that
 	// wants an input error (Want.Input) and sets no Conn runs against a
-	// server that fails the case on any request: the action must refuse
-	// the input before it calls the provider.
+	// server (with NoHTTP, a dialer) that fails the case on any request:
+	// the action must refuse the input before it calls the provider.
 	Want   Want
 	Output func(t *testing.T, out any)
 }
@@ -99,11 +100,13 @@ func (s Actions) Run(t *testing.T) {
 		t.Run("action/"+c.Name, func(t *testing.T) {
 			t.Parallel()
 			conn := s.Conn(s.FakeURL)
-			if c.Want.Input && !s.NoHTTP {
-				conn = s.Conn(tripwire(t, c.Action, c.Input))
-			}
-			if c.Conn != nil {
+			switch {
+			case c.Conn != nil:
 				conn = *c.Conn
+			case c.Want.Input && s.NoHTTP:
+				conn.Dial = tripwireDial(t, c.Action, c.Input)
+			case c.Want.Input:
+				conn = s.Conn(tripwire(t, c.Action, c.Input))
 			}
 			runAction(t, r, conn, c, 0)
 		})
@@ -159,6 +162,15 @@ func tripwire(t *testing.T, action, input string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// tripwireDial is tripwire for providers that dial (SMTP): it fails the
+// test on any dial and refuses it.
+func tripwireDial(t *testing.T, action, input string) provider.DialFunc {
+	return func(_ context.Context, network, addr string) (net.Conn, error) {
+		t.Errorf("%s(%s) dialled %s %s, want no connection: a refused input never reaches the provider", action, input, network, addr)
+		return nil, errors.New("providertest: unexpected dial")
+	}
 }
 
 type misbehaviour struct {

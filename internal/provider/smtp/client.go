@@ -182,43 +182,56 @@ func (c *Client) Send(ctx context.Context, msg *Message) (string, error) {
 	return strings.Trim(m.GetMessageID(), "<>"), nil
 }
 
+// build checks msg and turns it into a go-mail message. Problems with msg
+// are input errors naming send_email's input field; a bad From address from
+// the integration's settings is a configuration error.
 func (c *Client) build(msg *Message) (*gomail.Msg, error) {
-	inv := func(msg string) error { return &provider.Error{Kind: provider.ErrInvalid, Message: msg} }
-	from := strings.TrimSpace(msg.From)
+	from, fromInput := strings.TrimSpace(msg.From), true
 	if from == "" {
-		from = c.cfg.From
+		from, fromInput = c.cfg.From, false
 	}
 	if from == "" {
-		return nil, inv("no sender: set the integration's From address or the from input")
+		// Either side can fix it (the From setting or the from input), so it
+		// stays a configuration error (409).
+		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "no sender: set the integration's From address or the from input"}
 	}
 	if len(msg.To)+len(msg.Cc)+len(msg.Bcc) == 0 {
-		return nil, inv("the email has no recipient")
+		return nil, provider.InputError("to", "the email has no recipient")
 	}
 	if msg.Text == "" && msg.HTML == "" {
-		return nil, inv("the email needs a text or an html body")
+		return nil, provider.InputError("text", "the email needs a text or an html body")
 	}
 	if strings.ContainsAny(msg.Subject, "\r\n") {
-		return nil, inv("the subject must be a single line")
+		return nil, provider.InputError("subject", "must be a single line")
 	}
 	m := gomail.NewMsg()
 	if err := m.From(from); err != nil {
-		return nil, inv("the sender is not a valid email address")
+		if fromInput {
+			return nil, provider.InputError("from", "is not a valid email address")
+		}
+		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the integration's From address is not a valid email address"}
 	}
 	for _, set := range []struct {
-		f    func(...string) error
-		list []string
-		what string
-	}{{m.To, msg.To, "recipient"}, {m.Cc, msg.Cc, "cc address"}, {m.Bcc, msg.Bcc, "bcc address"}} {
+		f     func(...string) error
+		list  []string
+		field string
+	}{{m.To, msg.To, "to"}, {m.Cc, msg.Cc, "cc"}, {m.Bcc, msg.Bcc, "bcc"}} {
 		if len(set.list) == 0 {
 			continue
 		}
+		// go-mail parses with net/mail and does not say which address failed.
+		for i, addr := range set.list {
+			if _, err := mail.ParseAddress(addr); err != nil {
+				return nil, provider.InputError(set.field+"["+strconv.Itoa(i)+"]", "is not a valid email address")
+			}
+		}
 		if err := set.f(set.list...); err != nil {
-			return nil, inv("a " + set.what + " is not a valid email address")
+			return nil, provider.InputError(set.field, "is not a valid list of email addresses")
 		}
 	}
 	if msg.ReplyTo != "" {
 		if err := m.ReplyTo(msg.ReplyTo); err != nil {
-			return nil, inv("the reply-to address is not a valid email address")
+			return nil, provider.InputError("replyTo", "is not a valid email address")
 		}
 	}
 	m.Subject(msg.Subject)

@@ -130,6 +130,9 @@ func TestActions(t *testing.T) {
 	t.Parallel()
 	f := fake(t, smtpfake.Options{})
 	wrong := conn(f.Host(), f.Port(), smtp.TLSStartTLS, smtpfake.DefaultUser, "wrong-password-0123")
+	badFrom, noFrom := fconn(f, smtp.TLSStartTLS), fconn(f, smtp.TLSStartTLS)
+	badFrom.Settings[smtp.FieldFrom] = "alerts"
+	delete(noFrom.Settings, smtp.FieldFrom)
 	providertest.Actions{
 		Provider: &smtp.Provider{RootCAs: f.RootCAs()},
 		Conn:     func(string) provider.Connection { return fconn(f, smtp.TLSStartTLS) },
@@ -148,9 +151,29 @@ func TestActions(t *testing.T) {
 				Input: `{"to":["a@example.net"],"subject":"s","text":"t"}`,
 				Want:  providertest.Want{Kind: provider.ErrAuth, Contains: "535"}},
 			{Name: "no body", Action: "send_email", Input: `{"to":["a@example.net"],"subject":"s"}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid}},
+				Want: providertest.Want{Input: true, Field: "text"}},
 			{Name: "bad recipient", Action: "send_email", Input: `{"to":["not an address"],"subject":"s","text":"t"}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid}},
+				Want: providertest.Want{Input: true, Field: "to[0]"}},
+			{Name: "bad second recipient", Action: "send_email", Input: `{"to":["a@example.net","b@"],"subject":"s","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "to[1]"}},
+			{Name: "bad cc", Action: "send_email", Input: `{"to":["a@example.net"],"cc":["x"],"subject":"s","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "cc[0]"}},
+			{Name: "bad bcc", Action: "send_email", Input: `{"to":["a@example.net"],"bcc":["a@example.net","<>"],"subject":"s","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "bcc[1]"}},
+			{Name: "no recipient", Action: "send_email", Input: `{"to":[],"subject":"s","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "to"}},
+			{Name: "subject on two lines", Action: "send_email", Input: `{"to":["a@example.net"],"subject":"a\r\nBcc: x@example.org","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "subject"}},
+			{Name: "bad sender", Action: "send_email", Input: `{"from":"billing","to":["a@example.net"],"subject":"s","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "from"}},
+			{Name: "bad reply-to", Action: "send_email", Input: `{"to":["a@example.net"],"replyTo":"r@","subject":"s","text":"t"}`,
+				Want: providertest.Want{Input: true, Field: "replyTo"}},
+			{Name: "bad From setting", Action: "send_email", Conn: &badFrom,
+				Input: `{"to":["a@example.net"],"subject":"s","text":"t"}`,
+				Want:  providertest.Want{Kind: provider.ErrInvalid, Contains: "From address"}},
+			{Name: "no sender", Action: "send_email", Conn: &noFrom,
+				Input: `{"to":["a@example.net"],"subject":"s","text":"t"}`,
+				Want:  providertest.Want{Kind: provider.ErrInvalid, Contains: "no sender"}},
 		},
 	}.Run(t)
 }
