@@ -147,7 +147,7 @@ func (c *Client) Geocode(ctx context.Context, r *GeocodeRequest) (*GeocodeRespon
 		setIf(q, "language", c.Language)
 	}
 	if q.Get("address") == "" && q.Get("components") == "" && q.Get("latlng") == "" {
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "give an address, components or latlng to geocode"}
+		return nil, provider.InputError("address", "give an address, components or latlng to geocode")
 	}
 	q.Set("key", c.key.Reveal())
 	u := c.base.JoinPath("geocode", "json")

@@ -111,15 +111,22 @@ type Coverage struct {
 }
 
 // CheckCoverage runs GET <coverage path> with latitude, longitude and
-// address query parameters.
+// address query parameters. A bad request is an input error naming the
+// check_coverage input field.
 func (c *Client) CheckCoverage(ctx context.Context, r *CoverageRequest) (*Coverage, error) {
 	q := url.Values{}
-	if (r.Latitude == nil) != (r.Longitude == nil) {
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "give both latitude and longitude"}
+	switch {
+	case r.Latitude == nil && r.Longitude != nil:
+		return nil, provider.InputError("latitude", "give both latitude and longitude")
+	case r.Latitude != nil && r.Longitude == nil:
+		return nil, provider.InputError("longitude", "give both latitude and longitude")
 	}
 	if r.Latitude != nil {
-		if *r.Latitude < -90 || *r.Latitude > 90 || *r.Longitude < -180 || *r.Longitude > 180 {
-			return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "latitude must be within ±90 and longitude within ±180"}
+		switch {
+		case *r.Latitude < -90 || *r.Latitude > 90:
+			return nil, provider.InputError("latitude", "must be within ±90")
+		case *r.Longitude < -180 || *r.Longitude > 180:
+			return nil, provider.InputError("longitude", "must be within ±180")
 		}
 		q.Set("latitude", strconv.FormatFloat(*r.Latitude, 'f', -1, 64))
 		q.Set("longitude", strconv.FormatFloat(*r.Longitude, 'f', -1, 64))
@@ -128,7 +135,7 @@ func (c *Client) CheckCoverage(ctx context.Context, r *CoverageRequest) (*Covera
 		q.Set("address", a)
 	}
 	if len(q) == 0 {
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "give a location (latitude and longitude) or an address"}
+		return nil, provider.InputError("address", "give a location (latitude and longitude) or an address")
 	}
 	u := c.base.JoinPath(c.path)
 	u.RawQuery = q.Encode()
