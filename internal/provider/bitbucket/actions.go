@@ -43,12 +43,22 @@ func (p *Provider) Actions() []provider.Action {
 	}
 }
 
-func (c *Client) workspace(in string) (string, error) {
-	if in != "" {
+// errWorkspaceSetting is a bad workspace setting: a configuration error,
+// unlike a bad workspace input.
+var errWorkspaceSetting = &provider.Error{Kind: provider.ErrInvalid, Message: "the workspace setting must be a workspace slug or {uuid}"}
+
+// workspace returns the input's workspace (the client checks it as input)
+// or else the integration's; none at all is an error when required.
+func (c *Client) workspace(in string, required bool) (string, error) {
+	switch {
+	case in != "":
 		return in, nil
-	}
-	if c.Workspace == "" {
+	case c.Workspace == "" && required:
+		// Either the integration or the input can name it, so it stays a
+		// configuration error (409).
 		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "no workspace: set one on the integration or in the input"}
+	case c.Workspace != "" && !workspaceRE.MatchString(c.Workspace):
+		return "", errWorkspaceSetting
 	}
 	return c.Workspace, nil
 }
@@ -86,9 +96,9 @@ type ListReposOutput struct {
 }
 
 func listRepos(ctx context.Context, c *Client, in ListReposInput) (ListReposOutput, error) {
-	ws := in.Workspace
-	if ws == "" {
-		ws = c.Workspace
+	ws, err := c.workspace(in.Workspace, false)
+	if err != nil {
+		return ListReposOutput{}, err
 	}
 	repos, pg, err := c.ListRepositories(ctx, ws, &RepoListOptions{
 		Role: in.Role, Query: in.Query, Sort: in.Sort, ListOptions: ListOptions{Page: in.Page, PageLen: in.PageLen},
@@ -135,7 +145,7 @@ type ListCommitsOutput struct {
 }
 
 func listCommits(ctx context.Context, c *Client, in ListCommitsInput) (ListCommitsOutput, error) {
-	ws, err := c.workspace(in.Workspace)
+	ws, err := c.workspace(in.Workspace, true)
 	if err != nil {
 		return ListCommitsOutput{}, err
 	}
@@ -183,13 +193,13 @@ type CreateRepoWebhookOutput struct {
 }
 
 func createRepoWebhook(ctx context.Context, c *Client, in CreateRepoWebhookInput) (CreateRepoWebhookOutput, error) {
-	ws, err := c.workspace(in.Workspace)
+	ws, err := c.workspace(in.Workspace, true)
 	if err != nil {
 		return CreateRepoWebhookOutput{}, err
 	}
 	u, err := url.Parse(strings.TrimSpace(in.URL))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return CreateRepoWebhookOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the webhook URL must be an absolute http or https URL"}
+		return CreateRepoWebhookOutput{}, provider.InputError("url", "must be an absolute http or https URL")
 	}
 	req := &HookRequest{Description: in.Description, URL: in.URL, Active: in.Active == nil || *in.Active,
 		Secret: in.Secret, Events: in.Events}

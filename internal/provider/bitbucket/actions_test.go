@@ -23,6 +23,8 @@ func TestActions(t *testing.T) {
 	wrong := conn(f.URL(), "ATATT3xFfGF0WrongToken000000000000")
 	access := bearer(f.URL(), bitbucketfake.DefaultAccessToken)
 	none := noWorkspace(conn(f.URL(), token))
+	badSetting := conn(f.URL(), token)
+	badSetting.Settings = map[string]any{bitbucket.FieldWorkspace: "acme/../x"}
 	providertest.Actions{
 		Provider: bitbucket.New(),
 		Conn:     func(u string) provider.Connection { return conn(u, token) },
@@ -93,7 +95,44 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "list commits without a workspace", Action: "list_commits", Input: `{"repo":"website"}`, Conn: &none,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Kind: provider.ErrInvalid, Contains: "no workspace"},
+			},
+			{
+				Name: "list commits with a bad workspace setting", Action: "list_commits", Input: `{"repo":"website"}`, Conn: &badSetting,
+				Want: providertest.Want{Kind: provider.ErrInvalid, Contains: "workspace setting"},
+			},
+			{
+				Name: "list repos with a bad workspace setting", Action: "list_repos", Conn: &badSetting,
+				Want: providertest.Want{Kind: provider.ErrInvalid, Contains: "workspace setting"},
+			},
+			{
+				Name: "list repos of a bad workspace", Action: "list_repos", Input: `{"workspace":"acme/.."}`,
+				Want: providertest.Want{Input: true, Field: "workspace"},
+			},
+			{
+				Name: "list repos with a bad page", Action: "list_repos", Input: `{"page":"2&role=owner"}`,
+				Want: providertest.Want{Input: true, Field: "page"},
+			},
+			{
+				Name: "list commits of a path-changing repository", Action: "list_commits", Input: `{"repo":".."}`,
+				Want: providertest.Want{Input: true, Field: "repo"},
+			},
+			{
+				Name: "list commits of a bad workspace", Action: "list_commits", Input: `{"workspace":"a b","repo":"website"}`,
+				Want: providertest.Want{Input: true, Field: "workspace"},
+			},
+			{
+				Name: "list commits of a bad branch", Action: "list_commits", Input: `{"repo":"website","branch":".."}`,
+				Want: providertest.Want{Input: true, Field: "branch"},
+			},
+			{
+				Name: "list commits with a bad page", Action: "list_commits", Input: `{"repo":"website","page":"../x"}`,
+				Want: providertest.Want{Input: true, Field: "page"},
+			},
+			{
+				Name: "create webhook on a bad repository", Action: "create_repo_webhook",
+				Input: `{"repo":"a/b","url":"https://hub.example.com/in/bitbucket"}`,
+				Want:  providertest.Want{Input: true, Field: "repo"},
 			},
 			{
 				Name: "create webhook", Action: "create_repo_webhook",
@@ -119,7 +158,7 @@ func TestActions(t *testing.T) {
 			{
 				Name: "create webhook with a bad URL", Action: "create_repo_webhook",
 				Input: `{"repo":"api","url":"mailto:x@example.com"}`,
-				Want:  providertest.Want{Kind: provider.ErrInvalid},
+				Want:  providertest.Want{Input: true, Field: "url"},
 			},
 		},
 	}.Run(t)

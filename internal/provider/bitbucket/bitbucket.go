@@ -123,10 +123,8 @@ func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connect
 		return provider.TestResult{}, err
 	}
 	ws := c.Setting(FieldWorkspace, "")
-	if ws != "" {
-		if err := checkWorkspace(ws); err != nil {
-			return provider.TestResult{}, err
-		}
+	if ws != "" && !workspaceRE.MatchString(ws) {
+		return provider.TestResult{}, errWorkspaceSetting
 	}
 	auth := "basic"
 	if cl.username == "" {

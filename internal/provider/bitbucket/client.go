@@ -206,9 +206,11 @@ var (
 	pageRE      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 )
 
+// checkWorkspace checks a workspace the caller names; a bad one is an input
+// error naming the actions' workspace field.
 func checkWorkspace(ws string) error {
 	if !workspaceRE.MatchString(ws) {
-		return &provider.Error{Kind: provider.ErrInvalid, Message: "the workspace must be a workspace slug or {uuid}"}
+		return provider.InputError("workspace", "must be a workspace slug or {uuid}")
 	}
 	return nil
 }
@@ -219,7 +221,7 @@ func repoPath(ws, repo string) (string, error) {
 		return "", err
 	}
 	if !slugRE.MatchString(repo) || repo == "." || repo == ".." {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "the repository must be a repository slug (letters, digits, '.', '-', '_')"}
+		return "", provider.InputError("repo", "must be a repository slug (letters, digits, '.', '-', '_'), not . or ..")
 	}
 	return "repositories/" + url.PathEscape(ws) + "/" + url.PathEscape(repo), nil
 }
@@ -288,7 +290,7 @@ func (c *Client) ListCommits(ctx context.Context, workspace, repo, branch string
 	endpoint := "GET /repositories/{workspace}/{repo_slug}/commits"
 	if branch != "" {
 		if strings.ContainsAny(branch, "\x00\r\n") || branch == "." || branch == ".." || len(branch) > 255 {
-			return nil, nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the branch name is not valid"}
+			return nil, nil, provider.InputError("branch", "is not a valid branch, tag or commit name")
 		}
 		// A branch with a slash is sent escaped (feature%2Fx) [?].
 		path += "/" + url.PathEscape(branch)
@@ -344,7 +346,7 @@ func hookSecrets(rawURL, sec string) []string {
 func (o ListOptions) set(q url.Values) error {
 	if o.Page != "" {
 		if !pageRE.MatchString(o.Page) {
-			return &provider.Error{Kind: provider.ErrInvalid, Message: "the page must be the nextPage value of a previous answer"}
+			return provider.InputError("page", "must be the nextPage value of a previous answer")
 		}
 		q.Set("page", o.Page)
 	}

@@ -82,7 +82,21 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "list commits with a path-changing name", Action: "list_commits", Input: `{"owner":"octocat","repo":".."}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Input: true, Field: "repo"},
+			},
+			{
+				Name: "list commits with a path in the owner", Action: "list_commits", Input: `{"owner":"octocat/x","repo":"Hello-World"}`,
+				Want: providertest.Want{Input: true, Field: "owner"},
+			},
+			{
+				Name: "create webhook with a path-changing name", Action: "create_repo_webhook",
+				Input: `{"owner":"octocat","repo":".","url":"https://hub.example.com/h"}`,
+				Want:  providertest.Want{Input: true, Field: "repo"},
+			},
+			{
+				Name: "create webhook with a bad owner", Action: "create_repo_webhook",
+				Input: `{"owner":"-octocat","repo":"Spoon-Knife","url":"https://hub.example.com/h"}`,
+				Want:  providertest.Want{Input: true, Field: "owner"},
 			},
 			{
 				Name: "list commits with a bad time", Action: "list_commits", Input: `{"owner":"octocat","repo":"Hello-World","since":"yesterday"}`,
@@ -112,7 +126,12 @@ func TestActions(t *testing.T) {
 			{
 				Name: "create webhook with a bad URL", Action: "create_repo_webhook",
 				Input: `{"owner":"octocat","repo":"Spoon-Knife","url":"ftp://hub.example.com/h"}`,
-				Want:  providertest.Want{Kind: provider.ErrInvalid},
+				Want:  providertest.Want{Input: true, Field: "url"},
+			},
+			{
+				Name: "create webhook with a relative URL", Action: "create_repo_webhook",
+				Input: `{"owner":"octocat","repo":"Spoon-Knife","url":"/hooks/github"}`,
+				Want:  providertest.Want{Input: true, Field: "url"},
 			},
 		},
 	}.Run(t)

@@ -78,13 +78,14 @@ var (
 )
 
 // repoPath returns "repos/{owner}/{repo}" after checking both names, so that
-// no input can change the request path ("..", slashes, queries).
+// no input can change the request path ("..", slashes, queries). A bad name
+// is an input error naming the actions' owner or repo field.
 func repoPath(owner, repo string) (string, error) {
 	if !ownerRE.MatchString(owner) {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "the repository owner must be a GitHub user or organization name"}
+		return "", provider.InputError("owner", "must be a GitHub user or organization name")
 	}
 	if !repoRE.MatchString(repo) || repo == "." || repo == ".." {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "the repository name may only contain letters, digits, '.', '-' and '_'"}
+		return "", provider.InputError("repo", "may only contain letters, digits, '.', '-' and '_', and may not be . or ..")
 	}
 	return "repos/" + owner + "/" + repo, nil
 }

@@ -228,7 +228,7 @@ func parseTime(field, s string) (time.Time, error) {
 func hookHost(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "the webhook URL must be an absolute http or https URL"}
+		return "", provider.InputError("url", "must be an absolute http or https URL")
 	}
 	return u.Hostname(), nil
 }

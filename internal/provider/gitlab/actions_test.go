@@ -79,7 +79,16 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "list commits with a traversing path", Action: "list_commits", Input: `{"project":"acme/../../user"}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Input: true, Field: "project"},
+			},
+			{
+				Name: "list commits of a project without a group", Action: "list_commits", Input: `{"project":"website"}`,
+				Want: providertest.Want{Input: true, Field: "project"},
+			},
+			{
+				Name: "create webhook on a traversing path", Action: "create_repo_webhook",
+				Input: `{"project":"acme/..","url":"https://hub.example.com/in/gitlab"}`,
+				Want:  providertest.Want{Input: true, Field: "project"},
 			},
 			{
 				Name: "create webhook", Action: "create_repo_webhook",
@@ -102,7 +111,7 @@ func TestActions(t *testing.T) {
 			{
 				Name: "create webhook with a bad URL", Action: "create_repo_webhook",
 				Input: `{"project":"42","url":"javascript:alert(1)"}`,
-				Want:  providertest.Want{Kind: provider.ErrInvalid},
+				Want:  providertest.Want{Input: true, Field: "url"},
 			},
 		},
 	}.Run(t)

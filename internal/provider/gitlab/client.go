@@ -349,14 +349,15 @@ func (c *Client) AddProjectHook(ctx context.Context, project string, opts *AddHo
 var projectPathRE = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.+-]*(/[A-Za-z0-9_.][A-Za-z0-9_.+-]*)+$`)
 
 // ProjectID returns the escaped :id path segment for a numeric project id or
-// a full project path ("group/project" becomes "group%2Fproject").
+// a full project path ("group/project" becomes "group%2Fproject"). Anything
+// else is an input error naming the actions' project field.
 func ProjectID(project string) (string, error) {
 	project = strings.TrimSpace(project)
 	if n, err := strconv.ParseInt(project, 10, 64); err == nil && n > 0 {
 		return strconv.FormatInt(n, 10), nil
 	}
 	if !projectPathRE.MatchString(project) || slices.ContainsFunc(strings.Split(project, "/"), func(s string) bool { return s == "." || s == ".." }) {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "the project must be a numeric id or a full path such as group/project"}
+		return "", provider.InputError("project", "must be a numeric id or a full path such as group/project")
 	}
 	return url.PathEscape(project), nil
 }
