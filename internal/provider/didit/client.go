@@ -118,7 +118,7 @@ var sessionID = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4
 // path is from the docs, not from providers.md [?]).
 func (c *Client) Decision(ctx context.Context, id string) (*Decision, error) {
 	if !sessionID.MatchString(id) {
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the session id must be a UUID"}
+		return nil, provider.InputError("sessionId", "must be a UUID")
 	}
 	ctx = provider.WithEndpoint(ctx, "GET /session/{id}/decision/")
 	var raw struct {

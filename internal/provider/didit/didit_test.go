@@ -108,7 +108,11 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "session id is not a UUID", Action: "get_session", Input: `{"sessionId":"../../users"}`,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Input: true, Field: "sessionId"},
+			},
+			{
+				Name: "session id is empty", Action: "get_session", Input: `{"sessionId":""}`,
+				Want: providertest.Want{Input: true, Field: "sessionId"},
 			},
 			{
 				Name: "wrong key", Action: "get_session", Input: `{"sessionId":"` + diditfake.ApprovedSession + `"}`, Conn: &wrongKey,

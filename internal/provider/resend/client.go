@@ -124,7 +124,7 @@ func (c *Client) SendEmail(ctx context.Context, req *SendEmailRequest, opts *Sen
 	h := http.Header{}
 	if opts != nil && opts.IdempotencyKey != "" {
 		if len(opts.IdempotencyKey) > 256 || strings.ContainsAny(opts.IdempotencyKey, "\r\n") {
-			return "", &provider.Error{Kind: provider.ErrInvalid, Message: "the idempotency key must be one line of at most 256 characters"}
+			return "", provider.InputError("idempotencyKey", "must be one line of at most 256 characters")
 		}
 		h.Set("Idempotency-Key", opts.IdempotencyKey)
 	}

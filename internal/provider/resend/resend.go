@@ -210,9 +210,14 @@ func sendEmail(ctx context.Context, c *Client, in SendEmailInput) (SendEmailOutp
 		from = c.From
 	}
 	if from == "" {
+		// Either the integration or the input can supply it, so it stays a
+		// configuration error (409).
 		return SendEmailOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "no sender: set the integration's From address or the from input"}
 	}
 	if _, err := mail.ParseAddress(from); err != nil {
+		if strings.TrimSpace(in.From) == "" {
+			return SendEmailOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "the integration's From address is not a valid email address"}
+		}
 		return SendEmailOutput{}, provider.InputError("from", "the sender is not a valid email address")
 	}
 	if in.Text == "" && in.HTML == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,8 @@ func TestActions(t *testing.T) {
 	t.Parallel()
 	ok := fake(t, resendfake.Options{})
 	wrong := conn(ok.URL(), "re_WrongKey0123456789abcdefghij")
+	badFrom := conn(ok.URL(), resendfake.FullKey)
+	badFrom.Settings = map[string]any{resend.FieldFrom: "alerts"}
 	providertest.Actions{
 		Provider: resend.New(),
 		Conn:     func(u string) provider.Connection { return conn(u, resendfake.FullKey) },
@@ -102,6 +105,18 @@ func TestActions(t *testing.T) {
 			{Name: "no body", Action: "send_email",
 				Input: `{"to":["a@example.net"],"subject":"s"}`,
 				Want:  providertest.Want{Input: true, Field: "text"}},
+			{Name: "idempotency key on two lines", Action: "send_email",
+				Input: `{"to":["a@example.net"],"subject":"s","text":"t","idempotencyKey":"order-1\r\nX-Evil: 1"}`,
+				Want:  providertest.Want{Input: true, Field: "idempotencyKey"}},
+			{Name: "idempotency key too long", Action: "send_email",
+				Input: `{"to":["a@example.net"],"subject":"s","text":"t","idempotencyKey":"` + strings.Repeat("k", 257) + `"}`,
+				Want:  providertest.Want{Input: true, Field: "idempotencyKey"}},
+			{Name: "bad sender", Action: "send_email",
+				Input: `{"from":"billing","to":["a@example.net"],"subject":"s","text":"t"}`,
+				Want:  providertest.Want{Input: true, Field: "from"}},
+			{Name: "bad From setting", Action: "send_email", Conn: &badFrom,
+				Input: `{"to":["a@example.net"],"subject":"s","text":"t"}`,
+				Want:  providertest.Want{Kind: provider.ErrInvalid, Contains: "From address"}},
 			{Name: "wrong key", Action: "send_email", Conn: &wrong,
 				Input: `{"to":["a@example.net"],"subject":"s","text":"t"}`,
 				Want:  providertest.Want{Kind: provider.ErrAuth}},

@@ -226,6 +226,8 @@ func sendMessage(ctx context.Context, c *Client, in SendMessageInput) (SendMessa
 		channel = c.DefaultChannel
 	}
 	if channel == "" {
+		// Either the input or the integration's default channel can name it,
+		// so it stays a configuration error (409).
 		return SendMessageOutput{}, &provider.Error{Kind: provider.ErrInvalid, Message: "no channel: give one or set the integration's default channel"}
 	}
 	r, err := c.PostMessage(ctx, &PostMessageParams{Channel: channel, Text: in.Text, ThreadTS: in.ThreadTS})

@@ -160,12 +160,13 @@ func DefaultFields(module string) []string {
 }
 
 // Records lists records of module (its API name). An empty module answers
-// HTTP 204, which is an empty list here.
+// HTTP 204, which is an empty list here. A bad module or field name is an
+// input error naming list_records' module or fields[i] field.
 //
 // Zoho API docs: https://www.zoho.com/crm/developer/docs/api/v7/get-records.html
 func (c *Client) Records(ctx context.Context, module string, opts *RecordsOptions) ([]Record, *Info, error) {
 	if !moduleName.MatchString(module) {
-		return nil, nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the module must be a CRM module API name such as Leads"}
+		return nil, nil, provider.InputError("module", "must be a CRM module API name such as Leads")
 	}
 	if opts == nil {
 		opts = &RecordsOptions{}
@@ -174,9 +175,9 @@ func (c *Client) Records(ctx context.Context, module string, opts *RecordsOption
 	if len(fields) == 0 {
 		fields = DefaultFields(module)
 	}
-	for _, f := range fields {
+	for i, f := range opts.Fields {
 		if !fieldName.MatchString(f) {
-			return nil, nil, &provider.Error{Kind: provider.ErrInvalid, Message: "field names must be CRM field API names such as Last_Name"}
+			return nil, nil, provider.InputError("fields["+strconv.Itoa(i)+"]", "must be a CRM field API name such as Last_Name")
 		}
 	}
 	q := url.Values{}
