@@ -36,12 +36,18 @@ func (p *Provider) Actions() []provider.Action {
 	}
 }
 
+// organization returns the input's organization (the client checks it as
+// input) or else the integration's.
 func (c *Client) organization(in string) (string, error) {
-	if in != "" {
+	switch {
+	case in != "":
 		return in, nil
-	}
-	if c.Organization == "" {
+	case c.Organization == "":
+		// Either the integration or the input can name it, so it stays a
+		// configuration error (409).
 		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "no organization: set one on the integration or in the input"}
+	case !orgRE.MatchString(c.Organization):
+		return "", errOrgSetting
 	}
 	return c.Organization, nil
 }
@@ -139,6 +145,10 @@ func startRun(ctx context.Context, c *Client, in StartRunInput) (StartRunOutput,
 		w, _, err := c.ReadWorkspace(ctx, org, in.Workspace)
 		if err != nil {
 			return StartRunOutput{}, err
+		}
+		if !workspaceRE.MatchString(w.ID) {
+			// Not the input's fault: CreateRun would blame workspaceId.
+			return StartRunOutput{}, &provider.Error{Kind: provider.ErrProvider, Message: "the workspace lookup answered an id that is not ws-…"}
 		}
 		id = w.ID
 	}

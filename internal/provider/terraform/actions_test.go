@@ -24,6 +24,7 @@ func TestActions(t *testing.T) {
 	wrong := conn(f.URL(), "WrongToken000000.atlasv1.000000000000000000000000000000000000")
 	orgToken := conn(f.URL(), terraformfake.DefaultOrgToken)
 	noOrg := withOrg(conn(f.URL(), token), "")
+	badOrg := withOrg(conn(f.URL(), token), "acme/../x")
 	providertest.Actions{
 		Provider: terraform.New(),
 		Conn:     func(u string) provider.Connection { return conn(u, token) },
@@ -53,7 +54,27 @@ func TestActions(t *testing.T) {
 			},
 			{
 				Name: "list workspaces without an organization", Action: "list_workspaces", Conn: &noOrg,
-				Want: providertest.Want{Kind: provider.ErrInvalid},
+				Want: providertest.Want{Kind: provider.ErrInvalid, Contains: "no organization"},
+			},
+			{
+				Name: "list workspaces with a bad organization setting", Action: "list_workspaces", Conn: &badOrg,
+				Want: providertest.Want{Kind: provider.ErrInvalid, Contains: "organization setting"},
+			},
+			{
+				Name: "list workspaces of a bad organization", Action: "list_workspaces", Input: `{"organization":"acme/x"}`,
+				Want: providertest.Want{Input: true, Field: "organization"},
+			},
+			{
+				Name: "start run in a bad organization", Action: "start_run", Input: `{"workspace":"app-prod","organization":"../x"}`,
+				Want: providertest.Want{Input: true, Field: "organization"},
+			},
+			{
+				Name: "start run in a bad workspace name", Action: "start_run", Input: `{"workspace":"app/prod"}`,
+				Want: providertest.Want{Input: true, Field: "workspace"},
+			},
+			{
+				Name: "start run in a bad workspace id", Action: "start_run", Input: `{"workspaceId":"ws-../x"}`,
+				Want: providertest.Want{Input: true, Field: "workspaceId"},
 			},
 			{
 				Name: "list workspaces with a wrong token", Action: "list_workspaces", Conn: &wrong,

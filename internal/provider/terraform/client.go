@@ -189,12 +189,18 @@ var (
 	workspaceRE = regexp.MustCompile(`^ws-[A-Za-z0-9]{1,64}$`)
 )
 
+// checkOrg checks an organization the caller names; a bad one is an input
+// error naming the actions' organization field.
 func checkOrg(org string) error {
 	if !orgRE.MatchString(org) {
-		return &provider.Error{Kind: provider.ErrInvalid, Message: "the organization must be an organization name (letters, digits, '-' and '_')"}
+		return provider.InputError("organization", "must be an organization name (letters, digits, '-' and '_')")
 	}
 	return nil
 }
+
+// errOrgSetting is a bad organization setting: a configuration error,
+// unlike a bad organization input.
+var errOrgSetting = &provider.Error{Kind: provider.ErrInvalid, Message: "the organization setting must be an organization name (letters, digits, '-' and '_')"}
 
 // AccountDetails returns the token's user.
 //
@@ -273,7 +279,7 @@ func (c *Client) ReadWorkspace(ctx context.Context, org, name string) (*Workspac
 		return nil, nil, err
 	}
 	if !nameRE.MatchString(name) {
-		return nil, nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the workspace name may only contain letters, digits, '-' and '_'"}
+		return nil, nil, provider.InputError("workspace", "may only contain letters, digits, '-' and '_'")
 	}
 	var doc document
 	resp, err := c.call(ctx, http.MethodGet, "GET /api/v2/organizations/{organization_name}/workspaces/{name}",
@@ -298,7 +304,7 @@ func (c *Client) ReadWorkspace(ctx context.Context, org, name string) (*Workspac
 //meta:operation POST /runs
 func (c *Client) CreateRun(ctx context.Context, opts *RunCreateOptions) (*Run, *Response, error) {
 	if opts == nil || !workspaceRE.MatchString(opts.WorkspaceID) {
-		return nil, nil, &provider.Error{Kind: provider.ErrInvalid, Message: "the workspace id must look like ws-…"}
+		return nil, nil, provider.InputError("workspaceId", "must look like ws-…")
 	}
 	attrs := map[string]any{}
 	if opts.Message != "" {

@@ -124,10 +124,8 @@ func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connect
 	if err != nil {
 		return provider.TestResult{}, err
 	}
-	if cl.Organization != "" {
-		if err := checkOrg(cl.Organization); err != nil {
-			return provider.TestResult{}, err
-		}
+	if cl.Organization != "" && !orgRE.MatchString(cl.Organization) {
+		return provider.TestResult{}, errOrgSetting
 	}
 	a, resp, err := cl.AccountDetails(ctx)
 	if err != nil {

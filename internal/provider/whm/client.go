@@ -470,11 +470,11 @@ type CreatedAccount struct {
 func (c *Client) CreateAccount(ctx context.Context, opts CreateAccountOptions) (*CreatedAccount, error) {
 	switch {
 	case strings.TrimSpace(opts.Username) == "":
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "whm: the new account's user name is not set"}
+		return nil, provider.InputError("username", "is required")
 	case strings.TrimSpace(opts.Domain) == "":
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "whm: the new account's domain is not set"}
+		return nil, provider.InputError("domain", "is required")
 	case opts.Password.IsZero():
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Message: "whm: the new account's password is not set"}
+		return nil, provider.InputError("password", "is required")
 	}
 	q := url.Values{}
 	q.Set("username", opts.Username)
@@ -529,7 +529,7 @@ type SuspendOptions struct {
 // See https://api.docs.cpanel.net/openapi/whm/operation/suspendacct/.
 func (c *Client) SuspendAccount(ctx context.Context, user string, opts *SuspendOptions) (string, error) {
 	if strings.TrimSpace(user) == "" {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "whm: the account's user name is not set"}
+		return "", provider.InputError("user", "is required")
 	}
 	q := url.Values{"user": {user}}
 	if opts != nil {
@@ -551,7 +551,7 @@ func (c *Client) SuspendAccount(ctx context.Context, user string, opts *SuspendO
 // See https://api.docs.cpanel.net/openapi/whm/operation/unsuspendacct/.
 func (c *Client) UnsuspendAccount(ctx context.Context, user string) (string, error) {
 	if strings.TrimSpace(user) == "" {
-		return "", &provider.Error{Kind: provider.ErrInvalid, Message: "whm: the account's user name is not set"}
+		return "", provider.InputError("user", "is required")
 	}
 	md, err := c.Call(ctx, "unsuspendacct", url.Values{"user": {user}}, nil)
 	if err != nil {
