@@ -488,17 +488,29 @@ func TestActionInputErrors(t *testing.T) {
 	t.Cleanup(hf.Close)
 	sf := slackfake.New(slackfake.Options{})
 	t.Cleanup(sf.Close)
+	gh := githubfake.New(githubfake.Options{})
+	t.Cleanup(gh.Close)
 	for _, create := range []map[string]any{
 		{"name": "billing", "provider": "whmcs", "baseUrl": wf.URL(),
 			"credentials": map[string]any{"identifier": whmcsfake.DefaultIdentifier, "secret": whmcsfake.DefaultSecret}},
 		{"name": "api", "provider": "http", "baseUrl": hf.URL(), "settings": map[string]any{"authMode": "bearer"},
 			"credentials": map[string]any{"token": generichttpfake.DefaultToken}},
 		{"name": "chat", "provider": "slack", "credentials": map[string]any{"webhookUrl": sf.WebhookURL()}},
+		{"name": "code", "provider": "github", "baseUrl": gh.URL(), "credentials": map[string]any{"token": githubfake.DefaultToken}},
 	} {
 		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, create); r.Status != 201 {
 			t.Fatalf("create %s = %d %s", create["provider"], r.Status, r.Body)
 		}
 	}
+	// The subtests are parallel: they run after this function returns, so
+	// the fakes are checked once they are done.
+	t.Cleanup(func() {
+		for name, n := range map[string]int{"WHMCS": wf.Requests(), "GitHub": gh.Requests()} {
+			if n != 0 {
+				t.Errorf("the %s fake saw %d requests, want 0: refused input never reaches the provider", name, n)
+			}
+		}
+	})
 	tests := []struct {
 		name, path string
 		body       string
@@ -508,6 +520,9 @@ func TestActionInputErrors(t *testing.T) {
 		{"integer out of range", "billing/actions/get_invoice", `{"invoiceId":1e30}`, 422, "body.invoiceId"},
 		{"one of two fields required", "billing/actions/get_client_details", `{}`, 422, "body.clientId"},
 		{"dot segments in a path", "api/actions/request", `{"method":"GET","path":"/../../etc/passwd"}`, 422, "body.path"},
+		{"a repository name the pattern lets through", "code/actions/list_commits", `{"owner":"octocat","repo":".."}`, 422, "body.repo"},
+		{"a webhook URL that is not http(s)", "code/actions/create_repo_webhook",
+			`{"owner":"octocat","repo":"Spoon-Knife","url":"ftp://hub.example.com/h"}`, 422, "body.url"},
 		{"configuration: a channel needs a bot token", "chat/actions/send_message", `{"text":"x","channel":"#alerts"}`, 409, ""},
 	}
 	for _, tc := range tests {
@@ -535,9 +550,6 @@ func TestActionInputErrors(t *testing.T) {
 				}
 			}
 		})
-	}
-	if n := wf.Requests(); n != 0 {
-		t.Errorf("the WHMCS fake saw %d requests, want 0: refused input never reaches the provider", n)
 	}
 }
 
