@@ -225,7 +225,11 @@ func endpointPath(baseURL string, base, target *url.URL) string {
 func proxyFailure(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, outbound.ErrCircuitOpen):
-		return apperr.E(apperr.BadGateway, "%s", outbound.ErrCircuitOpen.Error())
+		msg := outbound.ErrCircuitOpen.Error()
+		if ue, ok := errors.AsType[*url.Error](err); ok { // the URL may carry a query credential
+			msg = ue.Err.Error()
+		}
+		return apperr.E(apperr.BadGateway, "%s", msg)
 	case errors.Is(err, outbound.ErrRateLimited):
 		e := apperr.E(apperr.TooManyRequests, "%s", outbound.ErrRateLimited.Error())
 		e.RetryAfter = time.Second

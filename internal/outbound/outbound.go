@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -124,6 +125,10 @@ type state struct {
 	limit     *provider.RateLimit
 	breaker   *gobreaker.CircuitBreaker[*http.Response]
 	templates *templates
+	// lastFailure describes the provider's last failure that counted
+	// against the breaker ("HTTP 502", "connection refused"), quoted when
+	// the breaker refuses a call.
+	lastFailure *atomic.Value
 }
 
 // templates is the set of endpoint templates an integration has recorded.
@@ -160,7 +165,7 @@ func (m *Manager) state(t Target) *state {
 		return st
 	}
 	if !ok {
-		st = &state{templates: &templates{}, breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		st = &state{templates: &templates{}, lastFailure: &atomic.Value{}, breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 			Name:        t.IntegrationID,
 			MaxRequests: 1,
 			Timeout:     m.o.OpenFor,
@@ -168,7 +173,7 @@ func (m *Manager) state(t Target) *state {
 			IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
 		})}
 	} else {
-		st = &state{breaker: st.breaker, templates: st.templates} // replace only the limiter
+		st = &state{breaker: st.breaker, templates: st.templates, lastFailure: st.lastFailure} // replace only the limiter
 	}
 	st.limit = t.Limit
 	if l := t.Limit; l != nil && l.Requests > 0 && l.PerSeconds > 0 {
@@ -313,9 +318,13 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		resp, err := t.st.breaker.Execute(func() (*http.Response, error) {
 			resp, err := t.base.RoundTrip(r)
 			if err != nil {
+				if ctx.Err() == nil {
+					t.st.lastFailure.Store(transportText(err))
+				}
 				return nil, err
 			}
 			if resp.StatusCode >= 500 {
+				t.st.lastFailure.Store(clip(resp.Status, 100))
 				return resp, serverStatus{resp.StatusCode}
 			}
 			return resp, nil
@@ -325,10 +334,19 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 			err = nil
 		}
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+			if last, _ := t.st.lastFailure.Load().(string); last != "" {
+				return nil, fmt.Errorf("%w (last failure: %s)", ErrCircuitOpen, last)
+			}
 			return nil, fmt.Errorf("%w", ErrCircuitOpen)
 		}
 		call.Attempts = attempt + 1
 		if attempt >= retries {
+			return resp, err
+		}
+		if t.st.breaker.State() == gobreaker.StateOpen {
+			// This attempt opened the breaker (or was its failed probe):
+			// a retry would be refused, and its refusal would hide the
+			// provider's own answer, which the caller gets instead.
 			return resp, err
 		}
 		var delay time.Duration
@@ -440,3 +458,4 @@ func transportText(err error) string {
 	}
 	return s
 }
+

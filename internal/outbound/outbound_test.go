@@ -344,3 +344,36 @@ func TestBatcher(t *testing.T) {
 		t.Errorf("stored %d, dropped %d; want 3 and 2", len(got), b.Dropped())
 	}
 }
+
+// TestBreakerKeepsTheProviderWords: a retry is not sent into a breaker the
+// failing attempts opened (its refusal would replace the provider's answer),
+// and a refused call quotes the provider's last failure.
+func TestBreakerKeepsTheProviderWords(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>")
+	}))
+	t.Cleanup(srv.Close)
+	m := outbound.New(outbound.Options{Failures: 2, MaxRetries: 3, BaseBackoff: time.Millisecond, OpenFor: time.Minute})
+	c := client(m, "int_k", nil)
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("GET while the breaker opens = %v, want the provider's 502", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "nginx") {
+		t.Errorf("GET = %d %q, want the provider's own 502 page", resp.StatusCode, b)
+	}
+	if n := hits.Load(); n != 2 {
+		t.Errorf("provider saw %d requests, want 2 (no retry into the open breaker)", n)
+	}
+	_, err = c.Get(srv.URL)
+	if !errors.Is(err, outbound.ErrCircuitOpen) || !strings.Contains(err.Error(), "last failure: 502 Bad Gateway") {
+		t.Errorf("GET with the breaker open = %v, want ErrCircuitOpen quoting the last failure", err)
+	}
+}
