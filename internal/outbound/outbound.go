@@ -19,6 +19,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +130,10 @@ type state struct {
 	// against the breaker ("HTTP 502", "connection refused"), quoted when
 	// the breaker refuses a call.
 	lastFailure *atomic.Value
+	// holds maps a provider host to when its last 429 or 503 asked to be
+	// called again (Unix nanoseconds): calls to it before then are not
+	// sent. By host, so that a changed base URL is not held.
+	holds *sync.Map
 }
 
 // templates is the set of endpoint templates an integration has recorded.
@@ -165,7 +170,7 @@ func (m *Manager) state(t Target) *state {
 		return st
 	}
 	if !ok {
-		st = &state{templates: &templates{}, lastFailure: &atomic.Value{}, breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		st = &state{templates: &templates{}, lastFailure: &atomic.Value{}, holds: &sync.Map{}, breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 			Name:        t.IntegrationID,
 			MaxRequests: 1,
 			Timeout:     m.o.OpenFor,
@@ -173,7 +178,7 @@ func (m *Manager) state(t Target) *state {
 			IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
 		})}
 	} else {
-		st = &state{breaker: st.breaker, templates: st.templates, lastFailure: st.lastFailure} // replace only the limiter
+		st = &state{breaker: st.breaker, templates: st.templates, lastFailure: st.lastFailure, holds: st.holds} // replace only the limiter
 	}
 	st.limit = t.Limit
 	if l := t.Limit; l != nil && l.Requests > 0 && l.PerSeconds > 0 {
@@ -301,6 +306,9 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		retries = t.m.o.MaxRetries
 	}
 	for attempt := 0; ; attempt++ {
+		if resp, err := t.held(ctx, req, retries > 0); resp != nil || err != nil {
+			return resp, err
+		}
 		if err := t.wait(ctx); err != nil {
 			return nil, err
 		}
@@ -340,6 +348,11 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 			return nil, fmt.Errorf("%w", ErrCircuitOpen)
 		}
 		call.Attempts = attempt + 1
+		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			if ra := retryAfter(resp.Header, t.m.o.Now()); ra > 0 {
+				t.st.holds.Store(req.URL.Host, t.m.o.Now().Add(min(ra, maxHold)).UnixNano())
+			}
+		}
 		if attempt >= retries {
 			return resp, err
 		}
@@ -380,6 +393,42 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		case <-timer.C:
 		}
 	}
+}
+
+// maxHold caps how long a provider's Retry-After holds its integration's
+// calls back.
+const maxHold = time.Hour
+
+// held honours the provider's last Retry-After across calls: until then a
+// call to the same host is not sent. A retryable call that would wait at most MaxRetryAfter
+// waits; any other gets a 429 made here, with the time left in
+// Retry-After (and X-Ihub-Held: true), which adapters read as the
+// provider's own and the proxy relays.
+func (t *transport) held(ctx context.Context, req *http.Request, retryable bool) (*http.Response, error) {
+	v, ok := t.st.holds.Load(req.URL.Host)
+	if !ok {
+		return nil, nil
+	}
+	left := time.Duration(v.(int64) - t.m.o.Now().UnixNano())
+	if left <= 0 {
+		return nil, nil
+	}
+	if retryable && left <= t.m.o.MaxRetryAfter {
+		timer := time.NewTimer(left)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-timer.C:
+			return nil, nil
+		}
+	}
+	secs := strconv.FormatInt(int64((left+time.Second-1)/time.Second), 10)
+	body := "the provider asked ihub to wait: not sent; retry after " + secs + " s"
+	return &http.Response{StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Request: req, ContentLength: int64(len(body)),
+		Header: http.Header{"Retry-After": {secs}, "Content-Type": {"text/plain; charset=utf-8"}, "X-Ihub-Held": {"true"}},
+		Body:   io.NopCloser(strings.NewReader(body))}, nil
 }
 
 // wait takes a token from the integration's limiter, waiting at most
@@ -458,4 +507,3 @@ func transportText(err error) string {
 	}
 	return s
 }
-

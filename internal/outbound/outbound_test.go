@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -375,5 +376,41 @@ func TestBreakerKeepsTheProviderWords(t *testing.T) {
 	_, err = c.Get(srv.URL)
 	if !errors.Is(err, outbound.ErrCircuitOpen) || !strings.Contains(err.Error(), "last failure: 502 Bad Gateway") {
 		t.Errorf("GET with the breaker open = %v, want ErrCircuitOpen quoting the last failure", err)
+	}
+}
+
+// TestRetryAfterHoldsLaterCalls: a Retry-After too long to wait for within
+// a call holds the integration's later calls back until then: they get a
+// 429 with the time left and are not sent.
+func TestRetryAfterHoldsLaterCalls(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(srv.Close)
+	m := outbound.New(outbound.Options{BaseBackoff: time.Millisecond})
+	c := client(m, "int_h", nil)
+	for i, method := range []string{"GET", "POST", "GET"} {
+		resp, err := do(t, c, method, srv.URL, "")
+		if err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusTooManyRequests || ra < 115 || ra > 120 {
+			t.Errorf("call %d = %d, Retry-After %q; want 429 with about 120 s left", i+1, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if held := resp.Header.Get("X-Ihub-Held") == "true"; held != (i > 0) {
+			t.Errorf("call %d: X-Ihub-Held = %v, want %v", i+1, held, i > 0)
+		}
+	}
+	if n := hits.Load(); n != 1 {
+		t.Errorf("provider saw %d requests, want 1: the later calls are held", n)
+	}
+	// Another integration is not held.
+	if resp, err := do(t, client(m, "int_other", nil), "GET", srv.URL, ""); err != nil || resp.Header.Get("X-Ihub-Held") != "" {
+		t.Errorf("other integration: %v, held %q", err, resp.Header.Get("X-Ihub-Held"))
 	}
 }
