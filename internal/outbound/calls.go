@@ -118,8 +118,14 @@ func ParseRateLimit(h http.Header, now time.Time) RateLimitState {
 		}
 		return ""
 	}
+	// The IETF draft's older form is "limit=100, remaining=3, reset=40";
+	// its structured-field form names a policy and gives its parameters:
+	// RateLimit: "default";r=3;t=40 with RateLimit-Policy: "default";q=100;w=60.
+	params := func(v string) []string {
+		return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' })
+	}
 	if v := get("RateLimit"); v != "" && strings.Contains(v, "=") {
-		for _, part := range strings.Split(v, ",") {
+		for _, part := range params(v) {
 			k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 			if !ok {
 				continue
@@ -137,10 +143,17 @@ func ParseRateLimit(h http.Header, now time.Time) RateLimitState {
 				st.Reset = now.Add(time.Duration(n) * time.Second)
 			}
 		}
-		if st.Limit == 0 {
-			if p := get("RateLimit-Policy"); p != "" {
-				if n, err := strconv.ParseInt(strings.TrimSpace(strings.Split(strings.Split(p, ",")[0], ";")[0]), 10, 64); err == nil {
-					st.Limit = n
+		if p := get("RateLimit-Policy"); st.Limit == 0 && p != "" {
+			if n, err := strconv.ParseInt(strings.TrimSpace(strings.Split(strings.Split(p, ",")[0], ";")[0]), 10, 64); err == nil {
+				st.Limit = n // "100;w=60"
+			} else {
+				for _, part := range params(p) { // "default";q=100;w=60
+					if k, val, ok := strings.Cut(strings.TrimSpace(part), "="); ok && strings.TrimSpace(k) == "q" {
+						if n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64); err == nil {
+							st.Limit = n
+							break
+						}
+					}
 				}
 			}
 		}
