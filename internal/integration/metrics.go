@@ -37,6 +37,21 @@ type EndpointUsage struct {
 	Errors       int64
 	LatencySumUs int64
 	Buckets      [NumLatencyBuckets]int64
+	// Range is the fastest and slowest call; nil when unknown (roll-ups
+	// stored before it was kept).
+	Range *LatencyRange
+}
+
+// LatencyRange is the fastest and slowest latency of a set of calls, in
+// microseconds.
+type LatencyRange struct{ MinUs, MaxUs int64 }
+
+// Merge returns the range of both sets; nil when either is unknown.
+func (r *LatencyRange) Merge(o *LatencyRange) *LatencyRange {
+	if r == nil || o == nil {
+		return nil
+	}
+	return &LatencyRange{MinUs: min(r.MinUs, o.MinUs), MaxUs: max(r.MaxUs, o.MaxUs)}
 }
 
 // APICallError is one recent failed call.
@@ -149,7 +164,13 @@ func Summarize(u APIUsage) APIMetrics {
 	}
 	var total [NumLatencyBuckets]int64
 	var sum int64
-	for _, e := range u.Endpoints {
+	var all *LatencyRange
+	for i, e := range u.Endpoints {
+		if i == 0 {
+			all = e.Range
+		} else {
+			all = all.Merge(e.Range)
+		}
 		m.TotalRequests += e.Calls
 		m.Errors += e.Errors
 		sum += e.LatencySumUs
@@ -157,7 +178,7 @@ func Summarize(u APIUsage) APIMetrics {
 			total[i] += n
 		}
 		em := EndpointMetrics{Method: e.Method, Endpoint: e.Endpoint, Requests: e.Calls, Errors: e.Errors,
-			P95LatencyMs: quantile(e.Buckets, 0.95)}
+			P95LatencyMs: quantile(e.Buckets, e.Range, 0.95)}
 		if e.Calls > 0 {
 			em.AvgLatencyMs = round2(float64(e.LatencySumUs) / float64(e.Calls) / 1000)
 		}
@@ -179,15 +200,18 @@ func Summarize(u APIUsage) APIMetrics {
 		m.ErrorRate = round4(float64(m.Errors) / float64(m.TotalRequests))
 		m.SuccessRate = round4(1 - m.ErrorRate)
 		m.AvgLatencyMs = round2(float64(sum) / float64(m.TotalRequests) / 1000)
-		m.P50LatencyMs = quantile(total, 0.50)
-		m.P95LatencyMs = quantile(total, 0.95)
+		m.P50LatencyMs = quantile(total, all, 0.50)
+		m.P95LatencyMs = quantile(total, all, 0.95)
 	}
 	return m
 }
 
 // quantile estimates the q-quantile in milliseconds from bucket counts,
-// interpolating linearly inside the bucket (Prometheus' method).
-func quantile(b [NumLatencyBuckets]int64, q float64) float64 {
+// interpolating linearly inside the bucket (Prometheus' method). With the
+// observed range known, the bucket is first narrowed to it (the 250–500 ms
+// bucket of calls that took 310 and 318 ms is 310–318 ms), so the estimate
+// never leaves the latencies actually seen.
+func quantile(b [NumLatencyBuckets]int64, r *LatencyRange, q float64) float64 {
 	var n int64
 	for _, c := range b {
 		n += c
@@ -199,14 +223,21 @@ func quantile(b [NumLatencyBuckets]int64, q float64) float64 {
 	var cum int64
 	for i, c := range b {
 		if float64(cum+c) >= rank && c > 0 {
-			lo := int64(0)
+			lo, hi := int64(0), int64(0)
 			if i > 0 {
 				lo = LatencyBoundsUs[i-1]
 			}
-			if i == NumLatencyBuckets-1 {
-				return round2(float64(lo) / 1000)
+			hi = lo // the last bucket has no upper bound
+			if i < NumLatencyBuckets-1 {
+				hi = LatencyBoundsUs[i]
 			}
-			hi := LatencyBoundsUs[i]
+			if r != nil {
+				lo = min(max(lo, r.MinUs), r.MaxUs)
+				hi = max(min(hi, r.MaxUs), lo)
+				if i == NumLatencyBuckets-1 {
+					hi = r.MaxUs
+				}
+			}
 			frac := (rank - float64(cum)) / float64(c)
 			return round2((float64(lo) + frac*float64(hi-lo)) / 1000)
 		}

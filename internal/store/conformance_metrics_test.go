@@ -156,3 +156,56 @@ func fill(b *testing.B, db *store.DB, n int) {
 		}
 	}
 }
+
+// TestAPIMetricsLatencyRange: p50 and p95, estimated from wide histogram
+// buckets, stay within the fastest and slowest call of the window (the
+// black-box review saw 20000/29000 ms where no call took over 15 002 ms,
+// and 375/487.5 ms for calls of 310 and 318 ms). The range survives
+// roll-ups written in several batches; one written before the range was
+// kept leaves the estimate unclamped.
+func TestAPIMetricsLatencyRange(t *testing.T) {
+	t.Parallel()
+	ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+	tests := []struct {
+		name      string
+		latencies []time.Duration
+		legacy    bool // a roll-up without range in the same hour
+		want      [2]float64
+	}{
+		{"two calls in one wide bucket", []time.Duration{ms(310), ms(318)}, false, [2]float64{314, 317.6}},
+		{"slow calls below the 30 s bound", []time.Duration{ms(15002), ms(12000), ms(14000), ms(11000)}, false, [2]float64{13001, 14801.9}},
+		{"slow tail", []time.Duration{ms(40), ms(42), ms(43), ms(45), ms(4047)}, false, [2]float64{46.25, 3660.25}},
+		{"one call", []time.Duration{ms(7.5)}, false, [2]float64{7.5, 7.5}},
+		{"beyond the last bucket", []time.Duration{ms(45000), ms(61000)}, false, [2]float64{53000, 60200}},
+		{"legacy roll-up", []time.Duration{ms(310), ms(318)}, true, [2]float64{375, 487.5}},
+	}
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		ctx := t.Context()
+		for i, tt := range tests {
+			id := fmt.Sprintf("int_r%d", i)
+			if tt.legacy {
+				if _, err := b.raw.exec(ctx, `INSERT INTO api_call_rollups (integration_id, hour, method, endpoint, calls, errors, latency_sum_us)
+ VALUES ($1, $2, 'GET', 'GET /x', 0, 0, 0)`, id, t0.Truncate(time.Hour).UnixMilli()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for j, l := range tt.latencies { // one batch per call: the range is merged by the upsert
+				if err := b.db.WriteAPICalls(ctx, []outbound.Call{call(id, t0.Add(time.Duration(j)*time.Second), "GET /x", 200, l, "")}); err != nil {
+					t.Fatalf("WriteAPICalls = %v", err)
+				}
+			}
+			u, err := b.db.APIUsage(ctx, id, t0.Add(-24*time.Hour), t0.Add(time.Hour))
+			if err != nil {
+				t.Fatalf("APIUsage = %v", err)
+			}
+			m := integration.Summarize(u)
+			if diff := cmp.Diff(tt.want, [2]float64{m.P50LatencyMs, m.P95LatencyMs}); diff != "" {
+				t.Errorf("%s: [p50 p95] (-want +got):\n%s", tt.name, diff)
+			}
+			if len(m.Endpoints) != 1 || m.Endpoints[0].P95LatencyMs != tt.want[1] {
+				t.Errorf("%s: endpoints = %+v, want one with p95 %v", tt.name, m.Endpoints, tt.want[1])
+			}
+		}
+	})
+}

@@ -197,6 +197,7 @@ type rollupKey struct {
 
 type rollupVal struct {
 	calls, errors, sum int64
+	min, max           int64 // fastest and slowest call, microseconds
 	buckets            [integration.NumLatencyBuckets]int64
 }
 
@@ -221,6 +222,10 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
 			rollups[k] = v
 		}
 		us := c.Latency.Microseconds()
+		if v.calls == 0 || us < v.min {
+			v.min = us
+		}
+		v.max = max(v.max, us)
 		v.calls++
 		if c.ErrorKind != "" {
 			v.errors++
@@ -251,12 +256,19 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
 				return fmt.Errorf("store: insert api calls: %w", err)
 			}
 		}
+		// A roll-up written before its latency range was kept (NULL) keeps
+		// none: the range of the calls added now would not bound the
+		// earlier ones.
 		const upsert = `INSERT INTO api_call_rollups (integration_id, hour, method, endpoint, calls, errors, latency_sum_us,
- h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14)
- VALUES (?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ latency_min_us, latency_max_us, h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14)
+ VALUES (?,?,?,?,?,?,?,?,?, ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
  ON CONFLICT (integration_id, hour, method, endpoint) DO UPDATE SET
  calls = api_call_rollups.calls + excluded.calls, errors = api_call_rollups.errors + excluded.errors,
  latency_sum_us = api_call_rollups.latency_sum_us + excluded.latency_sum_us,
+ latency_min_us = CASE WHEN api_call_rollups.latency_min_us IS NULL OR api_call_rollups.latency_min_us <= excluded.latency_min_us
+  THEN api_call_rollups.latency_min_us ELSE excluded.latency_min_us END,
+ latency_max_us = CASE WHEN api_call_rollups.latency_max_us IS NULL OR api_call_rollups.latency_max_us >= excluded.latency_max_us
+  THEN api_call_rollups.latency_max_us ELSE excluded.latency_max_us END,
  h00 = api_call_rollups.h00 + excluded.h00, h01 = api_call_rollups.h01 + excluded.h01,
  h02 = api_call_rollups.h02 + excluded.h02, h03 = api_call_rollups.h03 + excluded.h03,
  h04 = api_call_rollups.h04 + excluded.h04, h05 = api_call_rollups.h05 + excluded.h05,
@@ -266,7 +278,7 @@ func (db *DB) WriteAPICalls(ctx context.Context, calls []outbound.Call) error {
  h12 = api_call_rollups.h12 + excluded.h12, h13 = api_call_rollups.h13 + excluded.h13,
  h14 = api_call_rollups.h14 + excluded.h14`
 		for k, v := range rollups {
-			args := []any{k.id, k.hour, k.method, k.endpoint, v.calls, v.errors, v.sum}
+			args := []any{k.id, k.hour, k.method, k.endpoint, v.calls, v.errors, v.sum, v.min, v.max}
 			for _, b := range v.buckets {
 				args = append(args, b)
 			}
@@ -319,7 +331,7 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (rows, error) {
 // APIUsage implements integration.Store.
 func (db *DB) APIUsage(ctx context.Context, id string, since, now time.Time) (integration.APIUsage, error) {
 	var u integration.APIUsage
-	r, err := db.query(ctx, `SELECT method, endpoint, calls, errors, latency_sum_us,
+	r, err := db.query(ctx, `SELECT method, endpoint, calls, errors, latency_sum_us, latency_min_us, latency_max_us,
  h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14
  FROM api_call_rollups WHERE integration_id = ? AND hour >= ? AND hour <= ?`, id, since.UnixMilli(), now.UnixMilli())
 	if err != nil {
@@ -328,7 +340,8 @@ func (db *DB) APIUsage(ctx context.Context, id string, since, now time.Time) (in
 	byKey := map[[2]string]*integration.EndpointUsage{}
 	for r.Next() {
 		var e integration.EndpointUsage
-		dest := []any{&e.Method, &e.Endpoint, &e.Calls, &e.Errors, &e.LatencySumUs}
+		var lo, hi *int64
+		dest := []any{&e.Method, &e.Endpoint, &e.Calls, &e.Errors, &e.LatencySumUs, &lo, &hi}
 		for i := range e.Buckets {
 			dest = append(dest, &e.Buckets[i])
 		}
@@ -336,8 +349,12 @@ func (db *DB) APIUsage(ctx context.Context, id string, since, now time.Time) (in
 			r.Close()
 			return u, fmt.Errorf("store: api roll-ups: %w", err)
 		}
+		if lo != nil && hi != nil {
+			e.Range = &integration.LatencyRange{MinUs: *lo, MaxUs: *hi}
+		}
 		k := [2]string{e.Method, e.Endpoint}
 		if cur := byKey[k]; cur != nil {
+			cur.Range = cur.Range.Merge(e.Range)
 			cur.Calls += e.Calls
 			cur.Errors += e.Errors
 			cur.LatencySumUs += e.LatencySumUs

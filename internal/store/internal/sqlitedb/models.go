@@ -62,6 +62,8 @@ type ApiCallRollup struct {
 	H12           int64
 	H13           int64
 	H14           int64
+	LatencyMinUs  *int64
+	LatencyMaxUs  *int64
 }
 
 type ApiRateLimit struct {
