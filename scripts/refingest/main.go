@@ -13,7 +13,7 @@
 //
 // It stores into SQLite (modernc.org/sqlite, as ihub; WAL, synchronous=FULL,
 // 16 KiB pages) in $REFINGEST_DIR, or into PostgreSQL when
-// $REFINGEST_DATABASE_URL is set (pgx, four writers, one pipelined batch
+// $REFINGEST_DATABASE_URL is set (pgx, two writers, one pipelined batch
 // per commit, as ihub). The HMAC secret is the only argument; it listens on
 // $REFINGEST_LISTEN (default 127.0.0.1:18098).
 package main
@@ -69,7 +69,7 @@ func main() {
 				log.Fatal(err)
 			}
 		}
-		for range 4 {
+		for range 2 {
 			go writePostgres(ctx, pool, queue)
 		}
 	} else {
