@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -230,23 +231,15 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries`, nil, &base); err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}
-		var q strings.Builder
-		q.WriteString(`INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms) VALUES `)
 		args := make([]any, 0, 16*len(ds))
 		statuses := make([]string, len(ds))
 		for i, d := range ds {
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			statuses[i] = status
-			if i > 0 {
-				q.WriteString(",")
-			}
-			q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 			args = append(args, base+1+int64(i), d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID,
 				d.EventType, d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs)
 		}
-		q.WriteString(` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`)
-		r, err := t.queryCached(ctx, q.String(), args...)
+		r, err := t.queryCached(ctx, sqliteInsertDeliveries.text(len(ds)), args...)
 		if err != nil {
 			return fmt.Errorf("store: insert deliveries: %w", err)
 		}
@@ -265,7 +258,6 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("store: insert deliveries: %w", err)
 		}
-		var eq strings.Builder
 		eargs := make([]any, 0, 8*len(ds))
 		for i, d := range ds {
 			if !inserted[i] {
@@ -276,18 +268,11 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 			if d.Event == nil || statuses[i] != webhook.StatusProcessed {
 				continue
 			}
-			if eq.Len() == 0 {
-				eq.WriteString(`INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `)
-			} else {
-				eq.WriteString(",")
-			}
-			eq.WriteString("(?,?,?,?,?,?,?,?)")
 			ev := d.Event
 			eargs = append(eargs, id, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))
 		}
-		if eq.Len() > 0 {
-			eq.WriteString(` ON CONFLICT (delivery_id) DO NOTHING`)
-			if _, err := t.execCached(ctx, eq.String(), eargs...); err != nil {
+		if len(eargs) > 0 {
+			if _, err := t.execCached(ctx, sqliteInsertEvents.text(len(eargs)/8), eargs...); err != nil {
 				return fmt.Errorf("store: insert events: %w", err)
 			}
 		}
@@ -319,6 +304,44 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 	}
 	return out, nil
 }
+
+// multiRowInsert is a multi-row INSERT statement's text by its number of
+// rows, built once per size: the group commit writes one per batch.
+type multiRowInsert struct {
+	head, row, tail string
+	texts           sync.Map // int -> string
+}
+
+func (m *multiRowInsert) text(rows int) string {
+	if t, ok := m.texts.Load(rows); ok {
+		return t.(string)
+	}
+	var b strings.Builder
+	b.WriteString(m.head)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(m.row)
+	}
+	b.WriteString(m.tail)
+	t, _ := m.texts.LoadOrStore(rows, b.String())
+	return t.(string)
+}
+
+var (
+	sqliteInsertDeliveries = &multiRowInsert{
+		head: `INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key,
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms) VALUES `,
+		row:  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		tail: ` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
+	}
+	sqliteInsertEvents = &multiRowInsert{
+		head: `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `,
+		row:  "(?,?,?,?,?,?,?,?)",
+		tail: ` ON CONFLICT (delivery_id) DO NOTHING`,
+	}
+)
 
 // eventData is an event's data as stored.
 func eventData(ev webhook.Event) []byte {

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -178,7 +177,7 @@ func (s *Service) normalize(providerID, integrationID string, h http.Header, bod
 	out := &Event{IntegrationID: integrationID, Provider: providerID, Type: ev.Type, Subject: ev.Subject,
 		OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data, DataJSON: []byte("{}")}
 	if ev.Data != nil {
-		if b, err := json.Marshal(ev.Data); err == nil {
+		if b, err := normalize.EncodeData(ev.Data); err == nil {
 			out.DataJSON = b
 		}
 	}

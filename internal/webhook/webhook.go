@@ -12,11 +12,12 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 
 	"ihub/internal/audit"
+	"ihub/internal/webhook/normalize"
 )
 
 // Endpoint is one webhook ingress.
@@ -109,10 +110,45 @@ func (d NewDelivery) HeaderJSON() string {
 	if d.Header == nil {
 		return "{}"
 	}
-	b, err := json.Marshal(d.Header)
-	if err != nil {
-		return "{}"
+	return encodeHeader(d.Header)
+}
+
+// encodeHeader is h as encoding/json writes it (names sorted), without its
+// reflection: it runs for every delivery on the acknowledgement path.
+func encodeHeader(h http.Header) string {
+	names := make([]string, 0, len(h))
+	size := 2
+	for k, vs := range h {
+		names = append(names, k)
+		size += len(k) + 6
+		for _, v := range vs {
+			size += len(v) + 3
+		}
 	}
+	slices.Sort(names)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = normalize.AppendJSONString(b, k)
+		b = append(b, ':')
+		vs := h[k]
+		if vs == nil {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '[')
+		for j, v := range vs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = normalize.AppendJSONString(b, v)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}')
 	return string(b)
 }
 
