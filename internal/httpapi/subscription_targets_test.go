@@ -197,8 +197,8 @@ func githubHooks(t *testing.T, env *apptest.Env) func(id string) {
 	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
 	return func(id string) {
 		t.Helper()
-		if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
-			"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+		if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor(id), "X-GitHub-Event", "push",
+			"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, pushFor(id))); st != 202 {
 			t.Fatalf("delivery = %d %s", st, body)
 		}
 	}
@@ -373,7 +373,7 @@ func TestDispatcherSlowSubscriber(t *testing.T) {
 			push := githubHooks(t, env)
 			ping := func(id string) {
 				t.Helper()
-				body := `{"zen":"Keep it logically awesome.","hook_id":1}`
+				body := `{"zen":"Keep it logically awesome.","hook_id":1,"id":"` + id + `"}`
 				if st, b := deliver(t, env, "/api/v1/hooks/"+githubEndpoint(t, env), body, "X-GitHub-Event", "ping",
 					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, body)); st != 202 {
 					t.Fatalf("ping = %d %s", st, b)

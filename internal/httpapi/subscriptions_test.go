@@ -119,8 +119,9 @@ func TestSubscriptions(t *testing.T) {
 			push := func() {
 				t.Helper()
 				n++
-				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, githubPush, "X-GitHub-Event", "push",
-					"X-GitHub-Delivery", "sub-test-"+strings.Repeat("x", n), "X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+				id := "sub-test-" + strings.Repeat("x", n)
+				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor(id), "X-GitHub-Event", "push",
+					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, pushFor(id))); st != 202 {
 					t.Fatalf("delivery = %d %s", st, body)
 				}
 			}

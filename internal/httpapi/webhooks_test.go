@@ -31,6 +31,12 @@ const githubPush = `{"ref":"refs/heads/main","before":"6113728f27ae82c7b1a177c8d
 	`"pusher":{"name":"octocat"},"head_commit":{"id":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c","timestamp":"2026-11-30T10:00:00Z",` +
 	`"message":"Update README"},"commits":[{"id":"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"}]}`
 
+// pushFor is githubPush made distinct for a delivery id: ihub treats a
+// signature it has seen as the same delivery whatever its delivery id.
+func pushFor(id string) string {
+	return strings.Replace(githubPush, "Update README", "Update README ("+id+")", 1)
+}
+
 func ghSign(secret, body string) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(body))
@@ -95,6 +101,12 @@ func TestWebhookIngest(t *testing.T) {
 			h := func(id string) []string {
 				return []string{"X-GitHub-Event", "push", "X-GitHub-Delivery", id, "X-Hub-Signature-256", sig}
 			}
+			// Another push: a signature seen before is the same delivery
+			// whatever its delivery id (TestWebhookReplayedSignature).
+			push2 := strings.Replace(githubPush, "Update README", "Update README again", 1)
+			h2 := func(id string) []string {
+				return []string{"X-GitHub-Event", "push", "X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, push2)}
+			}
 
 			if st, body := deliver(t, env, hook, githubPush, h("72d3162e-cc78-11e3-81ab-4c9367dc0958")...); st != 202 || !strings.Contains(body, `"accepted"`) {
 				t.Fatalf("first delivery = %d %s, want 202 accepted", st, body)
@@ -110,7 +122,7 @@ func TestWebhookIngest(t *testing.T) {
 				t.Errorf("no signature = %d, want 401", st)
 			}
 			// The seed's URL form resolves to the default endpoint.
-			if st, body := deliver(t, env, "/api/v1/integrations/hooks/"+ep.IntegrationID, githubPush, h("cccccccc-cc78-11e3-81ab-4c9367dc0958")...); st != 202 {
+			if st, body := deliver(t, env, "/api/v1/integrations/hooks/"+ep.IntegrationID, push2, h2("cccccccc-cc78-11e3-81ab-4c9367dc0958")...); st != 202 {
 				t.Errorf("seed URL form = %d %s, want 202", st, body)
 			}
 			for _, tc := range []struct {
@@ -224,7 +236,9 @@ func TestWebhookIngest(t *testing.T) {
 			if r.Status != 200 || rotated.Secret == "" {
 				t.Fatalf("rotate = %d %s", r.Status, r.Body)
 			}
-			if st, body := deliver(t, env, hook, githubPush, h("eeee")...); st != 202 {
+			push3 := strings.Replace(githubPush, "Update README", "Update README once more", 1)
+			if st, body := deliver(t, env, hook, push3, "X-GitHub-Event", "push", "X-GitHub-Delivery", "eeee",
+				"X-Hub-Signature-256", ghSign(ghSecret, push3)); st != 202 {
 				t.Errorf("old secret during grace = %d %s, want 202", st, body)
 			}
 			if st, body := deliver(t, env, hook, githubPush, "X-GitHub-Event", "push", "X-GitHub-Delivery", "ffff",
@@ -566,5 +580,47 @@ func TestWebhookTooLargeAnswered(t *testing.T) {
 			t.Errorf("chunked=%v: answer %d, want 413", chunked, resp.StatusCode)
 		}
 		conn.Close()
+	}
+}
+
+// TestWebhookReplayedSignature: a signed request sent again under another
+// delivery id, or none (the id is not covered by GitHub's signature), is a
+// duplicate of the first, not a new delivery with a new event.
+func TestWebhookReplayedSignature(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			hook := "/api/v1/hooks/" + ep.ID
+			sig := ghSign(ghSecret, githubPush)
+			for _, tc := range []struct {
+				name    string
+				headers []string
+				status  int
+				want    string
+			}{
+				{"original", []string{"X-GitHub-Delivery", "orig-1"}, 202, `"accepted"`},
+				{"provider retry", []string{"X-GitHub-Delivery", "orig-1"}, 200, `"duplicate"`},
+				{"another delivery id", []string{"X-GitHub-Delivery", "attacker-2"}, 200, `"duplicate"`},
+				{"no delivery id", nil, 200, `"duplicate"`},
+			} {
+				h := append([]string{"X-GitHub-Event", "push", "X-Hub-Signature-256", sig}, tc.headers...)
+				if st, body := deliver(t, env, hook, githubPush, h...); st != tc.status || !strings.Contains(body, tc.want) {
+					t.Errorf("%s = %d %s, want %d %s", tc.name, st, body, tc.status, tc.want)
+				}
+			}
+			var evs struct{ Events []struct{ Type string } }
+			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
+			if len(evs.Events) != 1 {
+				t.Errorf("events = %+v, want the original's only", evs.Events)
+			}
+		})
 	}
 }

@@ -79,6 +79,7 @@ type Service struct {
 	commit *committer
 	cache  endpointCache
 	limits rejectLimiter
+	replay replayCache
 	// counters for metrics and tests
 	accepted, duplicates, rejected atomic.Int64
 	// committed wakes the dispatchers when new events were committed.
@@ -131,6 +132,7 @@ func NewService(o Options) *Service {
 	s.commit.onCommit = s.committed.signal
 	s.cache.entries = map[string]*resolved{}
 	s.limits.buckets = map[string]*bucket{}
+	s.replay.entries = map[string]replayEntry{}
 	return s
 }
 
