@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"ihub/internal/app/apptest"
 	"ihub/internal/auth"
 	"ihub/internal/store/storetest"
@@ -620,6 +622,57 @@ func TestWebhookReplayedSignature(t *testing.T) {
 			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
 			if len(evs.Events) != 1 {
 				t.Errorf("events = %+v, want the original's only", evs.Events)
+			}
+		})
+	}
+}
+
+// TestWebhookReplayRangeOldestFirst: a range replay with a limit replays the
+// oldest matching deliveries that have a payload, so that the rest of the
+// range can be replayed next; rejected ones do not use up the limit.
+func TestWebhookReplayRangeOldestFirst(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			hook := "/api/v1/hooks/" + ep.ID
+			if st, _ := deliver(t, env, hook, githubPush, "X-GitHub-Event", "push", "X-GitHub-Delivery", "bad"); st != 401 {
+				t.Fatalf("unsigned delivery = %d, want 401", st)
+			}
+			var ids []int64
+			for _, id := range []string{"p1", "p2", "p3"} {
+				var out struct{ DeliveryID int64 }
+				st, body := deliver(t, env, hook, pushFor(id), "X-GitHub-Event", "push", "X-GitHub-Delivery", id,
+					"X-Hub-Signature-256", ghSign(ghSecret, pushFor(id)))
+				if st != 202 {
+					t.Fatalf("delivery %s = %d %s", id, st, body)
+				}
+				decode(t, apptest.Response{Status: st, Body: []byte(body)}, &out)
+				ids = append(ids, out.DeliveryID)
+			}
+			r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken,
+				map[string]any{"since": "2000-01-01T00:00:00Z", "limit": 2})
+			if r.Status != 200 {
+				t.Fatalf("replay = %d %s", r.Status, r.Body)
+			}
+			var logs struct{ Deliveries []struct{ ReplayOf *int64 } }
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs", env.AdminToken, nil), &logs)
+			var got []int64
+			for _, d := range logs.Deliveries {
+				if d.ReplayOf != nil {
+					got = append(got, *d.ReplayOf)
+				}
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(ids[:2], got); diff != "" {
+				t.Errorf("replayed deliveries (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -398,11 +398,18 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 		q += ` AND id < ?`
 		args = append(args, f.BeforeID)
 	}
+	if f.WithPayload {
+		q += ` AND payload IS NOT NULL`
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10_000 {
 		limit = 50
 	}
-	q += fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit)
+	order := "DESC"
+	if f.Oldest {
+		order = "ASC"
+	}
+	q += fmt.Sprintf(` ORDER BY id %s LIMIT %d`, order, limit)
 	r, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list deliveries: %w", err)

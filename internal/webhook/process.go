@@ -153,11 +153,13 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 1000
 	}
-	ds, err := s.Deliveries(ctx, DeliveryFilter{EndpointID: endpointID, Status: f.Status, Since: f.Since, Until: f.Until, Limit: f.Limit})
+	// The oldest first, as they arrived: with more matches than the limit,
+	// the rest is what a second replay from the last one's time takes.
+	ds, err := s.Deliveries(ctx, DeliveryFilter{EndpointID: endpointID, Status: f.Status, Since: f.Since, Until: f.Until,
+		Limit: f.Limit, Oldest: true, WithPayload: true})
 	if err != nil {
 		return nil, err
 	}
-	slices.Reverse(ds) // oldest first, as they arrived
 	now := s.o.Now()
 	out := []Outcome{}
 	var originals []int64

@@ -190,6 +190,10 @@ type DeliveryFilter struct {
 	// BeforeID pages backwards (newest first); 0 starts at the newest.
 	BeforeID int64
 	Limit    int
+	// Oldest lists oldest first (replay of a range) instead of newest first.
+	Oldest bool
+	// WithPayload lists only deliveries with a stored payload.
+	WithPayload bool
 }
 
 // Event is a normalized event.
