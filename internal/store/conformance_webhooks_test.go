@@ -231,3 +231,41 @@ func TestSubscriptionStartAndCache(t *testing.T) {
 		}
 	})
 }
+
+// TestEndpointSignals: the failure rate and silence count what senders
+// delivered: replays and deliveries filtered out by event type are neither
+// accepted deliveries nor failures.
+func TestEndpointSignals(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "signals")
+		mustCreate(t, db, in, nil)
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		first := acceptedDelivery(in, "a-1", now.Add(-2*time.Hour))
+		res, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{first,
+			{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now.Add(-time.Hour), Status: webhook.StatusRejected,
+				Reason: "signature mismatch", HeaderText: "{}"},
+			{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now.Add(-50 * time.Minute), Status: webhook.StatusRejected,
+				Reason: webhook.ReasonEventTypeNotAccepted, HeaderText: "{}"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay := acceptedDelivery(in, "", now.Add(-10*time.Minute))
+		replay.ReplayOf = &res[0].ID
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{replay}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.EndpointSignals(ctx, "whe_1", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := now.Add(-2 * time.Hour)
+		want := webhook.Signals{Window: 24 * time.Hour, Accepted: 1, Rejected: 1, FailureRate: 0.5, LastAcceptedAt: &last}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("EndpointSignals (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -623,8 +623,9 @@ func scanEvents(r rows) ([]webhook.Event, error) {
 // EndpointSignals implements webhook.Store.
 func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.Time) (webhook.Signals, error) {
 	s := webhook.Signals{Window: 24 * time.Hour}
-	r, err := db.query(ctx, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND received_at >= ? GROUP BY status`,
-		endpointID, ms(now.Add(-s.Window)))
+	r, err := db.query(ctx, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND received_at >= ?
+ AND replay_of IS NULL AND NOT (status = 'rejected' AND reason = ?) GROUP BY status`,
+		endpointID, ms(now.Add(-s.Window)), webhook.ReasonEventTypeNotAccepted)
 	if err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
 	}
@@ -652,7 +653,8 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 		s.FailureRate = float64(s.Rejected+s.Failed) / float64(total)
 	}
 	var last *int64
-	if err := db.queryRow(ctx, `SELECT MAX(received_at) FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending','processed','failed')`,
+	if err := db.queryRow(ctx, `SELECT MAX(received_at) FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending','processed','failed')
+ AND replay_of IS NULL`,
 		endpointID).Scan(&last); err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
 	}

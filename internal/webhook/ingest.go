@@ -96,6 +96,11 @@ func redactHeaders(h http.Header, scheme string, extra string) http.Header {
 	return out
 }
 
+// ReasonEventTypeNotAccepted is the reason of a verified delivery the
+// endpoint filtered out by its event types: recorded as rejected, answered
+// as accepted, and not a failure in the endpoint's signals.
+const ReasonEventTypeNotAccepted = "event type not accepted by this endpoint"
+
 // ErrRejectionsThrottled is returned when a source keeps sending deliveries
 // that fail verification: they are refused without being recorded.
 var ErrRejectionsThrottled = apperr.E(apperr.TooManyRequests, "too many rejected deliveries from this address; slow down")
@@ -156,7 +161,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	d.EventType = eventTypeOf(r.ep.Provider, req.Header)
 	d.Status, d.Payload = StatusPending, req.Body
 	if len(r.ep.EventTypes) > 0 && d.EventType != "" && !slices.Contains(r.ep.EventTypes, d.EventType) {
-		d.Status, d.Reason, d.Payload = StatusRejected, "event type not accepted by this endpoint", nil
+		d.Status, d.Reason, d.Payload = StatusRejected, ReasonEventTypeNotAccepted, nil
 	} else {
 		d.Event = s.normalize(r.ep.Provider, r.ep.IntegrationID, req.Header, req.Body, now)
 	}

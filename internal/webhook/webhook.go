@@ -214,12 +214,16 @@ type Event struct {
 
 // Signals are an endpoint's failure and silence signals, for health.
 type Signals struct {
-	// Window is what the counts cover (24 h).
+	// Window is what the counts cover (24 h). They count what senders
+	// delivered: replays are left out, and so are deliveries rejected only
+	// because the endpoint does not accept their event type (verified,
+	// answered as accepted; not failures).
 	Window                     time.Duration
 	Accepted, Rejected, Failed int64
 	// FailureRate is (rejected+failed)/(all), 0 with no deliveries.
 	FailureRate float64
-	// LastAcceptedAt is the newest accepted delivery, nil if none ever.
+	// LastAcceptedAt is the newest accepted delivery (not a replay), nil if
+	// none ever.
 	LastAcceptedAt *time.Time
 }
 
