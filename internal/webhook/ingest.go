@@ -142,18 +142,15 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	if d.DedupeKey == "" {
 		d.DedupeKey = normalize.DeliveryID(r.ep.Provider, req.Header, req.Body)
 	}
-	if res.Signature != "" {
-		// A signature seen before is the same delivery, whatever delivery
-		// id it comes with now (see replayCache).
-		expires := now.Add(replayWindow)
-		if !res.Timestamp.IsZero() {
-			tol := r.cfg.Tolerance
-			if tol <= 0 {
-				tol = verify.DefaultTolerance
-			}
-			expires = res.Timestamp.Add(tol)
+	if res.Signature != "" && !res.Timestamp.IsZero() {
+		// A timestamped signature seen before within the tolerance is the
+		// same delivery, whatever delivery id it comes with now (see
+		// replayCache).
+		tol := r.cfg.Tolerance
+		if tol <= 0 {
+			tol = verify.DefaultTolerance
 		}
-		d.DedupeKey = s.replay.dedupeKey(r.ep.ID+"|"+res.Signature, d.DedupeKey, expires, now)
+		d.DedupeKey = s.replay.dedupeKey(r.ep.ID+"|"+res.Signature, d.DedupeKey, res.Timestamp.Add(tol), now)
 	}
 	if d.ProviderDeliveryID == "" && !strings.HasPrefix(d.DedupeKey, "sha256:") {
 		d.ProviderDeliveryID = d.DedupeKey

@@ -5,18 +5,22 @@ import (
 	"time"
 )
 
-// replayCache remembers, per endpoint, the signatures of accepted
-// deliveries and the dedupe key each came with, so that a request sent
-// again with the same signature under another delivery id (GitHub's
-// X-GitHub-Delivery, like most delivery ids, is not covered by the
-// signature: a captured request can be replayed with a new one) is
-// deduplicated against the first instead of being stored as a new delivery
-// with a new event. A provider's own retry is answered the same way.
+// replayCache remembers, per endpoint, the timestamped signatures of
+// accepted deliveries and the dedupe key each came with, so that a request
+// sent again within the tolerance with the same signature under another
+// delivery id (most delivery ids are not covered by the signature: a
+// captured Slack, Stripe-style or timestamped hmac request can be replayed
+// with a new one) is deduplicated against the first instead of being stored
+// as a new delivery with a new event. After the tolerance the timestamp
+// check rejects the request anyway.
+//
+// Signatures without a signed timestamp (GitHub, Bitbucket, hmac over the
+// body alone) are not remembered: two deliveries with the same content have
+// the same signature there, and a sender may well send the same content
+// twice as two events; their delivery id is what tells them apart.
 //
 // The cache is in memory, per process: it protects one replica for as long
-// as it runs. An entry lives until its signed timestamp leaves the
-// tolerance (after that the timestamp check rejects the request anyway), or
-// replayWindow for schemes that sign no timestamp.
+// as it runs.
 type replayCache struct {
 	mu      sync.Mutex
 	entries map[string]replayEntry
@@ -27,14 +31,9 @@ type replayEntry struct {
 	expires   time.Time
 }
 
-const (
-	// replayWindow is how long the signature of a delivery without a
-	// signed timestamp is remembered.
-	replayWindow = 24 * time.Hour
-	// replayCacheMax bounds the cache; when it is full, expired entries are
-	// dropped, and if that is not enough, all of them.
-	replayCacheMax = 100_000
-)
+// replayCacheMax bounds the cache; when it is full, expired entries are
+// dropped, and if that is not enough, all of them.
+const replayCacheMax = 100_000
 
 // dedupeKey returns the dedupe key the signature key first arrived with
 // while it is remembered, else records dedupeKey for it until expires and
