@@ -174,7 +174,7 @@ func (s *Server) routes() {
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listSubscriptionAttempts", Method: http.MethodGet, Path: v + "/subscriptions/{id}/attempts", Tags: []string{"Subscriptions"},
 		Summary: "Deliveries of events to a subscription, newest first", Errors: []int{http.StatusNotFound}}, s.listAttempts)
 	route(s, p(auth.PermWebhooksReplay), huma.Operation{OperationID: "retrySubscriptionAttempt", Method: http.MethodPost, Path: v + "/subscriptions/{id}/attempts/{attemptId}/retry", Tags: []string{"Subscriptions"},
-		Summary: "Send an undelivered event again now", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.retryAttempt)
+		Summary: "Send an undelivered event again now", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.retryAttempt)
 
 	route(s, p(auth.PermAuditRead), huma.Operation{OperationID: "listActivity", Method: http.MethodGet, Path: v + "/activity", Tags: []string{"Activity"},
 		Summary: "List the activity log, newest first"}, s.listActivity)

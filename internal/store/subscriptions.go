@@ -646,17 +646,32 @@ func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, limit int
 	return out, r.Err()
 }
 
-// RetryAttempt implements webhook.SubscriptionStore.
+// RetryAttempt implements webhook.SubscriptionStore. An attempt a
+// dispatcher is sending (claimed, its lease running) is left alone: made
+// due again, it would be sent a second time, after the subscriber may have
+// acknowledged the first. Once the lease ends (its dispatcher stopped) it
+// can be retried.
 func (db *DB) RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
 		n, err := t.exec(ctx, `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = ?, leased = FALSE
- WHERE id = ? AND subscription_id = ? AND status <> 'delivered'`, ms(now), attemptID, subscriptionID)
+ WHERE id = ? AND subscription_id = ? AND status <> 'delivered' AND NOT (leased AND next_attempt_at > ?)`,
+			ms(now), attemptID, subscriptionID, ms(now))
 		if err != nil {
 			return fmt.Errorf("store: retry attempt: %w", err)
 		}
-		if n == 0 {
-			return apperr.E(apperr.NotFound, "no such undelivered attempt on this subscription")
+		if n > 0 {
+			return nil
 		}
-		return nil
+		var inFlight bool
+		err = t.queryRow(ctx, `SELECT leased FROM subscription_attempts WHERE id = ? AND subscription_id = ? AND status = 'pending'`,
+			[]any{attemptID, subscriptionID}, &inFlight)
+		switch {
+		case err == nil && inFlight:
+			return apperr.E(apperr.Conflict, "the attempt is being sent now; its outcome is recorded within seconds")
+		case err == nil || errors.Is(err, sql.ErrNoRows):
+			return apperr.E(apperr.NotFound, "no such undelivered attempt on this subscription")
+		default:
+			return fmt.Errorf("store: retry attempt: %w", err)
+		}
 	})
 }

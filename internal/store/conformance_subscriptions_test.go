@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ihub/internal/apperr"
+	"ihub/internal/audit"
+	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
+)
+
+// TestRetryAttemptInFlight: a manual retry makes an undelivered attempt due
+// now, except one a dispatcher is sending (claimed, lease running): making
+// that one due again would send it a second time, even after the subscriber
+// acknowledged the first. Once the lease has ended (the dispatcher died),
+// the retry is allowed.
+func TestRetryAttemptInFlight(t *testing.T) {
+	t.Parallel()
+	const lease = 2 * time.Minute
+	tests := []struct {
+		name string
+		// record is the outcome of the claimed send recorded before the
+		// retry (nil: none, still in flight).
+		record *webhook.SendResult
+		// retryAfter is when the retry is asked, after the claim.
+		retryAfter time.Duration
+		want       string // the error's kind; "" for none
+		// wantClaimed is how many attempts a claim right after the retry
+		// takes.
+		wantClaimed int
+	}{
+		{name: "in flight", retryAfter: time.Second, want: "conflict"},
+		{name: "lease ended", retryAfter: lease + time.Second, wantClaimed: 1},
+		{name: "waiting for its next attempt", record: &webhook.SendResult{Status: 500, Error: "HTTP 500"},
+			retryAfter: time.Second, wantClaimed: 1},
+		{name: "failed", record: &webhook.SendResult{Status: 500, Error: "HTTP 500", GiveUp: true},
+			retryAfter: time.Second, wantClaimed: 1},
+		{name: "delivered", record: &webhook.SendResult{Status: 200, Delivered: true},
+			retryAfter: time.Second, want: "not_found"},
+	}
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				db := openStore(t, e.Options(t))
+				ctx := t.Context()
+				in := newIntegration(1, "retry")
+				mustCreate(t, db, in, nil)
+				now := time.Now()
+				sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+					MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
+				if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
+					t.Fatal(err)
+				}
+				all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
+				room := func(webhook.Subscription) int { return 10 }
+				claim := func(at time.Time) []webhook.Work {
+					t.Helper()
+					work, err := db.FanOutAndClaim(ctx, at, 100, all, lease, 10, room)
+					if err != nil {
+						t.Fatalf("FanOutAndClaim = %v", err)
+					}
+					return work
+				}
+				work := claim(now)
+				if len(work) != 1 {
+					t.Fatalf("claimed %d attempts, want 1", len(work))
+				}
+				if tt.record != nil {
+					r := *tt.record
+					r.AttemptID, r.At, r.NextAttempt = work[0].Attempt.ID, now, now.Add(5*time.Minute)
+					if err := db.RecordSends(ctx, []webhook.SendResult{r}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				at := now.Add(tt.retryAfter)
+				err := db.RetryAttempt(ctx, "sub_1", work[0].Attempt.ID, at)
+				got := ""
+				if err != nil {
+					got = apperr.KindOf(err).String()
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("RetryAttempt error kind (-want +got):\n%s\nerr = %v", diff, err)
+				}
+				if got := len(claim(at)); got != tt.wantClaimed {
+					t.Errorf("a claim after the retry took %d attempts, want %d", got, tt.wantClaimed)
+				}
+			})
+		}
+	})
+}
