@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"ihub/internal/app/apptest"
 	"ihub/internal/provider/discord/discordfake"
 	"ihub/internal/store/storetest"
@@ -462,5 +464,75 @@ func TestDispatcherTimeoutRetry(t *testing.T) {
 	// The retry is at least 5 s after the end of the send, not its start.
 	if earliest := started.Add(timeout + 5*time.Second); as[0].NextAttemptAt.Before(earliest.Add(-10 * time.Millisecond)) {
 		t.Errorf("next attempt at %v, want at or after %v (5 s after the timed-out send ended)", as[0].NextAttemptAt, earliest)
+	}
+}
+
+// subscriptionProblem is a response's status and the fields its problem
+// names.
+type subscriptionProblem struct {
+	Status int
+	Errors []struct{ Location string }
+}
+
+func problemOf(t *testing.T, r apptest.Response) subscriptionProblem {
+	t.Helper()
+	var p subscriptionProblem
+	if r.Status >= 400 {
+		decode(t, r, &p)
+	}
+	p.Status = r.Status
+	return p
+}
+
+func wantProblem(status int, locs ...string) subscriptionProblem {
+	p := subscriptionProblem{Status: status}
+	for _, l := range locs {
+		p.Errors = append(p.Errors, struct{ Location string }{l})
+	}
+	return p
+}
+
+// TestSubscriptionAddressValidation: a target a subscription could never
+// reach (a loopback, private or metadata address without
+// allowPrivateNetwork, a port out of range) is refused when the
+// subscription is created or changed, naming the field, instead of failing
+// every delivery for three days.
+func TestSubscriptionAddressValidation(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		want subscriptionProblem
+	}{
+		{"loopback", map[string]any{"url": "http://127.0.0.1:9000/hook"}, wantProblem(422, "body.url")},
+		{"private", map[string]any{"url": "https://10.1.2.3/hook"}, wantProblem(422, "body.url")},
+		{"loopback v6", map[string]any{"url": "http://[::1]:9000/hook"}, wantProblem(422, "body.url")},
+		{"localhost", map[string]any{"url": "http://localhost:9000/hook"}, wantProblem(422, "body.url")},
+		{"metadata even when private is allowed", map[string]any{"url": "http://169.254.169.254/latest/meta-data",
+			"allowPrivateNetwork": true}, wantProblem(422, "body.url")},
+		{"port out of range", map[string]any{"url": "https://example.com:99999/hook"}, wantProblem(422, "body.url")},
+		{"nats loopback", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "ihub.events"},
+			wantProblem(422, "body.url")},
+		{"loopback allowed", map[string]any{"url": "http://127.0.0.1:9000/hook", "allowPrivateNetwork": true}, wantProblem(201)},
+		{"nats loopback allowed", map[string]any{"target": "nats", "url": "nats://127.0.0.1:4222", "subject": "ihub.events",
+			"allowPrivateNetwork": true}, wantProblem(201)},
+		{"public name", map[string]any{"url": "https://hooks.example.com/ihub"}, wantProblem(201)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := problemOf(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, tc.body))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("POST (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	// Turning allowPrivateNetwork off for a loopback URL is refused too.
+	var created struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "http://127.0.0.1:9000/hook",
+		"allowPrivateNetwork": true}), &created)
+	r := call(t, env, "PATCH", "/api/v1/subscriptions/"+created.ID, env.AdminToken, map[string]any{"allowPrivateNetwork": false})
+	if diff := cmp.Diff(wantProblem(422, "body.url"), problemOf(t, r)); diff != "" {
+		t.Errorf("PATCH allowPrivateNetwork false (-want +got):\n%s", diff)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -213,7 +214,7 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 		sub.Target = *in.Target
 	}
 	if in.URL != nil {
-		sub.URL = *in.URL
+		sub.URL = strings.TrimSpace(*in.URL)
 	}
 	if in.Subject != nil {
 		sub.Subject = *in.Subject
@@ -276,16 +277,12 @@ func checkTarget(sub Subscription) []apperr.FieldError {
 	}
 	switch sub.Target {
 	case TargetHTTP:
-		u, err := url.Parse(sub.URL)
-		switch {
-		case sub.URL == "":
+		if sub.URL == "" {
 			bad("url", "is required for an http target")
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			bad("url", "must be an absolute http or https URL")
-		case u.User != nil:
-			bad("url", "must not contain a user name or password")
-		case u.Fragment != "":
-			bad("url", "must not contain a #fragment")
+		} else if u, err := egress.ValidateBaseURL(sub.URL); err != nil {
+			bad("url", err.Error())
+		} else if msg := blockedHost(u.Hostname(), sub.AllowPrivateNetwork); msg != "" {
+			bad("url", msg)
 		}
 		unused("subject", sub.Subject)
 		unused("chatIntegration", sub.ChatIntegrationID)
@@ -294,6 +291,10 @@ func checkTarget(sub Subscription) []apperr.FieldError {
 			bad("url", "is required for a nats target: the NATS server, such as nats://127.0.0.1:4222")
 		} else if err := natspub.ValidateURL(sub.URL); err != nil {
 			bad("url", err.Error())
+		} else if u, err := url.Parse(sub.URL); err == nil {
+			if msg := blockedHost(u.Hostname(), sub.AllowPrivateNetwork); msg != "" {
+				bad("url", msg)
+			}
 		}
 		if err := natspub.ValidateSubject(sub.Subject); err != nil {
 			bad("subject", err.Error())
@@ -307,6 +308,26 @@ func checkTarget(sub Subscription) []apperr.FieldError {
 		unused("subject", sub.Subject)
 	}
 	return errs
+}
+
+// blockedHost says why a subscription may not reach host ("" when it may):
+// an IP address the SSRF guard refuses (loopback and private ones unless
+// allowPrivate; metadata ones always), or localhost. The guard also checks
+// every address a name resolves to when it is dialled; this catches what
+// is known already, so that a subscription that could never deliver is
+// refused when it is made rather than failing for three days.
+func blockedHost(host string, allowPrivate bool) string {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if err := egress.CheckIP(ip, allowPrivate); err != nil {
+			return "is refused by the SSRF guard: " + strings.TrimPrefix(err.Error(), "egress: refusing to connect to ")
+		}
+		return ""
+	}
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if !allowPrivate && (h == "localhost" || strings.HasSuffix(h, ".localhost")) {
+		return "is refused by the SSRF guard: " + host + ": loopback address (allowPrivateNetwork is off)"
+	}
+	return ""
 }
 
 // TargetSecretAAD binds a subscription's sealed target credentials to it.
