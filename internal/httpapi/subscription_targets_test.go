@@ -536,3 +536,42 @@ func TestSubscriptionAddressValidation(t *testing.T) {
 		t.Errorf("PATCH allowPrivateNetwork false (-want +got):\n%s", diff)
 	}
 }
+
+// TestSubscriptionEventTypeValidation: an event type filter that can never
+// match ("*", "code*", ".*", a type without its family) is refused naming
+// the entry, instead of the subscription silently receiving nothing.
+func TestSubscriptionEventTypeValidation(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, tc := range []struct {
+		name  string
+		types []string
+		want  subscriptionProblem
+	}{
+		{"star", []string{"*"}, wantProblem(422, "body.eventTypes[0]")},
+		{"glob without dot", []string{"code*"}, wantProblem(422, "body.eventTypes[0]")},
+		{"empty family", []string{".*"}, wantProblem(422, "body.eventTypes[0]")},
+		{"wildcard inside", []string{"code.push", "code.*.push"}, wantProblem(422, "body.eventTypes[1]")},
+		{"no family", []string{"payment"}, wantProblem(422, "body.eventTypes[0]")},
+		{"punctuation", []string{"code.push!"}, wantProblem(422, "body.eventTypes[0]")},
+		{"trailing dot", []string{"code."}, wantProblem(422, "body.eventTypes[0]")},
+		{"leading dot", []string{".code.push"}, wantProblem(422, "body.eventTypes[0]")},
+		{"good", []string{"code.push", "payment.*", "http.order.created", "github.star", "http.Order_Created:v2-beta",
+			"http.*"}, wantProblem(201)},
+		{"none", []string{}, wantProblem(201)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := problemOf(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken,
+				map[string]any{"url": "https://example.com/", "eventTypes": tc.types}))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("POST (-want +got):\n%s", diff)
+			}
+		})
+	}
+	var created struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://example.com/"}), &created)
+	r := call(t, env, "PATCH", "/api/v1/subscriptions/"+created.ID, env.AdminToken, map[string]any{"eventTypes": []string{"code*"}})
+	if diff := cmp.Diff(wantProblem(422, "body.eventTypes[0]"), problemOf(t, r)); diff != "" {
+		t.Errorf("PATCH (-want +got):\n%s", diff)
+	}
+}

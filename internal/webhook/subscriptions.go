@@ -230,8 +230,8 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 	}
 	if in.EventTypes != nil {
 		for i, t := range in.EventTypes {
-			if t == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00") {
-				bad(fmt.Sprintf("eventTypes[%d]", i), "must be an event type such as code.push or code.*")
+			if msg := checkEventFilter(t); msg != "" {
+				bad(fmt.Sprintf("eventTypes[%d]", i), msg)
 			}
 		}
 		sub.EventTypes = in.EventTypes
@@ -263,6 +263,30 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 		bad("natsAuth", "is only for a nats target")
 	}
 	return append(errs, checkTarget(*sub)...)
+}
+
+// checkEventFilter says what is wrong with an event type filter ("" when
+// nothing): it is an event type (a family and a name, dot-separated, in the
+// characters event types are made of: letters, digits, . _ : -) or a
+// family followed by ".*". Anything else would match no event.
+func checkEventFilter(t string) string {
+	const msg = "must be an event type such as code.push, or a family such as code.*"
+	if t == "*" {
+		return "leave eventTypes empty to receive every event type"
+	}
+	base, family := strings.CutSuffix(t, ".*")
+	if base == "" || len(t) > 100 || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".") ||
+		(!family && !strings.Contains(base, ".")) {
+		return msg
+	}
+	for i := 0; i < len(base); i++ {
+		switch c := base[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return msg
+		}
+	}
+	return ""
 }
 
 // checkTarget checks the fields of the subscription's target, and that the
