@@ -219,6 +219,13 @@ func TestSubscriptions(t *testing.T) {
 			if got.IsActive || !strings.Contains(got.DisabledReason, "410") {
 				t.Errorf("after 410: %+v, want disabled with the reason", got)
 			}
+			// A manual retry cannot send it while the subscription is
+			// disabled: it says so instead of answering 204 and sending
+			// nothing.
+			if r := call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(attempts()[0].ID)+"/retry",
+				env.AdminToken, nil); r.Status != 409 || !strings.Contains(string(r.Body), "disabled") {
+				t.Errorf("retry on a disabled subscription = %d %s, want 409 saying it is disabled", r.Status, r.Body)
+			}
 			sub.set("ok")
 			push()
 			if step() != 0 {

@@ -596,10 +596,19 @@ func (s *Service) Attempts(ctx context.Context, id string, limit int) ([]Attempt
 }
 
 // RetryAttempt makes an attempt due now (a failed one becomes pending).
+// A disabled subscription sends nothing, so retrying one of its attempts is
+// refused, saying how to send its waiting events.
 func (s *Service) RetryAttempt(ctx context.Context, id string, attemptID int64) error {
 	st, err := s.subStore()
 	if err != nil {
 		return err
+	}
+	sub, _, err := st.GetSubscription(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !sub.IsActive {
+		return apperr.E(apperr.Conflict, "the subscription is disabled; enable it (PATCH {\"isActive\":true}) and its waiting events are sent")
 	}
 	return st.RetryAttempt(ctx, id, attemptID, s.o.Now())
 }
