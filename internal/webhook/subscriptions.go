@@ -724,6 +724,22 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 type sent struct {
 	sub string
 	r   SendResult
+	// skipped: not sent, nothing to record (see withinLease).
+	skipped bool
+}
+
+// leaseMargin is the time kept, beyond the send timeout, between the end
+// of a send and the end of its attempt's lease, for recording the outcome.
+const leaseMargin = 10 * time.Second
+
+// withinLease reports whether w can still be sent and recorded before its
+// lease ends (Attempt.NextAttemptAt of a claimed attempt). An attempt that
+// waited for a sending slot longer than that is not sent: once the lease
+// ends, another claim (another replica, or this one when the subscription
+// has room) takes it, and sending it here too would deliver it twice,
+// possibly after the subscriber acknowledged the other send.
+func (d *Dispatcher) withinLease(w Work) bool {
+	return w.Attempt.NextAttemptAt.Sub(d.s.o.Now()) > d.timeout+leaseMargin
 }
 
 // room is how many more attempts of sub this dispatcher may hold.
@@ -762,11 +778,19 @@ func (d *Dispatcher) start(ctx context.Context, work []Work, results chan<- sent
 			slots := d.slots(w.Subscription)
 			slots <- struct{}{}
 			d.sending <- struct{}{}
+			if !d.withinLease(w) {
+				<-d.sending
+				<-slots
+				d.s.o.Logger.Info("a claimed event waited too long to be sent within its lease; it is sent when the lease ends",
+					"subscription", w.Subscription.ID, "attempt", w.Attempt.ID)
+				results <- sent{sub: w.Subscription.ID, skipped: true}
+				return
+			}
 			r := d.send(ctx, w)
 			<-d.sending
 			<-slots
 			d.observe(w, r)
-			results <- sent{w.Subscription.ID, r}
+			results <- sent{sub: w.Subscription.ID, r: r}
 		})
 	}
 }
@@ -795,7 +819,9 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 		}
 		batch = batch[:0]
 		for _, g := range got {
-			batch = append(batch, g.r)
+			if !g.skipped {
+				batch = append(batch, g.r)
+			}
 		}
 		if err := d.st.RecordSends(context.WithoutCancel(ctx), batch); err != nil {
 			// The attempts stay leased and go out again when the lease ends.

@@ -1,0 +1,115 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// leaseStore hands out claimed work once and keeps what is recorded; the
+// rest of Store is not used.
+type leaseStore struct {
+	Store
+	SubscriptionStore
+	mu       sync.Mutex
+	work     []Work
+	recorded []int64 // attempt ids
+}
+
+func (s *leaseStore) FanOutAndClaim(context.Context, time.Time, int, func(Event, []Subscription) []string,
+	time.Duration, int, func(Subscription) int) ([]Work, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.work
+	s.work = nil
+	return w, nil
+}
+
+func (s *leaseStore) RecordSends(_ context.Context, rs []SendResult) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range rs {
+		s.recorded = append(s.recorded, r.AttemptID)
+	}
+	return nil
+}
+
+// openSealer "opens" by returning the sealed bytes.
+type openSealer struct{}
+
+func (openSealer) Seal(_, b []byte) ([]byte, error) { return b, nil }
+func (openSealer) Open(_, b []byte) ([]byte, error) { return b, nil }
+
+// TestDispatcherSendsOnlyWithinLease: a claimed attempt is sent only if the
+// send (up to the timeout) and its recording end before its lease does. One
+// that waited for a sending slot too long is left for the claim that takes
+// it when the lease ends: sent here as well, it would reach the subscriber
+// twice, possibly after the subscriber acknowledged the other send.
+func TestDispatcherSendsOnlyWithinLease(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var env EventEnvelope
+		_ = json.NewDecoder(r.Body).Decode(&env)
+		mu.Lock()
+		got = append(got, env.ID)
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	sub := Subscription{ID: "sub_1", Target: TargetHTTP, URL: srv.URL, AllowPrivateNetwork: true, MaxConcurrency: 4, IsActive: true}
+	tests := []struct {
+		id       int64
+		leaseEnd time.Duration // from now
+		sent     bool
+	}{
+		{1, 2 * time.Minute, true},
+		{2, 30 * time.Second, true},
+		{3, 20 * time.Second, false}, // 15 s timeout + 10 s margin do not fit
+		{4, 0, false},
+		{5, -time.Minute, false},
+	}
+	st := &leaseStore{}
+	var want, wantRecorded []string
+	for _, tc := range tests {
+		ev := Event{Seq: tc.id, ID: "evt_" + itoa(tc.id), Type: "x.y", CreatedAt: now}
+		st.work = append(st.work, Work{Attempt: Attempt{ID: tc.id, SubscriptionID: sub.ID, EventSeq: tc.id, Status: AttemptPending,
+			NextAttemptAt: now.Add(tc.leaseEnd)}, Event: ev, Subscription: sub, Secret: []byte("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")})
+		if tc.sent {
+			want = append(want, ev.ID)
+			wantRecorded = append(wantRecorded, ev.ID)
+		}
+	}
+	s := NewService(Options{Store: st, Vault: openSealer{}, Now: func() time.Time { return now }})
+	d, err := s.NewDispatcher(15 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	if _, err := d.Step(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events sent (-want +got):\n%s", diff)
+	}
+	var recorded []string
+	for _, id := range st.recorded {
+		recorded = append(recorded, "evt_"+itoa(id))
+	}
+	slices.Sort(recorded)
+	if diff := cmp.Diff(wantRecorded, recorded); diff != "" {
+		t.Errorf("outcomes recorded (-want +got):\n%s", diff)
+	}
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
