@@ -337,6 +337,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if a.DB.Dialect() == store.Postgres {
 		go a.vacuumAttempts(bctx, 5*time.Second)
 	}
+	srv.RegisterOnShutdown(a.API.Drain) // long polls answer instead of holding the shutdown up
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("ihub is serving", "address", ln.Addr().String(), "public_url", a.Config.ResolvedPublicURL().String(),

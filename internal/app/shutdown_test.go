@@ -3,11 +3,14 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"ihub/internal/app"
 	"ihub/internal/app/apptest"
@@ -110,5 +113,72 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", addr.String(), time.Second); err == nil {
 		t.Error("the listener still accepts connections after shutdown")
+	}
+}
+
+// TestShutdownEndsLongPolls: a consumer long-polling the event stream
+// (GET /api/v1/events?wait=60) is answered at once when shutdown begins,
+// with no events and its cursor unchanged, so that shutdown does not wait
+// out its timeout and cut the consumer off without an answer.
+func TestShutdownEndsLongPolls(t *testing.T) {
+	t.Parallel()
+	key, err := secret.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), MasterKey: key, LogFormat: "text", LogLevel: "info",
+		ShutdownTimeout: 30 * time.Second}
+	logs := &apptest.SyncBuffer{}
+	a, err := app.Open(context.Background(), cfg, app.NewLogger(logs, "text", "info"),
+		app.Options{Worker: true, AuthOptions: auth.Options{Argon2: apptest.CheapArgon2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Email: "a@example.com", Role: auth.RoleSuperAdmin, Password: "a long password"}, audit.System); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := a.Auth.CreateTokenForCLI(ctx, "a@example.com", "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveCtx, stop := context.WithCancel(ctx)
+	addrc := make(chan net.Addr, 1)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(serveCtx, func(addr net.Addr) { addrc <- addr }) }()
+	addr := <-addrc
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", "http://"+addr.String()+"/api/v1/events?after=7&wait=60", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, err = io.Copy(&b, resp.Body)
+		done <- result{status: resp.StatusCode, body: strings.TrimSpace(b.String()), err: err}
+	}()
+	time.Sleep(500 * time.Millisecond) // the poll is waiting
+	stop()
+	r := <-done
+	if diff := cmp.Diff(result{status: 200, body: `{"events":[],"next":7}`}, r, cmp.AllowUnexported(result{}),
+		cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) })); diff != "" {
+		t.Errorf("long poll during shutdown (-want +got):\n%s", diff)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve = %v", err)
+	}
+	if strings.Contains(logs.String(), "did not finish cleanly") {
+		t.Errorf("shutdown waited out its timeout:\n%s", logs.String())
 	}
 }

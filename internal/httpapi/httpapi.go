@@ -65,7 +65,15 @@ type Server struct {
 	actions *actionSchemas
 
 	warnProxy sync.Once
+	// draining is closed when the server begins shutting down (Drain):
+	// long polls answer then instead of holding the shutdown up.
+	draining  chan struct{}
+	drainOnce sync.Once
 }
+
+// Drain tells waiting long polls to answer now: the server is shutting
+// down (register it with http.Server.RegisterOnShutdown).
+func (s *Server) Drain() { s.drainOnce.Do(func() { close(s.draining) }) }
 
 // SessionCookie is the name of the console session cookie.
 const SessionCookie = "ihub_session"
@@ -79,7 +87,7 @@ func New(d Deps) (http.Handler, *Server) {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{d: d, actions: newActionSchemas()}
+	s := &Server{d: d, actions: newActionSchemas(), draining: make(chan struct{})}
 	mux := newSplitMux()
 	cfg := huma.DefaultConfig("ihub API", d.Version)
 	cfg.Info.Description = "The REST API of ihub, the self-hosted integration hub. Authenticate with a session cookie " +

@@ -484,7 +484,13 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 		if err != nil {
 			return nil, err
 		}
-		if len(evs) > 0 || !time.Now().Before(deadline) {
+		draining := false
+		select {
+		case <-s.draining:
+			draining = true
+		default:
+		}
+		if len(evs) > 0 || draining || !time.Now().Before(deadline) {
 			out := &eventsOutput{}
 			out.Body.Events, out.Body.Next = []EventBody{}, in.After
 			for _, ev := range evs {
@@ -502,6 +508,7 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case <-s.draining: // answer with what there is, then shut down
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
