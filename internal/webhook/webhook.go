@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"ihub/internal/audit"
-	"ihub/internal/webhook/normalize"
+	"ihub/internal/jsonenc"
 )
 
 // Endpoint is one webhook ingress.
@@ -132,21 +132,9 @@ func encodeHeader(h http.Header) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = normalize.AppendJSONString(b, k)
+		b = jsonenc.AppendString(b, k, true)
 		b = append(b, ':')
-		vs := h[k]
-		if vs == nil {
-			b = append(b, "null"...)
-			continue
-		}
-		b = append(b, '[')
-		for j, v := range vs {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = normalize.AppendJSONString(b, v)
-		}
-		b = append(b, ']')
+		b = jsonenc.AppendStrings(b, h[k], true)
 	}
 	b = append(b, '}')
 	return string(b)

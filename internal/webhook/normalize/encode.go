@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"ihub/internal/jsonenc"
 )
 
 // EncodeData is data as JSON, byte for byte what encoding/json gives (keys
@@ -47,18 +48,7 @@ func EncodeData(d map[string]any) ([]byte, error) {
 		case nil:
 			b = append(b, "null"...)
 		case []string:
-			if v == nil {
-				b = append(b, "null"...)
-				break
-			}
-			b = append(b, '[')
-			for j, s := range v {
-				if j > 0 {
-					b = append(b, ',')
-				}
-				b = AppendJSONString(b, s)
-			}
-			b = append(b, ']')
+			b = jsonenc.AppendStrings(b, v, true)
 		default:
 			e, err := json.Marshal(v)
 			if err != nil {
@@ -70,58 +60,6 @@ func EncodeData(d map[string]any) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-const hexDigits = "0123456789abcdef"
-
-// AppendJSONString appends s as a JSON string exactly as encoding/json
-// writes it: HTML characters (<, >, &) and U+2028/U+2029 as \u escapes,
-// invalid UTF-8 as U+FFFD.
-func AppendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// AppendJSONString appends s as a JSON string exactly as encoding/json's
+// Marshal writes it (HTML characters escaped).
+func AppendJSONString(b []byte, s string) []byte { return jsonenc.AppendString(b, s, true) }
