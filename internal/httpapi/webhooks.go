@@ -276,6 +276,7 @@ func isText(b []byte) bool {
 type logsInput struct {
 	ID     string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
 	Status string `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
+	Before int64  `query:"before" minimum:"0" doc:"Only deliveries older than this delivery id: the nextBefore of the previous page. Pages counted from there; the fast way through long logs."`
 	Page   int    `query:"page" minimum:"1" maximum:"10000" default:"1"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 }
@@ -285,6 +286,8 @@ type logsOutput struct {
 		Deliveries []DeliveryBody `json:"deliveries"`
 		Page       int            `json:"page"`
 		Limit      int            `json:"limit"`
+		HasMore    bool           `json:"hasMore" doc:"Older deliveries match beyond this page."`
+		NextBefore int64          `json:"nextBefore,omitempty" doc:"With hasMore: the before cursor of the next page."`
 	}
 }
 
@@ -292,15 +295,20 @@ func (s *Server) webhookLogs(ctx context.Context, in *logsInput) (*logsOutput, e
 	if _, err := s.d.Webhooks.Endpoint(ctx, in.ID); err != nil {
 		return nil, err
 	}
-	// Page through newest-first: fetch page*limit and keep the last page.
-	all, err := s.d.Webhooks.Deliveries(ctx, webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: in.Page * in.Limit})
+	// One page, newest first; one row more tells whether there is a next.
+	ds, err := s.d.Webhooks.Deliveries(ctx, webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, BeforeID: in.Before,
+		Offset: (in.Page - 1) * in.Limit, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}
 	out := &logsOutput{}
 	out.Body.Page, out.Body.Limit, out.Body.Deliveries = in.Page, in.Limit, []DeliveryBody{}
-	for i := (in.Page - 1) * in.Limit; i < len(all); i++ {
-		out.Body.Deliveries = append(out.Body.Deliveries, deliveryBody(all[i]))
+	if len(ds) > in.Limit {
+		ds = ds[:in.Limit]
+		out.Body.HasMore, out.Body.NextBefore = true, ds[len(ds)-1].ID
+	}
+	for _, d := range ds {
+		out.Body.Deliveries = append(out.Body.Deliveries, deliveryBody(d))
 	}
 	return out, nil
 }

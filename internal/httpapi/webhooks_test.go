@@ -171,6 +171,45 @@ func TestWebhookIngest(t *testing.T) {
 				t.Errorf("logs with a bad status = %d, want 422", r.Status)
 			}
 
+			// Pages: by number, and by the before cursor, agree; hasMore
+			// says whether an older page exists.
+			type page struct {
+				Deliveries []struct{ ID int64 }
+				HasMore    bool
+				NextBefore int64
+			}
+			ids := func(p page) []int64 {
+				var out []int64
+				for _, d := range p.Deliveries {
+					out = append(out, d.ID)
+				}
+				return out
+			}
+			var all, p1, p2, p3, byCursor page
+			logsURL := "/api/v1/integrations/webhooks/" + ep.ID + "/logs"
+			decode(t, call(t, env, "GET", logsURL, env.AdminToken, nil), &all)
+			decode(t, call(t, env, "GET", logsURL+"?limit=2", env.AdminToken, nil), &p1)
+			decode(t, call(t, env, "GET", logsURL+"?limit=2&page=2", env.AdminToken, nil), &p2)
+			decode(t, call(t, env, "GET", logsURL+"?limit=2&page=3", env.AdminToken, nil), &p3)
+			decode(t, call(t, env, "GET", logsURL+"?limit=2&before="+strconv.FormatInt(p1.NextBefore, 10), env.AdminToken, nil), &byCursor)
+			if len(all.Deliveries) != 5 || all.HasMore || all.NextBefore != 0 {
+				t.Fatalf("all logs = %+v, want 5 deliveries and no more", all)
+			}
+			want := ids(all)
+			if diff := cmp.Diff(want, slices.Concat(ids(p1), ids(p2), ids(p3))); diff != "" {
+				t.Errorf("pages of 2 (-want +got):\n%s", diff)
+			}
+			if !p1.HasMore || p1.NextBefore != want[1] || !p2.HasMore || p3.HasMore {
+				t.Errorf("hasMore/nextBefore: page 1 %v %d, page 2 %v, page 3 %v; want true %d, true, false",
+					p1.HasMore, p1.NextBefore, p2.HasMore, p3.HasMore, want[1])
+			}
+			if diff := cmp.Diff(ids(p2), ids(byCursor)); diff != "" {
+				t.Errorf("page after the cursor differs from page 2 (-page 2 +cursor):\n%s", diff)
+			}
+			if r := call(t, env, "GET", logsURL+"?before=-1", env.AdminToken, nil); r.Status != 422 || !strings.Contains(string(r.Body), "query.before") {
+				t.Errorf("logs with before=-1 = %d %s, want 422 naming query.before", r.Status, r.Body)
+			}
+
 			// Accepted deliveries were normalized on the way in: nothing is
 			// left pending, and the events are readable from the pull API.
 			if n, err := env.App.Webhooks.ProcessPending(t.Context(), 100); err != nil || n != 0 {

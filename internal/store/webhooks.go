@@ -410,6 +410,9 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 		order = "ASC"
 	}
 	q += fmt.Sprintf(` ORDER BY id %s LIMIT %d`, order, limit)
+	if f.Offset > 0 {
+		q += fmt.Sprintf(` OFFSET %d`, f.Offset)
+	}
 	r, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list deliveries: %w", err)

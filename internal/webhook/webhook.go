@@ -177,7 +177,9 @@ type DeliveryFilter struct {
 	Until      *time.Time
 	// BeforeID pages backwards (newest first); 0 starts at the newest.
 	BeforeID int64
-	Limit    int
+	// Offset skips this many matches (a page of the logs).
+	Offset int
+	Limit  int
 	// Oldest lists oldest first (replay of a range) instead of newest first.
 	Oldest bool
 	// WithPayload lists only deliveries with a stored payload.
