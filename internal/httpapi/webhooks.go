@@ -248,13 +248,14 @@ type DeliveryBody struct {
 	ProcessingMs       *int64              `json:"processingMs,omitempty"`
 	ReplayOf           *int64              `json:"replayOf,omitempty"`
 	DuplicateOf        *int64              `json:"duplicateOf,omitempty"`
+	Test               bool                `json:"test,omitempty" doc:"Sent by POST …/test: not counted in the endpoint's signals."`
 }
 
 func deliveryBody(d webhook.Delivery) DeliveryBody {
 	b := DeliveryBody{ID: d.ID, EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: d.ReceivedAt,
 		Status: d.Status, ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Headers: d.Header,
 		PayloadSize: d.PayloadSize, SourceIP: d.SourceIP, Error: d.Reason, Attempts: d.Attempts, ProcessedAt: d.ProcessedAt,
-		ProcessingMs: d.ProcessingMs, ReplayOf: d.ReplayOf, DuplicateOf: d.DuplicateOf}
+		ProcessingMs: d.ProcessingMs, ReplayOf: d.ReplayOf, DuplicateOf: d.DuplicateOf, Test: d.Test}
 	if b.Headers == nil {
 		b.Headers = map[string][]string{}
 	}
@@ -399,13 +400,13 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvO
 		hctx.SetStatus(http.StatusOK)
 		w := csv.NewWriter(hctx.BodyWriter())
 		_ = w.Write([]string{"id", "received_at", "status", "provider_delivery_id", "event_type", "source_ip", "payload_size",
-			"attempts", "processing_ms", "error", "replay_of", "duplicate_of"})
+			"attempts", "processing_ms", "error", "replay_of", "duplicate_of", "test"})
 		ds := first
 		for {
 			for _, d := range ds {
 				_ = w.Write([]string{strconv.FormatInt(d.ID, 10), d.ReceivedAt.Format(time.RFC3339Nano), d.Status,
 					csvSafe(d.ProviderDeliveryID), csvSafe(d.EventType), d.SourceIP, strconv.FormatInt(d.PayloadSize, 10),
-					strconv.FormatInt(d.Attempts, 10), optInt(d.ProcessingMs), csvSafe(d.Reason), optInt(d.ReplayOf), optInt(d.DuplicateOf)})
+					strconv.FormatInt(d.Attempts, 10), optInt(d.ProcessingMs), csvSafe(d.Reason), optInt(d.ReplayOf), optInt(d.DuplicateOf), strconv.FormatBool(d.Test)})
 			}
 			remaining -= len(ds)
 			if len(ds) < f.Limit || remaining <= 0 {

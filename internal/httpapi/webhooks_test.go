@@ -290,19 +290,36 @@ func TestWebhookIngest(t *testing.T) {
 				t.Errorf("GET shows the generated secret again")
 			}
 
-			// A signed test delivery through the whole path.
-			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil)
-			if r.Status != 200 || !strings.Contains(string(r.Body), `"processed"`) {
-				t.Errorf("test delivery = %d %s", r.Status, r.Body)
-			}
-			var sig2 struct {
+			// A signed test delivery through the whole path: in the logs,
+			// marked as a test, and not counted in the endpoint's signals.
+			type signals struct {
 				Accepted, Rejected int64
 				FailureRate        float64
 				LastAcceptedAt     *string
 			}
-			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/signals", env.AdminToken, nil), &sig2)
-			if sig2.Accepted < 5 || sig2.Rejected != 2 || sig2.FailureRate <= 0 || sig2.LastAcceptedAt == nil {
-				t.Errorf("signals = %+v", sig2)
+			var before, after signals
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/signals", env.AdminToken, nil), &before)
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil)
+			if r.Status != 200 || !strings.Contains(string(r.Body), `"processed"`) {
+				t.Errorf("test delivery = %d %s", r.Status, r.Body)
+			}
+			var newest struct {
+				Deliveries []struct {
+					Test      bool
+					EventType string
+					Payload   string
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=1", env.AdminToken, nil), &newest)
+			if len(newest.Deliveries) != 1 || !newest.Deliveries[0].Test || !strings.Contains(newest.Deliveries[0].Payload, "ihub.test") {
+				t.Errorf("newest delivery after the test = %+v, want the test delivery marked test", newest.Deliveries)
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/signals", env.AdminToken, nil), &after)
+			if before.Accepted < 4 || before.Rejected != 2 || before.FailureRate <= 0 || before.LastAcceptedAt == nil {
+				t.Errorf("signals = %+v", before)
+			}
+			if diff := cmp.Diff(before, after); diff != "" {
+				t.Errorf("signals changed by the test delivery (-before +after):\n%s", diff)
 			}
 
 			// No secret anywhere in answers, logs or the activity log.

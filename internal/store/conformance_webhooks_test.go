@@ -255,8 +255,21 @@ func TestEndpointSignals(t *testing.T) {
 		}
 		replay := acceptedDelivery(in, "", now.Add(-10*time.Minute))
 		replay.ReplayOf = &res[0].ID
-		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{replay}); err != nil {
+		// ihub's own test deliveries (POST …/test), accepted and rejected,
+		// count neither as traffic nor as failures.
+		test := acceptedDelivery(in, "t-1", now.Add(-5*time.Minute))
+		test.Test = true
+		rejectedTest := webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: now.Add(-4 * time.Minute),
+			Status: webhook.StatusRejected, Reason: "signature mismatch", HeaderText: "{}", Test: true}
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{replay, test, rejectedTest}); err != nil {
 			t.Fatal(err)
+		}
+		logged, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logged) != 2 || !logged[0].Test || !logged[1].Test {
+			t.Errorf("newest two deliveries = %+v, want both marked test", logged)
 		}
 		got, err := db.EndpointSignals(ctx, "whe_1", now)
 		if err != nil {

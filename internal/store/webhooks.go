@@ -231,13 +231,13 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries`, nil, &base); err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}
-		args := make([]any, 0, 16*len(ds))
+		args := make([]any, 0, 17*len(ds))
 		statuses := make([]string, len(ds))
 		for i, d := range ds {
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			statuses[i] = status
 			args = append(args, base+1+int64(i), d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID,
-				d.EventType, d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs)
+				d.EventType, d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test)
 		}
 		r, err := t.queryCached(ctx, sqliteInsertDeliveries.text(len(ds)), args...)
 		if err != nil {
@@ -290,9 +290,9 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 			var id int64
 			if err := t.queryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
  provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms,
- duplicate_of) VALUES (?,?,?,?,NULL,?,?,?,NULL,?,?,?,?,NULL,NULL,?) RETURNING id`, []any{d.EndpointID, d.IntegrationID,
+ duplicate_of, is_test) VALUES (?,?,?,?,NULL,?,?,?,NULL,?,?,?,?,NULL,NULL,?,?) RETURNING id`, []any{d.EndpointID, d.IntegrationID,
 				ms(d.ReceivedAt), webhook.StatusDuplicate, d.ProviderDeliveryID, d.EventType, d.HeaderJSON(), d.PayloadSize, d.SourceIP,
-				d.Reason, d.ReplayOf, first}, &id); err != nil {
+				d.Reason, d.ReplayOf, first, d.Test}, &id); err != nil {
 				return fmt.Errorf("store: insert duplicate delivery: %w", err)
 			}
 			out[i] = webhook.Inserted{ID: id, Status: webhook.StatusDuplicate, DuplicateOf: first}
@@ -332,8 +332,9 @@ func (m *multiRowInsert) text(rows int) string {
 var (
 	sqliteInsertDeliveries = &multiRowInsert{
 		head: `INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms) VALUES `,
-		row:  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms,
+ is_test) VALUES `,
+		row:  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		tail: ` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
 	}
 	sqliteInsertEvents = &multiRowInsert{
@@ -356,7 +357,7 @@ func eventData(ev webhook.Event) []byte {
 }
 
 const deliveryCols = `id, endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, headers, payload,
- payload_size, source_ip, reason, attempts, processed_at, processing_ms, replay_of, duplicate_of`
+ payload_size, source_ip, reason, attempts, processed_at, processing_ms, replay_of, duplicate_of, is_test`
 
 func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 	var d webhook.Delivery
@@ -365,7 +366,7 @@ func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 	var processed *int64
 	err := r.Scan(&d.ID, &d.EndpointID, &d.IntegrationID, &received, &d.Status, &d.ProviderDeliveryID, &d.EventType,
 		&headers, &d.Payload, &d.PayloadSize, &d.SourceIP, &d.Reason, &d.Attempts, &processed, &d.ProcessingMs,
-		&d.ReplayOf, &d.DuplicateOf)
+		&d.ReplayOf, &d.DuplicateOf, &d.Test)
 	if err != nil {
 		return d, err
 	}
@@ -498,8 +499,8 @@ func deliveryRow(d webhook.NewDelivery) (status string, key, payload, processedA
 }
 
 const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms)
- VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms, is_test)
+ VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
  ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`
 
 // insertDeliveriesPG is InsertDeliveries for PostgreSQL: every delivery
@@ -513,12 +514,12 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 		for _, d := range ds {
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
-				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs}
+				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test}
 			if status == webhook.StatusProcessed {
 				ev := d.Event
 				b.Queue(`WITH d AS (`+pgInsertDelivery+`)
  INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
- SELECT id, $16, $17, $18, $19, $20, $21, $22 FROM d RETURNING delivery_id`,
+ SELECT id, $17, $18, $19, $20, $21, $22, $23 FROM d RETURNING delivery_id`,
 					append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))...)
 				continue
 			}
@@ -552,9 +553,9 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 				return fmt.Errorf("store: find the original delivery: %w", err)
 			}
 			if err := tx.QueryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status,
- provider_delivery_id, event_type, headers, payload_size, source_ip, reason, replay_of, duplicate_of)
- VALUES ($1,$2,$3,'duplicate',$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`, d.EndpointID, d.IntegrationID, ms(d.ReceivedAt),
-				d.ProviderDeliveryID, d.EventType, d.HeaderJSON(), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, first).Scan(&id); err != nil {
+ provider_delivery_id, event_type, headers, payload_size, source_ip, reason, replay_of, duplicate_of, is_test)
+ VALUES ($1,$2,$3,'duplicate',$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`, d.EndpointID, d.IntegrationID, ms(d.ReceivedAt),
+				d.ProviderDeliveryID, d.EventType, d.HeaderJSON(), d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, first, d.Test).Scan(&id); err != nil {
 				return fmt.Errorf("store: insert duplicate delivery: %w", err)
 			}
 			out[i] = webhook.Inserted{ID: id, Status: webhook.StatusDuplicate, DuplicateOf: first}
@@ -627,7 +628,7 @@ func scanEvents(r rows) ([]webhook.Event, error) {
 func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.Time) (webhook.Signals, error) {
 	s := webhook.Signals{Window: 24 * time.Hour}
 	r, err := db.query(ctx, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND received_at >= ?
- AND replay_of IS NULL AND NOT (status = 'rejected' AND reason = ?) GROUP BY status`,
+ AND replay_of IS NULL AND NOT is_test AND NOT (status = 'rejected' AND reason = ?) GROUP BY status`,
 		endpointID, ms(now.Add(-s.Window)), webhook.ReasonEventTypeNotAccepted)
 	if err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
@@ -657,7 +658,7 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 	}
 	var last *int64
 	if err := db.queryRow(ctx, `SELECT MAX(received_at) FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending','processed','failed')
- AND replay_of IS NULL`,
+ AND replay_of IS NULL AND NOT is_test`,
 		endpointID).Scan(&last); err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
 	}

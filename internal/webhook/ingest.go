@@ -24,6 +24,8 @@ type Request struct {
 	Header   http.Header
 	Body     []byte
 	SourceIP netip.Addr
+	// Test marks ihub's own test delivery (SendTest).
+	Test bool
 }
 
 // Outcome is what the provider is answered.
@@ -116,7 +118,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	now := s.o.Now()
 	d := NewDelivery{EndpointID: r.ep.ID, IntegrationID: r.ep.IntegrationID, ReceivedAt: now,
 		Header: redactHeaders(req.Header, r.ep.Scheme, r.ep.Settings["headerName"]), PayloadSize: int64(len(req.Body)),
-		SourceIP: req.SourceIP.String()}
+		SourceIP: req.SourceIP.String(), Test: req.Test}
 	res, verr := verify.Verify(r.cfg, verify.Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body})
 	if verr != nil {
 		key := r.ep.ID + "|" + req.SourceIP.String()

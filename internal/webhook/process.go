@@ -130,7 +130,7 @@ func (s *Service) replayOf(d Delivery, providerID string, now time.Time) NewDeli
 	orig := d.ID
 	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig,
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test,
 		Event: s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, now)}
 }
 
@@ -227,7 +227,7 @@ func (s *Service) SendTest(ctx context.Context, endpointID string) (Outcome, err
 		return Outcome{}, apperr.E(apperr.Conflict, "ihub cannot sign a test delivery for scheme %s", t.r.ep.Scheme)
 	}
 	o, err := s.Ingest(ctx, t, Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body,
-		SourceIP: netip.MustParseAddr("127.0.0.1")})
+		SourceIP: netip.MustParseAddr("127.0.0.1"), Test: true})
 	var ve *verify.Error
 	if errors.As(err, &ve) {
 		return o, nil // stored as rejected, with the reason: the answer says so

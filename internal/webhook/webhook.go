@@ -93,6 +93,9 @@ type NewDelivery struct {
 	// Reason is why a delivery was rejected.
 	Reason   string
 	ReplayOf *int64
+	// Test marks a delivery sent by the endpoint's test action: kept out
+	// of the endpoint's signals.
+	Test bool
 	// HeaderText is Header as JSON, computed by the caller so that the
 	// single writer does not (see HeaderJSON).
 	HeaderText string
@@ -167,6 +170,7 @@ type Delivery struct {
 	ProcessingMs       *int64
 	ReplayOf           *int64
 	DuplicateOf        *int64
+	Test               bool
 }
 
 // DeliveryFilter selects deliveries for logs.
