@@ -23,7 +23,7 @@ import (
 type subscriber struct {
 	mu       sync.Mutex
 	secret   string
-	mode     string // ok, fail, busy, gone, redirect
+	mode     string // ok, fail, busy, gone, redirect, slow (answers after a second)
 	received []map[string]any
 	badSig   int
 }
@@ -32,6 +32,13 @@ func (s *subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.mode == "slow" {
+		s.mu.Unlock()
+		time.Sleep(time.Second)
+		s.mu.Lock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(s.secret, "whsec_"))
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(r.Header.Get("Webhook-Id") + "." + r.Header.Get("Webhook-Timestamp") + "."))
@@ -197,6 +204,20 @@ func TestSubscriptions(t *testing.T) {
 			step()
 			if b := attempts()[0]; b.Status != "pending" || b.LastStatus != 302 || !strings.Contains(b.LastError, "redirect") {
 				t.Errorf("after a redirect: %+v", b)
+			}
+			// A subscriber that does not answer within the timeout: a
+			// failure, logged in words.
+			sub.set("slow")
+			call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(a.ID)+"/retry", env.AdminToken, nil)
+			impatient, err := env.App.Webhooks.NewDispatcher(200 * time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := impatient.Step(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if b := attempts()[0]; b.Status != "pending" || b.LastStatus != 0 || b.LastError != "no answer within 200ms (timeout)" {
+				t.Errorf("after a timeout: %+v, want pending with the timeout in words", b)
 			}
 			// The subscriber recovers; a manual retry delivers.
 			sub.set("ok")

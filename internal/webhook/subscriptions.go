@@ -906,6 +906,22 @@ func SignStandard(secret string, msgID string, ts time.Time, body []byte) (http.
 		"Webhook-Signature": {"v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))}}, nil
 }
 
+// sendError is what the attempt log says of a send that got no answer:
+// a timeout says so in words, where Go would say "context deadline
+// exceeded".
+func sendError(err error, timeout time.Duration) string {
+	var ue *url.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ue) && ue.Timeout():
+		return fmt.Sprintf("no answer within %s (timeout)", timeout)
+	case errors.Is(err, context.Canceled):
+		return "the send was cut short by ihub shutting down"
+	case ue != nil:
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
 // send makes one attempt. Its outcome is dated when the send ended, and a
 // retry is scheduled from then: a send that took the whole timeout is
 // not retried at once.
@@ -993,12 +1009,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		msg := err.Error()
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			msg = ue.Err.Error()
-		}
-		return fail(0, clipText(msg), 0)
+		return fail(0, clipText(sendError(err, d.timeout)), 0)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
