@@ -7,6 +7,30 @@ import "unicode/utf8"
 
 const hexDigits = "0123456789abcdef"
 
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// hasByte reports whether any byte of w is c (false positives only above a
+// byte that is c).
+func hasByte(w uint64, c byte) bool {
+	v := w ^ (ones * uint64(c))
+	return (v-ones)&^v&highs != 0
+}
+
+// load8 is the first 8 bytes of s as a little-endian word (the compiler
+// makes it one load).
+func load8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// Plain8 reports whether the 8 bytes of w are all printable ASCII other
+// than a quote or a backslash: bytes a JSON string holds as they are, on
+// the way in and out. Scanners skip such words whole.
+func Plain8(w uint64) bool {
+	return (w&highs|(w-ones*0x20)&^w&highs) == 0 && !hasByte(w, '"') && !hasByte(w, '\\')
+}
+
 // AppendString appends s as a JSON string exactly as encoding/json writes
 // it: invalid UTF-8 as U+FFFD, U+2028/U+2029 as \u escapes, and, when
 // escapeHTML is set (encoding/json's Marshal; an Encoder with
@@ -15,6 +39,16 @@ func AppendString(b []byte, s string, escapeHTML bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		for i+8 <= len(s) {
+			w := load8(s[i : i+8])
+			if !Plain8(w) || escapeHTML && (hasByte(w, '<') || hasByte(w, '>') || hasByte(w, '&')) {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		if c := s[i]; c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || (c != '<' && c != '>' && c != '&')) {
 				i++

@@ -3,6 +3,7 @@ package jsonenc
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -22,6 +23,23 @@ func TestAppendStringsMatchesEncodingJSON(t *testing.T) {
 		for _, html := range []bool{true, false} {
 			if got, want := string(AppendStrings(nil, ss, html)), marshal(t, ss, html); got != want {
 				t.Errorf("AppendStrings(%q, html=%v) = %s, encoding/json gives %s", ss, html, got, want)
+			}
+		}
+	}
+}
+
+// TestAppendStringEveryPlace puts each kind of byte that needs care at each
+// place of the word-at-a-time scan.
+func TestAppendStringEveryPlace(t *testing.T) {
+	for _, special := range []string{`"`, `\\`, "\x00", "\x1f", "\x7f", "<", ">", "&", "é", "\xff", "\u2028", "🙂"} {
+		for pos := range 18 {
+			s := strings.Repeat("a", pos) + special + strings.Repeat("b", 17-pos)
+			for _, in := range []string{s, s[:pos+len(special)]} {
+				for _, html := range []bool{true, false} {
+					if got, want := string(AppendString(nil, in, html)), marshal(t, in, html); got != want {
+						t.Errorf("AppendString(%q, html=%v) = %s, encoding/json gives %s", in, html, got, want)
+					}
+				}
 			}
 		}
 	}

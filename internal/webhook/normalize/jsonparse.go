@@ -1,9 +1,12 @@
 package normalize
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"ihub/internal/jsonenc"
 )
 
 // parseJSON decodes one JSON value that must fill body (whitespace aside)
@@ -206,6 +209,13 @@ func (p *jsonParser) str() (string, bool) {
 	start := p.i
 	plain := true
 	for p.i < len(p.b) {
+		// Runs of plain ASCII (most of a body) are skipped a word at a time.
+		for p.i+8 <= len(p.b) && jsonenc.Plain8(binary.LittleEndian.Uint64(p.b[p.i:])) {
+			p.i += 8
+		}
+		if p.i >= len(p.b) {
+			break
+		}
 		switch c := p.b[p.i]; {
 		case c == '"':
 			raw := p.b[start:p.i]

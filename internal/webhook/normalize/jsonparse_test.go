@@ -54,6 +54,16 @@ func TestParseJSON(t *testing.T) {
 	for _, c := range parseJSONCases {
 		checkParseJSON(t, []byte(c))
 	}
+	// Each kind of special byte at each place of the word-at-a-time scan,
+	// and at the end of the body.
+	for _, special := range []string{`\"`, `\n`, `\u00e9`, "\x01", "\x1f", "\x7f", "é", "\xff", "€", `"`} {
+		for pos := range 18 {
+			in := `"` + strings.Repeat("a", pos) + special + strings.Repeat("b", 17-pos) + `"`
+			checkParseJSON(t, []byte(in))
+			checkParseJSON(t, []byte(`{"k":`+in+`}`))
+			checkParseJSON(t, []byte(`"`+strings.Repeat("a", pos)+special))
+		}
+	}
 	// encoding/json's nesting limit: 10,000 levels parse, 10,001 do not.
 	for _, n := range []int{10000, 10001} {
 		checkParseJSON(t, []byte(strings.Repeat("[", n)+strings.Repeat("]", n)))
