@@ -332,6 +332,8 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go a.Integrations.Clients().Watch(bctx, 2*time.Second)
 	go a.Webhooks.RunProcessor(bctx, 200*time.Millisecond)
 	if d, err := a.Webhooks.NewDispatcher(15 * time.Second); err == nil {
+		host, _ := os.Hostname()
+		d.NameAs(host + " " + ln.Addr().String())
 		go d.Run(bctx, 200*time.Millisecond)
 	}
 	if a.DB.Dialect() == store.Postgres {

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -205,20 +207,6 @@ func TestSubscriptions(t *testing.T) {
 			if b := attempts()[0]; b.Status != "pending" || b.LastStatus != 302 || !strings.Contains(b.LastError, "redirect") {
 				t.Errorf("after a redirect: %+v", b)
 			}
-			// A subscriber that does not answer within the timeout: a
-			// failure, logged in words.
-			sub.set("slow")
-			call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(a.ID)+"/retry", env.AdminToken, nil)
-			impatient, err := env.App.Webhooks.NewDispatcher(200 * time.Millisecond)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := impatient.Step(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			if b := attempts()[0]; b.Status != "pending" || b.LastStatus != 0 || b.LastError != "no answer within 200ms (timeout)" {
-				t.Errorf("after a timeout: %+v, want pending with the timeout in words", b)
-			}
 			// The subscriber recovers; a manual retry delivers.
 			sub.set("ok")
 			call(t, env, "POST", "/api/v1/subscriptions/"+created.ID+"/attempts/"+itoa64(a.ID)+"/retry", env.AdminToken, nil)
@@ -292,5 +280,140 @@ func TestSubscriptionIntegrationFilter(t *testing.T) {
 	if r := call(t, env, "PATCH", "/api/v1/subscriptions/"+sub.ID, env.AdminToken, map[string]any{"integrationIds": []string{"nope"}}); r.Status != 422 ||
 		!strings.Contains(string(r.Body), "body.integrationIds[0]") {
 		t.Errorf("patch with an unknown integration = %d %s, want 422", r.Status, r.Body)
+	}
+}
+
+// TestSubscriptionConcurrencyAcrossReplicas: a subscription's
+// maxConcurrency bounds the requests its subscriber sees at once, however
+// many dispatchers run (two replicas on PostgreSQL; SQLite has one
+// process), and every event arrives once.
+func TestSubscriptionConcurrencyAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			var mu sync.Mutex
+			inFlight, most := 0, 0
+			seen := map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				inFlight++
+				most = max(most, inFlight)
+				seen[r.Header.Get("Webhook-Id")]++
+				mu.Unlock()
+				time.Sleep(30 * time.Millisecond)
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(srv.Close)
+			if r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "slow", "url": srv.URL,
+				"maxConcurrency": 2, "allowPrivateNetwork": true}); r.Status != 201 {
+				t.Fatalf("create subscription = %d %s", r.Status, r.Body)
+			}
+			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			const events = 24
+			for i := range events {
+				id := "conc-" + strconv.Itoa(i)
+				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor(id), "X-GitHub-Event", "push",
+					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, pushFor(id))); st != 202 {
+					t.Fatalf("delivery = %d %s", st, body)
+				}
+			}
+			replicas := 2
+			if e.Name == "sqlite" {
+				replicas = 1
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			var wg sync.WaitGroup
+			for range replicas {
+				d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wg.Go(func() { d.Run(ctx, 10*time.Millisecond) })
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				mu.Lock()
+				n := len(seen)
+				mu.Unlock()
+				if n == events || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			wg.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			if len(seen) != events {
+				t.Errorf("%d of %d events delivered", len(seen), events)
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("event %s delivered %d times", id, n)
+				}
+			}
+			if most > 2 {
+				t.Errorf("the subscriber saw %d requests at once, maxConcurrency is 2", most)
+			}
+		})
+	}
+}
+
+// TestSubscriptionTimeout: a subscriber that does not answer within the
+// send timeout is a failure, retried later, and the attempt log says so in
+// words.
+func TestSubscriptionTimeout(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			sub := &subscriber{mode: "slow"}
+			srv := httptest.NewServer(sub)
+			t.Cleanup(srv.Close)
+			var created struct{ ID, Secret string }
+			decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "slow",
+				"url": srv.URL + "/hook", "allowPrivateNetwork": true}), &created)
+			sub.secret = created.Secret
+			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor("slow-1"), "X-GitHub-Event", "push",
+				"X-GitHub-Delivery", "slow-1", "X-Hub-Signature-256", ghSign(ghSecret, pushFor("slow-1"))); st != 202 {
+				t.Fatalf("delivery = %d %s", st, body)
+			}
+			d, err := env.App.Webhooks.NewDispatcher(200 * time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sent, err := d.Step(t.Context()); sent != 1 || err != nil {
+				t.Fatalf("Step = %d, %v; want one attempt sent", sent, err)
+			}
+			var out struct {
+				Attempts []struct {
+					Status, LastError string
+					LastStatus        int64
+					NextAttemptAt     *time.Time
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/subscriptions/"+created.ID+"/attempts", env.AdminToken, nil), &out)
+			if len(out.Attempts) != 1 {
+				t.Fatalf("attempts = %+v, want one", out.Attempts)
+			}
+			a := out.Attempts[0]
+			if a.Status != "pending" || a.LastStatus != 0 || a.LastError != "no answer within 200ms (timeout)" ||
+				a.NextAttemptAt == nil || !a.NextAttemptAt.After(time.Now()) {
+				t.Errorf("after a timeout: %+v, want pending, retried later, with the timeout in words", a)
+			}
+		})
 	}
 }

@@ -61,7 +61,7 @@ func TestRetryAttemptInFlight(t *testing.T) {
 				room := func(webhook.Subscription) int { return 10 }
 				claim := func(at time.Time) []webhook.Work {
 					t.Helper()
-					work, err := db.FanOutAndClaim(ctx, at, 100, all, lease, 10, room)
+					work, err := db.FanOutAndClaim(ctx, at, 100, all, webhook.Claim{Lease: lease, Limit: 10, Room: room, Owner: "a"})
 					if err != nil {
 						t.Fatalf("FanOutAndClaim = %v", err)
 					}
@@ -91,6 +91,86 @@ func TestRetryAttemptInFlight(t *testing.T) {
 					t.Errorf("a claim after the retry took %d attempts, want %d", got, tt.wantClaimed)
 				}
 			})
+		}
+	})
+}
+
+// TestClaimOwnership: on PostgreSQL, which replicas share, a subscription's
+// attempts are claimed by one dispatcher at a time (so that its
+// maxConcurrency holds across replicas), until the lease of the last
+// attempts that dispatcher claimed has ended; then another takes over. On
+// SQLite one process has one dispatcher, and the owner plays no part.
+func TestClaimOwnership(t *testing.T) {
+	t.Parallel()
+	const lease = 2 * time.Minute
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "owners")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		for _, id := range []string{"sub_1", "sub_2"} {
+			sub := webhook.Subscription{ID: id, Name: id, Target: webhook.TargetHTTP, URL: "https://example.com/",
+				MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
+			if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ds []webhook.NewDelivery
+		for _, k := range []string{"d-1", "d-2", "d-3", "d-4"} {
+			ds = append(ds, acceptedDelivery(in, k, now))
+		}
+		if _, err := db.InsertDeliveries(ctx, ds); err != nil {
+			t.Fatal(err)
+		}
+		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
+		one := func(webhook.Subscription) int { return 1 }
+		claim := func(owner string, at time.Time) []int64 {
+			t.Helper()
+			work, err := db.FanOutAndClaim(ctx, at, 100, all, webhook.Claim{Lease: lease, Limit: 10, Room: one, Owner: owner})
+			if err != nil {
+				t.Fatalf("FanOutAndClaim(%s) = %v", owner, err)
+			}
+			var ids []int64
+			for _, w := range work {
+				ids = append(ids, w.Attempt.ID)
+			}
+			return ids
+		}
+		if got := claim("a", now); len(got) != 1 {
+			t.Fatalf("first claim took %v, want one attempt", got)
+		}
+		if got := claim("a", now); len(got) != 1 {
+			t.Errorf("the owner's next claim took %v, want one attempt", got)
+		}
+		got := claim("b", now.Add(lease-time.Second))
+		if e.Name == "sqlite" {
+			if len(got) != 1 {
+				t.Errorf("on SQLite another dispatcher's claim took %v, want one attempt", got)
+			}
+		} else if len(got) != 0 {
+			t.Errorf("another replica claimed %v while the owner's leases run, want none", got)
+		}
+		// The owner's leases have ended (it died, say): the other replica
+		// takes the subscription over, its attempts included, and the first
+		// dispatcher no longer claims them.
+		after := now.Add(lease + time.Second)
+		if got := claim("b", after); len(got) != 1 {
+			t.Errorf("claim after the leases ended took %v, want one attempt", got)
+		}
+		if got := claim("a", after); e.Name != "sqlite" && len(got) != 0 {
+			t.Errorf("the former owner claimed %v after the takeover, want none", got)
+		}
+		// A dispatcher that stops hands its subscriptions over at once.
+		if err := db.ReleaseOwner(ctx, "b"); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim("a", after); len(got) != 1 {
+			t.Errorf("claim after the owner released the subscription took %v, want one attempt", got)
+		}
+		// A subscription deleted with an owner goes, owner row and all.
+		if err := db.DeleteSubscription(ctx, "sub_1", audit.Entry{}); err != nil {
+			t.Errorf("DeleteSubscription of an owned subscription = %v", err)
 		}
 	})
 }

@@ -233,7 +233,7 @@ func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, erro
 // and the cursor never passes an event id that may still commit (see
 // committedPrefix).
 func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(webhook.Event, []webhook.Subscription) []string,
-	lease time.Duration, claimLimit int, room func(webhook.Subscription) int) ([]webhook.Work, error) {
+	c webhook.Claim) ([]webhook.Work, error) {
 	subs, news, err := db.newEvents(ctx)
 	if err != nil || len(subs) == 0 {
 		return nil, err // no subscription, no attempt
@@ -252,7 +252,7 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 				return err
 			}
 		}
-		claimed, err = db.claimTx(ctx, t, subs, now, lease, claimLimit, room)
+		claimed, err = db.claimTx(ctx, t, subs, now, c)
 		return err
 	})
 	if err != nil || len(claimed) == 0 {
@@ -365,24 +365,41 @@ func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs 
 	return nil
 }
 
+// subscriptionLockSpace is the first key of the advisory locks of claims
+// (PostgreSQL's two-key form, apart from the migrations' one-key lock):
+// "ihub" in ASCII.
+const subscriptionLockSpace = "1768453474"
+
 // claimTx leases up to limit due attempts of active subscriptions: an
 // UPDATE … RETURNING per subscription moves their next_attempt_at past the
 // lease. On PostgreSQL the candidates are locked with SKIP LOCKED and the
 // outer condition is checked again, so two workers never take the same
 // attempt.
-func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, lease time.Duration,
-	limit int, room func(webhook.Subscription) int) ([]webhook.Attempt, error) {
+func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, c webhook.Claim) ([]webhook.Attempt, error) {
 	const due = `SELECT id AS due_id FROM subscription_attempts
  WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
 	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once,
 	// taking more than n rows: the candidates are a materialized CTE there.
-	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED)
+	// Replicas share it: the attempts are claimed only if this dispatcher
+	// owns the subscription, or takes it over (nobody's, or its owner's
+	// claims have all expired), which it does only when something is due
+	// and no other replica is claiming for the subscription at the same
+	// moment. That is a transaction-scoped advisory lock, tried without
+	// waiting: waiting for the owner row instead could deadlock two claim
+	// transactions taking their subscriptions in different orders. A
+	// data-modifying CTE runs whether or not the UPDATE leases anything.
+	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED),
+ own AS (INSERT INTO subscription_owners (subscription_id, owner, owned_until) SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT)
+ WHERE EXISTS (SELECT 1 FROM due) AND pg_try_advisory_xact_lock(` + subscriptionLockSpace + `, hashtext(CAST(? AS TEXT)))
+ ON CONFLICT (subscription_id) DO UPDATE SET owner = EXCLUDED.owner, owned_until = EXCLUDED.owned_until
+ WHERE subscription_owners.owner = EXCLUDED.owner OR subscription_owners.owned_until <= ? RETURNING 1)
  UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE FROM due
- WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
-	if db.dialect == SQLite {
+ WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? AND EXISTS (SELECT 1 FROM own) RETURNING ` + attemptCols
+	if db.dialect == SQLite { // one process: one dispatcher, nobody to share with
 		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE
  WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
 	}
+	leaseEnd := ms(now.Add(c.Lease))
 	var claimed []webhook.Attempt
 	// Each subscription gets what room allows (the dispatcher keeps a slow
 	// subscriber's attempts few enough to be sent well within their
@@ -391,14 +408,18 @@ func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription,
 	start := rand.IntN(len(subs) + 1)
 	for i := range subs {
 		sub := subs[(start+i)%len(subs)]
-		if !sub.IsActive || len(claimed) >= limit {
+		if !sub.IsActive || len(claimed) >= c.Limit {
 			continue
 		}
-		n := min(limit-len(claimed), room(sub))
+		n := min(c.Limit-len(claimed), c.Room(sub))
 		if n <= 0 {
 			continue
 		}
-		r, err := t.query(ctx, q, sub.ID, ms(now), n, ms(now.Add(lease)), ms(now))
+		args := []any{sub.ID, ms(now), n, leaseEnd, ms(now)}
+		if db.dialect != SQLite {
+			args = []any{sub.ID, ms(now), n, sub.ID, c.Owner, leaseEnd, sub.ID, ms(now), leaseEnd, ms(now)}
+		}
+		r, err := t.query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: claim attempts: %w", err)
 		}
@@ -433,6 +454,16 @@ func (db *DB) ReleaseLeases(ctx context.Context, now time.Time) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// ReleaseOwner implements webhook.SubscriptionStore.
+func (db *DB) ReleaseOwner(ctx context.Context, owner string) error {
+	return db.inRawTx(ctx, func(t rawTx) error {
+		if _, err := t.exec(ctx, `DELETE FROM subscription_owners WHERE owner = ?`, owner); err != nil {
+			return fmt.Errorf("store: release subscriptions: %w", err)
+		}
+		return nil
+	})
 }
 
 // loadWork reads the events and subscriptions of claimed attempts, one

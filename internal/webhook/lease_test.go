@@ -24,7 +24,7 @@ type leaseStore struct {
 }
 
 func (s *leaseStore) FanOutAndClaim(context.Context, time.Time, int, func(Event, []Subscription) []string,
-	time.Duration, int, func(Subscription) int) ([]Work, error) {
+	Claim) ([]Work, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.work

@@ -138,6 +138,22 @@ type SendResult struct {
 	At          time.Time
 }
 
+// Claim says what FanOutAndClaim may claim, and for whom.
+type Claim struct {
+	// Lease is how long claimed attempts are the claimer's alone.
+	Lease time.Duration
+	// Limit bounds the attempts claimed in all.
+	Limit int
+	// Room says how many attempts of a subscription may be claimed now
+	// (none when it is not positive).
+	Room func(Subscription) int
+	// Owner names the claiming dispatcher. Where several processes share
+	// the store, a subscription's attempts are claimed by one owner at a
+	// time, until the lease of the last attempts it claimed has ended, so
+	// that the subscription's MaxConcurrency holds across replicas.
+	Owner string
+}
+
 // SubscriptionStore is what subscriptions need from persistence.
 type SubscriptionStore interface {
 	CreateSubscription(ctx context.Context, s Subscription, sealed []byte, keyID string, e audit.Entry) error
@@ -151,15 +167,16 @@ type SubscriptionStore interface {
 	// that no other worker sends them meanwhile), in one transaction. The
 	// events given to match carry Seq, IntegrationID, Provider, Type and
 	// CreatedAt, not the data.
-	// room says how many attempts of a subscription may be claimed now
-	// (none when it is not positive).
 	FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(Event, []Subscription) []string,
-		lease time.Duration, claimLimit int, room func(Subscription) int) ([]Work, error)
+		c Claim) ([]Work, error)
 	RecordSends(ctx context.Context, rs []SendResult) error
 	// ReleaseLeases makes due again, at start, the attempts a stopped
 	// process had claimed and not recorded, where the store can know that
 	// none is still held (one process: SQLite); it returns how many.
 	ReleaseLeases(ctx context.Context, now time.Time) (int64, error)
+	// ReleaseOwner gives up the subscriptions a stopping dispatcher owns
+	// (see Claim.Owner).
+	ReleaseOwner(ctx context.Context, owner string) error
 	ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]Attempt, error)
 	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error
 }
@@ -649,6 +666,7 @@ type Dispatcher struct {
 	nats    *natspub.Publisher
 	clients [2]*http.Client
 	timeout time.Duration
+	owner   string        // this dispatcher's name in the claims (see Claim.Owner)
 	sending chan struct{} // the sends in flight, all subscriptions together
 	freed   chan struct{} // a held attempt was recorded: there may be room again
 
@@ -678,7 +696,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{}, held: map[string]int{},
+	d := &Dispatcher{s: s, st: st, owner: rand.Text(), limits: map[string]chan struct{}{}, held: map[string]int{},
 		sending: make(chan struct{}, maxSending), freed: make(chan struct{}, 1),
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
@@ -691,6 +709,13 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	}
 	return d, nil
 }
+
+// NameAs sets the name this dispatcher claims subscriptions under (see
+// Claim.Owner), before Run; by default a random one. A server names it
+// after its host and listening address, which no other running replica
+// can share, so that when it restarts after a crash it carries on with
+// the subscriptions it owned instead of waiting for its claims to expire.
+func (d *Dispatcher) NameAs(name string) { d.owner = name }
 
 // fanOutMatch returns the subscriptions ev goes to: those it matches that
 // were created before it was stored (replay sends older events). Event ids
@@ -758,7 +783,8 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	work, err := d.st.FanOutAndClaim(ctx, d.s.o.Now(), 1000, fanOutMatch, claimLease, limit, d.room)
+	work, err := d.st.FanOutAndClaim(ctx, d.s.o.Now(), 1000, fanOutMatch,
+		Claim{Lease: claimLease, Limit: limit, Room: d.room, Owner: d.owner})
 	d.mu.Lock()
 	for _, w := range work {
 		d.held[w.Subscription.ID]++
@@ -1081,6 +1107,13 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 			sends.Wait()
 			close(results)
 			<-recorded
+			// Its subscriptions go to the other replicas (or to this one
+			// once restarted) now, not when its last claims expire.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if err := d.st.ReleaseOwner(rctx, d.owner); err != nil {
+				d.s.o.Logger.Warn("handing the subscriptions over to other replicas failed", "err", err)
+			}
+			cancel()
 			return
 		case <-committed: // new events committed
 		case <-d.freed: // a subscription may have room again
