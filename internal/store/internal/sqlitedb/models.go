@@ -187,6 +187,12 @@ type SubscriptionAttempt struct {
 	Leased         bool
 }
 
+type SubscriptionOwner struct {
+	SubscriptionID string
+	Owner          string
+	OwnedUntil     int64
+}
+
 type User struct {
 	ID           string
 	Email        string
@@ -226,6 +232,7 @@ type WebhookDelivery struct {
 	ProcessingMs       *int64
 	ReplayOf           *int64
 	DuplicateOf        *int64
+	IsTest             bool
 }
 
 type WebhookEndpoint struct {
