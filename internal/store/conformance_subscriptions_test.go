@@ -174,3 +174,68 @@ func TestClaimOwnership(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordSendsFenced: a failed send recorded after its lease ended and
+// another claim took the attempt changes nothing: it would break the other
+// claim's lease (the event sent once more) or undo its outcome. A delivery
+// is recorded whatever the lease.
+func TestRecordSendsFenced(t *testing.T) {
+	t.Parallel()
+	const lease = 2 * time.Minute
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "fence")
+		mustCreate(t, db, in, nil)
+		now := time.Now().Truncate(time.Millisecond)
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
+			t.Fatal(err)
+		}
+		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
+		claim := func(owner string, at time.Time) webhook.Attempt {
+			t.Helper()
+			work, err := db.FanOutAndClaim(ctx, at, 100, all, webhook.Claim{Lease: lease, Limit: 10,
+				Room: func(webhook.Subscription) int { return 1 }, Owner: owner})
+			if err != nil || len(work) != 1 {
+				t.Fatalf("FanOutAndClaim(%s) = %d attempts, %v; want one", owner, len(work), err)
+			}
+			return work[0].Attempt
+		}
+		first := claim("a", now)
+		second := claim("b", now.Add(lease+time.Second)) // a's lease ended: a stalled, say
+		attempt := func() webhook.Attempt {
+			t.Helper()
+			as, err := db.ListAttempts(ctx, "sub_1", 10)
+			if err != nil || len(as) != 1 {
+				t.Fatalf("ListAttempts = %v, %v", as, err)
+			}
+			return as[0]
+		}
+		before := attempt()
+		late := []webhook.SendResult{
+			{AttemptID: first.ID, Lease: first.NextAttemptAt, Status: 500, Error: "HTTP 500", At: now.Add(lease + 2*time.Second),
+				NextAttempt: now.Add(lease + time.Minute)},
+			{AttemptID: first.ID, Lease: first.NextAttemptAt, Status: 500, Error: "HTTP 500", GiveUp: true, At: now.Add(lease + 2*time.Second)},
+		}
+		for _, r := range late {
+			if err := db.RecordSends(ctx, []webhook.SendResult{r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if diff := cmp.Diff(before, attempt()); diff != "" {
+			t.Errorf("late failures of the first claim changed the attempt (-before +after):\n%s", diff)
+		}
+		if err := db.RecordSends(ctx, []webhook.SendResult{{AttemptID: second.ID, Lease: second.NextAttemptAt, Delivered: true,
+			Status: 204, At: now.Add(lease + 3*time.Second)}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := attempt(); got.Status != "delivered" || got.Attempts != 1 {
+			t.Errorf("after the second claim's delivery: %+v, want delivered after one recorded attempt", got)
+		}
+	})
+}

@@ -623,6 +623,11 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 	ss := make([]stmt, 0, len(rs))
 	var ids, statuses, ats []int64 // delivered, on PostgreSQL
 	for _, r := range rs {
+		// The fence of a failed send (see SendResult.Lease).
+		fence, fenceArgs := "", []any(nil)
+		if !r.Lease.IsZero() {
+			fence, fenceArgs = ` AND status = 'pending' AND next_attempt_at = ?`, []any{ms(r.Lease)}
+		}
 		switch {
 		case r.Delivered && db.dialect == Postgres:
 			ids, statuses, ats = append(ids, r.AttemptID), append(statuses, int64(r.Status)), append(ats, ms(r.At))
@@ -630,16 +635,16 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = ?,
  last_error = '', delivered_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
 		case r.Disable != "":
-			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ?, leased = FALSE WHERE id = ?`,
-				[]any{r.Status, r.Error, ms(r.At), r.AttemptID}},
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ?, leased = FALSE
+ WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)},
 				stmt{`UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1
  WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, r.AttemptID}})
 		case r.GiveUp:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
- last_error = ?, leased = FALSE WHERE id = ?`, []any{r.Status, r.Error, r.AttemptID}})
+ last_error = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, r.AttemptID}, fenceArgs...)})
 		default:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET attempts = attempts + 1, last_status = ?, last_error = ?,
- next_attempt_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, r.Error, ms(r.NextAttempt), r.AttemptID}})
+ next_attempt_at = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.NextAttempt), r.AttemptID}, fenceArgs...)})
 		}
 	}
 	if len(ids) > 0 {

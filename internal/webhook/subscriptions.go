@@ -136,6 +136,12 @@ type SendResult struct {
 	Error       string
 	NextAttempt time.Time
 	At          time.Time
+	// Lease is the end of the lease the attempt was sent under (its
+	// next_attempt_at when claimed). An outcome other than delivered is
+	// recorded only while the attempt is still pending under that lease:
+	// a late one must not undo another claim's record, or break its lease
+	// so that the event is sent once more. Zero: not checked.
+	Lease time.Time
 }
 
 // Claim says what FanOutAndClaim may claim, and for whom.
@@ -953,7 +959,7 @@ func sendError(err error, timeout time.Duration) string {
 // not retried at once.
 func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	now := d.s.o.Now()
-	r := SendResult{AttemptID: w.Attempt.ID}
+	r := SendResult{AttemptID: w.Attempt.ID, Lease: w.Attempt.NextAttemptAt}
 	done := func() SendResult {
 		r.At = d.s.o.Now()
 		return r
