@@ -8,6 +8,7 @@ import (
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
+	"ihub/internal/store"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
 )
@@ -49,11 +50,7 @@ func TestRetryAttemptInFlight(t *testing.T) {
 				in := newIntegration(1, "retry")
 				mustCreate(t, db, in, nil)
 				now := time.Now()
-				sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
-					MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
-				if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
-					t.Fatal(err)
-				}
+				createSubscription(t, db, "sub_1", now)
 				if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
 					t.Fatal(err)
 				}
@@ -109,13 +106,8 @@ func TestClaimOwnership(t *testing.T) {
 		in := newIntegration(1, "owners")
 		mustCreate(t, db, in, nil)
 		now := time.Now()
-		for _, id := range []string{"sub_1", "sub_2"} {
-			sub := webhook.Subscription{ID: id, Name: id, Target: webhook.TargetHTTP, URL: "https://example.com/",
-				MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
-			if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createSubscription(t, db, "sub_1", now)
+		createSubscription(t, db, "sub_2", now)
 		var ds []webhook.NewDelivery
 		for _, k := range []string{"d-1", "d-2", "d-3", "d-4"} {
 			ds = append(ds, acceptedDelivery(in, k, now))
@@ -188,11 +180,7 @@ func TestRecordSendsFenced(t *testing.T) {
 		in := newIntegration(1, "fence")
 		mustCreate(t, db, in, nil)
 		now := time.Now().Truncate(time.Millisecond)
-		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
-			MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
-		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
-			t.Fatal(err)
-		}
+		createSubscription(t, db, "sub_1", now)
 		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
 			t.Fatal(err)
 		}
@@ -238,4 +226,15 @@ func TestRecordSendsFenced(t *testing.T) {
 			t.Errorf("after the second claim's delivery: %+v, want delivered after one recorded attempt", got)
 		}
 	})
+}
+
+// createSubscription stores an active HTTP subscription with a
+// concurrency limit of one.
+func createSubscription(t *testing.T, db *store.DB, id string, now time.Time) {
+	t.Helper()
+	sub := webhook.Subscription{ID: id, Name: id, Target: webhook.TargetHTTP, URL: "https://example.com/",
+		MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateSubscription(t.Context(), sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+		t.Fatal(err)
+	}
 }
