@@ -120,19 +120,12 @@ func TestSubscriptions(t *testing.T) {
 			}
 
 			// A GitHub integration with an endpoint to deliver pushes to.
-			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
-				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			pushID := githubHooks(t, env)
 			n := 0
 			push := func() {
 				t.Helper()
 				n++
-				id := "sub-test-" + strings.Repeat("x", n)
-				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor(id), "X-GitHub-Event", "push",
-					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, pushFor(id))); st != 202 {
-					t.Fatalf("delivery = %d %s", st, body)
-				}
+				pushID("sub-test-" + strings.Repeat("x", n))
 			}
 			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
 			if err != nil {
@@ -313,17 +306,10 @@ func TestSubscriptionConcurrencyAcrossReplicas(t *testing.T) {
 				"maxConcurrency": 2, "allowPrivateNetwork": true}); r.Status != 201 {
 				t.Fatalf("create subscription = %d %s", r.Status, r.Body)
 			}
-			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
-				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
+			push := githubHooks(t, env)
 			const events = 24
 			for i := range events {
-				id := "conc-" + strconv.Itoa(i)
-				if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor(id), "X-GitHub-Event", "push",
-					"X-GitHub-Delivery", id, "X-Hub-Signature-256", ghSign(ghSecret, pushFor(id))); st != 202 {
-					t.Fatalf("delivery = %d %s", st, body)
-				}
+				push("conc-" + strconv.Itoa(i))
 			}
 			replicas := 2
 			if e.Name == "sqlite" {
@@ -383,14 +369,7 @@ func TestSubscriptionTimeout(t *testing.T) {
 			decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "slow",
 				"url": srv.URL + "/hook", "allowPrivateNetwork": true}), &created)
 			sub.secret = created.Secret
-			call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
-				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}})
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret}), &ep)
-			if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, pushFor("slow-1"), "X-GitHub-Event", "push",
-				"X-GitHub-Delivery", "slow-1", "X-Hub-Signature-256", ghSign(ghSecret, pushFor("slow-1"))); st != 202 {
-				t.Fatalf("delivery = %d %s", st, body)
-			}
+			githubHooks(t, env)("slow-1")
 			d, err := env.App.Webhooks.NewDispatcher(200 * time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
