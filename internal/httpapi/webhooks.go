@@ -384,7 +384,7 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvO
 	if _, err := s.d.Webhooks.Endpoint(ctx, in.ID); err != nil {
 		return nil, err
 	}
-	f := webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: min(in.Limit, 1000)}
+	f := webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: min(in.Limit, 1000), Summary: true}
 	if !in.Since.IsZero() {
 		f.Since = &in.Since
 	}

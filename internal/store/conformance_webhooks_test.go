@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -279,6 +280,36 @@ func TestEndpointSignals(t *testing.T) {
 		want := webhook.Signals{Window: 24 * time.Hour, Accepted: 1, Rejected: 1, FailureRate: 0.5, LastAcceptedAt: &last}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("EndpointSignals (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestListDeliveriesSummary: a summary listing (the CSV export's) has every
+// field of the full one but the headers and payload, which it does not read.
+func TestListDeliveriesSummary(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "summary")
+		mustCreate(t, db, in, nil)
+		d := acceptedDelivery(in, "d-1", time.Now())
+		d.HeaderText, d.Payload, d.PayloadSize = `{"X-Id":["d-1"]}`, []byte(`{"big":true}`), 12
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{d}); err != nil {
+			t.Fatal(err)
+		}
+		full, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 10})
+		if err != nil || len(full) != 1 || string(full[0].Payload) != `{"big":true}` || full[0].Header.Get("X-Id") != "d-1" {
+			t.Fatalf("full listing = %+v, %v; want the delivery with its headers and payload", full, err)
+		}
+		summary, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 10, Summary: true})
+		if err != nil || len(summary) != 1 {
+			t.Fatalf("summary listing = %+v, %v; want one delivery", summary, err)
+		}
+		want := full[0]
+		want.Header, want.Payload = http.Header{}, nil
+		if diff := cmp.Diff(want, summary[0]); diff != "" {
+			t.Errorf("summary (-want +got):\n%s", diff)
 		}
 	})
 }

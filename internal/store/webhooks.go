@@ -356,8 +356,13 @@ func eventData(ev webhook.Event) []byte {
 	return b
 }
 
-const deliveryCols = `id, endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, headers, payload,
+const (
+	deliveryCols = `id, endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, headers, payload,
  payload_size, source_ip, reason, attempts, processed_at, processing_ms, replay_of, duplicate_of, is_test`
+	// deliverySummaryCols are deliveryCols with empty headers and no payload.
+	deliverySummaryCols = `id, endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, '{}', NULL,
+ payload_size, source_ip, reason, attempts, processed_at, processing_ms, replay_of, duplicate_of, is_test`
+)
 
 func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 	var d webhook.Delivery
@@ -377,7 +382,11 @@ func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 
 // ListDeliveries implements webhook.Store: newest first.
 func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]webhook.Delivery, error) {
-	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries WHERE 1=1`
+	cols := deliveryCols
+	if f.Summary {
+		cols = deliverySummaryCols
+	}
+	q := `SELECT ` + cols + ` FROM webhook_deliveries WHERE 1=1`
 	var args []any
 	if f.EndpointID != "" {
 		q += ` AND endpoint_id = ?`

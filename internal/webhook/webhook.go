@@ -188,6 +188,9 @@ type DeliveryFilter struct {
 	Oldest bool
 	// WithPayload lists only deliveries with a stored payload.
 	WithPayload bool
+	// Summary leaves out each delivery's headers and payload (up to the
+	// endpoint's body cap each): for listings that do not show them.
+	Summary bool
 }
 
 // Event is a normalized event.
