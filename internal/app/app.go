@@ -333,7 +333,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go a.Webhooks.RunProcessor(bctx, 200*time.Millisecond)
 	if d, err := a.Webhooks.NewDispatcher(15 * time.Second); err == nil {
 		host, _ := os.Hostname()
-		d.NameAs(host + " " + ln.Addr().String())
+		d.NameAs(host + " " + ln.Addr().String()) // for people reading subscription_owners
 		go d.Run(bctx, 200*time.Millisecond)
 	}
 	if a.DB.Dialect() == store.Postgres {

@@ -247,6 +247,7 @@ func TestSubscriptionChat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(d.Close)
 			if _, err := d.Step(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -315,6 +316,7 @@ func TestSubscriptionClaimLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(d.Close)
 			var steps []int
 			for range 4 {
 				n, err := d.Step(t.Context())
@@ -453,6 +455,7 @@ func TestDispatcherTimeoutRetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(d.Close)
 	started := time.Now()
 	if n, err := d.Step(t.Context()); n != 1 || err != nil {
 		t.Fatalf("Step = %d, %v", n, err)

@@ -131,6 +131,7 @@ func TestSubscriptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(d.Close)
 			step := func() int {
 				t.Helper()
 				sent, err := d.Step(t.Context())
@@ -353,6 +354,59 @@ func TestSubscriptionConcurrencyAcrossReplicas(t *testing.T) {
 	}
 }
 
+// TestSubscriptionTakenOverFromDeadReplica: a replica that dies (its
+// database session ends without handing its subscriptions over) does not
+// hold them until its claims expire: the next replica to look sends their
+// new events at once.
+func TestSubscriptionTakenOverFromDeadReplica(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			var mu sync.Mutex
+			var got []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				got = append(got, r.Header.Get("Webhook-Id"))
+				mu.Unlock()
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(srv.Close)
+			if r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "s", "url": srv.URL,
+				"allowPrivateNetwork": true}); r.Status != 201 {
+				t.Fatalf("create subscription = %d %s", r.Status, r.Body)
+			}
+			push := githubHooks(t, env)
+			push("first")
+			dead, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sent, err := dead.Step(t.Context()); sent != 1 || err != nil {
+				t.Fatalf("first replica's Step = %d, %v; want one sent", sent, err)
+			}
+			// It owns the subscription for its 2-minute lease; it dies
+			// (Close ends its presence; a stop would also hand over).
+			dead.Close()
+			push("second")
+			next, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(next.Close)
+			if sent, err := next.Step(t.Context()); sent != 1 || err != nil {
+				t.Errorf("other replica's Step = %d, %v; want the new event sent at once", sent, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(got) != 2 || got[0] == got[1] {
+				t.Errorf("the subscriber got %v, want two different events", got)
+			}
+		})
+	}
+}
+
 // TestSubscriptionTimeout: a subscriber that does not answer within the
 // send timeout is a failure, retried later, and the attempt log says so in
 // words.
@@ -374,6 +428,7 @@ func TestSubscriptionTimeout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Cleanup(d.Close)
 			if sent, err := d.Step(t.Context()); sent != 1 || err != nil {
 				t.Fatalf("Step = %d, %v; want one attempt sent", sent, err)
 			}

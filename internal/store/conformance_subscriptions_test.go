@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -95,21 +96,24 @@ func TestRetryAttemptInFlight(t *testing.T) {
 // TestClaimOwnership: on PostgreSQL, which replicas share, a subscription's
 // attempts are claimed by one dispatcher at a time (so that its
 // maxConcurrency holds across replicas), until the lease of the last
-// attempts that dispatcher claimed has ended; then another takes over. On
-// SQLite one process has one dispatcher, and the owner plays no part.
+// attempts that dispatcher claimed has ended, or the dispatcher is gone
+// (no longer marked present), or it hands them over; then another takes
+// over. On SQLite one process has one dispatcher, and the owner plays no
+// part.
 func TestClaimOwnership(t *testing.T) {
 	t.Parallel()
 	const lease = 2 * time.Minute
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
 		db := openStore(t, e.Options(t))
 		ctx := t.Context()
+		pg := e.Name != "sqlite"
 		in := newIntegration(1, "owners")
 		mustCreate(t, db, in, nil)
 		now := time.Now()
 		createSubscription(t, db, "sub_1", now)
 		createSubscription(t, db, "sub_2", now)
 		var ds []webhook.NewDelivery
-		for _, k := range []string{"d-1", "d-2", "d-3", "d-4"} {
+		for _, k := range []string{"d-1", "d-2", "d-3", "d-4", "d-5", "d-6"} {
 			ds = append(ds, acceptedDelivery(in, k, now))
 		}
 		if _, err := db.InsertDeliveries(ctx, ds); err != nil {
@@ -117,48 +121,67 @@ func TestClaimOwnership(t *testing.T) {
 		}
 		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
 		one := func(webhook.Subscription) int { return 1 }
-		claim := func(owner string, at time.Time) []int64 {
+		claim := func(owner string, at time.Time) int {
 			t.Helper()
 			work, err := db.FanOutAndClaim(ctx, at, 100, all, webhook.Claim{Lease: lease, Limit: 10, Room: one, Owner: owner})
 			if err != nil {
 				t.Fatalf("FanOutAndClaim(%s) = %v", owner, err)
 			}
-			var ids []int64
-			for _, w := range work {
-				ids = append(ids, w.Attempt.ID)
+			return len(work)
+		}
+		present := func(owner string) webhook.Presence {
+			t.Helper()
+			p, err := db.MarkPresent(ctx, owner)
+			if err != nil {
+				t.Fatalf("MarkPresent(%s) = %v", owner, err)
 			}
-			return ids
+			t.Cleanup(p.Release)
+			return p
 		}
-		if got := claim("a", now); len(got) != 1 {
-			t.Fatalf("first claim took %v, want one attempt", got)
+		a, b := present("a"), present("b")
+		if _, err := db.MarkPresent(ctx, "a"); pg && !errors.Is(err, webhook.ErrOwnerNameTaken) {
+			t.Errorf("MarkPresent of a present name = %v, want ErrOwnerNameTaken", err)
 		}
-		if got := claim("a", now); len(got) != 1 {
-			t.Errorf("the owner's next claim took %v, want one attempt", got)
+		if !a.Held() || !a.Renew(ctx) {
+			t.Errorf("a's presence: held %v, renewed %v; want both", a.Held(), a.Renew(ctx))
 		}
-		got := claim("b", now.Add(lease-time.Second))
-		if e.Name == "sqlite" {
-			if len(got) != 1 {
-				t.Errorf("on SQLite another dispatcher's claim took %v, want one attempt", got)
-			}
-		} else if len(got) != 0 {
-			t.Errorf("another replica claimed %v while the owner's leases run, want none", got)
+		if n := claim("a", now); n != 1 {
+			t.Fatalf("first claim took %d, want one attempt", n)
 		}
-		// The owner's leases have ended (it died, say): the other replica
-		// takes the subscription over, its attempts included, and the first
-		// dispatcher no longer claims them.
+		if n := claim("a", now); n != 1 {
+			t.Errorf("the owner's next claim took %d, want one attempt", n)
+		}
+		n := claim("b", now.Add(lease-time.Second))
+		if !pg && n != 1 {
+			t.Errorf("on SQLite another dispatcher's claim took %d, want one attempt", n)
+		} else if pg && n != 0 {
+			t.Errorf("another replica claimed %d while the owner's leases run, want none", n)
+		}
+		// The owner's leases have ended (it hung, say): the other replica
+		// takes the subscription over, and the first one no longer claims.
 		after := now.Add(lease + time.Second)
-		if got := claim("b", after); len(got) != 1 {
-			t.Errorf("claim after the leases ended took %v, want one attempt", got)
+		if n := claim("b", after); n != 1 {
+			t.Errorf("claim after the leases ended took %d, want one attempt", n)
 		}
-		if got := claim("a", after); e.Name != "sqlite" && len(got) != 0 {
-			t.Errorf("the former owner claimed %v after the takeover, want none", got)
+		if n := claim("a", after); pg && n != 0 {
+			t.Errorf("the former owner claimed %d after the takeover, want none", n)
+		}
+		// The owner dies (its session ends without handing anything over):
+		// the other replica takes over at once, well within its leases.
+		b.Release()
+		if n := claim("a", after.Add(time.Second)); n != 1 {
+			t.Errorf("claim after the owner died took %d, want one attempt", n)
+		}
+		if pg && b.Held() {
+			t.Error("a released presence still says it is held")
 		}
 		// A dispatcher that stops hands its subscriptions over at once.
-		if err := db.ReleaseOwner(ctx, "b"); err != nil {
+		if err := db.ReleaseOwner(ctx, "a"); err != nil {
 			t.Fatal(err)
 		}
-		if got := claim("a", after); len(got) != 1 {
-			t.Errorf("claim after the owner released the subscription took %v, want one attempt", got)
+		present("b")
+		if n := claim("b", after.Add(2*time.Second)); n != 1 {
+			t.Errorf("claim after the owner released the subscription took %d, want one attempt", n)
 		}
 		// A subscription deleted with an owner goes, owner row and all.
 		if err := db.DeleteSubscription(ctx, "sub_1", audit.Entry{}); err != nil {

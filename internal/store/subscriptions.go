@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/webhook"
@@ -386,13 +388,16 @@ func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription,
 	// and no other replica is claiming for the subscription at the same
 	// moment. That is a transaction-scoped advisory lock, tried without
 	// waiting: waiting for the owner row instead could deadlock two claim
-	// transactions taking their subscriptions in different orders. A
-	// data-modifying CTE runs whether or not the UPDATE leases anything.
+	// transactions taking their subscriptions in different orders. An
+	// owner is gone when its presence lock (MarkPresent) is free, which a
+	// shared try of it finds without waiting. A data-modifying CTE runs
+	// whether or not the UPDATE leases anything.
 	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED),
  own AS (INSERT INTO subscription_owners (subscription_id, owner, owned_until) SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT)
  WHERE EXISTS (SELECT 1 FROM due) AND pg_try_advisory_xact_lock(` + subscriptionLockSpace + `, hashtext(CAST(? AS TEXT)))
  ON CONFLICT (subscription_id) DO UPDATE SET owner = EXCLUDED.owner, owned_until = EXCLUDED.owned_until
- WHERE subscription_owners.owner = EXCLUDED.owner OR subscription_owners.owned_until <= ? RETURNING 1)
+ WHERE subscription_owners.owner = EXCLUDED.owner OR subscription_owners.owned_until <= ?
+ OR pg_try_advisory_xact_lock_shared(` + ownerLockSpace + `, hashtext(subscription_owners.owner)) RETURNING 1)
  UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE FROM due
  WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? AND EXISTS (SELECT 1 FROM own) RETURNING ` + attemptCols
 	if db.dialect == SQLite { // one process: one dispatcher, nobody to share with
@@ -464,6 +469,88 @@ func (db *DB) ReleaseOwner(ctx context.Context, owner string) error {
 		}
 		return nil
 	})
+}
+
+// ownerLockSpace is the first key of the session advisory locks that mark
+// dispatchers present (see MarkPresent), next to subscriptionLockSpace.
+const ownerLockSpace = "1768453475"
+
+// MarkPresent implements webhook.SubscriptionStore. On PostgreSQL the mark
+// is a session advisory lock on the owner's name, held by a connection of
+// its own (taken out of the pool, so that the pool's recycling cannot drop
+// it): PostgreSQL releases it when that session ends, at Release or when
+// the process dies, and the claims of other replicas test it (claimTx).
+// SQLite has one process, nobody to mark anything for.
+func (db *DB) MarkPresent(ctx context.Context, owner string) (webhook.Presence, error) {
+	if db.dialect == SQLite {
+		return alwaysPresent{}, nil
+	}
+	p := &pgPresence{db: db, owner: owner}
+	if err := p.mark(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+type alwaysPresent struct{}
+
+func (alwaysPresent) Renew(context.Context) bool { return true }
+func (alwaysPresent) Held() bool                 { return true }
+func (alwaysPresent) Release()                   {}
+
+type pgPresence struct {
+	db    *DB
+	owner string
+	mu    sync.Mutex
+	conn  *pgx.Conn // holding the lock; nil when the mark is lost
+}
+
+func (p *pgPresence) mark(ctx context.Context) error {
+	c, err := p.db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("store: mark the dispatcher present: %w", err)
+	}
+	conn := c.Hijack()
+	var ok bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+ownerLockSpace+`, hashtext($1))`, p.owner).Scan(&ok); err != nil || !ok {
+		_ = conn.Close(context.WithoutCancel(ctx))
+		if err != nil {
+			return fmt.Errorf("store: mark the dispatcher present: %w", err)
+		}
+		return webhook.ErrOwnerNameTaken
+	}
+	p.conn = conn
+	return nil
+}
+
+func (p *pgPresence) Renew(ctx context.Context) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn != nil {
+		if p.conn.Ping(ctx) == nil {
+			return true
+		}
+		_ = p.conn.Close(context.WithoutCancel(ctx))
+		p.conn = nil
+	}
+	return p.mark(ctx) == nil
+}
+
+func (p *pgPresence) Held() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.conn != nil
+}
+
+func (p *pgPresence) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = p.conn.Close(ctx) // the session ends, and its lock with it
+		cancel()
+		p.conn = nil
+	}
 }
 
 // loadWork reads the events and subscriptions of claimed attempts, one

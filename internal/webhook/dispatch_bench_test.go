@@ -63,6 +63,7 @@ func BenchmarkDispatch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			b.Cleanup(d.Close)
 			b.ResetTimer()
 			start := time.Now()
 			rctx, stop := context.WithCancel(ctx)

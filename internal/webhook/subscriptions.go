@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,12 +154,30 @@ type Claim struct {
 	// Room says how many attempts of a subscription may be claimed now
 	// (none when it is not positive).
 	Room func(Subscription) int
-	// Owner names the claiming dispatcher. Where several processes share
-	// the store, a subscription's attempts are claimed by one owner at a
-	// time, until the lease of the last attempts it claimed has ended, so
-	// that the subscription's MaxConcurrency holds across replicas.
+	// Owner names the claiming dispatcher, marked present (MarkPresent)
+	// under that name. Where several processes share the store, a
+	// subscription's attempts are claimed by one owner at a time, so that
+	// the subscription's MaxConcurrency holds across replicas: until the
+	// lease of the last attempts it claimed has ended, or until it is no
+	// longer present (its process died), whichever comes first.
 	Owner string
 }
+
+// Presence is a dispatcher's mark in a shared store that it is alive (see
+// SubscriptionStore.MarkPresent).
+type Presence interface {
+	// Renew checks the mark and makes it again if it was lost (its
+	// database connection broke, say); it says whether it holds now.
+	Renew(ctx context.Context) bool
+	// Held says whether the mark held when last made or checked.
+	Held() bool
+	// Release removes the mark.
+	Release()
+}
+
+// ErrOwnerNameTaken is MarkPresent's answer for a name that another
+// present dispatcher holds.
+var ErrOwnerNameTaken = errors.New("webhook: another running dispatcher has this name")
 
 // SubscriptionStore is what subscriptions need from persistence.
 type SubscriptionStore interface {
@@ -183,6 +202,13 @@ type SubscriptionStore interface {
 	// ReleaseOwner gives up the subscriptions a stopping dispatcher owns
 	// (see Claim.Owner).
 	ReleaseOwner(ctx context.Context, owner string) error
+	// MarkPresent marks the dispatcher named owner alive until the
+	// presence is released or its process ends, where several processes
+	// share the store (PostgreSQL): another replica then takes over the
+	// subscriptions of an owner that is not present without waiting for
+	// its claims to expire. ErrOwnerNameTaken if a present dispatcher has
+	// the name.
+	MarkPresent(ctx context.Context, owner string) (Presence, error)
 	ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]Attempt, error)
 	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error
 }
@@ -672,9 +698,14 @@ type Dispatcher struct {
 	nats    *natspub.Publisher
 	clients [2]*http.Client
 	timeout time.Duration
-	owner   string        // this dispatcher's name in the claims (see Claim.Owner)
-	sending chan struct{} // the sends in flight, all subscriptions together
-	freed   chan struct{} // a held attempt was recorded: there may be room again
+	owner   string // this dispatcher's name in the claims (see Claim.Owner)
+	base    string // what owner starts with (NameAs)
+	// presence marks this dispatcher alive under owner (see MarkPresent);
+	// checked every presenceCheck. Used by the claiming goroutine only.
+	presence    Presence
+	presentSeen time.Time
+	sending     chan struct{} // the sends in flight, all subscriptions together
+	freed       chan struct{} // a held attempt was recorded: there may be room again
 
 	mu     sync.Mutex
 	limits map[string]chan struct{} // per subscription, its concurrency limit
@@ -702,7 +733,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, owner: rand.Text(), limits: map[string]chan struct{}{}, held: map[string]int{},
+	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{}, held: map[string]int{},
 		sending: make(chan struct{}, maxSending), freed: make(chan struct{}, 1),
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
@@ -713,15 +744,53 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		d.clients[i] = c
 	}
+	host, _ := os.Hostname()
+	d.NameAs(host)
 	return d, nil
 }
 
-// NameAs sets the name this dispatcher claims subscriptions under (see
-// Claim.Owner), before Run; by default a random one. A server names it
-// after its host and listening address, which no other running replica
-// can share, so that when it restarts after a crash it carries on with
-// the subscriptions it owned instead of waiting for its claims to expire.
-func (d *Dispatcher) NameAs(name string) { d.owner = name }
+// NameAs names this dispatcher before it claims anything (see Claim.Owner),
+// for people reading the subscription_owners table: a server names it
+// after its host and listening address. A random part follows, so that
+// replicas given the same name stay apart.
+func (d *Dispatcher) NameAs(name string) {
+	d.base = name
+	d.owner = name + " " + rand.Text()[:8]
+}
+
+// presenceCheck is how often a dispatcher checks that its presence mark
+// holds.
+const presenceCheck = 5 * time.Second
+
+// present makes sure the dispatcher is marked present before it claims:
+// without the mark, other replicas would take its subscriptions over at
+// any time. A name another dispatcher holds is changed.
+func (d *Dispatcher) present(ctx context.Context) error {
+	now := time.Now()
+	if d.presence != nil {
+		if now.Sub(d.presentSeen) < presenceCheck && d.presence.Held() {
+			return nil
+		}
+		if !d.presence.Renew(ctx) {
+			return errors.New("webhook: the dispatcher's presence mark is lost; claiming stops until it is made again")
+		}
+		d.presentSeen = now
+		return nil
+	}
+	for range 3 {
+		p, err := d.st.MarkPresent(ctx, d.owner)
+		if errors.Is(err, ErrOwnerNameTaken) {
+			d.NameAs(d.base)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		d.presence, d.presentSeen = p, now
+		return nil
+	}
+	return ErrOwnerNameTaken
+}
 
 // fanOutMatch returns the subscriptions ev goes to: those it matches that
 // were created before it was stored (replay sends older events). Event ids
@@ -788,6 +857,9 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
 	d.mu.Unlock()
 	if limit <= 0 {
 		return nil, nil
+	}
+	if err := d.present(ctx); err != nil {
+		return nil, err
 	}
 	work, err := d.st.FanOutAndClaim(ctx, d.s.o.Now(), 1000, fanOutMatch,
 		Claim{Lease: claimLease, Limit: limit, Room: d.room, Owner: d.owner})
@@ -1074,8 +1146,14 @@ func clipText(s string) string {
 	return s
 }
 
-// Close closes the dispatcher's NATS connections (Run does when it ends).
-func (d *Dispatcher) Close() { d.nats.Close() }
+// Close closes the dispatcher's NATS connections and removes its presence
+// mark (Run does when it ends).
+func (d *Dispatcher) Close() {
+	d.nats.Close()
+	if d.presence != nil {
+		d.presence.Release()
+	}
+}
 
 // Run fans out and sends until ctx ends: at once when deliveries are
 // committed on this replica or a subscription has room again, and every
