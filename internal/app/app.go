@@ -331,10 +331,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go func() { a.Calls.Run(bctx, time.Second); close(callsDone) }()
 	go a.Integrations.Clients().Watch(bctx, 2*time.Second)
 	go a.Webhooks.RunProcessor(bctx, 200*time.Millisecond)
+	dispatchDone := make(chan struct{})
 	if d, err := a.Webhooks.NewDispatcher(15 * time.Second); err == nil {
 		host, _ := os.Hostname()
 		d.NameAs(host + " " + ln.Addr().String()) // for people reading subscription_owners
-		go d.Run(bctx, 200*time.Millisecond)
+		go func() { d.Run(bctx, 200*time.Millisecond); close(dispatchDone) }()
+	} else {
+		close(dispatchDone)
 	}
 	if a.DB.Dialect() == store.Postgres {
 		go a.vacuumAttempts(bctx, 5*time.Second)
@@ -369,6 +372,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	// Last: store the API call records of the requests just finished.
 	stopBackground()
 	<-callsDone
+	// The dispatcher records the sends it cut short and hands its
+	// subscriptions to the other replicas before the store closes.
+	select {
+	case <-dispatchDone:
+	case <-sctx.Done():
+		a.Log.Warn("the webhook dispatcher did not stop in time")
+	}
 	a.Log.Info("stopped")
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
