@@ -104,7 +104,8 @@ func TestClaimOwnership(t *testing.T) {
 	t.Parallel()
 	const lease = 2 * time.Minute
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
-		db := openStore(t, e.Options(t))
+		o := e.Options(t)
+		db := openStore(t, o)
 		ctx := t.Context()
 		pg := e.Name != "sqlite"
 		in := newIntegration(1, "owners")
@@ -142,8 +143,8 @@ func TestClaimOwnership(t *testing.T) {
 		if _, err := db.MarkPresent(ctx, "a"); pg && !errors.Is(err, webhook.ErrOwnerNameTaken) {
 			t.Errorf("MarkPresent of a present name = %v, want ErrOwnerNameTaken", err)
 		}
-		if !a.Held() || !a.Renew(ctx) {
-			t.Errorf("a's presence: held %v, renewed %v; want both", a.Held(), a.Renew(ctx))
+		if !a.Held() || !a.Check(ctx) {
+			t.Errorf("a's presence: held %v, checked %v; want both", a.Held(), a.Check(ctx))
 		}
 		if n := claim("a", now); n != 1 {
 			t.Fatalf("first claim took %d, want one attempt", n)
@@ -182,6 +183,38 @@ func TestClaimOwnership(t *testing.T) {
 		present("b")
 		if n := claim("b", after.Add(2*time.Second)); n != 1 {
 			t.Errorf("claim after the owner released the subscription took %d, want one attempt", n)
+		}
+		// A mark whose session ends under it (a broken connection, a
+		// restarted database) is found lost, and stays lost.
+		if pg {
+			c := present("c")
+			raw := openRaw(t, o)
+			const held = `FROM pg_locks WHERE locktype = 'advisory' AND classid = 1768453475 AND objid = hashtext('c')::oid`
+			n, err := raw.exec(ctx, `SELECT pg_terminate_backend(pid) `+held)
+			if err != nil || n != 1 {
+				t.Fatalf("ending c's session: %d sessions, %v; want one", n, err)
+			}
+			// The session ends a moment after it is told to.
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				n, err := raw.queryInt(ctx, `SELECT count(*) `+held)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("c's session still holds its lock 10 s after it was terminated")
+				}
+			}
+			if c.Check(ctx) || c.Held() || c.Check(ctx) {
+				t.Error("a mark whose session ended still says it holds")
+			}
+			if again, err := db.MarkPresent(ctx, "c"); err != nil {
+				t.Errorf("MarkPresent of c after its session ended = %v", err)
+			} else {
+				again.Release()
+			}
 		}
 		// A subscription deleted with an owner goes, owner row and all.
 		if err := db.DeleteSubscription(ctx, "sub_1", audit.Entry{}); err != nil {

@@ -494,7 +494,7 @@ func (db *DB) MarkPresent(ctx context.Context, owner string) (webhook.Presence, 
 
 type alwaysPresent struct{}
 
-func (alwaysPresent) Renew(context.Context) bool { return true }
+func (alwaysPresent) Check(context.Context) bool { return true }
 func (alwaysPresent) Held() bool                 { return true }
 func (alwaysPresent) Release()                   {}
 
@@ -505,7 +505,13 @@ type pgPresence struct {
 	conn  *pgx.Conn // holding the lock; nil when the mark is lost
 }
 
+// presenceTimeout bounds each statement on the mark's connection: a
+// connection that stops answering must not hold the dispatcher up.
+const presenceTimeout = 5 * time.Second
+
 func (p *pgPresence) mark(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, presenceTimeout)
+	defer cancel()
 	c, err := p.db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("store: mark the dispatcher present: %w", err)
@@ -513,7 +519,7 @@ func (p *pgPresence) mark(ctx context.Context) error {
 	conn := c.Hijack()
 	var ok bool
 	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+ownerLockSpace+`, hashtext($1))`, p.owner).Scan(&ok); err != nil || !ok {
-		_ = conn.Close(context.WithoutCancel(ctx))
+		closeConn(conn)
 		if err != nil {
 			return fmt.Errorf("store: mark the dispatcher present: %w", err)
 		}
@@ -523,17 +529,27 @@ func (p *pgPresence) mark(ctx context.Context) error {
 	return nil
 }
 
-func (p *pgPresence) Renew(ctx context.Context) bool {
+// closeConn ends a session of its own, and with it its advisory locks.
+func closeConn(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), presenceTimeout)
+	defer cancel()
+	_ = conn.Close(ctx)
+}
+
+func (p *pgPresence) Check(ctx context.Context) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.conn != nil {
-		if p.conn.Ping(ctx) == nil {
-			return true
-		}
-		_ = p.conn.Close(context.WithoutCancel(ctx))
-		p.conn = nil
+	if p.conn == nil {
+		return false
 	}
-	return p.mark(ctx) == nil
+	ctx, cancel := context.WithTimeout(ctx, presenceTimeout)
+	defer cancel()
+	if p.conn.Ping(ctx) == nil {
+		return true
+	}
+	closeConn(p.conn)
+	p.conn = nil
+	return false
 }
 
 func (p *pgPresence) Held() bool {
@@ -546,9 +562,12 @@ func (p *pgPresence) Release() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.conn != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = p.conn.Close(ctx) // the session ends, and its lock with it
+		// Unlocked first: the session ends a moment after the connection
+		// closes, and other replicas should not wait for that.
+		ctx, cancel := context.WithTimeout(context.Background(), presenceTimeout)
+		_, _ = p.conn.Exec(ctx, `SELECT pg_advisory_unlock(`+ownerLockSpace+`, hashtext($1))`, p.owner)
 		cancel()
+		closeConn(p.conn)
 		p.conn = nil
 	}
 }

@@ -46,7 +46,7 @@ func (s *leaseStore) MarkPresent(context.Context, string) (Presence, error) { re
 
 type present struct{}
 
-func (present) Renew(context.Context) bool { return true }
+func (present) Check(context.Context) bool { return true }
 func (present) Held() bool                 { return true }
 func (present) Release()                   {}
 

@@ -166,9 +166,11 @@ type Claim struct {
 // Presence is a dispatcher's mark in a shared store that it is alive (see
 // SubscriptionStore.MarkPresent).
 type Presence interface {
-	// Renew checks the mark and makes it again if it was lost (its
-	// database connection broke, say); it says whether it holds now.
-	Renew(ctx context.Context) bool
+	// Check says whether the mark still holds (its database connection
+	// answers). A mark found lost is gone for good: the dispatcher marks
+	// itself again under a new name, as the old one may still look held
+	// to others until the database notices the broken connection.
+	Check(ctx context.Context) bool
 	// Held says whether the mark held when last made or checked.
 	Held() bool
 	// Release removes the mark.
@@ -753,7 +755,13 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 // for people reading the subscription_owners table: a server names it
 // after its host and listening address. A random part follows, so that
 // replicas given the same name stay apart.
+// It must be called before Step or Run, and does nothing once the
+// dispatcher is marked present: claims under a name without the mark could
+// be taken over by any replica at any time.
 func (d *Dispatcher) NameAs(name string) {
+	if d.presence != nil {
+		return
+	}
 	d.base = name
 	d.owner = name + " " + rand.Text()[:8]
 }
@@ -764,18 +772,22 @@ const presenceCheck = 5 * time.Second
 
 // present makes sure the dispatcher is marked present before it claims:
 // without the mark, other replicas would take its subscriptions over at
-// any time. A name another dispatcher holds is changed.
+// any time. A name another dispatcher holds is changed, and so is the
+// name of a mark that was lost.
 func (d *Dispatcher) present(ctx context.Context) error {
 	now := time.Now()
 	if d.presence != nil {
 		if now.Sub(d.presentSeen) < presenceCheck && d.presence.Held() {
 			return nil
 		}
-		if !d.presence.Renew(ctx) {
-			return errors.New("webhook: the dispatcher's presence mark is lost; claiming stops until it is made again")
+		if d.presence.Check(ctx) {
+			d.presentSeen = now
+			return nil
 		}
-		d.presentSeen = now
-		return nil
+		d.presence.Release()
+		d.presence = nil
+		d.s.o.Logger.Warn("webhook dispatcher: the presence mark was lost; marking again under a new name", "owner", d.owner)
+		d.NameAs(d.base)
 	}
 	for range 3 {
 		p, err := d.st.MarkPresent(ctx, d.owner)
@@ -852,6 +864,9 @@ func (d *Dispatcher) room(sub Subscription) int {
 // claim fans out new events and claims due attempts, within the
 // subscriptions' room and maxHeld, and holds them.
 func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // shutting down: claim nothing, keep the mark until Close
+	}
 	d.mu.Lock()
 	limit := min(claimPerStep, maxHeld-d.total)
 	d.mu.Unlock()
