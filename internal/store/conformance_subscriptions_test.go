@@ -189,7 +189,7 @@ func TestClaimOwnership(t *testing.T) {
 		if pg {
 			c := present("c")
 			raw := openRaw(t, o)
-			const held = `FROM pg_locks WHERE locktype = 'advisory' AND classid = 1768453475 AND objid = hashtext('c')::oid`
+			const held = `FROM pg_locks WHERE locktype = 'advisory' AND classid = ` + store.OwnerLockSpace + ` AND objid = hashtext('c')::oid`
 			n, err := raw.exec(ctx, `SELECT pg_terminate_backend(pid) `+held)
 			if err != nil || n != 1 {
 				t.Fatalf("ending c's session: %d sessions, %v; want one", n, err)

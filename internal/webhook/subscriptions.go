@@ -755,6 +755,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 // for people reading the subscription_owners table: a server names it
 // after its host and listening address. A random part follows, so that
 // replicas given the same name stay apart.
+//
 // It must be called before Step or Run, and does nothing once the
 // dispatcher is marked present: claims under a name without the mark could
 // be taken over by any replica at any time.
