@@ -58,7 +58,7 @@ func (v *verifier) didit() (Result, error) {
 				if err := v.checkTime(ts); err != nil {
 					return Result{}, err
 				}
-				return Result{Timestamp: ts, Signature: value}, nil
+				return Result{Timestamp: ts, Signature: v.signatureID(sig)}, nil
 			}
 		}
 	}

@@ -39,8 +39,10 @@
 //     is ihub's: Discord documents none.
 //   - twilio: X-Twilio-Signature, base64 HMAC-SHA1 of the full public URL
 //     plus the sorted form parameters (or, with bodySHA256 in the URL, the
-//     URL alone and the body's hash). Request.URL must be the URL exactly as
-//     Twilio called it; the default port is tolerated either way.
+//     URL alone and the body's hash). Any other body (JSON without
+//     bodySHA256, a GET request's body) is refused, as nothing signs it.
+//     Request.URL must be the URL exactly as Twilio called it; the default
+//     port is tolerated either way.
 //   - terraform: X-TFE-Notification-Signature, hex HMAC-SHA512 of the body.
 //   - whmcs: ihub's hook module (providers.md B10): X-Hub-Signature-256
 //     "sha256=<hex>" over "{X-Hub-Timestamp}.{body}", delivery id

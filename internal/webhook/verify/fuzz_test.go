@@ -11,6 +11,7 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,9 @@ import (
 
 // The fuzz targets check, per scheme family, that Verify never panics and
 // never accepts a request unless it carries the correctly computed
-// signature (computed here from the same inputs).
+// signature (computed here from the same inputs), and that the accepted
+// request's Result.Signature is the canonical id of that signature (scheme
+// id, ":", lower-case hex), whatever its spelling.
 
 const fuzzNow = 1700000000
 
@@ -85,7 +88,7 @@ func FuzzHexHMAC(f *testing.F) {
 		if s.tsHeader != "" {
 			r.Header.Set(s.tsHeader, ts)
 		}
-		_, err := Verify(c, r)
+		res, err := Verify(c, r)
 		if err == nil {
 			if s.cfg.Scheme == SchemeStripe && strings.ContainsAny(ts, ",=") {
 				t.Skip("timestamp text splits the header")
@@ -93,14 +96,34 @@ func FuzzHexHMAC(f *testing.F) {
 			mac := fuzzMAC(s.h, fuzzSecret, s.msg(ts, string(body)))
 			got := r.Header.Get(s.sigHeader)
 			if s.base64 {
-				if !strings.Contains(got, base64.StdEncoding.EncodeToString(mac)) {
+				// Go's decoder ignores the unused low bits of the last
+				// character: compare decoded bytes.
+				if !base64Contains(got, mac) {
 					t.Fatalf("%s accepted %q for body %q, ts %q", s.cfg.Scheme, got, body, ts)
 				}
 			} else if !strings.Contains(strings.ToLower(got), hex.EncodeToString(mac)) {
 				t.Fatalf("%s accepted %q for body %q, ts %q", s.cfg.Scheme, got, body, ts)
 			}
+			if want := s.cfg.Scheme + ":" + hex.EncodeToString(mac); res.Signature != want {
+				t.Fatalf("%s accepted %q with Signature %q; want %q", s.cfg.Scheme, got, res.Signature, want)
+			}
 		}
 	})
+}
+
+// base64Contains reports whether a whitespace-separated field of value,
+// after an optional "<prefix>=" or "<prefix>,", decodes (standard base64)
+// to want. Like Go's decoder, it skips line breaks.
+func base64Contains(value string, want []byte) bool {
+	value = strings.NewReplacer("\r", "", "\n", "").Replace(value)
+	for field := range strings.FieldsSeq(value) {
+		for _, cand := range []string{field, field[strings.IndexAny(field, "=,")+1:]} {
+			if b, err := base64.StdEncoding.DecodeString(cand); err == nil && hmac.Equal(b, want) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func FuzzStandardWebhooks(f *testing.F) {
@@ -123,10 +146,20 @@ func FuzzStandardWebhooks(f *testing.F) {
 		r.Header.Set(p+"id", id)
 		r.Header.Set(p+"timestamp", ts)
 		r.Header.Set(p+"signature", sig)
-		if _, err := Verify(c, r); err == nil {
-			want := "v1," + base64.StdEncoding.EncodeToString(fuzzMAC(sha256.New, k, id+"."+ts+".", string(body)))
-			if !strings.Contains(sig, want) {
+		if res, err := Verify(c, r); err == nil {
+			mac := fuzzMAC(sha256.New, k, id+"."+ts+".", string(body))
+			found := false
+			for entry := range strings.FieldsSeq(sig) {
+				b64, ok := strings.CutPrefix(entry, "v1,")
+				if b, err := base64.StdEncoding.DecodeString(b64); ok && err == nil && hmac.Equal(b, mac) {
+					found = true
+				}
+			}
+			if !found {
 				t.Fatalf("accepted %q for id %q ts %q body %q", sig, id, ts, body)
+			}
+			if want := c.Scheme + ":" + hex.EncodeToString(mac); res.Signature != want {
+				t.Fatalf("accepted %q with Signature %q; want %q", sig, res.Signature, want)
 			}
 		}
 	})
@@ -138,6 +171,8 @@ func FuzzTwilio(f *testing.F) {
 	f.Add("https://mycompany.com:443/myapp.php?foo=1&bar=2", []byte(form), "GvWf1cFY/Q7PnoempGyD5oXAezc=", false)
 	f.Add("https://h/x?bodySHA256=44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", []byte(`{"a":1}`), "AAAA", true)
 	f.Add("://bad", []byte("%zz"), "GvWf1cFY/Q7PnoempGyD5oXAezc=", false)
+	f.Add("https://h/x", []byte(`{"a":1}`), "utCI9oBpf5ZWsSxu3sr/8Hwx/jg=", true)
+	f.Add("https://h/x", []byte(""), "utCI9oBpf5ZWsSxu3sr/8Hwx/jg=", true)
 	f.Fuzz(func(t *testing.T, rawURL string, body []byte, sig string, isJSON bool) {
 		c := Config{Scheme: SchemeTwilio, Secrets: [][]byte{[]byte("12345")}}
 		ct := "application/x-www-form-urlencoded"
@@ -145,7 +180,8 @@ func FuzzTwilio(f *testing.F) {
 			ct = "application/json"
 		}
 		r := Request{Method: "POST", URL: rawURL, Header: http.Header{"Content-Type": {ct}, "X-Twilio-Signature": {sig}}, Body: body}
-		if _, err := Verify(c, r); err != nil {
+		res, err := Verify(c, r)
+		if err != nil {
 			return
 		}
 		u, err := url.Parse(rawURL)
@@ -153,15 +189,27 @@ func FuzzTwilio(f *testing.F) {
 			t.Fatalf("accepted an unparsable URL %q", rawURL)
 		}
 		params := ""
-		if u.Query().Get("bodySHA256") == "" && !isJSON {
+		if hashes := u.Query()["bodySHA256"]; len(hashes) > 0 {
+			// The body is covered by its hash, in the signed URL.
+			sum := sha256.Sum256(body)
+			if len(hashes) != 1 || !strings.EqualFold(hashes[0], hex.EncodeToString(sum[:])) {
+				t.Fatalf("accepted URL %q for body %q", rawURL, body)
+			}
+		} else if !isJSON {
 			form, err := url.ParseQuery(string(body))
 			if err != nil {
 				t.Fatalf("accepted an unparsable form %q", body)
 			}
 			params = string(twilioParams(form))
+		} else if len(body) > 0 {
+			t.Fatalf("accepted a JSON body %q without bodySHA256 in URL %q", body, rawURL)
 		}
 		for _, candidate := range twilioURLs(rawURL, u) {
-			if strings.TrimSpace(sig) == base64.StdEncoding.EncodeToString(fuzzMAC(sha1.New, []byte("12345"), candidate, params)) {
+			mac := fuzzMAC(sha1.New, []byte("12345"), candidate, params)
+			if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sig)); err == nil && hmac.Equal(b, mac) {
+				if want := "twilio:" + hex.EncodeToString(mac); res.Signature != want {
+					t.Fatalf("accepted %q with Signature %q; want %q", sig, res.Signature, want)
+				}
 				return
 			}
 		}
@@ -179,10 +227,13 @@ func FuzzDiscord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, ts, sig string) {
 		c := Config{Scheme: SchemeDiscordEd25519, Secrets: [][]byte{[]byte(pub)}, Now: fuzzClock}
 		r := Request{Header: http.Header{"X-Signature-Ed25519": {sig}, "X-Signature-Timestamp": {ts}}, Body: body}
-		if _, err := Verify(c, r); err == nil {
+		if res, err := Verify(c, r); err == nil {
 			want := hex.EncodeToString(ed25519.Sign(priv, append([]byte(ts), body...)))
 			if !strings.EqualFold(strings.TrimSpace(sig), want) {
 				t.Fatalf("accepted %q for ts %q body %q", sig, ts, body)
+			}
+			if res.Signature != SchemeDiscordEd25519+":"+want {
+				t.Fatalf("accepted %q with Signature %q; want %q", sig, res.Signature, SchemeDiscordEd25519+":"+want)
 			}
 		}
 	})
@@ -231,19 +282,26 @@ func FuzzDidit(f *testing.F) {
 				r.Header.Set(h, v)
 			}
 		}
-		if _, err := Verify(c, r); err != nil {
+		res, err := Verify(c, r)
+		if err != nil {
 			return
 		}
-		match := func(sig string, msgs [][]byte) bool {
+		var ids []string // the Signature of every signature that matches
+		match := func(sig string, msgs [][]byte) {
 			for _, m := range msgs {
-				if strings.EqualFold(strings.TrimSpace(sig), hex.EncodeToString(fuzzMAC(sha256.New, key, string(m)))) {
-					return true
+				if mac := hex.EncodeToString(fuzzMAC(sha256.New, key, string(m))); strings.EqualFold(strings.TrimSpace(sig), mac) {
+					ids = append(ids, SchemeDidit+":"+mac)
 				}
 			}
-			return false
 		}
-		if !match(v1, [][]byte{body}) && !match(v2, diditV2Messages(body, ts)) && !match(simple, diditSimpleMessage(body)) {
+		match(v1, [][]byte{body})
+		match(v2, diditV2Messages(body, ts))
+		match(simple, diditSimpleMessage(body))
+		if len(ids) == 0 {
 			t.Fatalf("accepted v1 %q v2 %q simple %q for body %q", v1, v2, simple, body)
+		}
+		if !slices.Contains(ids, res.Signature) {
+			t.Fatalf("accepted v1 %q v2 %q simple %q with Signature %q; want one of %q", v1, v2, simple, res.Signature, ids)
 		}
 	})
 }

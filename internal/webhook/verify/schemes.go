@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"mime"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -25,7 +26,9 @@ func macOf(h func() hash.Hash, key []byte, parts ...[]byte) []byte {
 }
 
 // matchMAC reports the index of the first candidate equal to the HMAC of
-// parts under any of keys, or -1. Every comparison is constant time.
+// parts under any of keys, or -1. Every comparison is constant time. Keys
+// are tried in order, so the bytes of the candidate found do not depend on
+// the order of the candidates.
 func matchMAC(h func() hash.Hash, keys [][]byte, candidates [][]byte, parts ...[]byte) int {
 	if len(candidates) == 0 {
 		return -1
@@ -41,6 +44,13 @@ func matchMAC(h func() hash.Hash, keys [][]byte, candidates [][]byte, parts ...[
 	return -1
 }
 
+// signatureID returns Result.Signature for sig, the decoded signature that
+// matched: the scheme id and the lower-case hex of the bytes, so that every
+// spelling of one signature the parsers accept gives the same value.
+func (v *verifier) signatureID(sig []byte) string {
+	return v.c.Scheme + ":" + hex.EncodeToString(sig)
+}
+
 // prefixedHex decodes "<prefix><hex>" from header; ok is false when the value
 // does not have that shape.
 func prefixedHex(value, prefix string) ([]byte, bool) {
@@ -52,7 +62,8 @@ func prefixedHex(value, prefix string) ([]byte, bool) {
 	return b, err == nil && len(b) > 0
 }
 
-// hexHeader verifies header = prefix + hex(HMAC(secret, parts...)).
+// hexHeader verifies header = prefix + hex(HMAC(secret, parts...)) and
+// returns the signature's id (see signatureID).
 func (v *verifier) hexHeader(header, prefix string, h func() hash.Hash, parts ...[]byte) (string, error) {
 	value := strings.TrimSpace(v.r.Header.Get(header))
 	if value == "" {
@@ -65,7 +76,7 @@ func (v *verifier) hexHeader(header, prefix string, h func() hash.Hash, parts ..
 	if matchMAC(h, v.c.Secrets, [][]byte{sig}, parts...) < 0 {
 		return "", errMismatch
 	}
-	return value, nil
+	return v.signatureID(sig), nil
 }
 
 // github: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(secret, body);
@@ -155,7 +166,6 @@ func (v *verifier) stripe() (Result, error) {
 		return Result{}, missing(header)
 	}
 	var tsText string
-	var texts []string
 	var sigs [][]byte
 	for item := range strings.SplitSeq(value, ",") {
 		k, val, ok := strings.Cut(strings.TrimSpace(item), "=")
@@ -169,7 +179,6 @@ func (v *verifier) stripe() (Result, error) {
 			}
 		case "v1":
 			if b, err := hex.DecodeString(val); err == nil && len(b) > 0 {
-				texts = append(texts, val)
 				sigs = append(sigs, b)
 			}
 		}
@@ -191,7 +200,7 @@ func (v *verifier) stripe() (Result, error) {
 	if err := v.checkTime(ts); err != nil {
 		return Result{}, err
 	}
-	return Result{Timestamp: ts, Signature: "v1=" + texts[i]}, nil
+	return Result{Timestamp: ts, Signature: v.signatureID(sigs[i])}, nil
 }
 
 // standardWebhookKey turns a "whsec_<base64>" secret into the HMAC key.
@@ -233,7 +242,6 @@ func (v *verifier) swVerify(keys [][]byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var texts []string
 	var sigs [][]byte
 	for entry := range strings.FieldsSeq(value) {
 		version, sig, ok := strings.Cut(entry, ",")
@@ -241,7 +249,6 @@ func (v *verifier) swVerify(keys [][]byte) (Result, error) {
 			continue
 		}
 		if b, err := base64.StdEncoding.DecodeString(sig); err == nil && len(b) > 0 {
-			texts = append(texts, entry)
 			sigs = append(sigs, b)
 		}
 	}
@@ -255,7 +262,7 @@ func (v *verifier) swVerify(keys [][]byte) (Result, error) {
 	if err := v.checkTime(ts); err != nil {
 		return Result{}, err
 	}
-	return Result{Timestamp: ts, DeliveryID: id, Signature: texts[i]}, nil
+	return Result{Timestamp: ts, DeliveryID: id, Signature: v.signatureID(sigs[i])}, nil
 }
 
 // gitlab: the classic X-Gitlab-Token (the secret sent verbatim, compared in
@@ -351,15 +358,15 @@ func (v *verifier) discord() (Result, error) {
 	if err := v.checkTime(ts); err != nil {
 		return Result{}, err
 	}
-	return Result{Timestamp: ts, Signature: value}, nil
+	return Result{Timestamp: ts, Signature: v.signatureID(sig)}, nil
 }
 
 // twilio: X-Twilio-Signature = base64 HMAC-SHA1(auth token, URL + every
 // POST parameter as name+value, sorted by name; repeated values sorted).
-// When the URL carries bodySHA256 (JSON bodies), only the URL is signed and
-// the body's SHA-256 must equal that parameter. As in Twilio's libraries,
-// the URL is tried as given, without and with the default port
-// (providers.md B8).
+// For other bodies (JSON) Twilio adds bodySHA256, the hex SHA-256 of the
+// body, to the URL, and only the URL is signed (providers.md B8). As in
+// Twilio's libraries, the URL is tried as given, without and with the
+// default port. See twilioContent for what must cover the body.
 func (v *verifier) twilio() (Result, error) {
 	const header = "X-Twilio-Signature"
 	value := strings.TrimSpace(v.r.Header.Get(header))
@@ -377,29 +384,66 @@ func (v *verifier) twilio() (Result, error) {
 	if err != nil || u.Host == "" {
 		return Result{}, fail(KindMalformed, "malformed request URL")
 	}
-	var params []byte
-	if bodyHash := u.Query().Get("bodySHA256"); bodyHash != "" {
-		want, err := hex.DecodeString(bodyHash)
-		if err != nil {
-			return Result{}, fail(KindMalformed, "malformed bodySHA256 parameter")
-		}
-		got := sha256.Sum256(v.r.Body)
-		if !hmac.Equal(got[:], want) {
-			return Result{}, fail(KindMismatch, "body does not match bodySHA256")
-		}
-	} else if isForm(v.r.Header.Get("Content-Type")) && !strings.EqualFold(v.r.Method, "GET") {
-		form, err := url.ParseQuery(string(v.r.Body))
-		if err != nil {
-			return Result{}, fail(KindMalformed, "malformed form body")
-		}
-		params = twilioParams(form)
+	params, err := twilioContent(u, v.r.Method, v.r.Header.Get("Content-Type"), v.r.Body)
+	if err != nil {
+		return Result{}, err
 	}
 	for _, candidate := range twilioURLs(v.r.URL, u) {
 		if matchMAC(sha1.New, v.c.Secrets, [][]byte{sig}, []byte(candidate), params) >= 0 {
-			return Result{DeliveryID: v.r.Header.Get("I-Twilio-Idempotency-Token"), Signature: value}, nil
+			return Result{DeliveryID: v.r.Header.Get("I-Twilio-Idempotency-Token"), Signature: v.signatureID(sig)}, nil
 		}
 	}
 	return Result{}, errMismatch
+}
+
+// twilioBodyParam is the URL parameter carrying the hex SHA-256 of a body
+// that is not a form.
+const twilioBodyParam = "bodySHA256"
+
+// twilioContent returns what the signature covers after the URL, having
+// made sure that the body is covered (fail closed):
+//
+//   - with bodySHA256 in the URL (signed with it), nothing: the body's
+//     SHA-256 must equal that parameter (constant time), whatever the
+//     content type;
+//   - else a form body of a request other than GET: its parameters
+//     (twilioParams);
+//   - else the body must be empty: Twilio signs a JSON (or any other)
+//     body only through bodySHA256, and a GET request's only through its
+//     URL, so a body without it would be taken unauthenticated.
+func twilioContent(u *url.URL, method, contentType string, body []byte) ([]byte, error) {
+	if hashes, ok := u.Query()[twilioBodyParam]; ok {
+		if len(hashes) != 1 {
+			// Parsers disagree on which repeated value wins.
+			return nil, fail(KindMalformed, "repeated bodySHA256 URL parameter")
+		}
+		want, err := hex.DecodeString(hashes[0])
+		if err != nil || len(want) != sha256.Size {
+			return nil, fail(KindMalformed, "malformed bodySHA256 URL parameter")
+		}
+		got := sha256.Sum256(body)
+		if !hmac.Equal(got[:], want) {
+			return nil, fail(KindMismatch, "body does not match the bodySHA256 URL parameter")
+		}
+		return nil, nil
+	}
+	if twilioSignsForm(method, contentType) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, fail(KindMalformed, "malformed form body")
+		}
+		return twilioParams(form), nil
+	}
+	if len(body) > 0 {
+		return nil, fail(KindMissing, "missing bodySHA256 URL parameter for a body that is not a form")
+	}
+	return nil, nil
+}
+
+// twilioSignsForm reports whether Twilio signs the body's form parameters:
+// a form body of a request other than GET.
+func twilioSignsForm(method, contentType string) bool {
+	return isForm(contentType) && !strings.EqualFold(method, http.MethodGet)
 }
 
 func isForm(contentType string) bool {
@@ -467,7 +511,7 @@ func (v *verifier) zohoSign() (Result, error) {
 	if matchMAC(sha256.New, v.c.Secrets, [][]byte{sig}, v.r.Body) < 0 {
 		return Result{}, errMismatch
 	}
-	return Result{Signature: value}, nil
+	return Result{Signature: v.signatureID(sig)}, nil
 }
 
 // headerToken: the header named by Config.HeaderName must carry one of the
@@ -551,7 +595,7 @@ func (v *verifier) hmacGeneric() (Result, error) {
 	if err != nil || len(sig) == 0 {
 		return Result{}, malformed(hc.Header)
 	}
-	res := Result{Signature: value}
+	res := Result{Signature: v.signatureID(sig)}
 	if hc.DeliveryIDHeader != "" {
 		res.DeliveryID = v.r.Header.Get(hc.DeliveryIDHeader)
 	}

@@ -42,9 +42,13 @@ type schemeCase struct {
 	// header is removed for the "missing header" check.
 	header string
 	// want is the expected result for a delivery signed at now (Signature
-	// is filled from the header when sigInResult).
+	// is filled from the header when sigInResult: see sigID).
 	want        verify.Result
 	sigInResult bool
+	// sigPrefix precedes the signature in the header; sigBase64 says it is
+	// base64 rather than hex.
+	sigPrefix string
+	sigBase64 bool
 	// bodyCovered: changing a body byte must be rejected.
 	bodyCovered bool
 	timestamped bool
@@ -109,7 +113,8 @@ func schemeCases() map[string]schemeCase {
 	return map[string]schemeCase{
 		"github": {
 			cfg: verify.Config{Scheme: "github"}, base: jsonRequest(body, "X-GitHub-Delivery", "gh-1"),
-			header: "X-Hub-Signature-256", want: verify.Result{DeliveryID: "gh-1"}, sigInResult: true, bodyCovered: true,
+			header: "X-Hub-Signature-256", want: verify.Result{DeliveryID: "gh-1"}, sigInResult: true, sigPrefix: "sha256=",
+			bodyCovered: true,
 		},
 		"gitlab_token": {
 			cfg: verify.Config{Scheme: "gitlab_token"}, base: jsonRequest(body, "X-Gitlab-Event-UUID", "gl-1"),
@@ -122,32 +127,34 @@ func schemeCases() map[string]schemeCase {
 				signWith(t, verify.Config{Scheme: "standard_webhooks", Secrets: [][]byte{whsec([][]byte{current, previous, wrong}[i])}}, r, when)
 			},
 			header: "webhook-signature", want: verify.Result{Timestamp: time.Unix(now, 0), DeliveryID: "idem-1"},
-			sigInResult: true, bodyCovered: true, timestamped: true,
+			sigInResult: true, sigPrefix: "v1,", sigBase64: true, bodyCovered: true, timestamped: true,
 		},
 		"slack": {
 			cfg: verify.Config{Scheme: "slack"}, base: jsonRequest(body),
-			header: "X-Slack-Signature", want: verify.Result{Timestamp: time.Unix(now, 0)}, sigInResult: true,
+			header: "X-Slack-Signature", want: verify.Result{Timestamp: time.Unix(now, 0)}, sigInResult: true, sigPrefix: "v0=",
 			bodyCovered: true, timestamped: true,
 		},
 		"standard_webhooks": {
 			cfg: verify.Config{Scheme: "standard_webhooks"}, base: jsonRequest(body, "webhook-id", "msg_1"),
 			secrets: [3][]byte{whsec(current), whsec(previous), whsec(wrong)},
 			header:  "webhook-signature", want: verify.Result{Timestamp: time.Unix(now, 0), DeliveryID: "msg_1"},
-			sigInResult: true, bodyCovered: true, timestamped: true,
+			sigInResult: true, sigPrefix: "v1,", sigBase64: true, bodyCovered: true, timestamped: true,
 		},
 		"standard_webhooks_svix": {
 			cfg: verify.Config{Scheme: "standard_webhooks"}, base: jsonRequest(body, "svix-id", "msg_2"),
 			secrets: [3][]byte{whsec(current), whsec(previous), whsec(wrong)},
 			header:  "svix-signature", want: verify.Result{Timestamp: time.Unix(now, 0), DeliveryID: "msg_2"},
-			sigInResult: true, bodyCovered: true, timestamped: true,
+			sigInResult: true, sigPrefix: "v1,", sigBase64: true, bodyCovered: true, timestamped: true,
 		},
 		"stripe": {
 			cfg: verify.Config{Scheme: "stripe"}, base: jsonRequest(body),
-			header: "Stripe-Signature", want: verify.Result{Timestamp: time.Unix(now, 0)}, bodyCovered: true, timestamped: true,
+			header: "Stripe-Signature", want: verify.Result{Timestamp: time.Unix(now, 0)}, sigInResult: true, sigPrefix: "v1=",
+			bodyCovered: true, timestamped: true,
 		},
 		"bitbucket": {
 			cfg: verify.Config{Scheme: "bitbucket"}, base: jsonRequest(body, "X-Request-UUID", "{bb-1}"),
-			header: "X-Hub-Signature", want: verify.Result{DeliveryID: "{bb-1}"}, sigInResult: true, bodyCovered: true,
+			header: "X-Hub-Signature", want: verify.Result{DeliveryID: "{bb-1}"}, sigInResult: true, sigPrefix: "sha256=",
+			bodyCovered: true,
 		},
 		"discord_ed25519": {
 			cfg: verify.Config{Scheme: "discord_ed25519"}, base: jsonRequest(`{"type":1}`),
@@ -166,7 +173,14 @@ func schemeCases() map[string]schemeCase {
 				return verify.Request{Method: "POST", URL: "https://hub.example.com/api/v1/hooks/ep1?x=1",
 					Header: hdr("Content-Type", "application/x-www-form-urlencoded", "I-Twilio-Idempotency-Token", "tw-1"), Body: []byte(form)}
 			},
-			header: "X-Twilio-Signature", want: verify.Result{DeliveryID: "tw-1"}, sigInResult: true, bodyCovered: true,
+			header: "X-Twilio-Signature", want: verify.Result{DeliveryID: "tw-1"}, sigInResult: true, sigBase64: true,
+			bodyCovered: true,
+		},
+		"twilio_json": {
+			// Sign adds bodySHA256 to the URL, as Twilio does for JSON.
+			cfg: verify.Config{Scheme: "twilio"}, base: jsonRequest(body, "Content-Type", "application/json", "I-Twilio-Idempotency-Token", "tw-2"),
+			header: "X-Twilio-Signature", want: verify.Result{DeliveryID: "tw-2"}, sigInResult: true, sigBase64: true,
+			bodyCovered: true,
 		},
 		"terraform": {
 			cfg: verify.Config{Scheme: "terraform"}, base: jsonRequest(`{"payload_version":1}`),
@@ -175,7 +189,7 @@ func schemeCases() map[string]schemeCase {
 		"whmcs": {
 			cfg: verify.Config{Scheme: "whmcs"}, base: jsonRequest(body, "X-Hub-Delivery", "wh-1", "X-Hub-Event", "TicketOpen"),
 			header: "X-Hub-Signature-256", want: verify.Result{Timestamp: time.Unix(now, 0), DeliveryID: "wh-1"},
-			sigInResult: true, bodyCovered: true, timestamped: true,
+			sigInResult: true, sigPrefix: "sha256=", bodyCovered: true, timestamped: true,
 		},
 		"netcash": {
 			cfg: verify.Config{Scheme: "netcash"},
@@ -200,7 +214,7 @@ func schemeCases() map[string]schemeCase {
 		},
 		"zoho_sign": {
 			cfg: verify.Config{Scheme: "zoho_sign"}, base: jsonRequest(body),
-			header: "X-ZS-WEBHOOK-SIGNATURE", sigInResult: true, bodyCovered: true,
+			header: "X-ZS-WEBHOOK-SIGNATURE", sigInResult: true, sigBase64: true, bodyCovered: true,
 		},
 		"header_token": {
 			cfg: verify.Config{Scheme: "header_token", HeaderName: "X-Callback-Token"}, base: jsonRequest(body),
@@ -215,7 +229,7 @@ func schemeCases() map[string]schemeCase {
 				Prefix: "sha512=", Signed: "timestamp.body", TimestampHeader: "X-Timestamp", DeliveryIDHeader: "X-Delivery"}},
 			base:   jsonRequest(body, "X-Delivery", "hm-1"),
 			header: "X-Signature", want: verify.Result{Timestamp: time.Unix(now, 0), DeliveryID: "hm-1"}, sigInResult: true,
-			bodyCovered: true, timestamped: true,
+			sigPrefix: "sha512=", sigBase64: true, bodyCovered: true, timestamped: true,
 		},
 		"hmac_body": {
 			cfg:    verify.Config{Scheme: "hmac", HMAC: verify.HMACConfig{Algorithm: "sha1", Header: "X-Signature"}},
@@ -223,6 +237,26 @@ func schemeCases() map[string]schemeCase {
 			header: "X-Signature", sigInResult: true, bodyCovered: true,
 		},
 	}
+}
+
+// sigID is the Result.Signature expected for a signature header value: the
+// scheme id, a colon and the lower-case hex of the signature after the
+// last prefix (hex or base64).
+func sigID(t *testing.T, scheme, value, prefix string, b64 bool) string {
+	t.Helper()
+	if prefix != "" {
+		value = value[strings.LastIndex(value, prefix)+len(prefix):]
+	}
+	value = strings.TrimSpace(value)
+	decode := hex.DecodeString
+	if b64 {
+		decode = base64.StdEncoding.DecodeString
+	}
+	b, err := decode(value)
+	if err != nil {
+		t.Fatalf("signature %q does not decode: %v", value, err)
+	}
+	return scheme + ":" + hex.EncodeToString(b)
 }
 
 func signWith(t *testing.T, c verify.Config, r *verify.Request, when time.Time) {
@@ -270,9 +304,7 @@ func TestSchemes(t *testing.T) {
 				}
 				want := sc.want
 				if sc.sigInResult {
-					want.Signature = r.Header.Get(sc.header)
-				} else if sc.cfg.Scheme == "stripe" {
-					want.Signature = strings.SplitN(r.Header.Get(sc.header), ",", 2)[1]
+					want.Signature = sigID(t, sc.cfg.Scheme, r.Header.Get(sc.header), sc.sigPrefix, sc.sigBase64)
 				}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("Verify() result mismatch (-want +got):\n%s", diff)

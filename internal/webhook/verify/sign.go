@@ -22,6 +22,8 @@ import (
 // Schemes whose secret cannot sign are refused: discord_ed25519 (public
 // key) and netcash (the token is in the body; see NetcashExtra3).
 // gitlab_token sets X-Gitlab-Token; didit sets X-Signature (raw body).
+// twilio changes r.URL for a body that is not a form of a request other
+// than GET (JSON): it adds the bodySHA256 parameter, as Twilio does.
 func Sign(c Config, r *Request) error {
 	if err := Validate(c); err != nil {
 		return err
@@ -57,19 +59,7 @@ func Sign(c Config, r *Request) error {
 	case SchemeGitLabToken:
 		h.Set("X-Gitlab-Token", string(secret))
 	case SchemeTwilio:
-		u, err := url.Parse(r.URL)
-		if err != nil || u.Host == "" {
-			return fail(KindConfig, "twilio signing needs the full request URL")
-		}
-		var params []byte
-		if u.Query().Get("bodySHA256") == "" && isForm(h.Get("Content-Type")) && !strings.EqualFold(r.Method, http.MethodGet) {
-			form, err := url.ParseQuery(string(r.Body))
-			if err != nil {
-				return fail(KindMalformed, "malformed form body")
-			}
-			params = twilioParams(form)
-		}
-		h.Set("X-Twilio-Signature", base64.StdEncoding.EncodeToString(macOf(sha1.New, secret, []byte(r.URL), params)))
+		return signTwilio(r, secret)
 	case SchemeDidit:
 		h.Set("X-Timestamp", ts)
 		h.Set("X-Signature", hexMAC(sha256.New, r.Body))
@@ -112,4 +102,47 @@ func signStandard(r *Request, key []byte, ts string) error {
 	r.Header.Set(prefix+"timestamp", ts)
 	r.Header.Set(prefix+"signature", "v1,"+base64.StdEncoding.EncodeToString(macOf(sha256.New, key, []byte(id+"."+ts+"."), r.Body)))
 	return nil
+}
+
+// signTwilio sets X-Twilio-Signature over r.URL and, for a form body, its
+// parameters. A body Twilio does not sign as a form gets, as Twilio does,
+// the bodySHA256 parameter (hex SHA-256 of the body) appended to r.URL,
+// which is then signed alone; one already there must match the body.
+func signTwilio(r *Request, secret []byte) error {
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Host == "" {
+		return fail(KindConfig, "twilio signing needs the full request URL")
+	}
+	_, hasHash := u.Query()[twilioBodyParam]
+	if !hasHash && len(r.Body) > 0 && !twilioSignsForm(r.Method, r.Header.Get("Content-Type")) {
+		sum := sha256.Sum256(r.Body)
+		r.URL = withQueryParam(r.URL, twilioBodyParam, hex.EncodeToString(sum[:]))
+		if u, err = url.Parse(r.URL); err != nil {
+			return fail(KindConfig, "twilio signing needs the full request URL")
+		}
+	}
+	params, err := twilioContent(u, r.Method, r.Header.Get("Content-Type"), r.Body)
+	if err != nil {
+		return err
+	}
+	r.Header.Set("X-Twilio-Signature", base64.StdEncoding.EncodeToString(macOf(sha1.New, secret, []byte(r.URL), params)))
+	return nil
+}
+
+// withQueryParam appends name=value to the query of raw, keeping the rest
+// of raw byte for byte (it is what gets signed). name and value must not
+// need escaping.
+func withQueryParam(raw, name, value string) string {
+	base, fragment, hasFragment := strings.Cut(raw, "#")
+	switch {
+	case !strings.Contains(base, "?"):
+		base += "?"
+	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
+		base += "&"
+	}
+	base += name + "=" + value
+	if hasFragment {
+		base += "#" + fragment
+	}
+	return base
 }

@@ -53,6 +53,20 @@ const (
 	zohoSig = "uAMIQn0N87PVeiPjZ5Mjma8qJ0FdmINJoFqDiOw9ZCc="
 )
 
+// The Result.Signature of the vectors: the scheme id and the lower-case hex
+// of the decoded signature (base64 ones decoded with python3).
+const (
+	githubHex  = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+	slackHex   = "a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+	swHex      = "83484cf52b04f8e4cf2531adfed9882ad4b2665137b852442d594d20e2c9d4e1"
+	twilioHex1 = "d3f2824d1e832e92a69007fc9aecd9aa8d670e04" // 0/KCTR6DLpKmkAf8muzZqo1nDgQ=
+	twilioHex2 = "1af59fd5c158fd0ecf9e87a6a46c83e685c07b37" // GvWf1cFY/Q7PnoempGyD5oXAezc=
+	rfc256Hex  = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+	rfc512Hex  = "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+	stripeHex  = "f457ee3d89f52f9f02936e1cd1173dd5dfa132cdc78ec55ea964a53098c5a1c0"
+	zohoHex    = "b80308427d0df3b3d57a23e367932399af2a27415d988349a05a8388ec3d6427"
+)
+
 // at returns a clock stopped at Unix second s.
 func at(s int64) func() time.Time { return func() time.Time { return time.Unix(s, 0) } }
 
@@ -87,37 +101,37 @@ func TestVectors(t *testing.T) {
 			name: "D1.1 github",
 			cfg:  verify.Config{Scheme: "github", Secrets: [][]byte{[]byte(githubSecret)}},
 			req:  verify.Request{Header: hdr("X-Hub-Signature-256", githubSig, "X-GitHub-Delivery", "d-1"), Body: []byte("Hello, World!")},
-			want: verify.Result{DeliveryID: "d-1", Signature: githubSig},
+			want: verify.Result{DeliveryID: "d-1", Signature: "github:" + githubHex},
 		},
 		{
 			name: "D1.1 bitbucket (same vector under X-Hub-Signature)",
 			cfg:  verify.Config{Scheme: "bitbucket", Secrets: [][]byte{[]byte(githubSecret)}},
 			req:  verify.Request{Header: hdr("X-Hub-Signature", githubSig, "X-Request-UUID", "u-1"), Body: []byte("Hello, World!")},
-			want: verify.Result{DeliveryID: "u-1", Signature: githubSig},
+			want: verify.Result{DeliveryID: "u-1", Signature: "bitbucket:" + githubHex},
 		},
 		{
 			name: "D1.2 slack",
 			cfg:  verify.Config{Scheme: "slack", Secrets: [][]byte{[]byte(slackSecret)}, Now: at(1531420618)},
 			req:  verify.Request{Header: hdr("X-Slack-Signature", slackSig, "X-Slack-Request-Timestamp", slackTS), Body: []byte(slackBody)},
-			want: verify.Result{Timestamp: time.Unix(1531420618, 0), Signature: slackSig},
+			want: verify.Result{Timestamp: time.Unix(1531420618, 0), Signature: "slack:" + slackHex},
 		},
 		{
 			name: "D1.3 standard webhooks",
 			cfg:  verify.Config{Scheme: "standard_webhooks", Secrets: [][]byte{[]byte(swSecret)}, Now: at(1614265330)},
 			req:  verify.Request{Header: hdr("webhook-id", swID, "webhook-timestamp", swTS, "webhook-signature", swSig), Body: []byte(swBody)},
-			want: verify.Result{Timestamp: time.Unix(1614265330, 0), DeliveryID: swID, Signature: swSig},
+			want: verify.Result{Timestamp: time.Unix(1614265330, 0), DeliveryID: swID, Signature: "standard_webhooks:" + swHex},
 		},
 		{
 			name: "D1.3 svix headers (Resend)",
 			cfg:  verify.Config{Scheme: "standard_webhooks", Secrets: [][]byte{[]byte(swSecret)}, Now: at(1614265330)},
 			req:  verify.Request{Header: hdr("svix-id", swID, "svix-timestamp", swTS, "svix-signature", swSig), Body: []byte(swBody)},
-			want: verify.Result{Timestamp: time.Unix(1614265330, 0), DeliveryID: swID, Signature: swSig},
+			want: verify.Result{Timestamp: time.Unix(1614265330, 0), DeliveryID: swID, Signature: "standard_webhooks:" + swHex},
 		},
 		{
 			name: "D1.3 several signatures, one valid",
 			cfg:  verify.Config{Scheme: "standard_webhooks", Secrets: [][]byte{[]byte(swSecret)}, Now: at(1614265330)},
 			req:  verify.Request{Header: hdr("webhook-id", swID, "webhook-timestamp", swTS, "webhook-signature", swBadSig+" v1a,AAAA "+swSig), Body: []byte(swBody)},
-			want: verify.Result{Timestamp: time.Unix(1614265330, 0), DeliveryID: swID, Signature: swSig},
+			want: verify.Result{Timestamp: time.Unix(1614265330, 0), DeliveryID: swID, Signature: "standard_webhooks:" + swHex},
 		},
 		{
 			name:     "D1.3 negative vector",
@@ -130,59 +144,58 @@ func TestVectors(t *testing.T) {
 			cfg:  verify.Config{Scheme: "twilio", Secrets: [][]byte{[]byte(twilioToken)}},
 			req: verify.Request{Method: "POST", URL: twilioURL, Body: []byte(twilioForm("+12349013030")),
 				Header: hdr("X-Twilio-Signature", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=", "Content-Type", "application/x-www-form-urlencoded")},
-			want: verify.Result{Signature: "0/KCTR6DLpKmkAf8muzZqo1nDgQ="},
+			want: verify.Result{Signature: "twilio:" + twilioHex1},
 		},
 		{
 			name: "D1.5 twilio (current doc)",
 			cfg:  verify.Config{Scheme: "twilio", Secrets: [][]byte{[]byte(twilioToken)}},
 			req: verify.Request{Method: "POST", URL: twilioURL, Body: []byte(twilioForm("+14158675310")),
 				Header: hdr("X-Twilio-Signature", "GvWf1cFY/Q7PnoempGyD5oXAezc=", "Content-Type", "application/x-www-form-urlencoded", "I-Twilio-Idempotency-Token", "tok-1")},
-			want: verify.Result{DeliveryID: "tok-1", Signature: "GvWf1cFY/Q7PnoempGyD5oXAezc="},
+			want: verify.Result{DeliveryID: "tok-1", Signature: "twilio:" + twilioHex2},
 		},
 		{
 			name: "D1.7 HMAC-SHA256 (RFC 4231 TC2) through generic hmac",
 			cfg:  verify.Config{Scheme: "hmac", Secrets: [][]byte{[]byte(rfcKey)}, HMAC: verify.HMACConfig{Algorithm: "sha256", Header: "X-Sig"}},
-			req:  verify.Request{Header: hdr("X-Sig", "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"), Body: []byte(rfcData)},
-			want: verify.Result{Signature: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+			req:  verify.Request{Header: hdr("X-Sig", rfc256Hex), Body: []byte(rfcData)},
+			want: verify.Result{Signature: "hmac:" + rfc256Hex},
 		},
 		{
 			name: "D1.8 HMAC-SHA512 (RFC 4231 TC2) through terraform",
 			cfg:  verify.Config{Scheme: "terraform", Secrets: [][]byte{[]byte(rfcKey)}},
-			req: verify.Request{Header: hdr("X-TFE-Notification-Signature", "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"),
-				Body: []byte(rfcData)},
-			want: verify.Result{Signature: "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"},
+			req:  verify.Request{Header: hdr("X-TFE-Notification-Signature", rfc512Hex), Body: []byte(rfcData)},
+			want: verify.Result{Signature: "terraform:" + rfc512Hex},
 		},
 		{
 			name: "D2 stripe",
 			cfg:  verify.Config{Scheme: "stripe", Secrets: [][]byte{[]byte("whsec_test_secret")}, Now: at(1700000000)},
 			req:  verify.Request{Header: hdr("Stripe-Signature", "t=1700000000,"+stripeSig), Body: []byte(stripeBody)},
-			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: stripeSig},
+			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: "stripe:" + stripeHex},
 		},
 		{
 			name: "D2 stripe, second v1 matches, v0 ignored",
 			cfg:  verify.Config{Scheme: "stripe", Secrets: [][]byte{[]byte("whsec_test_secret")}, Now: at(1700000000)},
 			req: verify.Request{Header: hdr("Stripe-Signature", "t=1700000000,v1=00ff,"+stripeSig+",v0=6ffbb59b2300aae63f272406069a9788598b792a944a07aba816edb039989a39"),
 				Body: []byte(stripeBody)},
-			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: stripeSig},
+			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: "stripe:" + stripeHex},
 		},
 		{
 			name: "D2 discord",
 			cfg:  verify.Config{Scheme: "discord_ed25519", Secrets: [][]byte{[]byte(ed25519Pub)}, Now: at(1700000000)},
 			req:  verify.Request{Header: hdr("X-Signature-Ed25519", discordSig, "X-Signature-Timestamp", "1700000000"), Body: []byte(`{"type":1}`)},
-			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: discordSig},
+			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: "discord_ed25519:" + discordSig},
 		},
 		{
 			name: "D2 terraform",
 			cfg:  verify.Config{Scheme: "terraform", Secrets: [][]byte{[]byte("tfc-token")}},
 			req:  verify.Request{Header: hdr("X-TFE-Notification-Signature", tfcSig), Body: []byte(`{"payload_version":1}`)},
-			want: verify.Result{Signature: tfcSig},
+			want: verify.Result{Signature: "terraform:" + tfcSig},
 		},
 		{
 			name: "D2 didit simple",
 			cfg:  verify.Config{Scheme: "didit", Secrets: [][]byte{[]byte("didit-secret")}, Now: at(1700000000), Legacy: true},
 			req: verify.Request{Header: hdr("X-Signature-Simple", diditSimpleSig, "X-Timestamp", "1700000000"),
 				Body: []byte(`{"session_id":"11111111-2222-3333-4444-555555555555","status":"Approved","webhook_type":"status.updated","timestamp":1700000000,"decision":{}}`)},
-			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: diditSimpleSig},
+			want: verify.Result{Timestamp: time.Unix(1700000000, 0), Signature: "didit:" + diditSimpleSig},
 		},
 		{
 			name:     "D2 didit simple refused without Legacy",
@@ -194,7 +207,7 @@ func TestVectors(t *testing.T) {
 			name: "D2 zoho sign",
 			cfg:  verify.Config{Scheme: "zoho_sign", Secrets: [][]byte{[]byte("zs-secret")}},
 			req:  verify.Request{Header: hdr("X-ZS-WEBHOOK-SIGNATURE", zohoSig), Body: []byte(`{"requests":{"request_id":"1"}}`)},
-			want: verify.Result{Signature: zohoSig},
+			want: verify.Result{Signature: "zoho_sign:" + zohoHex},
 		},
 	}
 	for _, tt := range tests {

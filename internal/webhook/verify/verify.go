@@ -126,11 +126,22 @@ type Result struct {
 	// DeliveryID is the provider's delivery id from the scheme's header (or
 	// field), empty when it has none.
 	DeliveryID string
-	// Signature is the signature that matched, as received, for the
-	// gateway's replay cache. It is empty for schemes that send the secret
-	// itself (gitlab_token's token form, header_token, basic_auth), for
-	// netcash (its token repeats on every postback of a payment) and for
-	// "none".
+	// Signature identifies the signature that matched, for the gateway's
+	// replay cache: the scheme id, a colon and the lower-case hex of the
+	// signature's decoded bytes, such as "slack:a2114d57…". It is
+	// canonical: every spelling Verify accepts for one signature (hex in
+	// any case, base64 with any value in the unused low bits of its last
+	// character, surrounding space, its position among several
+	// signatures) gives the same value, and different signatures give
+	// different values. It holds only what the sender sent, never a
+	// secret. A sender that sends several signatures (Stripe and Standard
+	// Webhooks during a rotation, Didit's three headers) has one value per
+	// signature: which one is reported depends on which ones the request
+	// still carries and which secrets are configured, not on their order.
+	//
+	// It is empty for schemes that send the secret itself (gitlab_token's
+	// token form, header_token, basic_auth), for netcash (its token repeats
+	// on every postback of a payment) and for "none".
 	Signature string
 }
 
