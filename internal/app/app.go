@@ -332,11 +332,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	go a.Integrations.Clients().Watch(bctx, 2*time.Second)
 	go a.Webhooks.RunProcessor(bctx, 200*time.Millisecond)
 	dispatchDone := make(chan struct{})
-	if d, err := a.Webhooks.NewDispatcher(15 * time.Second); err == nil {
+	dispatcher, err := a.Webhooks.NewDispatcher(15 * time.Second)
+	if err == nil {
 		host, _ := os.Hostname()
-		d.NameAs(host + " " + ln.Addr().String()) // for people reading subscription_owners
-		go func() { d.Run(bctx, 200*time.Millisecond); close(dispatchDone) }()
+		dispatcher.NameAs(host + " " + ln.Addr().String()) // for people reading subscription_owners
+		go func() { dispatcher.Run(bctx, 200*time.Millisecond); close(dispatchDone) }()
 	} else {
+		dispatcher = nil
 		close(dispatchDone)
 	}
 	if a.DB.Dialect() == store.Postgres {
@@ -372,12 +374,23 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	// Last: store the API call records of the requests just finished.
 	stopBackground()
 	<-callsDone
-	// The dispatcher records the sends it cut short and hands its
-	// subscriptions to the other replicas before the store closes.
+	// The dispatcher claims nothing more and gives back what it had not
+	// begun to send; the sends under way finish and are recorded, within
+	// the shutdown timeout. Then it hands its subscriptions to the other
+	// replicas, before the store closes.
 	select {
 	case <-dispatchDone:
 	case <-sctx.Done():
-		a.Log.Warn("the webhook dispatcher did not stop in time")
+		if dispatcher == nil { // none ran: dispatchDone was closed too
+			break
+		}
+		a.Log.Warn("the webhook dispatcher did not finish its sends in time; cutting them short")
+		dispatcher.CutShort()
+		select {
+		case <-dispatchDone: // the sends cut short are recorded, to be sent again
+		case <-time.After(dispatchCutGrace):
+			a.Log.Warn("the webhook dispatcher did not stop in time")
+		}
 	}
 	a.Log.Info("stopped")
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
@@ -385,6 +398,11 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	return nil
 }
+
+// dispatchCutGrace is how long shutdown waits, after its timeout, for the
+// dispatcher to record the sends it cut short and hand its subscriptions
+// over.
+const dispatchCutGrace = 5 * time.Second
 
 // RotateKeys adds a data key, makes it primary and re-encrypts every value
 // with it, while servers may be running. Servers may seal a few new values

@@ -60,6 +60,10 @@ const (
 	UserUpdated            = "user.updated"
 	UserDeleted            = "user.deleted"
 	KeyRotated             = "vault.key_rotated"
+
+	// SubscriptionAttemptRetried: an undelivered attempt of a subscription
+	// was made due now by hand.
+	SubscriptionAttemptRetried = "subscription.attempt_retried"
 )
 
 // Entry is one record of the activity log.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"ihub/internal/app/apptest"
+	"ihub/internal/audit"
 	"ihub/internal/provider/discord/discordfake"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
@@ -139,7 +140,7 @@ func TestSubscriptionNATS(t *testing.T) {
 
 			// The stream appears; the waiting event goes out on a retry.
 			stream := natstest.Stream(t, js, prefix)
-			if err := env.App.Webhooks.RetryAttempt(ctx, created.ID, lastAttempt().ID); err != nil {
+			if err := env.App.Webhooks.RetryAttempt(ctx, audit.System, created.ID, lastAttempt().ID); err != nil {
 				t.Fatal(err)
 			}
 			push("nats-2")

@@ -60,11 +60,13 @@ type SubscriptionInputBody struct {
 }
 
 // NATSAuthBody is how ihub authenticates to a NATS server.
+// A member given empty is refused (minLength), naming it: {"token":""}
+// would otherwise mean no credentials at all; {} is how they are removed.
 type NATSAuthBody struct {
-	Token    string `json:"token,omitempty" maxLength:"1000" doc:"A server token."`
-	User     string `json:"user,omitempty" maxLength:"200" doc:"A user name, with password."`
-	Password string `json:"password,omitempty" maxLength:"1000"`
-	Creds    string `json:"creds,omitempty" maxLength:"20000" doc:"The contents of a .creds file: a user JWT and its NKey seed."`
+	Token    string `json:"token,omitempty" minLength:"1" maxLength:"1000" doc:"A server token."`
+	User     string `json:"user,omitempty" minLength:"1" maxLength:"200" doc:"A user name, with password."`
+	Password string `json:"password,omitempty" minLength:"1" maxLength:"1000"`
+	Creds    string `json:"creds,omitempty" minLength:"1" maxLength:"20000" doc:"The contents of a .creds file: a user JWT and its NKey seed."`
 }
 
 func (b SubscriptionInputBody) input() webhook.SubscriptionInput {
@@ -156,23 +158,32 @@ type AttemptBody struct {
 }
 
 type attemptsInput struct {
-	ID    string `path:"id" maxLength:"64" doc:"Subscription id."`
-	Limit int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	ID     string `path:"id" maxLength:"64" doc:"Subscription id."`
+	Status string `query:"status" enum:"pending,delivered,failed" doc:"Only attempts with this status."`
+	Before int64  `query:"before" minimum:"0" doc:"Only attempts older than this attempt id: the nextBefore of the previous page."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 }
 
 type attemptsOutput struct {
 	Body struct {
-		Attempts []AttemptBody `json:"attempts"`
+		Attempts   []AttemptBody `json:"attempts"`
+		HasMore    bool          `json:"hasMore" doc:"Older attempts match beyond this page."`
+		NextBefore int64         `json:"nextBefore,omitempty" doc:"With hasMore: the before cursor of the next page."`
 	}
 }
 
 func (s *Server) listAttempts(ctx context.Context, in *attemptsInput) (*attemptsOutput, error) {
-	as, err := s.d.Webhooks.Attempts(ctx, in.ID, in.Limit)
+	// One page, newest first; one row more tells whether there is a next.
+	as, err := s.d.Webhooks.AttemptsPage(ctx, in.ID, webhook.AttemptFilter{Status: in.Status, BeforeID: in.Before, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}
 	out := &attemptsOutput{}
 	out.Body.Attempts = []AttemptBody{}
+	if len(as) > in.Limit {
+		as = as[:in.Limit]
+		out.Body.HasMore, out.Body.NextBefore = true, as[len(as)-1].ID
+	}
 	for _, a := range as {
 		b := AttemptBody{ID: a.ID, EventCursor: a.EventSeq, Status: a.Status, Attempts: a.Attempts, LastStatus: a.LastStatus,
 			LastError: a.LastError, CreatedAt: a.CreatedAt, DeliveredAt: a.DeliveredAt}
@@ -191,5 +202,5 @@ type retryAttemptInput struct {
 }
 
 func (s *Server) retryAttempt(ctx context.Context, in *retryAttemptInput) (*struct{}, error) {
-	return nil, s.d.Webhooks.RetryAttempt(ctx, in.ID, in.AttemptID)
+	return nil, s.d.Webhooks.RetryAttempt(ctx, actor(ctx), in.ID, in.AttemptID)
 }

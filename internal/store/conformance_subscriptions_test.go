@@ -77,7 +77,7 @@ func TestRetryAttemptInFlight(t *testing.T) {
 					}
 				}
 				at := now.Add(tt.retryAfter)
-				err := db.RetryAttempt(ctx, "sub_1", work[0].Attempt.ID, at)
+				err := db.RetryAttempt(ctx, "sub_1", work[0].Attempt.ID, at, audit.Entry{})
 				got := ""
 				if err != nil {
 					got = apperr.KindOf(err).String()
@@ -254,7 +254,7 @@ func TestRecordSendsFenced(t *testing.T) {
 		second := claim("b", now.Add(lease+time.Second)) // a's lease ended: a stalled, say
 		attempt := func() webhook.Attempt {
 			t.Helper()
-			as, err := db.ListAttempts(ctx, "sub_1", 10)
+			as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 10})
 			if err != nil || len(as) != 1 {
 				t.Fatalf("ListAttempts = %v, %v", as, err)
 			}

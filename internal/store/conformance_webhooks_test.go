@@ -63,7 +63,7 @@ func TestPurgeDeliveries(t *testing.T) {
 		if err != nil || len(evs) != 2 {
 			t.Errorf("events left = %d, %v; want 2", len(evs), err)
 		}
-		as, err := db.ListAttempts(ctx, "sub_1", 100)
+		as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 100})
 		if err != nil || len(as) != 2 {
 			t.Errorf("attempts left = %d, %v; want the 2 of the events kept", len(as), err)
 		}

@@ -62,7 +62,7 @@ func TestEventsCommittedLate(t *testing.T) {
 	}
 	queued := func() []int64 {
 		t.Helper()
-		as, err := db.ListAttempts(ctx, "sub_1", 100)
+		as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -118,6 +118,9 @@ type subsCache struct {
 	ok      bool
 	counter int64
 	subs    []webhook.Subscription
+	// versions are the active subscriptions' versions, by id (see
+	// SubscriptionVersions).
+	versions map[string]int64
 }
 
 // dispatchSubscriptions returns the subscriptions, shared with other
@@ -158,12 +161,56 @@ func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Su
 	if err != nil {
 		return nil, err
 	}
+	versions := make(map[string]int64, len(subs))
+	for _, s := range subs {
+		if s.IsActive {
+			versions[s.ID] = s.Version
+		}
+	}
 	c.mu.Lock()
 	if !c.ok || counter >= c.counter {
-		c.ok, c.counter, c.subs = true, counter, subs
+		c.ok, c.counter, c.subs, c.versions = true, counter, subs, versions
 	}
 	c.mu.Unlock()
 	return subs, nil
+}
+
+// SubscriptionVersions implements webhook.ClaimChecker from the
+// dispatchers' cache: one read of the change counter while nothing
+// changed. The map is shared: read it only.
+func (db *DB) SubscriptionVersions(ctx context.Context) (map[string]int64, error) {
+	if _, err := db.dispatchSubscriptions(ctx, nil); err != nil {
+		return nil, err
+	}
+	// The cache is now at least as new as the counter just read: it only
+	// moves forward.
+	c := &db.subs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.versions, nil
+}
+
+var _ webhook.ClaimChecker = (*DB)(nil)
+
+// ReturnClaims implements webhook.ClaimChecker: each attempt still pending
+// under the lease it was claimed with is due again at now, its attempts
+// not counted. One whose lease ended (another claim may hold it) is left
+// alone.
+func (db *DB) ReturnClaims(ctx context.Context, now time.Time, rs []webhook.SendResult) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ss := make([]stmt, 0, len(rs))
+	for _, r := range rs {
+		ss = append(ss, stmt{`UPDATE subscription_attempts SET next_attempt_at = ?, leased = FALSE
+ WHERE id = ? AND status = 'pending' AND next_attempt_at = ?`, []any{ms(now), r.AttemptID, ms(r.Lease)}})
+	}
+	return db.inRawTx(ctx, func(t rawTx) error {
+		if err := t.execAll(ctx, ss); err != nil {
+			return fmt.Errorf("store: return claims: %w", err)
+		}
+		return nil
+	})
 }
 
 // UpdateSubscription implements webhook.SubscriptionStore.
@@ -743,8 +790,8 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 		case r.Disable != "":
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ?, leased = FALSE
  WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)},
-				stmt{`UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1
- WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, r.AttemptID}})
+				stmt{`UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1, updated_at = ?
+ WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, ms(r.At), r.AttemptID}})
 		case r.GiveUp:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
  last_error = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, r.AttemptID}, fenceArgs...)})
@@ -766,13 +813,20 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 	})
 }
 
-// ListAttempts implements webhook.SubscriptionStore: newest first.
-func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]webhook.Attempt, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 100
+// ListAttempts implements webhook.SubscriptionStore: newest first, so
+// that f.BeforeID pages backwards (the subscription_attempts_sub index).
+func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, f webhook.AttemptFilter) ([]webhook.Attempt, error) {
+	if f.Limit <= 0 || f.Limit > 1001 { // 1001: a page of 1000 and the row that says there is more
+		f.Limit = 100
 	}
-	r, err := db.query(ctx, `SELECT `+attemptCols+` FROM subscription_attempts WHERE subscription_id = ? ORDER BY id DESC LIMIT ?`,
-		subscriptionID, limit)
+	q, args := `SELECT `+attemptCols+` FROM subscription_attempts WHERE subscription_id = ?`, []any{subscriptionID}
+	if f.Status != "" {
+		q, args = q+` AND status = ?`, append(args, f.Status)
+	}
+	if f.BeforeID > 0 {
+		q, args = q+` AND id < ?`, append(args, f.BeforeID)
+	}
+	r, err := db.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attempts: %w", err)
 	}
@@ -792,8 +846,8 @@ func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, limit int
 // dispatcher is sending (claimed, its lease running) is left alone: made
 // due again, it would be sent a second time, after the subscriber may have
 // acknowledged the first. Once the lease ends (its dispatcher stopped) it
-// can be retried.
-func (db *DB) RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error {
+// can be retried. e is recorded only when the attempt was made due.
+func (db *DB) RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time, e audit.Entry) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
 		n, err := t.exec(ctx, `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = ?, leased = FALSE
  WHERE id = ? AND subscription_id = ? AND status <> 'delivered' AND NOT (leased AND next_attempt_at > ?)`,
@@ -802,7 +856,7 @@ func (db *DB) RetryAttempt(ctx context.Context, subscriptionID string, attemptID
 			return fmt.Errorf("store: retry attempt: %w", err)
 		}
 		if n > 0 {
-			return nil
+			return recordIf(ctx, t, e)
 		}
 		var inFlight bool
 		err = t.queryRow(ctx, `SELECT leased FROM subscription_attempts WHERE id = ? AND subscription_id = ? AND status = 'pending'`,

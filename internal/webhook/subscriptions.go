@@ -211,15 +211,32 @@ type SubscriptionStore interface {
 	// its claims to expire. ErrOwnerNameTaken if a present dispatcher has
 	// the name.
 	MarkPresent(ctx context.Context, owner string) (Presence, error)
-	ListAttempts(ctx context.Context, subscriptionID string, limit int) ([]Attempt, error)
-	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time) error
+	// ListAttempts lists a subscription's attempts that f selects, newest
+	// (highest id) first.
+	ListAttempts(ctx context.Context, subscriptionID string, f AttemptFilter) ([]Attempt, error)
+	// RetryAttempt makes an undelivered attempt due at now and records e,
+	// in one transaction.
+	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time, e audit.Entry) error
+}
+
+// AttemptFilter selects a page of a subscription's attempts.
+type AttemptFilter struct {
+	// Status keeps the attempts with this status (AttemptPending,
+	// AttemptDelivered, AttemptFailed); "" keeps all.
+	Status string
+	// BeforeID keeps the attempts older than this one (a smaller id): the
+	// cursor of the next page. 0: from the newest.
+	BeforeID int64
+	// Limit bounds the attempts returned (1 to 1001; otherwise 100).
+	Limit int
 }
 
 // retrySchedule is the wait after each failed attempt (Standard Webhooks'
-// schedule, stretched to about three days): after the last, the attempt
-// is failed.
+// schedule, stretched to about three days: the last of the 12 sends is
+// about 67.6 h after the first, up to 10% more with jitter): after the
+// last, the attempt is failed.
 var retrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour,
-	10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+	10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour, 10 * time.Hour}
 
 // SubscriptionInput creates or patches a subscription.
 type SubscriptionInput struct {
@@ -598,11 +615,17 @@ func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id str
 		return Subscription{}, apperr.InvalidFields("the subscription is not valid",
 			apperr.FieldError{Field: "body.secret", Message: "cannot be changed; create a new subscription"})
 	}
+	before := sub
 	if errs := validateSubscription(&sub, in); len(errs) > 0 {
 		return Subscription{}, apperr.InvalidFields("the subscription is not valid", errs...)
 	}
-	if err := s.resolveChat(ctx, &sub); err != nil {
-		return Subscription{}, err
+	// The chat integration is checked only when this change names it or
+	// makes the subscription a chat one: a subscription whose integration
+	// was deleted must still be disabled, renamed or pointed elsewhere.
+	if in.ChatIntegration != nil || sub.Target != before.Target {
+		if err := s.resolveChat(ctx, &sub); err != nil {
+			return Subscription{}, err
+		}
 	}
 	if err := s.resolveIntegrations(ctx, &sub, in); err != nil {
 		return Subscription{}, err
@@ -612,12 +635,37 @@ func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id str
 	}
 	sub.UpdatedAt = s.o.Now()
 	e := audit.Entry{At: sub.UpdatedAt, Actor: by, Action: audit.SubscriptionUpdated, TargetType: "subscription",
-		TargetID: sub.ID, TargetName: sub.Name, Success: true, Details: map[string]any{"isActive": sub.IsActive}}
+		TargetID: sub.ID, TargetName: sub.Name, Success: true,
+		Details: map[string]any{"changed": changedSubscriptionFields(before, sub, in.NATSAuth)}}
 	if err := st.UpdateSubscription(ctx, sub, e); err != nil {
 		return Subscription{}, err
 	}
 	sub.Version++
 	return sub, nil
+}
+
+// changedSubscriptionFields names the API fields in which b differs from
+// a, for the activity log. New NATS credentials count as a change even of
+// the same kind (they are sealed, so never compared); no value is given.
+func changedSubscriptionFields(a, b Subscription, auth *natspub.Auth) []string {
+	out := []string{}
+	add := func(field string, changed bool) {
+		if changed {
+			out = append(out, field)
+		}
+	}
+	add("name", a.Name != b.Name)
+	add("target", a.Target != b.Target)
+	add("url", a.URL != b.URL)
+	add("subject", a.Subject != b.Subject)
+	add("chatIntegration", a.ChatIntegrationID != b.ChatIntegrationID)
+	add("natsAuth", a.NATSAuthKind != b.NATSAuthKind || (auth != nil && auth.Kind() != natspub.AuthNone && b.Target == TargetNATS))
+	add("eventTypes", !slices.Equal(a.EventTypes, b.EventTypes))
+	add("integrationIds", !slices.Equal(a.IntegrationIDs, b.IntegrationIDs))
+	add("allowPrivateNetwork", a.AllowPrivateNetwork != b.AllowPrivateNetwork)
+	add("maxConcurrency", a.MaxConcurrency != b.MaxConcurrency)
+	add("isActive", a.IsActive != b.IsActive)
+	return out
 }
 
 // DeleteSubscription removes a subscription and its attempts.
@@ -636,20 +684,32 @@ func (s *Service) DeleteSubscription(ctx context.Context, by audit.Actor, id str
 
 // Attempts lists a subscription's newest attempts.
 func (s *Service) Attempts(ctx context.Context, id string, limit int) ([]Attempt, error) {
+	return s.AttemptsPage(ctx, id, AttemptFilter{Limit: limit})
+}
+
+// AttemptsPage lists the subscription's attempts that f selects, newest
+// first. A status other than pending, delivered and failed is refused,
+// naming query.status.
+func (s *Service) AttemptsPage(ctx context.Context, id string, f AttemptFilter) ([]Attempt, error) {
 	st, err := s.subStore()
 	if err != nil {
 		return nil, err
 	}
+	if f.Status != "" && !slices.Contains([]string{AttemptPending, AttemptDelivered, AttemptFailed}, f.Status) {
+		return nil, apperr.InvalidFields("the filter is not valid",
+			apperr.FieldError{Field: "query.status", Message: "must be pending, delivered or failed"})
+	}
 	if _, _, err := st.GetSubscription(ctx, id); err != nil {
 		return nil, err
 	}
-	return st.ListAttempts(ctx, id, limit)
+	return st.ListAttempts(ctx, id, f)
 }
 
-// RetryAttempt makes an attempt due now (a failed one becomes pending).
+// RetryAttempt makes an attempt due now (a failed one becomes pending),
+// recording by's retry in the activity log.
 // A disabled subscription sends nothing, so retrying one of its attempts is
 // refused, saying how to send its waiting events.
-func (s *Service) RetryAttempt(ctx context.Context, id string, attemptID int64) error {
+func (s *Service) RetryAttempt(ctx context.Context, by audit.Actor, id string, attemptID int64) error {
 	st, err := s.subStore()
 	if err != nil {
 		return err
@@ -661,7 +721,10 @@ func (s *Service) RetryAttempt(ctx context.Context, id string, attemptID int64) 
 	if !sub.IsActive {
 		return apperr.E(apperr.Conflict, "the subscription is disabled; enable it (PATCH {\"isActive\":true}) and its waiting events are sent")
 	}
-	return st.RetryAttempt(ctx, id, attemptID, s.o.Now())
+	now := s.o.Now()
+	e := audit.Entry{At: now, Actor: by, Action: audit.SubscriptionAttemptRetried, TargetType: "subscription", TargetID: sub.ID,
+		TargetName: sub.Name, Success: true, Details: map[string]any{"attemptId": attemptID}}
+	return st.RetryAttempt(ctx, id, attemptID, now, e)
 }
 
 // ChatMessage is an event as a chat message: a title, a line of text and
@@ -708,11 +771,80 @@ type Dispatcher struct {
 	presentSeen time.Time
 	sending     chan struct{} // the sends in flight, all subscriptions together
 	freed       chan struct{} // a held attempt was recorded: there may be room again
+	// checker, when the store has one, tells whether a claimed attempt's
+	// subscription changed before it is sent (see current); versions
+	// shares its reads among the sends.
+	checker  ClaimChecker
+	versions freshRead[map[string]int64]
+	cut      chan struct{} // closed by CutShort
+	cutOnce  sync.Once
 
 	mu     sync.Mutex
 	limits map[string]chan struct{} // per subscription, its concurrency limit
 	held   map[string]int           // per subscription, attempts claimed and not yet recorded
 	total  int                      // all held attempts
+	// gone is, per subscription, the version a 410 answer to this
+	// dispatcher disabled: its other claimed attempts are not sent, even
+	// before the store has the 410 on record.
+	gone map[string]int64
+}
+
+// ClaimChecker is what a store offers the dispatcher so that a claimed
+// attempt is not sent once its subscription is disabled, deleted or
+// changed (its URL, say) after the claim, and so that such attempts are
+// given back rather than left leased. A store without it (a test double)
+// has its claims checked against what the dispatcher knows itself: the 410
+// answers it got.
+type ClaimChecker interface {
+	// SubscriptionVersions returns the version of every active
+	// subscription, by id, as of a moment after the call began; a
+	// subscription missing from it is disabled or deleted. The map is
+	// shared: callers only read it.
+	SubscriptionVersions(ctx context.Context) (map[string]int64, error)
+	// ReturnClaims makes claimed attempts that were not sent due again at
+	// now without counting an attempt, each only while it is still
+	// pending under the lease it was claimed with (SendResult.AttemptID
+	// and Lease; the other fields are ignored). Those of a disabled
+	// subscription then wait for it to be enabled.
+	ReturnClaims(ctx context.Context, now time.Time, rs []SendResult) error
+}
+
+// freshRead shares a read among concurrent callers while giving each
+// the result of a read that began after it asked: checking before every
+// send costs about one read at a time, however many sends go out.
+type freshRead[T any] struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	started int64 // reads begun
+	done    int64 // the number of the last read ended
+	running bool
+	val     T
+	err     error
+}
+
+// get returns the result of a read begun after the call.
+func (f *freshRead[T]) get(ctx context.Context, read func(context.Context) (T, error)) (T, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cond == nil {
+		f.cond = sync.NewCond(&f.mu)
+	}
+	want := f.started + 1 // a read running now may have begun before the call
+	for f.done < want {
+		if f.running {
+			f.cond.Wait()
+			continue
+		}
+		f.running = true
+		f.started++
+		n := f.started
+		f.mu.Unlock()
+		v, err := read(ctx)
+		f.mu.Lock()
+		f.running, f.done, f.val, f.err = false, n, v, err
+		f.cond.Broadcast()
+	}
+	return f.val, f.err
 }
 
 // Dispatch limits. A subscription holds at most two rounds of its
@@ -735,8 +867,8 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
-	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{}, held: map[string]int{},
-		sending: make(chan struct{}, maxSending), freed: make(chan struct{}, 1),
+	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{}, held: map[string]int{}, gone: map[string]int64{},
+		sending: make(chan struct{}, maxSending), freed: make(chan struct{}, 1), cut: make(chan struct{}),
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
 		}), timeout: timeout}
@@ -746,6 +878,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		d.clients[i] = c
 	}
+	d.checker, _ = st.(ClaimChecker)
 	host, _ := os.Hostname()
 	d.NameAs(host)
 	return d, nil
@@ -828,7 +961,7 @@ func (d *Dispatcher) Step(ctx context.Context) (int, error) {
 	}
 	results := make(chan sent, len(work))
 	var wg sync.WaitGroup
-	d.start(ctx, work, results, &wg)
+	d.start(ctx, ctx, work, results, &wg)
 	go func() { wg.Wait(); close(results) }()
 	return len(work), d.record(ctx, results)
 }
@@ -839,6 +972,9 @@ type sent struct {
 	r   SendResult
 	// skipped: not sent, nothing to record (see withinLease).
 	skipped bool
+	// returned: not sent, the claim is given back (see current); r has
+	// the attempt and its lease.
+	returned bool
 }
 
 // leaseMargin is the time kept, beyond the send timeout, between the end
@@ -891,13 +1027,23 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
 // start sends each claimed attempt in its own goroutine, within its
 // subscription's concurrency limit and maxSending, and hands the outcome
 // to results. A slow subscriber holds only its own slots: others' attempts
-// go out meanwhile.
-func (d *Dispatcher) start(ctx context.Context, work []Work, results chan<- sent, wg *sync.WaitGroup) {
+// go out meanwhile. Once ctx ends, attempts not yet sending are given back;
+// the sends run under sendCtx.
+func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results chan<- sent, wg *sync.WaitGroup) {
 	for _, w := range work {
 		wg.Go(func() {
+			giveBack := sent{sub: w.Subscription.ID, returned: true,
+				r: SendResult{AttemptID: w.Attempt.ID, Lease: w.Attempt.NextAttemptAt}}
 			slots := d.slots(w.Subscription)
-			slots <- struct{}{}
-			d.sending <- struct{}{}
+			if !acquire(ctx, slots) {
+				results <- giveBack
+				return
+			}
+			if !acquire(ctx, d.sending) {
+				<-slots
+				results <- giveBack
+				return
+			}
 			if !d.withinLease(w) {
 				<-d.sending
 				<-slots
@@ -906,13 +1052,82 @@ func (d *Dispatcher) start(ctx context.Context, work []Work, results chan<- sent
 				results <- sent{sub: w.Subscription.ID, skipped: true}
 				return
 			}
-			r := d.send(ctx, w)
+			if why := d.current(ctx, w); why != "" {
+				<-d.sending
+				<-slots
+				d.s.o.Logger.Debug("a claimed event is not sent: "+why, "subscription", w.Subscription.ID, "attempt", w.Attempt.ID)
+				results <- giveBack
+				return
+			}
+			r := d.send(sendCtx, w)
+			if r.Disable != "" {
+				// Before the slot is freed: the subscription's attempts
+				// waiting for it must not go out.
+				d.mu.Lock()
+				d.gone[w.Subscription.ID] = max(d.gone[w.Subscription.ID], w.Subscription.Version)
+				d.mu.Unlock()
+			}
 			<-d.sending
 			<-slots
 			d.observe(w, r)
 			results <- sent{sub: w.Subscription.ID, r: r}
 		})
 	}
+}
+
+// acquire takes a slot of sem, unless ctx ends first.
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		if ctx.Err() != nil { // both were ready
+			<-sem
+			return false
+		}
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// current says why w must not be sent now (empty: it may be): its
+// subscription was disabled, deleted or changed since the claim, as far as
+// this process can know, or ctx ended. The work claimed under the old
+// settings is then given back, to be claimed again under the new ones (or
+// to wait while the subscription is disabled). A send already under way
+// when the change comes is not stopped.
+func (d *Dispatcher) current(ctx context.Context, w Work) string {
+	sub := w.Subscription
+	d.mu.Lock()
+	v, gone := d.gone[sub.ID]
+	if gone && sub.Version > v { // enabled again since
+		delete(d.gone, sub.ID)
+		gone = false
+	}
+	d.mu.Unlock()
+	if gone {
+		return "the subscriber answered 410 Gone"
+	}
+	if ctx.Err() != nil {
+		return "shutting down"
+	}
+	if d.checker == nil {
+		return ""
+	}
+	versions, err := d.versions.get(ctx, d.checker.SubscriptionVersions)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.s.o.Logger.Warn("checking a subscription before sending failed; its claimed events are sent later",
+				"subscription", sub.ID, "err", err)
+		}
+		return "the subscription could not be checked"
+	}
+	switch cur, ok := versions[sub.ID]; {
+	case !ok:
+		return "the subscription was disabled or deleted"
+	case cur != sub.Version:
+		return "the subscription changed"
+	}
+	return ""
 }
 
 // record stores outcomes as they come, whatever is ready at once in one
@@ -923,6 +1138,7 @@ func (d *Dispatcher) start(ctx context.Context, work []Work, results chan<- sent
 func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 	var firstErr error
 	batch := make([]SendResult, 0, 64)
+	var back []SendResult // claims given back
 	for r := range results {
 		got := []sent{r}
 	drain:
@@ -937,9 +1153,12 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 				break drain
 			}
 		}
-		batch = batch[:0]
+		batch, back = batch[:0], back[:0]
 		for _, g := range got {
-			if !g.skipped {
+			switch {
+			case g.returned:
+				back = append(back, g.r)
+			case !g.skipped:
 				batch = append(batch, g.r)
 			}
 		}
@@ -948,6 +1167,15 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 			d.s.o.Logger.Warn("recording webhook sends failed", "count", len(batch), "err", err)
 			if firstErr == nil {
 				firstErr = err
+			}
+		}
+		if len(back) > 0 && d.checker != nil {
+			// Without a checker, they go out again when their lease ends.
+			if err := d.checker.ReturnClaims(context.WithoutCancel(ctx), d.s.o.Now(), back); err != nil {
+				d.s.o.Logger.Warn("giving back claimed webhook sends failed; they go out when their lease ends", "count", len(back), "err", err)
+				if firstErr == nil {
+					firstErr = err
+				}
 			}
 		}
 		d.mu.Lock()
@@ -999,8 +1227,11 @@ func (d *Dispatcher) slots(sub Subscription) chan struct{} {
 	return c
 }
 
-// EventEnvelope is the JSON a subscriber receives.
+// EventEnvelope is the JSON a subscriber receives: the event as the pull
+// API (GET /api/v1/events) gives it.
 type EventEnvelope struct {
+	// Cursor is the event's sequence number, the pull API's cursor.
+	Cursor        int64          `json:"cursor"`
 	ID            string         `json:"id"`
 	Type          string         `json:"type"`
 	Source        string         `json:"source"`
@@ -1091,7 +1322,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	if data == nil {
 		data = map[string]any{}
 	}
-	body, _ := json.Marshal(EventEnvelope{ID: ev.ID, Type: ev.Type, Source: ev.Provider, IntegrationID: ev.IntegrationID,
+	body, _ := json.Marshal(EventEnvelope{Cursor: ev.Seq, ID: ev.ID, Type: ev.Type, Source: ev.Provider, IntegrationID: ev.IntegrationID,
 		OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject, Data: data, DeliveryID: ev.DeliveryID})
 	h, err := SignStandard(string(secret), ev.ID, now, body)
 	if err != nil {
@@ -1171,14 +1402,34 @@ func (d *Dispatcher) Close() {
 	}
 }
 
+// CutShort ends the sends that Run lets finish after its context ended:
+// each is recorded as cut short by the shutdown, and sent again later. A
+// server calls it when its shutdown timeout runs out.
+func (d *Dispatcher) CutShort() {
+	d.cutOnce.Do(func() { close(d.cut) })
+}
+
 // Run fans out and sends until ctx ends: at once when deliveries are
 // committed on this replica or a subscription has room again, and every
 // interval otherwise (events committed by other replicas, retries coming
 // due). It claims without waiting for earlier sends to end, so a slow
-// subscriber delays no other, and returns once every send it started is
-// recorded.
+// subscriber delays no other.
+//
+// When ctx ends, Run claims nothing more and gives back the attempts it
+// claimed and has not begun to send; the sends under way go on (each
+// within the send timeout, unless CutShort ends them sooner), and Run
+// returns once every one is recorded.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	defer d.Close()
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSends()
+	go func() {
+		select {
+		case <-d.cut:
+			cancelSends()
+		case <-sendCtx.Done():
+		}
+	}()
 	if n, err := d.st.ReleaseLeases(ctx, d.s.o.Now()); err != nil {
 		d.s.o.Logger.Warn("releasing the leases of a stopped dispatcher failed", "err", err)
 	} else if n > 0 {
@@ -1198,7 +1449,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			d.s.o.Logger.Warn("dispatching events failed", "err", err)
 		}
-		d.start(ctx, work, results, &sends)
+		d.start(ctx, sendCtx, work, results, &sends)
 		if len(work) > 0 && ctx.Err() == nil {
 			continue
 		}
