@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"ihub/internal/audit"
 	"ihub/internal/auth"
 	"ihub/internal/config"
 	"ihub/internal/console"
@@ -34,6 +35,10 @@ import (
 	"ihub/internal/store"
 	"ihub/internal/webhook"
 )
+
+// webhookSecretField is the credential in which the provider catalog has
+// users keep a webhook secret (GitHub, GitLab, Resend, NetCash, …).
+const webhookSecretField = "webhookSecret"
 
 // Version is the ihub version, set at build time with -ldflags.
 var Version = "dev"
@@ -151,6 +156,20 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 				return webhook.IntegrationRef{}, err
 			}
 			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive}, nil
+		},
+		WebhookSecret: func(ctx context.Context, by audit.Actor, integrationID string) (string, error) {
+			it, err := a.Integrations.Get(ctx, integrationID)
+			if err != nil {
+				return "", err
+			}
+			if _, ok := it.Credentials[webhookSecretField]; !ok {
+				return "", nil // nothing to decrypt, nothing to audit
+			}
+			conn, err := a.Integrations.Connection(ctx, by, it, "webhook endpoint secret")
+			if err != nil {
+				return "", err
+			}
+			return conn.Credentials[webhookSecretField].Reveal(), nil
 		},
 		Chat: chatSender(a.Integrations), OnSend: dispatchMetrics(a.Metrics)})
 	ws := a.Webhooks

@@ -55,6 +55,7 @@ var wantAccess = map[string]string{
 
 	"createWebhookEndpoint":            string(auth.PermIntegrationsManage),
 	"listIntegrationWebhookEndpoints":  string(auth.PermIntegrationsRead),
+	"getIntegrationWebhookEndpoint":    string(auth.PermIntegrationsRead),
 	"listWebhookEndpoints":             string(auth.PermIntegrationsRead),
 	"updateIntegrationWebhookEndpoint": string(auth.PermIntegrationsManage),
 	"deleteIntegrationWebhookEndpoint": string(auth.PermIntegrationsManage),

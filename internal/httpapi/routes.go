@@ -123,6 +123,9 @@ func (s *Server) routes() {
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.createEndpoint)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listIntegrationWebhookEndpoints", Method: http.MethodGet, Path: v + "/integrations/{id}/webhooks", Tags: []string{"Webhooks"},
 		Summary: "List an integration's webhook endpoints", Errors: []int{http.StatusNotFound}}, s.listIntegrationEndpoints)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getIntegrationWebhookEndpoint", Method: http.MethodGet, Path: v + "/integrations/{id}/webhooks/{endpointId}", Tags: []string{"Webhooks"},
+		Summary: "Get one of an integration's webhook endpoints", Description: "Same as GET /integrations/webhooks/{id}, checking the endpoint belongs to the integration.",
+		Errors: []int{http.StatusNotFound}}, s.getIntegrationEndpoint)
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "updateIntegrationWebhookEndpoint", Method: http.MethodPatch, Path: v + "/integrations/{id}/webhooks/{endpointId}", Tags: []string{"Webhooks"},
 		Summary: "Update one of an integration's webhook endpoints", Description: "Same as PATCH /integrations/webhooks/{id}, checking the endpoint belongs to the integration.",
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed}}, s.updateIntegrationEndpoint)

@@ -124,6 +124,16 @@ type allEndpointsInput struct {
 }
 
 func (s *Server) listAllEndpoints(ctx context.Context, in *allEndpointsInput) (*listEndpointsOutput, error) {
+	var bad []apperr.FieldError
+	if _, ok := s.d.Registry.Get(in.Provider); in.Provider != "" && !ok {
+		bad = append(bad, apperr.FieldError{Field: "query.provider", Message: "is not a known provider id"})
+	}
+	if in.Scheme != "" && !slices.Contains(verify.Schemes(), in.Scheme) {
+		bad = append(bad, apperr.FieldError{Field: "query.scheme", Message: "must be one of " + strings.Join(verify.Schemes(), ", ")})
+	}
+	if len(bad) > 0 {
+		return nil, apperr.InvalidFields("bad filter", bad...)
+	}
 	out, err := s.listEndpoints(ctx, in.Integration)
 	if err != nil {
 		return nil, err
@@ -215,6 +225,13 @@ func (s *Server) updateIntegrationEndpoint(ctx context.Context, in *updateIntegr
 		return nil, err
 	}
 	return s.updateEndpoint(ctx, &updateEndpointInput{ID: in.EndpointID, IfMatch: in.IfMatch, Body: in.Body})
+}
+
+func (s *Server) getIntegrationEndpoint(ctx context.Context, in *integrationEndpointInput) (*endpointOutput, error) {
+	if err := s.endpointOf(ctx, in.ID, in.EndpointID); err != nil {
+		return nil, err
+	}
+	return s.getEndpoint(ctx, &endpointIDInput{ID: in.EndpointID})
 }
 
 func (s *Server) deleteIntegrationEndpoint(ctx context.Context, in *integrationEndpointInput) (*struct{}, error) {

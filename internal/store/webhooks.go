@@ -91,6 +91,9 @@ func (r pgRow) Scan(dest ...any) error { return pgErr(r.Row.Scan(dest...)) }
 // CreateWebhookEndpoint implements webhook.Store.
 func (db *DB) CreateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec webhook.SealedSecrets, e audit.Entry) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
+		if err := takeDefault(ctx, t, ep); err != nil {
+			return err
+		}
 		_, err := t.exec(ctx, `INSERT INTO webhook_endpoints (id, integration_id, name, is_default, scheme, settings, event_types,
  allowed_cidrs, tolerance_seconds, max_body_bytes, is_active, secret_ciphertext, secret_key_id, secret_updated_at,
  version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)`,
@@ -108,6 +111,19 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, se
 		}
 		return recordIf(ctx, t, e)
 	})
+}
+
+// takeDefault unmarks the integration's other default endpoint when ep is
+// to be the default: one PATCH moves the mark.
+func takeDefault(ctx context.Context, t rawTx, ep webhook.Endpoint) error {
+	if !ep.IsDefault {
+		return nil
+	}
+	if _, err := t.exec(ctx, `UPDATE webhook_endpoints SET is_default = FALSE, version = version + 1, updated_at = ?
+ WHERE integration_id = ? AND is_default AND id <> ?`, ms(ep.UpdatedAt), ep.IntegrationID, ep.ID); err != nil {
+		return fmt.Errorf("store: move the default webhook endpoint: %w", err)
+	}
+	return nil
 }
 
 // isForeignKey reports a foreign-key violation on either engine.
@@ -141,9 +157,10 @@ func (db *DB) GetWebhookEndpoint(ctx context.Context, id string) (webhook.Endpoi
 	return db.getEndpoint(ctx, "e.id = ?", id)
 }
 
-// DefaultWebhookEndpoint implements webhook.Store.
+// DefaultWebhookEndpoint implements webhook.Store: the one marked default,
+// else the integration's first.
 func (db *DB) DefaultWebhookEndpoint(ctx context.Context, integrationID string) (webhook.Endpoint, webhook.SealedSecrets, error) {
-	return db.getEndpoint(ctx, "e.integration_id = ? AND e.is_default", integrationID)
+	return db.getEndpoint(ctx, "e.integration_id = ? ORDER BY e.is_default DESC, e.created_at, e.id LIMIT 1", integrationID)
 }
 
 // ListWebhookEndpoints implements webhook.Store ("" lists all).
@@ -174,6 +191,9 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, integrationID string) ([
 // UpdateWebhookEndpoint implements webhook.Store.
 func (db *DB) UpdateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec *webhook.SealedSecrets, e audit.Entry) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
+		if err := takeDefault(ctx, t, ep); err != nil {
+			return err
+		}
 		q := `UPDATE webhook_endpoints SET name = ?, is_default = ?, scheme = ?, settings = ?, event_types = ?,
  allowed_cidrs = ?, tolerance_seconds = ?, max_body_bytes = ?, is_active = ?, version = version + 1, updated_at = ?`
 		args := []any{ep.Name, ep.IsDefault, ep.Scheme, jsonText(ep.Settings), jsonText(ep.EventTypes), jsonText(ep.AllowedCIDRs),
@@ -410,6 +430,9 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 	}
 	if f.WithPayload {
 		q += ` AND payload IS NOT NULL`
+	}
+	if f.Originals {
+		q += ` AND replay_of IS NULL`
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10_000 {

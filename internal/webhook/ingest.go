@@ -1,11 +1,13 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -139,10 +141,22 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 		s.rejected.Add(1)
 		return Outcome{DeliveryID: ins.ID, Status: StatusRejected, Reason: reason}, verr
 	}
-	d.ProviderDeliveryID = res.DeliveryID
-	d.DedupeKey = res.DeliveryID
+	body, header := req.Body, req.Header
+	if q := queryPostback(r.ep.Scheme, req); q != "" {
+		// The fields the scheme verified came in the query: they are the
+		// delivery, stored and normalized as the form body they stand for.
+		body, header = []byte(q), header.Clone()
+		header.Set("Content-Type", formType)
+		d.Header.Set("Content-Type", formType)
+		d.PayloadSize = int64(len(body))
+	}
+	// The delivery id header is seldom covered by the signature: whatever
+	// a sender puts there is kept bounded and printable (a long or binary
+	// id is stored as its hash), as DeliveryID does for the others.
+	d.ProviderDeliveryID = normalize.BoundID(res.DeliveryID)
+	d.DedupeKey = d.ProviderDeliveryID
 	if d.DedupeKey == "" {
-		d.DedupeKey = normalize.DeliveryID(r.ep.Provider, req.Header, req.Body)
+		d.DedupeKey = normalize.DeliveryID(r.ep.Provider, header, body)
 	}
 	if res.Signature != "" && !res.Timestamp.IsZero() {
 		// A timestamped signature seen before within the tolerance is the
@@ -157,12 +171,16 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	if d.ProviderDeliveryID == "" && !strings.HasPrefix(d.DedupeKey, "sha256:") {
 		d.ProviderDeliveryID = d.DedupeKey
 	}
-	d.EventType = eventTypeOf(r.ep.Provider, req.Header)
-	d.Status, d.Payload = StatusPending, req.Body
-	if len(r.ep.EventTypes) > 0 && d.EventType != "" && !slices.Contains(r.ep.EventTypes, d.EventType) {
-		d.Status, d.Reason, d.Payload = StatusRejected, ReasonEventTypeNotAccepted, nil
+	d.Status, d.Payload = StatusPending, body
+	ev, raw := s.normalize(r.ep.Provider, r.ep.IntegrationID, header, body, now)
+	d.EventType = normalize.CleanName(eventTypeOf(r.ep.Provider, req.Header))
+	if d.EventType == "" {
+		d.EventType = raw // named in the body
+	}
+	if accepts(r.ep.EventTypes, d.EventType, raw, ev.Type) {
+		d.Event = ev
 	} else {
-		d.Event = s.normalize(r.ep.Provider, r.ep.IntegrationID, req.Header, req.Body, now)
+		d.Status, d.Reason, d.Payload = StatusRejected, ReasonEventTypeNotAccepted, nil
 	}
 	d.HeaderText = d.HeaderJSON()
 	ins, err := s.commit.submit(ctx, d)
@@ -176,7 +194,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 		s.accepted.Add(1)
 	}
 	out := Outcome{DeliveryID: ins.ID, Status: ins.Status, Reason: d.Reason}
-	if rep, ok := normalize.InlineReply(r.ep.Provider, req.Header, req.Body); ok {
+	if rep, ok := normalize.InlineReply(r.ep.Provider, header, body); ok {
 		out.ReplyStatus, out.ReplyBody = rep.Status, rep.Body
 	}
 	return out, nil
@@ -185,7 +203,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 // normalize maps a delivery to its event. It runs in the request's
 // goroutine, before the group commit, so that the delivery and its event
 // are written together and no second write is needed to process it.
-func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, now time.Time) *Event {
+func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, now time.Time) (*Event, string) {
 	ev, _ := normalize.Normalize(providerID, h, body) // an unknown provider still yields a usable event
 	occurred := ev.OccurredAt
 	if occurred.IsZero() {
@@ -198,11 +216,40 @@ func (s *Service) normalize(providerID, integrationID string, h http.Header, bod
 			out.DataJSON = b
 		}
 	}
-	return out
+	return out, ev.RawType
+}
+
+// accepts reports whether an endpoint accepting only the event names in
+// list (all when empty) takes a delivery: by the provider's event name from
+// its header or body (GitHub's "push" or "pull_request.closed", Resend's
+// "email.bounced") or by ihub's standard type. A provider's check of the
+// endpoint (system.ping, system.challenge) always passes, so that the
+// endpoint can be set up whatever it filters.
+func accepts(list []string, header, raw, typ string) bool {
+	if len(list) == 0 || strings.HasPrefix(typ, "system.") {
+		return true
+	}
+	return slices.ContainsFunc(list, func(t string) bool { return t != "" && (t == header || t == raw || t == typ) })
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+// queryPostback is the query string of a NetCash postback that came with
+// its fields there and an empty body (the netcash scheme reads them from
+// either), "" otherwise.
+func queryPostback(scheme string, req Request) string {
+	if scheme != verify.SchemeNetCash || len(bytes.TrimSpace(req.Body)) > 0 {
+		return ""
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return ""
+	}
+	return u.RawQuery
 }
 
 // eventTypeOf is the provider's event name from its event header, when it
-// has one (the body is parsed later, off the acknowledgement path).
+// has one.
 func eventTypeOf(providerID string, h http.Header) string {
 	for _, name := range []string{"X-GitHub-Event", "X-Gitlab-Event", "X-Event-Key", "X-Hub-Event"} {
 		if v := h.Get(name); v != "" {
@@ -310,23 +357,55 @@ func (c *committer) run(ctx context.Context) {
 		for _, q := range batch {
 			ds = append(ds, q.d)
 		}
-		// The write must not be cut short by shutdown: callers wait for it.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		res, err := c.store.InsertDeliveries(wctx, ds)
-		cancel()
-		if err != nil {
-			c.log.Error("storing webhook deliveries failed", "count", len(ds), "err", err)
-		} else if c.onCommit != nil {
-			c.onCommit()
+		res, err := c.write(ctx, ds)
+		if err == nil {
+			for i, q := range batch {
+				q.done <- writeResult{ins: res[i]}
+			}
+			continue
 		}
-		for i, q := range batch {
+		if len(batch) == 1 || errors.Is(err, context.DeadlineExceeded) {
+			c.log.Error("storing webhook deliveries failed", "count", len(ds), "err", err)
+			for _, q := range batch {
+				q.done <- writeResult{err: err}
+			}
+			continue
+		}
+		// The batch's transaction was rolled back as a whole: one delivery
+		// the database refuses must not fail the others that shared it,
+		// so each is written again on its own (unless the database stops
+		// answering: then the rest fail at once).
+		c.log.Warn("storing a batch of webhook deliveries failed; writing them one by one", "count", len(ds), "err", err)
+		var stuck error
+		for _, q := range batch {
+			var res []Inserted
+			err := stuck
+			if err == nil {
+				res, err = c.write(ctx, []NewDelivery{q.d})
+			}
 			if err != nil {
+				if errors.Is(err, context.DeadlineExceeded) {
+					stuck = err
+				}
+				c.log.Error("storing a webhook delivery failed", "err", err)
 				q.done <- writeResult{err: err}
 				continue
 			}
-			q.done <- writeResult{ins: res[i]}
+			q.done <- writeResult{ins: res[0]}
 		}
 	}
+}
+
+// write stores ds in one transaction; a shutdown does not cut it short,
+// since their senders wait for it.
+func (c *committer) write(ctx context.Context, ds []NewDelivery) ([]Inserted, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	res, err := c.store.InsertDeliveries(wctx, ds)
+	if err == nil && c.onCommit != nil {
+		c.onCommit()
+	}
+	return res, err
 }
 
 // rejectLimiter throttles rejected deliveries per endpoint and source: 20

@@ -38,7 +38,7 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 			providers[d.EndpointID] = prov
 		}
 		now := s.o.Now()
-		ev := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt)
+		ev, _ := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt)
 		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID), d.ID, now
 		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
 			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(), Events: []Event{*ev}})
@@ -128,10 +128,10 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 // normalized again, with provenance.
 func (s *Service) replayOf(d Delivery, providerID string, now time.Time) NewDelivery {
 	orig := d.ID
+	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, now)
 	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test,
-		Event: s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, now)}
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Event: ev}
 }
 
 // ReplayFilter selects deliveries to replay in bulk.
@@ -155,8 +155,10 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 	}
 	// The oldest first, as they arrived: with more matches than the limit,
 	// the rest is what a second replay from the last one's time takes.
+	// Earlier replays are not replayed again: the originals are, so that
+	// replaying a range twice, or page by page, does not multiply them.
 	ds, err := s.Deliveries(ctx, DeliveryFilter{EndpointID: endpointID, Status: f.Status, Since: f.Since, Until: f.Until,
-		Limit: f.Limit, Oldest: true, WithPayload: true})
+		Limit: f.Limit, Oldest: true, WithPayload: true, Originals: true})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -52,6 +53,10 @@ type Options struct {
 	Committers int
 	// MaxBatch caps a group commit.
 	MaxBatch int
+	// WebhookSecret, when set, returns the "webhookSecret" credential an
+	// integration holds ("" when none): an endpoint created without a
+	// secret takes it, as the provider catalog says ihub verifies with it.
+	WebhookSecret func(ctx context.Context, by audit.Actor, integrationID string) (string, error)
 	// Chat posts a message through a Slack, Discord or Teams integration
 	// (subscriptions with a chat target); nil disables chat targets. An
 	// *apperr.Error's Message and RetryAfter are used for the attempt.
@@ -223,6 +228,13 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 		}
 		ep.Settings = in.Settings
 	}
+	if ep.Scheme == verify.SchemeHeaderToken && ep.Settings["headerName"] == "" {
+		ep.Settings = maps.Clone(ep.Settings)
+		if ep.Settings == nil {
+			ep.Settings = map[string]string{}
+		}
+		ep.Settings["headerName"] = DefaultTokenHeader
+	}
 	if in.EventTypes != nil {
 		if len(in.EventTypes) > 100 {
 			bad("eventTypes", "at most 100 entries")
@@ -292,16 +304,27 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	return errs
 }
 
+// DefaultTokenHeader is the header a header_token endpoint reads its token
+// from when its settings name none.
+const DefaultTokenHeader = "X-Webhook-Token"
+
 // settingKeys are the scheme options an endpoint may set.
 var settingKeys = []string{"algorithm", "header", "encoding", "prefix", "signed", "timestampHeader", "deliveryIdHeader",
 	"headerName", "username", "legacy"}
 
+// parsePrefix reads an allowlist entry: an address or a CIDR. IPv4-mapped
+// IPv6 forms (::ffff:192.0.2.1, ::ffff:192.0.2.0/120) are read as the IPv4
+// they map, as client addresses are.
 func parsePrefix(s string) (netip.Prefix, error) {
 	s = strings.TrimSpace(s)
 	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
 		return netip.PrefixFrom(a, a.BitLen()), nil
 	}
 	p, err := netip.ParsePrefix(s)
+	if err == nil && p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
 	return p.Masked(), err
 }
 
@@ -344,13 +367,25 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	if len(errs) > 0 {
 		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
 	}
-	secret, shown := "", ""
+	secret, shown, from := "", "", ""
 	switch {
 	case in.Secret != nil:
-		secret = *in.Secret
-	case ep.Scheme != verify.SchemeNone && ep.Scheme != verify.SchemeDiscordEd25519 && ep.Scheme != verify.SchemeBasicAuth:
-		secret = generateSecret(ep.Scheme)
-		shown = secret
+		secret, from = *in.Secret, "given"
+	case ep.Scheme == verify.SchemeNone || ep.Scheme == verify.SchemeDiscordEd25519:
+	default:
+		if !in.GenerateSecret && s.o.WebhookSecret != nil {
+			v, err := s.o.WebhookSecret(ctx, by, it.ID)
+			if err != nil {
+				return Endpoint{}, "", err
+			}
+			if v != "" && verify.SecretProblem(ep.Scheme, v) == "" {
+				secret, from = v, "integration"
+			}
+		}
+		if secret == "" {
+			secret, from = generateSecret(ep.Scheme), "generated"
+			shown = secret
+		}
 	}
 	var sec SealedSecrets
 	if secret != "" {
@@ -362,10 +397,11 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointCreated, TargetType: "webhook_endpoint", TargetID: ep.ID,
 		TargetName: ep.Name, IntegrationID: it.ID, Success: true,
-		Details: map[string]any{"scheme": ep.Scheme, "secretGenerated": shown != "", "secretSet": secret != ""}}
+		Details: map[string]any{"scheme": ep.Scheme, "secretGenerated": shown != "", "secretSet": secret != "", "secretFrom": from}}
 	if err := s.o.Store.CreateWebhookEndpoint(ctx, ep, sec, e); err != nil {
 		return Endpoint{}, "", err
 	}
+	s.cache.drop(ep.ID, ep.IntegrationID)
 	return ep, shown, nil
 }
 
@@ -445,9 +481,10 @@ func (s *Service) UpdateEndpoint(ctx context.Context, by audit.Actor, id string,
 			return Endpoint{}, "", err
 		}
 		ns.CurrentKeyID = keyID(ns.Current)
-		if len(sec.Current) > 0 && grace > 0 {
+		if len(sec.Current) > 0 && grace > 0 && ep.Scheme == cur.Scheme {
 			// The old secret moves to the previous slot: re-seal it there
-			// (the AAD names the slot).
+			// (the AAD names the slot). Not when the scheme changes: the
+			// provider then signs with the new scheme and secret only.
 			pt, err := s.o.Vault.Open(SecretAAD(ep.ID, "secret"), sec.Current)
 			if err != nil {
 				return Endpoint{}, "", fmt.Errorf("webhook: open the current secret: %w", err)
@@ -460,14 +497,23 @@ func (s *Service) UpdateEndpoint(ctx context.Context, by audit.Actor, id string,
 		}
 		newSec = &ns
 		ep.HasSecret, ep.SecretUpdatedAt, ep.PreviousSecretExpiresAt = true, &now, ns.PreviousExpiresAt
+	} else if ep.Scheme != cur.Scheme && len(sec.Previous) > 0 {
+		// A previous secret of the old scheme is let go with it.
+		ns := sec
+		ns.Previous, ns.PreviousKeyID, ns.PreviousExpiresAt = nil, "", nil
+		newSec = &ns
+		ep.PreviousSecretExpiresAt = nil
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointUpdated, TargetType: "webhook_endpoint", TargetID: ep.ID,
 		TargetName: ep.Name, IntegrationID: ep.IntegrationID, Success: true,
-		Details: map[string]any{"secretChanged": newSec != nil, "secretGenerated": shown != ""}}
+		Details: map[string]any{"secretChanged": in.Secret != nil || in.GenerateSecret, "secretGenerated": shown != ""}}
+	if ep.Scheme != cur.Scheme {
+		e.Details["scheme"] = ep.Scheme
+	}
 	if err := s.o.Store.UpdateWebhookEndpoint(ctx, ep, newSec, e); err != nil {
 		return Endpoint{}, "", err
 	}
-	s.cache.drop(ep.ID)
+	s.cache.drop(ep.ID, ep.IntegrationID)
 	ep.Version++
 	return ep, shown, nil
 }
@@ -483,7 +529,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, by audit.Actor, id string)
 	if err := s.o.Store.DeleteWebhookEndpoint(ctx, id, e); err != nil {
 		return err
 	}
-	s.cache.drop(id)
+	s.cache.drop(id, cur.IntegrationID)
 	return nil
 }
 
@@ -519,13 +565,16 @@ func (c *endpointCache) put(key string, r *resolved) {
 	c.mu.Unlock()
 }
 
-func (c *endpointCache) drop(id string) {
+// drop forgets endpoint id and which endpoint is its integration's
+// default (that may have moved).
+func (c *endpointCache) drop(id, integrationID string) {
 	c.mu.Lock()
 	for k, r := range c.entries {
 		if r.ep.ID == id {
 			delete(c.entries, k)
 		}
 	}
+	delete(c.entries, "default:"+integrationID)
 	c.mu.Unlock()
 }
 
@@ -576,7 +625,11 @@ func (s *Service) resolve(ctx context.Context, key string, def bool) (*resolved,
 		if err != nil {
 			return nil, fmt.Errorf("webhook: open previous secret of %s: %w", ep.ID, err)
 		}
-		secrets = append(secrets, pt)
+		// One kept from before a change of scheme (by an older ihub) must
+		// not make the endpoint refuse what its current secret verifies.
+		if verify.SecretProblem(ep.Scheme, string(pt)) == "" {
+			secrets = append(secrets, pt)
+		}
 	}
 	r := &resolved{ep: ep, cfg: verifyConfig(ep, secrets), expires: now.Add(cacheTTL)}
 	if sec.PreviousExpiresAt != nil && sec.PreviousExpiresAt.Before(r.expires) && now.Before(*sec.PreviousExpiresAt) {

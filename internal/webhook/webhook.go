@@ -188,6 +188,8 @@ type DeliveryFilter struct {
 	Oldest bool
 	// WithPayload lists only deliveries with a stored payload.
 	WithPayload bool
+	// Originals leaves out replays (copies made by Replay and ReplayMany).
+	Originals bool
 	// Summary leaves out each delivery's headers and payload (up to the
 	// endpoint's body cap each): for listings that do not show them.
 	Summary bool

@@ -183,17 +183,17 @@ const maxDeliveryID = 256
 func DeliveryID(provider string, header http.Header, body []byte) string {
 	for _, name := range deliveryHeaders[provider] {
 		if v := headerValue(header, name); v != "" {
-			return boundID(v)
+			return BoundID(v)
 		}
 	}
 	for _, name := range commonDeliveryHeaders {
 		if v := headerValue(header, name); v != "" {
-			return boundID(v)
+			return BoundID(v)
 		}
 	}
 	if v, ok := decode(header, body); ok {
 		if id := bodyEventID(provider, v); id != "" {
-			return boundID(id)
+			return BoundID(id)
 		}
 	}
 	return hashID(body)
@@ -204,9 +204,15 @@ func hashID(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// boundID keeps a printable id of at most 256 bytes as it is and hashes
-// anything else, so that the stored key stays small and safe to display.
-func boundID(id string) string {
+// CleanName is a provider's name for something (an event type from a
+// header) made safe to store and display: valid UTF-8 without control
+// characters, at most 128 bytes.
+func CleanName(s string) string { return cleanRaw(s) }
+
+// BoundID keeps a printable id of at most 256 bytes as it is and hashes
+// anything else, so that the stored key stays small and safe to display;
+// "" stays "".
+func BoundID(id string) string {
 	if len(id) > maxDeliveryID {
 		return hashID([]byte(id))
 	}

@@ -1,0 +1,376 @@
+package httpapi_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/store/storetest"
+	"ihub/internal/webhook/verify"
+)
+
+// TestWebhookHostileDeliveryIDs: the delivery id and event headers are not
+// covered by GitHub's signature, so a sender can put anything there. A
+// delivery with a binary or huge id is stored (bounded, printable) and
+// answered 2xx, and the good deliveries sharing its group commit are not
+// failed with it (PostgreSQL refused such rows, failing the whole batch).
+func TestWebhookHostileDeliveryIDs(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "gh", "provider": "github",
+				"isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep struct{ ID string }
+			r := call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken, map[string]any{"secret": ghSecret})
+			if r.Status != 201 {
+				t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+			}
+			decode(t, r, &ep)
+			hook := "/api/v1/hooks/" + ep.ID
+			hostile := []string{"\xc3\x28bad", "\xff\xfe", strings.Repeat("a", 9000), "caf\u00e9-id"}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			failed := map[string]int{}
+			for i := range 120 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					id, event, kind := "good-"+strconv.Itoa(i), "push", "good"
+					if i%4 == 0 {
+						id, event, kind = hostile[(i/4)%len(hostile)]+strconv.Itoa(i), "push\xff"+strings.Repeat("p", 500), "hostile"
+					}
+					body := pushFor(strconv.Itoa(i))
+					st, b := deliver(t, env, hook, body, "X-GitHub-Event", event, "X-GitHub-Delivery", id,
+						"X-Hub-Signature-256", ghSign(ghSecret, body))
+					if st != 202 {
+						mu.Lock()
+						failed[kind]++
+						mu.Unlock()
+						t.Logf("%s delivery %d = %d %s", kind, i, st, b)
+					}
+				}()
+			}
+			wg.Wait()
+			if len(failed) > 0 {
+				t.Errorf("deliveries not accepted, by kind: %v", failed)
+			}
+			var logs struct {
+				Deliveries []struct {
+					Status, ProviderDeliveryID, EventType string
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=200", env.AdminToken, nil), &logs)
+			if len(logs.Deliveries) != 120 {
+				t.Errorf("%d deliveries logged, want 120", len(logs.Deliveries))
+			}
+			for _, d := range logs.Deliveries {
+				if d.Status != "processed" || len(d.ProviderDeliveryID) > 256 || !utf8.ValidString(d.ProviderDeliveryID) ||
+					len(d.EventType) > 128 || !utf8.ValidString(d.EventType) {
+					t.Errorf("stored delivery %+v: want processed, with a bounded, valid id and event type", d)
+				}
+			}
+		})
+	}
+}
+
+// TestWebhookDefaultEndpoint: the integration-scoped ingress URL goes to
+// the endpoint marked default; marking another moves the mark in one
+// PATCH; with none marked (the default deleted) it goes to the first.
+func TestWebhookDefaultEndpoint(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			var it struct{ ID string }
+			r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "api", "provider": "http",
+				"baseUrl": "https://api.example.com", "isActive": false})
+			if r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			decode(t, r, &it)
+			type endpoint struct {
+				ID, Secret string
+				IsDefault  bool
+			}
+			eps := make([]endpoint, 3)
+			for i := range eps {
+				r := call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
+					"scheme": "header_token", "settings": map[string]any{"headerName": "X-Hook-Token"}, "generateSecret": true})
+				if r.Status != 201 {
+					t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+				}
+				decode(t, r, &eps[i])
+				time.Sleep(2 * time.Millisecond) // "first" is by creation time, in milliseconds
+			}
+			// Which endpoint the legacy URL reaches: the one whose token
+			// it takes.
+			sent := 0
+			reaches := func() string {
+				t.Helper()
+				for _, ep := range eps {
+					sent++ // a body of its own: the same one would be a duplicate
+					if st, _ := deliver(t, env, "/api/v1/integrations/hooks/"+it.ID, `{"type":"x","n":`+strconv.Itoa(sent)+`}`,
+						"X-Hook-Token", ep.Secret); st == 202 {
+						return ep.ID
+					}
+				}
+				return "none"
+			}
+			defaults := func() []string {
+				t.Helper()
+				var list struct{ Endpoints []endpoint }
+				decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks?integration=api", env.AdminToken, nil), &list)
+				var out []string
+				for _, ep := range list.Endpoints {
+					if ep.IsDefault {
+						out = append(out, ep.ID)
+					}
+				}
+				return out
+			}
+			if got := reaches(); got != eps[0].ID {
+				t.Errorf("legacy URL reaches %s, want the first endpoint %s", got, eps[0].ID)
+			}
+			if r := call(t, env, "GET", "/api/v1/integrations/api/webhooks/"+eps[2].ID, env.AdminToken, nil); r.Status != 200 ||
+				!strings.Contains(string(r.Body), eps[2].ID) {
+				t.Errorf("GET by integration = %d %s, want 200 with the endpoint", r.Status, r.Body)
+			}
+			if r := call(t, env, "GET", "/api/v1/integrations/api/webhooks/whe_other", env.AdminToken, nil); r.Status != 404 {
+				t.Errorf("GET of another integration's endpoint = %d, want 404", r.Status)
+			}
+			if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+eps[1].ID, env.AdminToken, map[string]any{"isDefault": true}); r.Status != 200 {
+				t.Fatalf("mark the second default = %d %s, want 200", r.Status, r.Body)
+			}
+			if diff := cmp.Diff([]string{eps[1].ID}, defaults()); diff != "" {
+				t.Errorf("defaults after the move (-want +got):\n%s", diff)
+			}
+			if got := reaches(); got != eps[1].ID {
+				t.Errorf("legacy URL reaches %s, want the new default %s", got, eps[1].ID)
+			}
+			if r := call(t, env, "DELETE", "/api/v1/integrations/webhooks/"+eps[1].ID, env.AdminToken, nil); r.Status != 204 {
+				t.Fatalf("delete the default = %d %s", r.Status, r.Body)
+			}
+			eps = slices.Delete(eps, 1, 2)
+			if got := reaches(); got != eps[0].ID {
+				t.Errorf("with no default, legacy URL reaches %s, want the first endpoint %s", got, eps[0].ID)
+			}
+		})
+	}
+}
+
+// TestWebhookEndpointDefaults: endpoints made with the provider's defaults
+// and no secret work: a header_token endpoint (Clickatell's default) reads
+// X-Webhook-Token, and a basic_auth one gets a generated password, shown
+// once, that its test delivery and a sender using it pass.
+func TestWebhookEndpointDefaults(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, it := range []map[string]any{
+		{"name": "sms", "provider": "clickatell", "isActive": false, "credentials": map[string]any{"apiKey": "clickatell-api-key-123"}},
+		{"name": "api", "provider": "http", "baseUrl": "https://api.example.com", "isActive": false},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration = %d %s", r.Status, r.Body)
+		}
+	}
+	for _, tc := range []struct {
+		name, integration string
+		body              map[string]any
+		auth              func(secret string) []string
+	}{
+		{"clickatell default", "sms", map[string]any{}, func(s string) []string { return []string{"X-Webhook-Token", s} }},
+		{"basic auth", "api", map[string]any{"scheme": "basic_auth", "settings": map[string]any{"username": "awx"}},
+			func(s string) []string {
+				return []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("awx:"+s))}
+			}},
+	} {
+		var ep struct{ ID, Secret, Scheme string }
+		r := call(t, env, "POST", "/api/v1/integrations/"+tc.integration+"/webhooks", env.AdminToken, tc.body)
+		if r.Status != 201 {
+			t.Errorf("%s: create endpoint = %d %s, want 201", tc.name, r.Status, r.Body)
+			continue
+		}
+		decode(t, r, &ep)
+		if ep.Secret == "" {
+			t.Errorf("%s: no generated secret shown: %s", tc.name, r.Body)
+			continue
+		}
+		if st, b := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{"messageId":"m1","status":"003"}`, tc.auth(ep.Secret)...); st != 202 {
+			t.Errorf("%s: delivery with the secret = %d %s, want 202", tc.name, st, b)
+		}
+		if st, _ := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{"messageId":"m2","status":"003"}`, tc.auth("wrong-secret")...); st != 401 {
+			t.Errorf("%s: delivery with a wrong secret = %d, want 401", tc.name, st)
+		}
+		if r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil); r.Status != 200 ||
+			!strings.Contains(string(r.Body), "processed") {
+			t.Errorf("%s: test delivery = %d %s, want 200 processed", tc.name, r.Status, r.Body)
+		}
+	}
+}
+
+// TestWebhookEventTypesFilter: an endpoint's eventTypes filter by the
+// provider's event name wherever the provider puts it (GitHub's header,
+// Resend's body) or by ihub's type; a delivery naming no event is filtered
+// out too, and a provider's ping always passes.
+func TestWebhookEventTypesFilter(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, it := range []map[string]any{
+		{"name": "gh", "provider": "github", "isActive": false, "credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}},
+		{"name": "mail", "provider": "resend", "isActive": false,
+			"settings": map[string]any{"from": "ihub <alerts@example.com>"}, "credentials": map[string]any{"apiKey": "re_test_key_123"}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration = %d %s", r.Status, r.Body)
+		}
+	}
+	const whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // providers.md B4
+	var gh, gh2, mail struct{ ID string }
+	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken,
+		map[string]any{"secret": ghSecret, "eventTypes": []string{"push"}}), &gh)
+	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken,
+		map[string]any{"secret": ghSecret, "eventTypes": []string{"code.pr.opened"}}), &gh2)
+	decode(t, call(t, env, "POST", "/api/v1/integrations/mail/webhooks", env.AdminToken,
+		map[string]any{"secret": whsec, "eventTypes": []string{"email.bounced"}}), &mail)
+	github := func(event string) func(body string) []string {
+		return func(body string) []string {
+			h := []string{"X-GitHub-Delivery", "d-" + strconv.Itoa(len(body)) + event, "X-Hub-Signature-256", ghSign(ghSecret, body)}
+			if event != "" {
+				h = append(h, "X-GitHub-Event", event)
+			}
+			return h
+		}
+	}
+	n := 0
+	resend := func(body string) []string {
+		n++
+		id, ts := "msg_"+strconv.Itoa(n), strconv.FormatInt(time.Now().Unix(), 10)
+		key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(whsec, "whsec_"))
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(id + "." + ts + "." + body))
+		return []string{"webhook-id", id, "webhook-timestamp", ts, "webhook-signature", "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))}
+	}
+	pr := `{"action":"opened","number":1,"pull_request":{"number":1,"title":"t","html_url":"https://github.com/o/r/pull/1"},"repository":{"full_name":"o/r"}}`
+	for _, tc := range []struct {
+		name, endpoint, body string
+		headers              func(string) []string
+		want                 string // the delivery's status in the logs
+	}{
+		{"github push, accepted", gh.ID, githubPush, github("push"), "processed"},
+		{"github issues, filtered", gh.ID, `{"action":"opened","issue":{"number":1},"repository":{"full_name":"o/r"}}`, github("issues"), "rejected"},
+		{"github without an event header, filtered", gh.ID, pushFor("no header"), github(""), "rejected"},
+		{"github ping, always accepted", gh.ID, `{"zen":"Keep it logically awesome.","hook_id":1}`, github("ping"), "processed"},
+		{"github by ihub type, accepted", gh2.ID, pr, github("pull_request"), "processed"},
+		{"github by ihub type, filtered", gh2.ID, pushFor("by type"), github("push"), "rejected"},
+		{"resend bounced, accepted", mail.ID, `{"type":"email.bounced","created_at":"2026-11-30T10:00:00Z","data":{"email_id":"e1"}}`, resend, "processed"},
+		{"resend delivered, filtered", mail.ID, `{"type":"email.delivered","created_at":"2026-11-30T10:00:00Z","data":{"email_id":"e2"}}`, resend, "rejected"},
+	} {
+		st, b := deliver(t, env, "/api/v1/hooks/"+tc.endpoint, tc.body, tc.headers(tc.body)...)
+		if st/100 != 2 {
+			t.Errorf("%s: %d %s, want 2xx (a filtered delivery is not retried)", tc.name, st, b)
+			continue
+		}
+		var out struct{ DeliveryID int64 }
+		if err := json.Unmarshal([]byte(b), &out); err != nil || out.DeliveryID == 0 {
+			t.Errorf("%s: answer %s names no delivery", tc.name, b)
+			continue
+		}
+		type logRow struct {
+			ID            int64
+			Status, Error string
+		}
+		var logs struct{ Deliveries []logRow }
+		decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+tc.endpoint+"/logs?limit=100", env.AdminToken, nil), &logs)
+		i := slices.IndexFunc(logs.Deliveries, func(d logRow) bool { return d.ID == out.DeliveryID })
+		if i < 0 {
+			t.Errorf("%s: delivery %d not in the logs", tc.name, out.DeliveryID)
+			continue
+		}
+		if d := logs.Deliveries[i]; d.Status != tc.want || (tc.want == "rejected" && !strings.Contains(d.Error, "event type not accepted")) {
+			t.Errorf("%s: delivery %+v, want %s", tc.name, d, tc.want)
+		}
+	}
+}
+
+// TestWebhookSecretFromIntegration: an endpoint created without a secret
+// verifies with the integration's webhookSecret credential, as the provider
+// catalog says; and a NetCash postback whose fields came in the query
+// string is stored and normalized with those fields.
+func TestWebhookSecretFromIntegration(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	const postback = "a long random postback secret 0123"
+	for _, it := range []map[string]any{
+		{"name": "gh", "provider": "github", "isActive": false,
+			"credentials": map[string]any{"token": "ghp_0123456789abcdefghijklmnopqrstuvwxyz", "webhookSecret": ghSecret}},
+		{"name": "pay", "provider": "netcash", "isActive": false, "settings": map[string]any{"accountNumber": "52340889417"},
+			"credentials": map[string]any{"serviceKey": "9ba6a4d7-5b8e-4b4c-8f5e-2a4c0f3b1d11", "webhookSecret": postback}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration = %d %s", r.Status, r.Body)
+		}
+	}
+	var gh, pay struct {
+		ID, Secret string
+		HasSecret  bool
+	}
+	for name, ep := range map[string]any{"gh": &gh, "pay": &pay} {
+		r := call(t, env, "POST", "/api/v1/integrations/"+name+"/webhooks", env.AdminToken, map[string]any{})
+		if r.Status != 201 {
+			t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+		}
+		decode(t, r, ep)
+	}
+	if !gh.HasSecret || gh.Secret != "" || !pay.HasSecret || pay.Secret != "" {
+		t.Errorf("endpoints %+v %+v: want the integration's secret, set and not shown", gh, pay)
+	}
+	if st, b := deliver(t, env, "/api/v1/hooks/"+gh.ID, githubPush, "X-GitHub-Event", "push", "X-GitHub-Delivery", "d-1",
+		"X-Hub-Signature-256", ghSign(ghSecret, githubPush)); st != 202 {
+		t.Errorf("GitHub delivery signed with the integration's webhookSecret = %d %s, want 202", st, b)
+	}
+	for _, trace := range []string{"trace-1", "trace-2"} {
+		extra3, err := verify.NetcashExtra3([]byte(postback), "INV-1001", "100.00")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := url.Values{"TransactionAccepted": {"true"}, "Reason": {"Success"}, "Reference": {"INV-1001"}, "Amount": {"100.00"},
+			"RequestTrace": {trace}, "Extra3": {extra3}}
+		st, b := deliver(t, env, "/api/v1/hooks/"+pay.ID+"?"+q.Encode(), "")
+		if st != 202 {
+			t.Errorf("NetCash postback in the query (%s) = %d %s, want 202 accepted", trace, st, b)
+		}
+	}
+	var evs struct {
+		Events []struct {
+			Type string
+			Data map[string]any
+		}
+	}
+	decode(t, call(t, env, "GET", "/api/v1/events?limit=10", env.AdminToken, nil), &evs)
+	var got []string
+	for _, ev := range evs.Events {
+		if ev.Type == "payment.succeeded" && ev.Data["reference"] == "INV-1001" {
+			got = append(got, ev.Type)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("events %+v: want two payment.succeeded for INV-1001, from the query's fields", evs.Events)
+	}
+}
