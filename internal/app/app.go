@@ -357,7 +357,6 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		dispatcher.NameAs(host + " " + ln.Addr().String()) // for people reading subscription_owners
 		go func() { dispatcher.Run(bctx, 200*time.Millisecond); close(dispatchDone) }()
 	} else {
-		dispatcher = nil
 		close(dispatchDone)
 	}
 	if a.DB.Dialect() == store.Postgres {

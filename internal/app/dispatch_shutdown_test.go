@@ -10,13 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"ihub/internal/app"
-	"ihub/internal/app/apptest"
 	"ihub/internal/audit"
-	"ihub/internal/auth"
 	"ihub/internal/config"
 	"ihub/internal/integration"
-	"ihub/internal/secret"
 	"ihub/internal/webhook"
 )
 
@@ -51,19 +47,7 @@ func TestShutdownLetsWebhookSendsFinish(t *testing.T) {
 			t.Cleanup(srv.Close)
 			t.Cleanup(func() { close(release) })
 
-			key, err := secret.GenerateMasterKey()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), MasterKey: key, LogFormat: "text", LogLevel: "info",
-				ShutdownTimeout: 3 * time.Second}
-			logs := &apptest.SyncBuffer{}
-			a, err := app.Open(context.Background(), cfg, app.NewLogger(logs, "text", "info"),
-				app.Options{Worker: true, AuthOptions: auth.Options{Argon2: apptest.CheapArgon2}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
+			a, _ := openForShutdown(t, config.Config{ShutdownTimeout: 3 * time.Second})
 			ctx := context.Background()
 			ws := a.Webhooks
 			url, yes := srv.URL, true
@@ -115,7 +99,7 @@ func TestShutdownLetsWebhookSendsFinish(t *testing.T) {
 			if took := time.Since(start); tc.delivered && took < time.Second {
 				t.Errorf("Serve returned %s after shutdown began, before the send under way could finish", took)
 			}
-			as, err := ws.Attempts(ctx, sub.ID, 10)
+			as, err := ws.Attempts(ctx, sub.ID, webhook.AttemptFilter{Limit: 10})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -32,19 +32,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}})
 	t.Cleanup(slow.Close)
 
-	key, err := secret.GenerateMasterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), MasterKey: key, LogFormat: "text", LogLevel: "info",
-		EgressAllowPrivate: true, ShutdownTimeout: 10 * time.Second}
-	logs := &apptest.SyncBuffer{}
-	a, err := app.Open(context.Background(), cfg, app.NewLogger(logs, "text", "info"),
-		app.Options{Worker: true, AuthOptions: auth.Options{Argon2: apptest.CheapArgon2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, logs := openForShutdown(t, config.Config{EgressAllowPrivate: true, ShutdownTimeout: 10 * time.Second})
 	ctx := context.Background()
 	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Email: "a@example.com", Role: auth.RoleSuperAdmin, Password: "a long password"}, audit.System); err != nil {
 		t.Fatal(err)
@@ -122,19 +110,7 @@ func TestGracefulShutdown(t *testing.T) {
 // out its timeout and cut the consumer off without an answer.
 func TestShutdownEndsLongPolls(t *testing.T) {
 	t.Parallel()
-	key, err := secret.GenerateMasterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Config{Listen: "127.0.0.1:0", DataDir: t.TempDir(), MasterKey: key, LogFormat: "text", LogLevel: "info",
-		ShutdownTimeout: 30 * time.Second}
-	logs := &apptest.SyncBuffer{}
-	a, err := app.Open(context.Background(), cfg, app.NewLogger(logs, "text", "info"),
-		app.Options{Worker: true, AuthOptions: auth.Options{Argon2: apptest.CheapArgon2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, logs := openForShutdown(t, config.Config{ShutdownTimeout: 30 * time.Second})
 	ctx := context.Background()
 	if _, err := a.Auth.CreateUser(ctx, auth.NewUser{Email: "a@example.com", Role: auth.RoleSuperAdmin, Password: "a long password"}, audit.System); err != nil {
 		t.Fatal(err)
@@ -181,4 +157,25 @@ func TestShutdownEndsLongPolls(t *testing.T) {
 	if strings.Contains(logs.String(), "did not finish cleanly") {
 		t.Errorf("shutdown waited out its timeout:\n%s", logs.String())
 	}
+}
+
+// openForShutdown opens a worker app on SQLite in a temporary directory,
+// listening on a free loopback port, with cfg's shutdown timeout and
+// egress setting, and its log in the buffer returned. It is closed when
+// the test ends.
+func openForShutdown(t *testing.T, cfg config.Config) (*app.App, *apptest.SyncBuffer) {
+	t.Helper()
+	key, err := secret.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen, cfg.DataDir, cfg.MasterKey, cfg.LogFormat, cfg.LogLevel = "127.0.0.1:0", t.TempDir(), key, "text", "info"
+	logs := &apptest.SyncBuffer{}
+	a, err := app.Open(context.Background(), cfg, app.NewLogger(logs, "text", "info"),
+		app.Options{Worker: true, AuthOptions: auth.Options{Argon2: apptest.CheapArgon2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a, logs
 }

@@ -122,7 +122,7 @@ func TestSubscriptionNATS(t *testing.T) {
 			t.Cleanup(d.Close)
 			lastAttempt := func() webhook.Attempt {
 				t.Helper()
-				as, err := env.App.Webhooks.Attempts(ctx, created.ID, 1)
+				as, err := env.App.Webhooks.Attempts(ctx, created.ID, webhook.AttemptFilter{Limit: 1})
 				if err != nil || len(as) == 0 {
 					t.Fatalf("attempts = %v, %v", as, err)
 				}
@@ -209,7 +209,7 @@ func githubHooks(t *testing.T, env *apptest.Env) func(id string) {
 
 func mustAttempts(t *testing.T, env *apptest.Env, id string) []webhook.Attempt {
 	t.Helper()
-	as, err := env.App.Webhooks.Attempts(t.Context(), id, 100)
+	as, err := env.App.Webhooks.Attempts(t.Context(), id, webhook.AttemptFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -174,7 +174,7 @@ type attemptsOutput struct {
 
 func (s *Server) listAttempts(ctx context.Context, in *attemptsInput) (*attemptsOutput, error) {
 	// One page, newest first; one row more tells whether there is a next.
-	as, err := s.d.Webhooks.AttemptsPage(ctx, in.ID, webhook.AttemptFilter{Status: in.Status, BeforeID: in.Before, Limit: in.Limit + 1})
+	as, err := s.d.Webhooks.Attempts(ctx, in.ID, webhook.AttemptFilter{Status: in.Status, BeforeID: in.Before, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}

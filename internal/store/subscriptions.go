@@ -175,7 +175,7 @@ func (db *DB) dispatchSubscriptions(ctx context.Context, t *rawTx) ([]webhook.Su
 	return subs, nil
 }
 
-// SubscriptionVersions implements webhook.ClaimChecker from the
+// SubscriptionVersions implements webhook.SubscriptionStore from the
 // dispatchers' cache: one read of the change counter while nothing
 // changed. The map is shared: read it only.
 func (db *DB) SubscriptionVersions(ctx context.Context) (map[string]int64, error) {
@@ -190,9 +190,7 @@ func (db *DB) SubscriptionVersions(ctx context.Context) (map[string]int64, error
 	return c.versions, nil
 }
 
-var _ webhook.ClaimChecker = (*DB)(nil)
-
-// ReturnClaims implements webhook.ClaimChecker: each attempt still pending
+// ReturnClaims implements webhook.SubscriptionStore: each attempt still pending
 // under the lease it was claimed with is due again at now, its attempts
 // not counted. One whose lease ended (another claim may hold it) is left
 // alone.

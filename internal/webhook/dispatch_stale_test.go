@@ -139,7 +139,7 @@ func newDispatchSetup(t *testing.T, e storetest.Engine, url string, maxConcurren
 // (a zero Attempt for an event without one).
 func (s dispatchSetup) attempts(t *testing.T, evs ...webhook.Event) []webhook.Attempt {
 	t.Helper()
-	as, err := s.ws.Attempts(t.Context(), s.sub.ID, 100)
+	as, err := s.ws.Attempts(t.Context(), s.sub.ID, webhook.AttemptFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

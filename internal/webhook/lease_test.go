@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,14 +14,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// leaseStore hands out claimed work once and keeps what is recorded; the
-// rest of Store is not used.
+// leaseStore hands out claimed work once and keeps what is recorded; its
+// subscriptions never change after the claim. The rest of Store is not
+// used.
 type leaseStore struct {
 	Store
 	SubscriptionStore
 	mu       sync.Mutex
 	work     []Work
-	recorded []int64 // attempt ids
+	versions map[string]int64 // of the subscriptions of the work handed out
+	recorded []int64          // attempt ids
+	returned []int64          // attempt ids given back
 }
 
 func (s *leaseStore) FanOutAndClaim(context.Context, time.Time, int, func(Event, []Subscription) []string,
@@ -29,7 +33,28 @@ func (s *leaseStore) FanOutAndClaim(context.Context, time.Time, int, func(Event,
 	defer s.mu.Unlock()
 	w := s.work
 	s.work = nil
+	for _, x := range w {
+		if s.versions == nil {
+			s.versions = map[string]int64{}
+		}
+		s.versions[x.Subscription.ID] = x.Subscription.Version
+	}
 	return w, nil
+}
+
+func (s *leaseStore) SubscriptionVersions(context.Context) (map[string]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.versions), nil
+}
+
+func (s *leaseStore) ReturnClaims(_ context.Context, _ time.Time, rs []SendResult) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range rs {
+		s.returned = append(s.returned, r.AttemptID)
+	}
+	return nil
 }
 
 func (s *leaseStore) RecordSends(_ context.Context, rs []SendResult) error {

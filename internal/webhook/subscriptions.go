@@ -211,6 +211,19 @@ type SubscriptionStore interface {
 	// its claims to expire. ErrOwnerNameTaken if a present dispatcher has
 	// the name.
 	MarkPresent(ctx context.Context, owner string) (Presence, error)
+	// SubscriptionVersions returns the version of every active
+	// subscription, by id, as of a moment after the call began; a
+	// subscription missing from it is disabled or deleted. The dispatcher
+	// checks a claimed attempt's subscription with it just before the
+	// send. The map is shared: callers only read it.
+	SubscriptionVersions(ctx context.Context) (map[string]int64, error)
+	// ReturnClaims makes claimed attempts that were not sent (their
+	// subscription changed since the claim) due again at now without
+	// counting an attempt, each only while it is still pending under the
+	// lease it was claimed with (SendResult.AttemptID and Lease; the other
+	// fields are ignored). Those of a disabled subscription then wait for
+	// it to be enabled.
+	ReturnClaims(ctx context.Context, now time.Time, rs []SendResult) error
 	// ListAttempts lists a subscription's attempts that f selects, newest
 	// (highest id) first.
 	ListAttempts(ctx context.Context, subscriptionID string, f AttemptFilter) ([]Attempt, error)
@@ -682,15 +695,10 @@ func (s *Service) DeleteSubscription(ctx context.Context, by audit.Actor, id str
 		TargetType: "subscription", TargetID: id, TargetName: sub.Name, Success: true})
 }
 
-// Attempts lists a subscription's newest attempts.
-func (s *Service) Attempts(ctx context.Context, id string, limit int) ([]Attempt, error) {
-	return s.AttemptsPage(ctx, id, AttemptFilter{Limit: limit})
-}
-
-// AttemptsPage lists the subscription's attempts that f selects, newest
+// Attempts lists the subscription's attempts that f selects, newest
 // first. A status other than pending, delivered and failed is refused,
 // naming query.status.
-func (s *Service) AttemptsPage(ctx context.Context, id string, f AttemptFilter) ([]Attempt, error) {
+func (s *Service) Attempts(ctx context.Context, id string, f AttemptFilter) ([]Attempt, error) {
 	st, err := s.subStore()
 	if err != nil {
 		return nil, err
@@ -771,10 +779,8 @@ type Dispatcher struct {
 	presentSeen time.Time
 	sending     chan struct{} // the sends in flight, all subscriptions together
 	freed       chan struct{} // a held attempt was recorded: there may be room again
-	// checker, when the store has one, tells whether a claimed attempt's
-	// subscription changed before it is sent (see current); versions
-	// shares its reads among the sends.
-	checker  ClaimChecker
+	// versions shares the reads of the subscriptions' versions among the
+	// sends (see current).
 	versions freshRead[map[string]int64]
 	cut      chan struct{} // closed by CutShort
 	cutOnce  sync.Once
@@ -787,26 +793,6 @@ type Dispatcher struct {
 	// dispatcher disabled: its other claimed attempts are not sent, even
 	// before the store has the 410 on record.
 	gone map[string]int64
-}
-
-// ClaimChecker is what a store offers the dispatcher so that a claimed
-// attempt is not sent once its subscription is disabled, deleted or
-// changed (its URL, say) after the claim, and so that such attempts are
-// given back rather than left leased. A store without it (a test double)
-// has its claims checked against what the dispatcher knows itself: the 410
-// answers it got.
-type ClaimChecker interface {
-	// SubscriptionVersions returns the version of every active
-	// subscription, by id, as of a moment after the call began; a
-	// subscription missing from it is disabled or deleted. The map is
-	// shared: callers only read it.
-	SubscriptionVersions(ctx context.Context) (map[string]int64, error)
-	// ReturnClaims makes claimed attempts that were not sent due again at
-	// now without counting an attempt, each only while it is still
-	// pending under the lease it was claimed with (SendResult.AttemptID
-	// and Lease; the other fields are ignored). Those of a disabled
-	// subscription then wait for it to be enabled.
-	ReturnClaims(ctx context.Context, now time.Time, rs []SendResult) error
 }
 
 // freshRead shares a read among concurrent callers while giving each
@@ -878,7 +864,6 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		d.clients[i] = c
 	}
-	d.checker, _ = st.(ClaimChecker)
 	host, _ := os.Hostname()
 	d.NameAs(host)
 	return d, nil
@@ -1110,10 +1095,7 @@ func (d *Dispatcher) current(ctx context.Context, w Work) string {
 	if ctx.Err() != nil {
 		return "shutting down"
 	}
-	if d.checker == nil {
-		return ""
-	}
-	versions, err := d.versions.get(ctx, d.checker.SubscriptionVersions)
+	versions, err := d.versions.get(ctx, d.st.SubscriptionVersions)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.s.o.Logger.Warn("checking a subscription before sending failed; its claimed events are sent later",
@@ -1169,9 +1151,8 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 				firstErr = err
 			}
 		}
-		if len(back) > 0 && d.checker != nil {
-			// Without a checker, they go out again when their lease ends.
-			if err := d.checker.ReturnClaims(context.WithoutCancel(ctx), d.s.o.Now(), back); err != nil {
+		if len(back) > 0 {
+			if err := d.st.ReturnClaims(context.WithoutCancel(ctx), d.s.o.Now(), back); err != nil {
 				d.s.o.Logger.Warn("giving back claimed webhook sends failed; they go out when their lease ends", "count", len(back), "err", err)
 				if firstErr == nil {
 					firstErr = err
