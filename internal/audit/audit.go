@@ -64,6 +64,9 @@ const (
 	// SubscriptionAttemptRetried: an undelivered attempt of a subscription
 	// was made due now by hand.
 	SubscriptionAttemptRetried = "subscription.attempt_retried"
+	// SubscriptionDisabled: ihub disabled a subscription because its
+	// subscriber answered 410 Gone.
+	SubscriptionDisabled = "subscription.disabled"
 )
 
 // Entry is one record of the activity log.

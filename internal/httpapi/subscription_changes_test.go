@@ -322,6 +322,12 @@ func TestSubscriptionRetryActivityAnd410(t *testing.T) {
 			if sub.IsActive || sub.Version != 2 || !sub.UpdatedAt.After(sub.CreatedAt) {
 				t.Errorf("after a 410: %+v, want disabled, version 2 and updatedAt after createdAt", sub)
 			}
+			// The activity log says ihub turned it off, and why.
+			off, raw := lastActivity(t, env, "subscription.disabled")
+			if off.TargetID != created.ID || off.Actor.Type != "system" || off.Details["status"] != float64(410) ||
+				off.Details["reason"] != "the subscriber answered 410 Gone" || off.Details["attemptId"] != float64(a.ID) {
+				t.Errorf("410 activity = %s, want subscription %s disabled by the system, status 410, attempt %d", raw, created.ID, a.ID)
+			}
 		})
 	}
 }

@@ -354,7 +354,13 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 		field string
 	}{
 		{"unknown scheme", map[string]any{"scheme": "rot13"}, "body.scheme"},
-		{"hmac without header", map[string]any{"scheme": "hmac", "settings": map[string]any{"algorithm": "sha256"}}, "body.settings"},
+		{"hmac without header", map[string]any{"scheme": "hmac", "settings": map[string]any{"algorithm": "sha256"}}, `"body.settings.header"`},
+		{"hmac algorithm", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "algorithm": "md5"}}, `"body.settings.algorithm"`},
+		{"hmac encoding", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "encoding": "base32"}}, `"body.settings.encoding"`},
+		{"hmac signed", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "signed": "headers"}}, `"body.settings.signed"`},
+		{"hmac timestamp header", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "signed": "timestamp.body"}}, `"body.settings.timestampHeader"`},
+		{"hmac delivery id header", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "deliveryIdHeader": "bad header"}}, `"body.settings.deliveryIdHeader"`},
+		{"header_token header", map[string]any{"scheme": "header_token", "settings": map[string]any{"headerName": "X:Token"}}, `"body.settings.headerName"`},
 		{"unknown setting", map[string]any{"settings": map[string]any{"colour": "red"}}, "body.settings.colour"},
 		{"bad cidr", map[string]any{"allowedCidrs": []string{"10.0.0.0/33"}}, "body.allowedCidrs[0]"},
 		{"short secret", map[string]any{"secret": "abc"}, "body.secret"},

@@ -106,7 +106,8 @@ func TestListAttemptsFilter(t *testing.T) {
 }
 
 // TestDisabledBy410UpdatedAt: a subscription that a 410 disables is
-// changed then: its version and its updatedAt move together.
+// changed then: its version and its updatedAt move together, and the
+// activity log records it once.
 func TestDisabledBy410UpdatedAt(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
@@ -119,9 +120,22 @@ func TestDisabledBy410UpdatedAt(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := created.Add(30 * time.Minute)
-		if err := db.RecordSends(ctx, []webhook.SendResult{{AttemptID: ids[5], Status: 410, Error: "410 Gone",
-			Disable: "the subscriber answered 410 Gone", At: at}}); err != nil {
+		gone := func(at time.Time) webhook.SendResult {
+			return webhook.SendResult{AttemptID: ids[5], Status: 410, Error: "410 Gone", Disable: "the subscriber answered 410 Gone", At: at,
+				Disabled: &audit.Entry{At: at, Actor: audit.System, Action: audit.SubscriptionDisabled, TargetType: "subscription",
+					TargetID: "sub_1", Success: true}}
+		}
+		if err := db.RecordSends(ctx, []webhook.SendResult{gone(at)}); err != nil {
 			t.Fatal(err)
+		}
+		// A second 410 (another send that was in flight) changes nothing
+		// more and is not recorded again.
+		if err := db.RecordSends(ctx, []webhook.SendResult{gone(at.Add(time.Second))}); err != nil {
+			t.Fatal(err)
+		}
+		if es, err := db.ListActivity(ctx, audit.Filter{Action: audit.SubscriptionDisabled, Limit: 10}); err != nil || len(es) != 1 ||
+			es[0].TargetID != "sub_1" || !es[0].At.Equal(at) {
+			t.Errorf("activity after two 410s = %+v, %v; want one subscription.disabled entry for sub_1 at %v", es, err, at)
 		}
 		got, _, err := db.GetSubscription(ctx, "sub_1")
 		if err != nil {

@@ -773,6 +773,7 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 	}
 	ss := make([]stmt, 0, len(rs))
 	var ids, statuses, ats []int64 // delivered, on PostgreSQL
+	var disables []webhook.SendResult
 	for _, r := range rs {
 		// The fence of a failed send (see SendResult.Lease).
 		fence, fenceArgs := "", []any(nil)
@@ -787,9 +788,8 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
  last_error = '', delivered_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
 		case r.Disable != "":
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ?, leased = FALSE
- WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)},
-				stmt{`UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1, updated_at = ?
- WHERE id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, ms(r.At), r.AttemptID}})
+ WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)})
+			disables = append(disables, r)
 		case r.GiveUp:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
  last_error = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, r.AttemptID}, fenceArgs...)})
@@ -806,6 +806,21 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
 		if err := t.execAll(ctx, ss); err != nil {
 			return fmt.Errorf("store: record sends: %w", err)
+		}
+		// A 410 disables the subscription; the activity log records it
+		// once, from the answer that turned it off (several sends in
+		// flight may all get one).
+		for _, r := range disables {
+			n, err := t.exec(ctx, `UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1, updated_at = ?
+ WHERE is_active AND id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, r.Disable, ms(r.At), r.AttemptID)
+			if err != nil {
+				return fmt.Errorf("store: record sends: disable subscription: %w", err)
+			}
+			if n > 0 && r.Disabled != nil {
+				if err := recordIf(ctx, t, *r.Disabled); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -294,11 +294,14 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 		// secret, when one is given, was checked above.
 		cfg := verifyConfig(*ep, [][]byte{verify.PlaceholderSecret(ep.Scheme)})
 		if err := verify.Validate(cfg); err != nil && ep.Scheme != verify.SchemeNone {
-			reason := err.Error()
+			field, reason := "settings", err.Error()
 			if ve, ok := err.(*verify.Error); ok {
 				reason = ve.Reason
+				if ve.Setting != "" {
+					field += "." + ve.Setting
+				}
 			}
-			bad("settings", reason)
+			bad(field, reason)
 		}
 	}
 	return errs

@@ -132,7 +132,10 @@ type SendResult struct {
 	GiveUp bool
 	// Disable disables the subscription (410 Gone) with this reason; the
 	// attempt stays pending for when it is enabled again.
-	Disable     string
+	Disable string
+	// Disabled is the activity entry recorded with a Disable, when it is
+	// the one that turns the subscription off.
+	Disabled    *audit.Entry
 	Status      int
 	Error       string
 	NextAttempt time.Time
@@ -1046,6 +1049,9 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 			}
 			r := d.send(sendCtx, w)
 			if r.Disable != "" {
+				r.Disabled = &audit.Entry{At: r.At, Actor: audit.System, Action: audit.SubscriptionDisabled,
+					TargetType: "subscription", TargetID: w.Subscription.ID, TargetName: w.Subscription.Name, Success: true,
+					Details: map[string]any{"reason": r.Disable, "attemptId": w.Attempt.ID, "status": r.Status}}
 				// Before the slot is freed: the subscription's attempts
 				// waiting for it must not go out.
 				d.mu.Lock()

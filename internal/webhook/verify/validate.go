@@ -47,7 +47,7 @@ func Validate(c Config) error {
 	switch c.Scheme {
 	case SchemeHeaderToken:
 		if !validHeaderName(c.HeaderName) {
-			return fail(KindConfig, "header_token needs a valid header name")
+			return badSetting("headerName", "header_token needs a valid header name")
 		}
 	case SchemeHMAC:
 		return validateHMAC(c.HMAC)
@@ -58,19 +58,24 @@ func Validate(c Config) error {
 func validateHMAC(h HMACConfig) error {
 	switch {
 	case !validHeaderName(h.Header):
-		return fail(KindConfig, "hmac needs a valid signature header name")
+		return badSetting("header", "hmac needs a valid signature header name")
 	case hmacHash(h.Algorithm) == nil:
-		return fail(KindConfig, "hmac algorithm must be sha1, sha256 or sha512")
+		return badSetting("algorithm", "hmac algorithm must be sha1, sha256 or sha512")
 	case h.Encoding != "" && h.Encoding != EncodingHex && h.Encoding != EncodingBase64:
-		return fail(KindConfig, "hmac encoding must be hex or base64")
+		return badSetting("encoding", "hmac encoding must be hex or base64")
 	case h.Signed != "" && h.Signed != SignedBody && h.Signed != SignedTimestampBody:
-		return fail(KindConfig, "hmac signed content must be body or timestamp.body")
+		return badSetting("signed", "hmac signed content must be body or timestamp.body")
 	case h.Signed == SignedTimestampBody && !validHeaderName(h.TimestampHeader):
-		return fail(KindConfig, "hmac over timestamp.body needs a timestamp header name")
+		return badSetting("timestampHeader", "hmac over timestamp.body needs a timestamp header name")
 	case h.DeliveryIDHeader != "" && !validHeaderName(h.DeliveryIDHeader):
-		return fail(KindConfig, "hmac delivery id header name is invalid")
+		return badSetting("deliveryIdHeader", "hmac delivery id header name is invalid")
 	}
 	return nil
+}
+
+// badSetting is a configuration error naming the endpoint setting at fault.
+func badSetting(setting, reason string) error {
+	return &Error{Kind: KindConfig, Reason: reason, Setting: setting}
 }
 
 // validHeaderName reports whether s is a non-empty RFC 9110 token.

@@ -169,6 +169,10 @@ const (
 type Error struct {
 	Kind   Kind
 	Reason string
+	// Setting, on a KindConfig error from Validate, names the endpoint
+	// setting at fault ("algorithm", "header", "headerName", ...), when one
+	// setting is.
+	Setting string
 }
 
 // Error returns the reason prefixed with "webhook verification: ".
