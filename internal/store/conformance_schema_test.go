@@ -8,12 +8,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"ihub/internal/audit"
 	"ihub/internal/store"
 	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
 )
 
 func TestReopen(t *testing.T) {
@@ -195,5 +197,74 @@ func TestSchemaParity(t *testing.T) {
 	}
 	if diff := cmp.Diff(schemas[0], schemas[1]); diff != "" {
 		t.Errorf("tables and columns differ (-%s +%s):\n%s", engines[0].Name, engines[1].Name, diff)
+	}
+}
+
+// TestMigrationIDsNeverReused: version 12 rebuilds the id tables of SQLite
+// with their rows and indexes, and a database whose newest events retention
+// had already removed gives the next event an id above the fan-out's
+// cursor, so that it is still sent.
+func TestMigrationIDsNeverReused(t *testing.T) {
+	t.Parallel()
+	opts := storetest.SQLiteOptions(t)
+	ctx := t.Context()
+	old, err := sql.Open("sqlite", "file:"+filepath.Join(opts.DataDir, "ihub.db")+"?_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MigrateSQLiteUpTo(ctx, old, 11); err != nil {
+		t.Fatalf("migrate to 11: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key, provider_delivery_id,
+ event_type, headers, payload, payload_size, source_ip, reason) VALUES
+ (7, 'whe_1', 'int_1', 1, 'processed', 'k7', 'k7', 'x', '{}', '{}', 2, '', ''),
+ (9, 'whe_1', 'int_1', 2, 'pending', 'k9', 'k9', 'x', '{}', '{}', 2, '', '')`,
+		`INSERT INTO webhook_events (id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
+ VALUES (40, 7, 'int_1', 'http', 'http.event', '', 1, 1, '{}')`,
+		// Events 41 and 42 were fanned out, then removed by retention.
+		`UPDATE dispatch_cursor SET value = 42 WHERE name = 'fanout'`,
+	} {
+		if _, err := old.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t, opts)
+	ds, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 10})
+	if err != nil || len(ds) != 2 || ds[0].ID != 9 || ds[1].ID != 7 {
+		t.Fatalf("deliveries after the migration = %+v, %v; want 9 and 7", ds, err)
+	}
+	if _, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Status: webhook.StatusPending, Limit: 10}); err != nil {
+		t.Fatalf("pending deliveries after the migration: %v", err)
+	}
+	evs, err := db.ListEvents(ctx, 0, 10)
+	if err != nil || len(evs) != 1 || evs[0].Seq != 40 || evs[0].DeliveryID != 7 {
+		t.Fatalf("events after the migration = %+v, %v; want event 40 of delivery 7", evs, err)
+	}
+	in := newIntegration(1, "migrated")
+	mustCreate(t, db, in, nil)
+	got, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "new", time.Now())})
+	if err != nil || got[0].ID != 10 {
+		t.Fatalf("new delivery = %+v, %v; want id 10", got, err)
+	}
+	evs, err = db.ListEvents(ctx, 42, 10)
+	if err != nil || len(evs) != 1 || evs[0].Seq != 43 {
+		t.Errorf("events after the fan-out's cursor = %+v, %v; want the new one, id 43", evs, err)
+	}
+	check, err := sql.Open("sqlite", "file:"+filepath.Join(opts.DataDir, "ihub.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	var indexes int
+	if err := check.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'
+ AND tbl_name IN ('webhook_deliveries', 'webhook_events', 'subscription_attempts') AND sql IS NOT NULL`).Scan(&indexes); err != nil {
+		t.Fatal(err)
+	}
+	if indexes != 7 {
+		t.Errorf("indexes on the rebuilt tables = %d, want 7", indexes)
 	}
 }

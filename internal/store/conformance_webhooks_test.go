@@ -313,3 +313,62 @@ func TestListDeliveriesSummary(t *testing.T) {
 		}
 	})
 }
+
+// TestIDsNotReusedAfterPurge: when retention has removed every delivery
+// (a quiet spell longer than the retention), new deliveries, events and
+// attempts still get ids above the old ones. An event id is the pull API's
+// cursor and the fan-out's: one reused would sit behind both, and never be
+// read by a consumer or sent to a subscription.
+func TestIDsNotReusedAfterPurge(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "ids")
+		mustCreate(t, db, in, nil)
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: true, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
+		old := time.Now().Add(-100 * 24 * time.Hour)
+		first, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "a", old), acceptedDelivery(in, "b", old)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.FanOut(ctx, 100, time.Now(), all); err != nil || n != 2 {
+			t.Fatalf("FanOut = %d, %v; want 2 events", n, err)
+		}
+		evs, err := db.ListEvents(ctx, 0, 100)
+		if err != nil || len(evs) != 2 {
+			t.Fatalf("events = %d, %v; want 2", len(evs), err)
+		}
+		as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 100})
+		if err != nil || len(as) != 2 {
+			t.Fatalf("attempts = %d, %v; want 2", len(as), err)
+		}
+		if n, err := db.PurgeDeliveries(ctx, time.Now().Add(-90*24*time.Hour)); err != nil || n != 2 {
+			t.Fatalf("PurgeDeliveries = %d, %v; want 2", n, err)
+		}
+
+		next, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "c", time.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next[0].ID <= first[1].ID {
+			t.Errorf("delivery id after the purge = %d, want above %d", next[0].ID, first[1].ID)
+		}
+		if n, err := db.FanOut(ctx, 100, time.Now(), all); err != nil || n != 1 {
+			t.Errorf("FanOut after the purge = %d, %v; want the new event", n, err)
+		}
+		got, err := db.ListEvents(ctx, evs[1].Seq, 100)
+		if err != nil || len(got) != 1 || got[0].Seq <= evs[1].Seq {
+			t.Errorf("events after cursor %d = %+v, %v; want the new event, with a higher id", evs[1].Seq, got, err)
+		}
+		as2, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 100})
+		if err != nil || len(as2) != 1 || as2[0].ID <= as[0].ID {
+			t.Errorf("attempts after the purge = %+v, %v; want one, with an id above %d", as2, err, as[0].ID)
+		}
+	})
+}

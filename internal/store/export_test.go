@@ -1,5 +1,28 @@
 package store
 
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+)
+
 // OwnerLockSpace is the first key of the dispatchers' presence locks, for
 // tests that look them up in pg_locks.
 const OwnerLockSpace = ownerLockSpace
+
+// MigrateSQLiteUpTo applies the SQLite migrations up to version, for tests
+// of a later migration on the data an earlier schema holds.
+func MigrateSQLiteUpTo(ctx context.Context, sqlDB *sql.DB, version int64) error {
+	fsys, err := fs.Sub(migrations, "migrations/sqlite")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, sqlDB, fsys, goose.WithTableName("ihub_schema_migrations"))
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, version)
+	return err
+}

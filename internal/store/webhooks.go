@@ -246,9 +246,12 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		// One multi-row INSERT for the batch's deliveries and one for their
 		// events: modernc's cost is mostly per statement. The writer holds
 		// the only write lock, so the ids can be given here (the events
-		// need them, and RETURNING's order is not defined).
+		// need them, and RETURNING's order is not defined). They go on from
+		// the largest ever given (AUTOINCREMENT's record of it), not the
+		// largest left: retention may have removed the newest rows.
 		var base int64
-		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM webhook_deliveries`, nil, &base); err != nil {
+		if err := t.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM webhook_deliveries), 0),
+ COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'), 0))`, nil, &base); err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}
 		args := make([]any, 0, 17*len(ds))
