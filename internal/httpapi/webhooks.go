@@ -491,7 +491,7 @@ type EventBody struct {
 }
 
 type eventsInput struct {
-	After int64 `query:"after" minimum:"0" doc:"Cursor: return events after this one (0 = from the oldest kept)."`
+	After int64 `query:"after" minimum:"0" doc:"Cursor: return events after this one (0 = from the oldest kept). One past every event ever given is refused (422)."`
 	Limit int   `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 	Wait  int   `query:"wait" minimum:"0" maximum:"60" default:"0" doc:"Long-poll: wait up to this many seconds for a new event when there is none."`
 }

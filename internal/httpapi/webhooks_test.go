@@ -231,6 +231,12 @@ func TestWebhookIngest(t *testing.T) {
 			if len(evs.Events) != 0 {
 				t.Errorf("events after the cursor = %+v, want none", evs.Events)
 			}
+			// A cursor past every event given is refused, not waited on.
+			r = call(t, env, "GET", "/api/v1/events?wait=5&after="+strconv.FormatInt(evs.Next+1000, 10), env.AdminToken, nil)
+			if p, ok := readProblem(t, r); !ok || r.Status != 422 || !slices.Equal(p.locations(), []string{"query.after"}) ||
+				!strings.Contains(string(r.Body), "newest event ("+strconv.FormatInt(evs.Next, 10)+")") {
+				t.Errorf("events after a cursor past the newest = %d %s, want 422 naming query.after and the newest cursor", r.Status, r.Body)
+			}
 
 			// Replay needs integrations:webhooks:replay and makes a new delivery.
 			first := logs.Deliveries[len(logs.Deliveries)-1].ID

@@ -351,6 +351,9 @@ func TestIDsNotReusedAfterPurge(t *testing.T) {
 		if n, err := db.PurgeDeliveries(ctx, time.Now().Add(-90*24*time.Hour)); err != nil || n != 2 {
 			t.Fatalf("PurgeDeliveries = %d, %v; want 2", n, err)
 		}
+		if n, err := db.NewestEventSeq(ctx); err != nil || n != evs[1].Seq {
+			t.Errorf("NewestEventSeq after the purge = %d, %v; want %d", n, err, evs[1].Seq)
+		}
 
 		next, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "c", time.Now())})
 		if err != nil {
@@ -365,6 +368,9 @@ func TestIDsNotReusedAfterPurge(t *testing.T) {
 		got, err := db.ListEvents(ctx, evs[1].Seq, 100)
 		if err != nil || len(got) != 1 || got[0].Seq <= evs[1].Seq {
 			t.Errorf("events after cursor %d = %+v, %v; want the new event, with a higher id", evs[1].Seq, got, err)
+		}
+		if n, err := db.NewestEventSeq(ctx); err != nil || len(got) != 1 || n != got[0].Seq {
+			t.Errorf("NewestEventSeq = %d, %v; want the new event's %+v", n, err, got)
 		}
 		as2, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 100})
 		if err != nil || len(as2) != 1 || as2[0].ID <= as[0].ID {

@@ -629,6 +629,22 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 	return db.committedPrefix(afterSeq, evs, time.Now()), nil
 }
 
+// NewestEventSeq implements webhook.Store: the identity sequence's last
+// value on PostgreSQL, AUTOINCREMENT's record on SQLite (neither goes back
+// when retention removes the newest events).
+func (db *DB) NewestEventSeq(ctx context.Context) (int64, error) {
+	q := `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_events'), 0),
+ COALESCE((SELECT MAX(id) FROM webhook_events), 0))`
+	if db.dialect == Postgres {
+		q = `SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('webhook_events', 'id')::regclass), 0)`
+	}
+	var n int64
+	if err := db.queryRow(ctx, q).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: newest event: %w", err)
+	}
+	return n, nil
+}
+
 const eventCols = `id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data`
 
 // eventsWhere reads the events matching a condition.

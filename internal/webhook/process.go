@@ -80,9 +80,25 @@ func (s *Service) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery,
 	return s.o.Store.ListDeliveries(ctx, f)
 }
 
-// Events lists normalized events after a cursor (the pull API).
+// Events lists normalized events after a cursor (the pull API). A cursor
+// above every event id ever given (one from another database, or from
+// before a restore) is refused, naming query.after: read from it, a
+// consumer would wait for nothing until new events overtook it, and then
+// skip them.
 func (s *Service) Events(ctx context.Context, after int64, limit int) ([]Event, error) {
-	return s.o.Store.ListEvents(ctx, after, limit)
+	evs, err := s.o.Store.ListEvents(ctx, after, limit)
+	if err != nil || len(evs) > 0 || after == 0 {
+		return evs, err
+	}
+	newest, err := s.o.Store.NewestEventSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if after > newest {
+		return nil, apperr.InvalidFields("the cursor is not valid", apperr.FieldError{Field: "query.after",
+			Message: "is past the newest event (" + strconv.FormatInt(newest, 10) + "): continue from a cursor this server gave, or from 0 for the oldest kept"})
+	}
+	return evs, nil
 }
 
 // Signals returns an endpoint's failure and silence signals.

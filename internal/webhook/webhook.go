@@ -248,6 +248,9 @@ type Store interface {
 	// failed, in one transaction.
 	CompleteDeliveries(ctx context.Context, done []Completed) error
 	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+	// NewestEventSeq is the largest event id ever given (0 before the
+	// first), whether or not retention has removed the event since.
+	NewestEventSeq(ctx context.Context) (int64, error)
 	EndpointSignals(ctx context.Context, endpointID string, now time.Time) (Signals, error)
 	PurgeDeliveries(ctx context.Context, before time.Time) (int64, error)
 	IntegrationsChangeCounter(ctx context.Context) (int64, error)
