@@ -70,7 +70,13 @@ func stripe(o obj) Event {
 		d.set("subscription_id", obj.str("id"))
 		d.set("customer_id", obj.str("customer"))
 		d.set("status", obj.str("status"))
-		d.set("plan", obj.str("plan", "id"))
+		plan := obj.str("plan", "id")
+		if items := obj.arr("items", "data"); plan == "" && len(items) > 0 {
+			// The top-level plan is deprecated, and null when there are
+			// several items: the first item's price.
+			plan = firstNonEmpty(asObj(items[0]).str("price", "id"), asObj(items[0]).str("plan", "id"))
+		}
+		d.set("plan", plan)
 	}
 	if typ == "" {
 		return Event{RawType: raw, OccurredAt: at, Subject: obj.str("id")}
@@ -126,7 +132,9 @@ func whmcs(in input) Event {
 		return Event{RawType: hook, OccurredAt: at}
 	}
 	d := data{}
-	customer := vars.first("client_id", "clientid", "userid", "user_id", "user")
+	// Not "user": InvoiceCreated's is who created the invoice ("system" or
+	// an admin), not the client.
+	customer := vars.first("client_id", "clientid", "userid", "user_id")
 	var subject string
 	switch {
 	case strings.HasPrefix(typ, "ticket."):

@@ -210,13 +210,15 @@ func clickatellStatus(s string) string {
 }
 
 // clickatell maps status callbacks (messageId/apiMsgId, status or
-// statusCode) and reply callbacks (text from fromNumber/from), JSON or
+// statusCode) and reply callbacks (messageId/moMsgId, text from
+// fromNumber/from), JSON or
 // form. Data: message_id, client_message_id, to, from, status,
 // description, text (replies). The apiKey is not copied. Subject is the
 // message id.
 func clickatell(in input) Event {
 	o := in.o
-	id := o.first("messageId", "apiMsgId")
+	// moMsgId: the legacy HTTP API's reply callback.
+	id := o.first("messageId", "apiMsgId", "moMsgId")
 	at := parseTime(o.first("timestamp"))
 	d := data{}
 	d.set("message_id", id)

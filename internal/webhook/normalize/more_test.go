@@ -161,12 +161,13 @@ var moreCases = []normalizeCase{
 		},
 	},
 	{
+		// "user" is the admin who created the invoice, not the client.
 		name: "whmcs invoice created", provider: "whmcs",
 		header: hdr("X-Hub-Event", "InvoiceCreated"),
-		body:   `{"source":"autogen","user":7,"invoiceid":1002,"status":"Unpaid"}`,
+		body:   `{"source":"adminarea","user":1,"invoiceid":1002,"status":"Unpaid"}`,
 		want: Event{
 			Type: "invoice.created", RawType: "InvoiceCreated", Subject: "1002",
-			Data: map[string]any{"invoice_id": "1002", "status": "Unpaid", "customer_id": "7"},
+			Data: map[string]any{"invoice_id": "1002", "status": "Unpaid"},
 		},
 	},
 	{

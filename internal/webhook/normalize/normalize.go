@@ -118,7 +118,7 @@ func Normalize(provider string, header http.Header, body []byte) (Event, error) 
 	var ev Event
 	if v, ok := decode(header, body); ok {
 		ev = fn(input{header: header, body: v, o: asObj(v)})
-		ev.RawType, ev.Subject = cleanRaw(ev.RawType), cleanRaw(ev.Subject)
+		ev.RawType, ev.Subject = cleanRaw(ev.RawType), cleanSubject(ev.Subject)
 		if ev.Type == "" {
 			ev.Type = name + "." + typePart(ev.RawType)
 		}

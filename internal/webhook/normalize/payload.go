@@ -22,7 +22,9 @@ type obj map[string]any
 // form-encoded body whose fields become strings (first value wins). It
 // reports false when the body is empty or does not parse.
 func decode(header http.Header, body []byte) (any, bool) {
-	trimmed := bytes.TrimSpace(body)
+	// A UTF-8 byte order mark (PHP or .NET senders) may be ignored (RFC
+	// 8259 §8.1); encoding/json would reject the body.
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\ufeff")))
 	if len(trimmed) == 0 {
 		return nil, false
 	}
@@ -278,9 +280,18 @@ func typePart(raw string) string {
 // maxRawType bounds Event.RawType.
 const maxRawType = 128
 
+// maxSubject bounds Event.Subject. It is an id, so it must not be cut
+// short: a GitHub full name reaches 140 bytes, a GitLab path far more.
+const maxSubject = 1024
+
 // cleanRaw makes a provider's event name safe to store: valid UTF-8, no
 // control characters, at most 128 bytes.
-func cleanRaw(raw string) string {
+func cleanRaw(raw string) string { return cleanBounded(raw, maxRawType) }
+
+// cleanSubject is cleanRaw for Event.Subject, at most 1 KiB.
+func cleanSubject(s string) string { return cleanBounded(s, maxSubject) }
+
+func cleanBounded(raw string, limit int) string {
 	raw = strings.TrimSpace(strings.ToValidUTF8(raw, "\uFFFD"))
 	raw = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -288,8 +299,8 @@ func cleanRaw(raw string) string {
 		}
 		return r
 	}, raw)
-	if len(raw) > maxRawType {
-		cut := maxRawType
+	if len(raw) > limit {
+		cut := limit
 		for cut > 0 && !utf8.RuneStart(raw[cut]) {
 			cut--
 		}
@@ -356,7 +367,7 @@ func stringList(v any) []string {
 
 // result assembles an Event; the Data map is nil when empty.
 func result(typ, raw string, at time.Time, subject string, d data) Event {
-	ev := Event{Type: typ, OccurredAt: at, Subject: cleanRaw(subject), RawType: cleanRaw(raw)}
+	ev := Event{Type: typ, OccurredAt: at, Subject: cleanSubject(subject), RawType: cleanRaw(raw)}
 	if len(d) > 0 {
 		ev.Data = map[string]any(d)
 	}
