@@ -180,7 +180,7 @@ func github(in input) Event {
 		}
 	}
 	if typ == "" {
-		return Event{RawType: raw}
+		return unknownCodeEvent(raw, repo, actor)
 	}
 	return result(typ, raw, at, repo, d)
 }
@@ -312,7 +312,7 @@ func gitlab(in input) Event {
 		at = parseTime(firstNonEmpty(o.str("released_at"), o.str("created_at")))
 	}
 	if typ == "" {
-		return Event{RawType: raw}
+		return unknownCodeEvent(raw, repo, actor)
 	}
 	return result(typ, raw, at, repo, d)
 }
@@ -449,9 +449,19 @@ func bitbucket(in input) Event {
 		typ = "system.ping"
 	}
 	if typ == "" {
-		return Event{RawType: key}
+		return unknownCodeEvent(key, repo, actor)
 	}
 	return result(typ, key, at, repo, d)
+}
+
+// unknownCodeEvent is a code host's event without a standard name (a star,
+// a fork, a wiki edit): kept as <provider>.<raw type>, with the repository
+// as subject and who did it, so that a subscriber can tell what it is about.
+func unknownCodeEvent(raw, repo, actor string) Event {
+	d := data{}
+	d.set("repository", repo)
+	d.set("actor", actor)
+	return result("", raw, time.Time{}, repo, d)
 }
 
 func firstNonEmpty(ss ...string) string {

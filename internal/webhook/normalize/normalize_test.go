@@ -93,7 +93,8 @@ var normalizeCases = []normalizeCase{
 		name: "github create branch is kept", provider: "github",
 		header: hdr("X-GitHub-Event", "create"),
 		body:   `{"ref":"feature","ref_type":"branch","repository":{"full_name":"Codertocat/Hello-World"}}`,
-		want:   Event{Type: "github.create", RawType: "create"},
+		want: Event{Type: "github.create", RawType: "create", Subject: "Codertocat/Hello-World",
+			Data: map[string]any{"repository": "Codertocat/Hello-World"}},
 	},
 	{
 		name: "github pull request opened", provider: "github",
@@ -149,7 +150,7 @@ var normalizeCases = []normalizeCase{
 		name: "github pull request synchronize is kept", provider: "github",
 		header: hdr("X-GitHub-Event", "pull_request"),
 		body:   `{"action":"synchronize","number":8,"pull_request":{"number":8},"repository":{"full_name":"o/r"}}`,
-		want:   Event{Type: "github.pull_request.synchronize", RawType: "pull_request.synchronize"},
+		want:   Event{Type: "github.pull_request.synchronize", RawType: "pull_request.synchronize", Subject: "o/r", Data: map[string]any{"repository": "o/r"}},
 	},
 	{
 		name: "github issue opened", provider: "github",
@@ -217,8 +218,10 @@ var normalizeCases = []normalizeCase{
 	{
 		name: "github unknown event kept", provider: "github",
 		header: hdr("X-GitHub-Event", "star"),
-		body:   `{"action":"created","starred_at":"2026-11-22T03:00:00Z","repository":{"full_name":"o/r"}}`,
-		want:   Event{Type: "github.star.created", RawType: "star.created"},
+		body:   `{"action":"created","starred_at":"2026-11-22T03:00:00Z","repository":{"full_name":"o/r"},"sender":{"login":"octocat"}}`,
+		// Kept with what it is about: the repository, and who did it.
+		want: Event{Type: "github.star.created", RawType: "star.created", Subject: "o/r",
+			Data: map[string]any{"repository": "o/r", "actor": "octocat"}},
 	},
 	{
 		name: "github garbage body", provider: "github",
@@ -301,7 +304,7 @@ var normalizeCases = []normalizeCase{
 		name: "gitlab merge request update kept", provider: "gitlab",
 		header: hdr("X-Gitlab-Event", "Merge Request Hook"),
 		body:   `{"object_kind":"merge_request","project":{"path_with_namespace":"g/p"},"object_attributes":{"iid":3,"action":"update"}}`,
-		want:   Event{Type: "gitlab.merge_request.update", RawType: "merge_request.update"},
+		want:   Event{Type: "gitlab.merge_request.update", RawType: "merge_request.update", Subject: "g/p", Data: map[string]any{"repository": "g/p"}},
 	},
 	{
 		name: "gitlab pipeline success", provider: "gitlab",
@@ -393,7 +396,7 @@ var normalizeCases = []normalizeCase{
 		name: "bitbucket unknown kept", provider: "bitbucket",
 		header: hdr("X-Event-Key", "repo:fork"),
 		body:   `{"repository":{"full_name":"team/repo"}}`,
-		want:   Event{Type: "bitbucket.repo:fork", RawType: "repo:fork"},
+		want:   Event{Type: "bitbucket.repo:fork", RawType: "repo:fork", Subject: "team/repo", Data: map[string]any{"repository": "team/repo"}},
 	},
 
 	// Slack.

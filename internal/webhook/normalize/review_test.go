@@ -91,7 +91,8 @@ var reviewCases = []normalizeCase{
 		name: "github workflow run cancelled kept", provider: "github",
 		header: hdr("X-GitHub-Event", "workflow_run"),
 		body:   `{"action":"completed","workflow_run":{"id":1,"conclusion":"cancelled"},"repository":{"full_name":"o/r"}}`,
-		want:   Event{Type: "github.workflow_run.completed", RawType: "workflow_run.completed"},
+		want: Event{Type: "github.workflow_run.completed", RawType: "workflow_run.completed", Subject: "o/r",
+			Data: map[string]any{"repository": "o/r"}},
 	},
 	{
 		name: "github delete tag", provider: "github",
@@ -225,7 +226,7 @@ var reviewCases = []normalizeCase{
 		name: "gitlab release update kept", provider: "gitlab",
 		header: hdr("X-Gitlab-Event", "Release Hook"),
 		body:   `{"object_kind":"release","action":"update","tag":"v1","project":{"path_with_namespace":"g/p"}}`,
-		want:   Event{Type: "gitlab.release.update", RawType: "release.update"},
+		want:   Event{Type: "gitlab.release.update", RawType: "release.update", Subject: "g/p", Data: map[string]any{"repository": "g/p"}},
 	},
 
 	// Bitbucket Cloud.
@@ -279,7 +280,7 @@ var reviewCases = []normalizeCase{
 		name: "bitbucket pull request updated kept", provider: "bitbucket",
 		header: hdr("X-Event-Key", "pullrequest:updated"),
 		body:   `{"repository":{"full_name":"t/r"},"pullrequest":{"id":1}}`,
-		want:   Event{Type: "bitbucket.pullrequest:updated", RawType: "pullrequest:updated"},
+		want:   Event{Type: "bitbucket.pullrequest:updated", RawType: "pullrequest:updated", Subject: "t/r", Data: map[string]any{"repository": "t/r"}},
 	},
 
 	// Slack.
