@@ -142,10 +142,11 @@ func (s *Server) routes() {
 		Summary: "Delete a webhook endpoint", Description: "Its deliveries stay in the logs until retention removes them.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteEndpoint)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "webhookLogs", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/logs", Tags: []string{"Webhooks"},
-		Summary: "Deliveries received by an endpoint, newest first", Description: "Status, processing time, attempts, error, headers with secrets redacted, payload.",
+		Summary: "Deliveries received by an endpoint, newest first", Description: "Status, processing time, attempts, error, headers with secrets redacted, payload. " +
+			"A deleted endpoint's deliveries are listed until retention removes them.",
 		Errors: []int{http.StatusNotFound}}, s.webhookLogs)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "exportWebhookLogs", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/logs.csv", Tags: []string{"Webhooks"},
-		Summary: "Export an endpoint's deliveries as CSV", Description: "Newest first, without payloads; formula-safe cells.",
+		Summary: "Export an endpoint's deliveries as CSV", Description: "Newest first, without payloads; formula-safe cells. A range with until not after since, or since in the future, is refused (422).",
 		Errors: []int{http.StatusNotFound},
 		Responses: map[string]*huma.Response{"200": {Description: "The deliveries.",
 			Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: huma.TypeString}}}}}}, s.exportWebhookLogs)

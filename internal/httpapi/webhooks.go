@@ -254,7 +254,7 @@ type DeliveryBody struct {
 	Status             string              `json:"status" enum:"pending,processed,failed,duplicate,rejected"`
 	ProviderDeliveryID string              `json:"providerDeliveryId,omitempty"`
 	EventType          string              `json:"eventType,omitempty"`
-	Headers            map[string][]string `json:"headers" doc:"As received, with signatures and tokens replaced by [REDACTED]."`
+	Headers            map[string][]string `json:"headers" doc:"As received, with credentials (Authorization, Cookie, X-Gitlab-Token, X-Api-Key, the endpoint's token header) replaced by [REDACTED]; signatures are kept."`
 	Payload            string              `json:"payload,omitempty" doc:"The raw body: UTF-8 text as is, otherwise base64 with payloadEncoding base64."`
 	PayloadEncoding    string              `json:"payloadEncoding,omitempty" enum:"text,base64"`
 	PayloadSize        int64               `json:"payloadSize"`
@@ -309,8 +309,26 @@ type logsOutput struct {
 	}
 }
 
+// loggedEndpoint checks that id names an endpoint whose logs can be read:
+// an existing one, or a deleted one whose deliveries retention has not
+// removed yet (they stay in the logs, as DELETE says).
+func (s *Server) loggedEndpoint(ctx context.Context, id string) error {
+	_, err := s.d.Webhooks.Endpoint(ctx, id)
+	if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.NotFound {
+		return err
+	}
+	ds, lerr := s.d.Webhooks.Deliveries(ctx, webhook.DeliveryFilter{EndpointID: id, Limit: 1, Summary: true})
+	if lerr != nil {
+		return lerr
+	}
+	if len(ds) == 0 {
+		return err
+	}
+	return nil
+}
+
 func (s *Server) webhookLogs(ctx context.Context, in *logsInput) (*logsOutput, error) {
-	if _, err := s.d.Webhooks.Endpoint(ctx, in.ID); err != nil {
+	if err := s.loggedEndpoint(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	// One page, newest first; one row more tells whether there is a next.
@@ -361,8 +379,16 @@ func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOu
 	case b.DeliveryID == 0 && !bulk:
 		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.deliveryId",
 			Message: "give a delivery id, or a filter (since, until, status, limit)"})
-	case b.Since != nil && b.Until != nil && !b.Until.After(*b.Since):
-		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.until", Message: "must be after since"})
+	}
+	var since, until time.Time
+	if b.Since != nil {
+		since = *b.Since
+	}
+	if b.Until != nil {
+		until = *b.Until
+	}
+	if err := checkRange("body", since, until); err != nil {
+		return nil, err
 	}
 	out := &replayOutput{}
 	out.Body.Deliveries = []int64{}
@@ -398,7 +424,10 @@ type logsCSVInput struct {
 // exportWebhookLogs streams an endpoint's deliveries as CSV (no payloads;
 // cells are made formula-safe).
 func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvOutput, error) {
-	if _, err := s.d.Webhooks.Endpoint(ctx, in.ID); err != nil {
+	if err := checkRange("query", in.Since, in.Until); err != nil {
+		return nil, err
+	}
+	if err := s.loggedEndpoint(ctx, in.ID); err != nil {
 		return nil, err
 	}
 	f := webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: min(in.Limit, 1000), Summary: true}
@@ -440,6 +469,20 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvO
 	}
 	return &csvOutput{ContentType: "text/csv; charset=utf-8",
 		ContentDisposition: `attachment; filename="ihub-webhooks-` + in.ID + `.csv"`, Body: body}, nil
+}
+
+// checkRange refuses a time range (zero: open) that can hold no delivery:
+// one that ends before it starts, or starts in the future. Either is a
+// mistake (a swapped pair, a local time written as UTC) better named than
+// answered with nothing.
+func checkRange(in string, since, until time.Time) error {
+	switch {
+	case !since.IsZero() && !until.IsZero() && !until.After(since):
+		return apperr.InvalidFields("bad time range", apperr.FieldError{Field: in + ".until", Message: "must be after since"})
+	case since.After(time.Now()):
+		return apperr.InvalidFields("bad time range", apperr.FieldError{Field: in + ".since", Message: "is in the future"})
+	}
+	return nil
 }
 
 func optInt(p *int64) string {

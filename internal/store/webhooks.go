@@ -692,16 +692,19 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 			r.Close()
 			return s, err
 		}
-		total += n
 		switch st {
 		case webhook.StatusRejected:
 			s.Rejected += n
 		case webhook.StatusFailed:
 			s.Failed += n
 		case webhook.StatusDuplicate:
+			// A provider's retry of what was stored: no new outcome, and
+			// counted it would dilute the rate of the counts shown.
+			continue
 		default:
 			s.Accepted += n
 		}
+		total += n
 	}
 	r.Close()
 	if total > 0 {

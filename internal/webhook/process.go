@@ -112,6 +112,13 @@ func (s *Service) Signals(ctx context.Context, endpointID string) (Signals, erro
 // Replay stores a copy of a delivery as a new pending delivery (with
 // provenance), so that it is processed and dispatched again; audited.
 func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string, deliveryID int64) (Outcome, error) {
+	// The endpoint must still exist (as for ReplayMany): its provider
+	// normalizes the copy, which would otherwise become an "unknown"
+	// event dispatched to the subscribers.
+	ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, endpointID)
+	if err != nil {
+		return Outcome{}, err
+	}
 	d, err := s.o.Store.GetDelivery(ctx, deliveryID)
 	if err != nil {
 		return Outcome{}, err
@@ -124,17 +131,17 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 	}
 	orig := d.ID
 	now := s.o.Now()
-	prov := "unknown"
-	if ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, d.EndpointID); err == nil {
-		prov = ep.Provider
-	}
-	ins, err := s.commit.submit(ctx, s.replayOf(d, prov, now))
+	// From here on the copy and its audit entry are written together,
+	// even if the caller goes away: a replay stored but not on record must
+	// not happen.
+	wctx := context.WithoutCancel(ctx)
+	ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, now))
 	if err != nil {
 		return Outcome{}, err
 	}
 	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.WebhookReplayed, TargetType: "webhook_endpoint", TargetID: endpointID,
 		IntegrationID: d.IntegrationID, Success: true, Details: map[string]any{"delivery": orig, "replay": ins.ID}}
-	if err := s.o.Store.RecordActivity(ctx, e); err != nil {
+	if err := s.o.Store.RecordActivity(wctx, e); err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{DeliveryID: ins.ID, Status: ins.Status}, nil
@@ -180,19 +187,30 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 	}
 	now := s.o.Now()
 	out := []Outcome{}
-	var originals []int64
+	originals := []int64{}
+	// The copies are written whether or not the caller waits for them, and
+	// the audit entry records those made, even when a later one fails.
+	wctx := context.WithoutCancel(ctx)
+	var failed error
 	for _, d := range ds {
 		if d.Payload == nil {
 			continue
 		}
-		ins, err := s.commit.submit(ctx, s.replayOf(d, ep.Provider, now))
+		ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, now))
 		if err != nil {
-			return out, err
+			failed = err
+			break
 		}
 		out = append(out, Outcome{DeliveryID: ins.ID, Status: ins.Status})
 		originals = append(originals, d.ID)
 	}
+	if failed != nil && len(out) == 0 {
+		return out, failed
+	}
 	details := map[string]any{"count": len(out), "status": f.Status}
+	if failed != nil {
+		details["error"] = "stopped after " + strconv.Itoa(len(out)) + " of " + strconv.Itoa(len(ds)) + ": the store refused a copy"
+	}
 	if f.Since != nil {
 		details["since"] = f.Since
 	}
@@ -203,11 +221,11 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 		details["deliveries"] = originals
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookReplayed, TargetType: "webhook_endpoint", TargetID: endpointID,
-		IntegrationID: ep.IntegrationID, Success: true, Details: details}
-	if err := s.o.Store.RecordActivity(ctx, e); err != nil {
+		IntegrationID: ep.IntegrationID, Success: failed == nil, Details: details}
+	if err := s.o.Store.RecordActivity(wctx, e); err != nil {
 		return out, err
 	}
-	return out, nil
+	return out, failed
 }
 
 // Purge deletes deliveries (and their events) older than the retention.
@@ -229,11 +247,15 @@ func (s *Service) Stats() Stats {
 // SendTest signs a test payload with the endpoint's own secret and scheme
 // and runs it through verification, storage and processing, as a provider's
 // delivery would be. Schemes ihub cannot sign for (Discord's public key,
-// NetCash, basic auth, none) are a Conflict.
+// NetCash, none) are a Conflict.
 func (s *Service) SendTest(ctx context.Context, endpointID string) (Outcome, error) {
 	t, err := s.Resolve(ctx, endpointID, false)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if t.r.ep.Scheme == verify.SchemeNone {
+		// No secret, so nothing a test could show is verified.
+		return Outcome{}, apperr.E(apperr.Conflict, "ihub cannot sign a test delivery for scheme %s", t.r.ep.Scheme)
 	}
 	now := s.o.Now()
 	body := []byte(`{"type":"ihub.test","id":"test_` + strconv.FormatInt(now.UnixNano(), 36) + `","created_at":"` +

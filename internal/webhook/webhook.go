@@ -219,7 +219,8 @@ type Signals struct {
 	// answered as accepted; not failures).
 	Window                     time.Duration
 	Accepted, Rejected, Failed int64
-	// FailureRate is (rejected+failed)/(all), 0 with no deliveries.
+	// FailureRate is (rejected+failed)/(accepted+rejected+failed),
+	// duplicates left out; 0 with no deliveries.
 	FailureRate float64
 	// LastAcceptedAt is the newest accepted delivery (not a replay), nil if
 	// none ever.
