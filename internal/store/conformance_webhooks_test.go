@@ -378,3 +378,32 @@ func TestIDsNotReusedAfterPurge(t *testing.T) {
 		}
 	})
 }
+
+// TestInlineProcessedAttempts: a delivery processed as it is stored (its
+// event written with it) shows the one processing attempt it had, as one
+// processed later does; a pending one shows none yet.
+func TestInlineProcessedAttempts(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "attempts")
+		mustCreate(t, db, in, nil)
+		pending := acceptedDelivery(in, "pending", time.Now())
+		pending.Event = nil
+		res, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "inline", time.Now()), pending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int64]int64{res[0].ID: 1, res[1].ID: 0}
+		ds, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 10})
+		if err != nil || len(ds) != 2 {
+			t.Fatalf("ListDeliveries = %d, %v; want 2", len(ds), err)
+		}
+		for _, d := range ds {
+			if d.Attempts != want[d.ID] {
+				t.Errorf("delivery %d (%s): attempts %d, want %d", d.ID, d.Status, d.Attempts, want[d.ID])
+			}
+		}
+	})
+}

@@ -260,7 +260,8 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			statuses[i] = status
 			args = append(args, base+1+int64(i), d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID,
-				d.EventType, d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test)
+				d.EventType, d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test,
+				attemptsOf(status))
 		}
 		r, err := t.queryCached(ctx, sqliteInsertDeliveries.text(len(ds)), args...)
 		if err != nil {
@@ -356,8 +357,8 @@ var (
 	sqliteInsertDeliveries = &multiRowInsert{
 		head: `INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key,
  provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms,
- is_test) VALUES `,
-		row:  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+ is_test, attempts) VALUES `,
+		row:  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		tail: ` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
 	}
 	sqliteInsertEvents = &multiRowInsert{
@@ -533,9 +534,19 @@ func deliveryRow(d webhook.NewDelivery) (status string, key, payload, processedA
 	return status, key, payload, processedAt, processingMs
 }
 
+// attemptsOf is a new delivery's processing attempts: one for a delivery
+// processed as it is stored (its event written with it), as a later
+// processing pass would count it.
+func attemptsOf(status string) int64 {
+	if status == webhook.StatusProcessed {
+		return 1
+	}
+	return 0
+}
+
 const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
- provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms, is_test)
- VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
+ provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms, is_test,
+ attempts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
  ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`
 
 // insertDeliveriesPG is InsertDeliveries for PostgreSQL: every delivery
@@ -549,12 +560,12 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 		for _, d := range ds {
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
-				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test}
+				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test, attemptsOf(status)}
 			if status == webhook.StatusProcessed {
 				ev := d.Event
 				b.Queue(`WITH d AS (`+pgInsertDelivery+`)
  INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
- SELECT id, $17, $18, $19, $20, $21, $22, $23 FROM d RETURNING delivery_id`,
+ SELECT id, $18, $19, $20, $21, $22, $23, $24 FROM d RETURNING delivery_id`,
 					append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))...)
 				continue
 			}
