@@ -132,7 +132,7 @@ func TestShutdownEndsLongPolls(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		req, _ := http.NewRequest("GET", "http://"+addr.String()+"/api/v1/events?after=7&wait=60", nil)
+		req, _ := http.NewRequest("GET", "http://"+addr.String()+"/api/v1/events?after=0&wait=60", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -147,7 +147,7 @@ func TestShutdownEndsLongPolls(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the poll is waiting
 	stop()
 	r := <-done
-	if diff := cmp.Diff(result{status: 200, body: `{"events":[],"next":7}`}, r, cmp.AllowUnexported(result{}),
+	if diff := cmp.Diff(result{status: 200, body: `{"events":[],"next":0}`}, r, cmp.AllowUnexported(result{}),
 		cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) })); diff != "" {
 		t.Errorf("long poll during shutdown (-want +got):\n%s", diff)
 	}
