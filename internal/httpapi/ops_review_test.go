@@ -82,55 +82,19 @@ func TestOpsReviewTimeRanges(t *testing.T) {
 	}
 }
 
-// TestOpsReviewReplayDeletedEndpoint: a delivery of a deleted endpoint is
-// not replayed (as a filtered replay of that endpoint is not): its copy
-// would be normalized as an "unknown" provider's event, dispatched to the
-// subscribers, and listed in no endpoint's logs.
-func TestOpsReviewReplayDeletedEndpoint(t *testing.T) {
+// TestOpsReviewDeletedEndpoint: "Its deliveries stay in the logs until
+// retention removes them" (DELETE's description): the logs and their CSV
+// of a deleted endpoint are still readable (an id that never had a
+// delivery is still 404), but its deliveries are not replayed, as a
+// filtered replay of that endpoint is not: the copy would be normalized as
+// an "unknown" provider's event and dispatched to the subscribers.
+func TestOpsReviewDeletedEndpoint(t *testing.T) {
 	t.Parallel()
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			env := apptest.New(t, e, apptest.Options{})
 			ep := opsEndpoint(t, env, "gh-deleted")
-			if st := opsPush(t, env, ep, "d-1"); st != 202 {
-				t.Fatalf("push = %d", st)
-			}
-			var logs struct{ Deliveries []struct{ ID int64 } }
-			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep+"/logs", env.AdminToken, nil), &logs)
-			if len(logs.Deliveries) != 1 {
-				t.Fatalf("logs = %+v, want one delivery", logs)
-			}
-			if r := call(t, env, "DELETE", "/api/v1/integrations/webhooks/"+ep, env.AdminToken, nil); r.Status != 204 {
-				t.Fatalf("delete = %d %s", r.Status, r.Body)
-			}
-			r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken,
-				map[string]any{"deliveryId": logs.Deliveries[0].ID})
-			if _, ok := readProblem(t, r); !ok || r.Status != 404 {
-				t.Errorf("replay on a deleted endpoint = %d %s, want 404", r.Status, r.Body)
-			}
-			var evs struct {
-				Events []struct{ Type, Source string }
-			}
-			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
-			if len(evs.Events) != 1 || evs.Events[0].Source != "github" {
-				t.Errorf("events = %+v, want only the original push", evs.Events)
-			}
-		})
-	}
-}
-
-// TestOpsReviewDeletedEndpointLogs: "Its deliveries stay in the logs until
-// retention removes them" (DELETE's description): the logs and their CSV
-// of a deleted endpoint are still readable; an id that never had a
-// delivery is still 404.
-func TestOpsReviewDeletedEndpointLogs(t *testing.T) {
-	t.Parallel()
-	for _, e := range storetest.Engines(t) {
-		t.Run(e.Name, func(t *testing.T) {
-			t.Parallel()
-			env := apptest.New(t, e, apptest.Options{})
-			ep := opsEndpoint(t, env, "gh-kept")
 			if st := opsPush(t, env, ep, "k-1"); st != 202 {
 				t.Fatalf("push = %d", st)
 			}
@@ -138,12 +102,15 @@ func TestOpsReviewDeletedEndpointLogs(t *testing.T) {
 				t.Fatalf("delete = %d %s", r.Status, r.Body)
 			}
 			var logs struct {
-				Deliveries []struct{ ProviderDeliveryID string }
+				Deliveries []struct {
+					ID                 int64
+					ProviderDeliveryID string
+				}
 			}
 			r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep+"/logs?status=processed", env.AdminToken, nil)
 			decode(t, r, &logs)
 			if r.Status != 200 || len(logs.Deliveries) != 1 || logs.Deliveries[0].ProviderDeliveryID != "k-1" {
-				t.Errorf("logs of the deleted endpoint = %d %s, want its delivery", r.Status, r.Body)
+				t.Fatalf("logs of the deleted endpoint = %d %s, want its delivery", r.Status, r.Body)
 			}
 			if r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep+"/logs?status=failed", env.AdminToken, nil); r.Status != 200 {
 				t.Errorf("logs of the deleted endpoint, none matching = %d %s, want 200", r.Status, r.Body)
@@ -157,6 +124,19 @@ func TestOpsReviewDeletedEndpointLogs(t *testing.T) {
 				if _, ok := readProblem(t, r); !ok || r.Status != 404 {
 					t.Errorf("%s of an unknown endpoint = %d %s, want 404", path, r.Status, r.Body)
 				}
+			}
+
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken,
+				map[string]any{"deliveryId": logs.Deliveries[0].ID})
+			if _, ok := readProblem(t, r); !ok || r.Status != 404 {
+				t.Errorf("replay on a deleted endpoint = %d %s, want 404", r.Status, r.Body)
+			}
+			var evs struct {
+				Events []struct{ Type, Source string }
+			}
+			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
+			if len(evs.Events) != 1 || evs.Events[0].Source != "github" {
+				t.Errorf("events = %+v, want only the original push", evs.Events)
 			}
 		})
 	}

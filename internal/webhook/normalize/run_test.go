@@ -14,7 +14,7 @@ import (
 )
 
 func allCases() []normalizeCase {
-	return slices.Concat(normalizeCases, moreCases, extraCases)
+	return slices.Concat(normalizeCases, moreCases, extraCases, reviewCases)
 }
 
 func TestNormalize(t *testing.T) {
