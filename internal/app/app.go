@@ -37,7 +37,8 @@ import (
 )
 
 // webhookSecretField is the credential in which the provider catalog has
-// users keep a webhook secret (GitHub, GitLab, Resend, NetCash, …).
+// users keep a webhook secret (GitHub, GitLab, Resend, NetCash, …), unless
+// the provider's WebhookSpec names another (Clickatell's webhookToken).
 const webhookSecretField = "webhookSecret"
 
 // Version is the ihub version, set at build time with -ldflags.
@@ -155,21 +156,26 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			if err != nil {
 				return webhook.IntegrationRef{}, err
 			}
-			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive}, nil
+			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive,
+				Settings: it.Settings}, nil
 		},
 		WebhookSecret: func(ctx context.Context, by audit.Actor, integrationID string) (string, error) {
 			it, err := a.Integrations.Get(ctx, integrationID)
 			if err != nil {
 				return "", err
 			}
-			if _, ok := it.Credentials[webhookSecretField]; !ok {
+			field := webhookSecretField
+			if p, ok := a.Registry.Get(it.Provider); ok && p.Descriptor().Webhook != nil && p.Descriptor().Webhook.SecretField != "" {
+				field = p.Descriptor().Webhook.SecretField
+			}
+			if _, ok := it.Credentials[field]; !ok {
 				return "", nil // nothing to decrypt, nothing to audit
 			}
 			conn, err := a.Integrations.Connection(ctx, by, it, "webhook endpoint secret")
 			if err != nil {
 				return "", err
 			}
-			return conn.Credentials[webhookSecretField].Reveal(), nil
+			return conn.Credentials[field].Reveal(), nil
 		},
 		Chat: chatSender(a.Integrations), OnSend: dispatchMetrics(a.Metrics)})
 	ws := a.Webhooks

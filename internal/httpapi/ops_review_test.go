@@ -203,3 +203,28 @@ func TestOpsReviewTestUnsignedScheme(t *testing.T) {
 		})
 	}
 }
+
+// TestOpsReviewReplayLeavesOutTests: a replay by filter replays what the
+// provider sent, not the operator's test deliveries.
+func TestOpsReviewReplayLeavesOutTests(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			ep := opsEndpoint(t, env, "gh-tests")
+			if st := opsPush(t, env, ep, "t-1"); st != 202 {
+				t.Fatalf("push = %d", st)
+			}
+			if r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/test", env.AdminToken, nil); r.Status != 200 {
+				t.Fatalf("test delivery = %d %s", r.Status, r.Body)
+			}
+			var out struct{ Replayed int }
+			r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken, map[string]any{"status": "processed"})
+			decode(t, r, &out)
+			if r.Status != 200 || out.Replayed != 1 {
+				t.Errorf("replay by filter = %d %s, want the provider's one delivery replayed", r.Status, r.Body)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -306,6 +307,67 @@ func TestWebhookEventTypesFilter(t *testing.T) {
 		if d := logs.Deliveries[i]; d.Status != tc.want || (tc.want == "rejected" && !strings.Contains(d.Error, "event type not accepted")) {
 			t.Errorf("%s: delivery %+v, want %s", tc.name, d, tc.want)
 		}
+	}
+}
+
+// TestWebhookEndpointDefaultsFromIntegration: an endpoint created with
+// neither secret nor settings takes what its provider's catalog tells users
+// to set on the integration: Clickatell's webhookToken credential, and the
+// generic http provider's signature header, algorithm, encoding and prefix
+// (their catalog defaults when the integration has none).
+func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	const token, hookSecret = "a clickatell callback token 0123", "an http sender's signing secret 0123"
+	for _, it := range []map[string]any{
+		{"name": "sms", "provider": "clickatell", "isActive": false, "settings": map[string]any{"from": "27820000001"},
+			"credentials": map[string]any{"apiKey": "0123456789abcdef0123456789abcdef", "webhookToken": token}},
+		{"name": "shop", "provider": "http", "baseUrl": "https://shop.example.com", "isActive": false,
+			"settings": map[string]any{"authMode": "none", "signatureHeader": "X-Shop-Signature", "signatureAlgorithm": "sha512",
+				"signatureEncoding": "base64", "signaturePrefix": "v1="},
+			"credentials": map[string]any{"webhookSecret": hookSecret}},
+		{"name": "plain", "provider": "http", "baseUrl": "https://plain.example.com", "isActive": false,
+			"settings": map[string]any{"authMode": "none"}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration %s = %d %s", it["name"], r.Status, r.Body)
+		}
+	}
+	type endpoint struct {
+		ID, Secret string
+		HasSecret  bool
+		Settings   map[string]string
+	}
+	eps := map[string]*endpoint{}
+	for _, name := range []string{"sms", "shop", "plain"} {
+		eps[name] = &endpoint{}
+		r := call(t, env, "POST", "/api/v1/integrations/"+name+"/webhooks", env.AdminToken, map[string]any{})
+		if r.Status != 201 {
+			t.Fatalf("create endpoint for %s = %d %s", name, r.Status, r.Body)
+		}
+		decode(t, r, eps[name])
+	}
+	if sms := eps["sms"]; !sms.HasSecret || sms.Secret != "" {
+		t.Errorf("Clickatell endpoint %+v: want the integration's webhookToken, set and not shown", sms)
+	}
+	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["sms"].ID, `{"messageId":"m-1","status":"DELIVERED_TO_HANDSET"}`,
+		"X-Webhook-Token", token); st != 202 {
+		t.Errorf("Clickatell callback with the integration's webhookToken = %d %s, want 202", st, b)
+	}
+	wantShop := map[string]string{"header": "X-Shop-Signature", "algorithm": "sha512", "encoding": "base64", "prefix": "v1="}
+	if diff := cmp.Diff(wantShop, eps["shop"].Settings); diff != "" || eps["shop"].Secret != "" {
+		t.Errorf("http endpoint settings (-want +got):\n%s (secret shown: %q)", diff, eps["shop"].Secret)
+	}
+	body := `{"type":"order.created","id":"o-1"}`
+	m := hmac.New(sha512.New, []byte(hookSecret))
+	m.Write([]byte(body))
+	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["shop"].ID, body,
+		"X-Shop-Signature", "v1="+base64.StdEncoding.EncodeToString(m.Sum(nil))); st != 202 {
+		t.Errorf("http delivery signed as the integration says = %d %s, want 202", st, b)
+	}
+	wantPlain := map[string]string{"header": "X-Signature-256", "algorithm": "sha256", "encoding": "hex"}
+	if diff := cmp.Diff(wantPlain, eps["plain"].Settings); diff != "" || eps["plain"].Secret == "" {
+		t.Errorf("http endpoint without signature settings (-want +got):\n%s (generated secret shown: %v)", diff, eps["plain"].Secret != "")
 	}
 }
 

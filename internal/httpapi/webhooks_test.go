@@ -360,7 +360,7 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 		field string
 	}{
 		{"unknown scheme", map[string]any{"scheme": "rot13"}, "body.scheme"},
-		{"hmac without header", map[string]any{"scheme": "hmac", "settings": map[string]any{"algorithm": "sha256"}}, `"body.settings.header"`},
+		{"hmac with an empty header", map[string]any{"scheme": "hmac", "settings": map[string]any{"algorithm": "sha256", "header": ""}}, `"body.settings.header"`},
 		{"hmac algorithm", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "algorithm": "md5"}}, `"body.settings.algorithm"`},
 		{"hmac encoding", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "encoding": "base32"}}, `"body.settings.encoding"`},
 		{"hmac signed", map[string]any{"scheme": "hmac", "settings": map[string]any{"header": "X-Sig", "signed": "headers"}}, `"body.settings.signed"`},

@@ -133,6 +133,14 @@ type WebhookSpec struct {
 	// EventHeader names the header carrying the event type, empty when the
 	// type is in the body.
 	EventHeader string `json:"eventHeader,omitempty"`
+	// SecretField is the credential in which users keep the webhook secret
+	// or token that an endpoint created without one verifies with; empty:
+	// "webhookSecret".
+	SecretField string `json:"secretField,omitempty"`
+	// SettingsFrom gives an endpoint created without them scheme settings
+	// from the integration's settings: endpoint setting -> integration
+	// setting (whose default applies when the integration has no value).
+	SettingsFrom map[string]string `json:"settingsFrom,omitempty"`
 }
 
 // OAuthSpec describes a provider's OAuth2 endpoints.

@@ -436,7 +436,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 		q += ` AND payload IS NOT NULL`
 	}
 	if f.Originals {
-		q += ` AND replay_of IS NULL`
+		q += ` AND replay_of IS NULL AND NOT is_test`
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 10_000 {

@@ -37,6 +37,8 @@ func keyID(sealed []byte) string {
 type IntegrationRef struct {
 	ID, Slug, Name, Provider string
 	IsActive                 bool
+	// Settings are the integration's non-sensitive settings.
+	Settings map[string]any
 }
 
 // Options configures a Service.
@@ -53,9 +55,10 @@ type Options struct {
 	Committers int
 	// MaxBatch caps a group commit.
 	MaxBatch int
-	// WebhookSecret, when set, returns the "webhookSecret" credential an
-	// integration holds ("" when none): an endpoint created without a
-	// secret takes it, as the provider catalog says ihub verifies with it.
+	// WebhookSecret, when set, returns the webhook secret credential an
+	// integration holds (its provider's WebhookSpec.SecretField, else
+	// "webhookSecret"; "" when none): an endpoint created without a secret
+	// takes it, as the provider catalog says ihub verifies with it.
 	WebhookSecret func(ctx context.Context, by audit.Actor, integrationID string) (string, error)
 	// Chat posts a message through a Slack, Discord or Teams integration
 	// (subscriptions with a chat target); nil disables chat targets. An
@@ -195,6 +198,38 @@ func (s *Service) defaultScheme(providerID string) string {
 		}
 	}
 	return verify.SchemeHMAC
+}
+
+// defaultSettings adds to a new endpoint's settings those its provider
+// takes from the integration's (the generic http provider's signature
+// header, algorithm, encoding and prefix), where the endpoint sets none.
+func (s *Service) defaultSettings(it IntegrationRef, given map[string]string) map[string]string {
+	p, ok := s.o.Registry.Get(it.Provider)
+	if !ok || p.Descriptor().Webhook == nil || len(p.Descriptor().Webhook.SettingsFrom) == 0 {
+		return given
+	}
+	d := p.Descriptor()
+	out := maps.Clone(given)
+	for key, from := range d.Webhook.SettingsFrom {
+		if _, set := given[key]; set {
+			continue
+		}
+		v, _ := it.Settings[from].(string)
+		if v == "" {
+			for _, f := range d.Fields {
+				if f.Key == from {
+					v, _ = f.Default.(string)
+				}
+			}
+		}
+		if v != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[key] = v
+		}
+	}
+	return out
 }
 
 // apply validates in onto ep and returns the field errors.
@@ -362,6 +397,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 		return Endpoint{}, "", err
 	}
 	ep.IsDefault = len(existing) == 0
+	in.Settings = s.defaultSettings(it, in.Settings)
 	errs := s.apply(&ep, in)
 	if len(errs) == 0 && ep.Scheme == verify.SchemeDiscordEd25519 && in.Secret == nil {
 		errs = append(errs, apperr.FieldError{Field: "body.secret",

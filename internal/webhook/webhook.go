@@ -188,7 +188,8 @@ type DeliveryFilter struct {
 	Oldest bool
 	// WithPayload lists only deliveries with a stored payload.
 	WithPayload bool
-	// Originals leaves out replays (copies made by Replay and ReplayMany).
+	// Originals keeps the deliveries the provider sent: it leaves out
+	// replays (copies made by Replay and ReplayMany) and test deliveries.
 	Originals bool
 	// Summary leaves out each delivery's headers and payload (up to the
 	// endpoint's body cap each): for listings that do not show them.

@@ -149,9 +149,10 @@ func TestCapabilities(t *testing.T) {
 		"netcash":    {Scheme: "netcash"},
 		"didit":      {Scheme: "didit"},
 		"zoho_sign":  {Scheme: "zoho_sign"},
-		"clickatell": {Scheme: "header_token"},
+		"clickatell": {Scheme: "header_token", SecretField: "webhookToken"},
 		"awx":        {Scheme: "basic_auth"},
-		"http":       {Scheme: "hmac"},
+		"http": {Scheme: "hmac", SettingsFrom: map[string]string{"header": "signatureHeader", "algorithm": "signatureAlgorithm",
+			"encoding": "signatureEncoding", "prefix": "signaturePrefix"}},
 	}
 	for _, p := range r.All() {
 		d := p.Descriptor()
@@ -166,6 +167,27 @@ func TestCapabilities(t *testing.T) {
 			}
 		} else if d.Webhook != nil {
 			t.Errorf("%s: webhook spec %+v, want none", d.ID, *d.Webhook)
+		}
+		// What the webhook spec takes from the integration is among its
+		// fields: the secret a sensitive one, the settings plain ones.
+		if w := d.Webhook; w != nil {
+			field := func(key string) (provider.Field, bool) {
+				i := slices.IndexFunc(d.Fields, func(f provider.Field) bool { return f.Key == key })
+				if i < 0 {
+					return provider.Field{}, false
+				}
+				return d.Fields[i], true
+			}
+			if w.SecretField != "" {
+				if f, ok := field(w.SecretField); !ok || !f.Sensitive {
+					t.Errorf("%s: webhook secret field %q is not a sensitive field of the provider", d.ID, w.SecretField)
+				}
+			}
+			for to, from := range w.SettingsFrom {
+				if f, ok := field(from); !ok || f.Sensitive {
+					t.Errorf("%s: endpoint setting %q comes from %q, which is not a plain field of the provider", d.ID, to, from)
+				}
+			}
 		}
 		isZoho := len(d.ID) > 5 && d.ID[:5] == "zoho_"
 		if got := d.Has(provider.CapOAuth); got != isZoho {

@@ -81,7 +81,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapNotify, provider.CapActions, provider.CapProxy, provider.CapWebhooks,
 		},
-		Webhook:  &provider.WebhookSpec{Scheme: "header_token"},
+		Webhook:  &provider.WebhookSpec{Scheme: "header_token", SecretField: FieldWebhookToken},
 		DocsURL:  "https://docs.clickatell.com/",
 		TestCall: "GET /v1/balance",
 		// Clickatell documents no request budget [?]: no client-side limit.

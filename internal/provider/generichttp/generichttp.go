@@ -120,8 +120,9 @@ func (*Provider) Descriptor() provider.Descriptor {
 			},
 		},
 		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks},
-		Webhook:      &provider.WebhookSpec{Scheme: "hmac"},
-		TestCall:     "GET of the health path (default /)",
+		Webhook: &provider.WebhookSpec{Scheme: "hmac", SettingsFrom: map[string]string{"header": "signatureHeader",
+			"algorithm": "signatureAlgorithm", "encoding": "signatureEncoding", "prefix": "signaturePrefix"}},
+		TestCall: "GET of the health path (default /)",
 	}
 }
 
