@@ -314,7 +314,8 @@ func TestWebhookEventTypesFilter(t *testing.T) {
 // neither secret nor settings takes what its provider's catalog tells users
 // to set on the integration: Clickatell's webhookToken credential, and the
 // generic http provider's signature header, algorithm, encoding and prefix
-// (their catalog defaults when the integration has none).
+// (their catalog defaults when the integration has none); and the seed's
+// URL form finds the endpoint by the integration's slug.
 func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
 	t.Parallel()
 	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
@@ -364,6 +365,14 @@ func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
 	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["shop"].ID, body,
 		"X-Shop-Signature", "v1="+base64.StdEncoding.EncodeToString(m.Sum(nil))); st != 202 {
 		t.Errorf("http delivery signed as the integration says = %d %s, want 202", st, b)
+	}
+	// The seed's URL form takes the integration's slug as well as its id.
+	body2 := `{"type":"order.created","id":"o-2"}`
+	m = hmac.New(sha512.New, []byte(hookSecret))
+	m.Write([]byte(body2))
+	if st, b := deliver(t, env, "/api/v1/integrations/hooks/shop", body2,
+		"X-Shop-Signature", "v1="+base64.StdEncoding.EncodeToString(m.Sum(nil))); st != 202 {
+		t.Errorf("seed URL form by slug = %d %s, want 202", st, b)
 	}
 	wantPlain := map[string]string{"header": "X-Signature-256", "algorithm": "sha256", "encoding": "hex"}
 	if diff := cmp.Diff(wantPlain, eps["plain"].Settings); diff != "" || eps["plain"].Secret == "" {

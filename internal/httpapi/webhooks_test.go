@@ -133,6 +133,7 @@ func TestWebhookIngest(t *testing.T) {
 			}{
 				{"unknown endpoint", "/api/v1/hooks/whe_nope", githubPush, 404},
 				{"unknown integration", "/api/v1/integrations/hooks/int_nope", githubPush, 404},
+				{"unknown integration slug", "/api/v1/integrations/hooks/nope", githubPush, 404},
 				{"too large", hook, `{"x":"` + strings.Repeat("a", 1<<20) + `"}`, 413},
 			} {
 				if st, body := deliver(t, env, tc.path, tc.body, h("dddd")...); st != tc.status {

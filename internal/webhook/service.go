@@ -645,6 +645,13 @@ func (s *Service) resolve(ctx context.Context, key string, def bool) (*resolved,
 	)
 	if def {
 		ep, sec, err = s.o.Store.DefaultWebhookEndpoint(ctx, key)
+		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound && s.o.Integration != nil {
+			// The seed's URL form names the integration, by id or, as
+			// every other route takes it, by slug.
+			if it, ierr := s.o.Integration(ctx, key); ierr == nil && it.ID != key {
+				ep, sec, err = s.o.Store.DefaultWebhookEndpoint(ctx, it.ID)
+			}
+		}
 	} else {
 		ep, sec, err = s.o.Store.GetWebhookEndpoint(ctx, key)
 	}
