@@ -374,6 +374,12 @@ func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
 		"X-Shop-Signature", "v1="+base64.StdEncoding.EncodeToString(m.Sum(nil))); st != 202 {
 		t.Errorf("seed URL form by slug = %d %s, want 202", st, b)
 	}
+	// Another scheme takes none of them.
+	var tokenEP endpoint
+	decode(t, call(t, env, "POST", "/api/v1/integrations/plain/webhooks", env.AdminToken, map[string]any{"scheme": "header_token"}), &tokenEP)
+	if diff := cmp.Diff(map[string]string{"headerName": "X-Webhook-Token"}, tokenEP.Settings); diff != "" {
+		t.Errorf("header_token endpoint of an http integration: settings (-want +got):\n%s", diff)
+	}
 	wantPlain := map[string]string{"header": "X-Signature-256", "algorithm": "sha256", "encoding": "hex"}
 	if diff := cmp.Diff(wantPlain, eps["plain"].Settings); diff != "" || eps["plain"].Secret == "" {
 		t.Errorf("http endpoint without signature settings (-want +got):\n%s (generated secret shown: %v)", diff, eps["plain"].Secret != "")

@@ -202,10 +202,12 @@ func (s *Service) defaultScheme(providerID string) string {
 
 // defaultSettings adds to a new endpoint's settings those its provider
 // takes from the integration's (the generic http provider's signature
-// header, algorithm, encoding and prefix), where the endpoint sets none.
-func (s *Service) defaultSettings(it IntegrationRef, given map[string]string) map[string]string {
+// header, algorithm, encoding and prefix), where the endpoint sets none and
+// uses the provider's scheme (they are that scheme's settings).
+func (s *Service) defaultSettings(it IntegrationRef, scheme *string, given map[string]string) map[string]string {
 	p, ok := s.o.Registry.Get(it.Provider)
-	if !ok || p.Descriptor().Webhook == nil || len(p.Descriptor().Webhook.SettingsFrom) == 0 {
+	if !ok || p.Descriptor().Webhook == nil || len(p.Descriptor().Webhook.SettingsFrom) == 0 ||
+		(scheme != nil && *scheme != p.Descriptor().Webhook.Scheme) {
 		return given
 	}
 	d := p.Descriptor()
@@ -397,7 +399,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 		return Endpoint{}, "", err
 	}
 	ep.IsDefault = len(existing) == 0
-	in.Settings = s.defaultSettings(it, in.Settings)
+	in.Settings = s.defaultSettings(it, in.Scheme, in.Settings)
 	errs := s.apply(&ep, in)
 	if len(errs) == 0 && ep.Scheme == verify.SchemeDiscordEd25519 && in.Secret == nil {
 		errs = append(errs, apperr.FieldError{Field: "body.secret",
