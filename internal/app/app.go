@@ -36,11 +36,6 @@ import (
 	"ihub/internal/webhook"
 )
 
-// webhookSecretField is the credential in which the provider catalog has
-// users keep a webhook secret (GitHub, GitLab, Resend, NetCash, …), unless
-// the provider's WebhookSpec names another (Clickatell's webhookToken).
-const webhookSecretField = "webhookSecret"
-
 // Version is the ihub version, set at build time with -ldflags.
 var Version = "dev"
 
@@ -159,14 +154,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive,
 				Settings: it.Settings}, nil
 		},
-		WebhookSecret: func(ctx context.Context, by audit.Actor, integrationID string) (string, error) {
+		WebhookSecret: func(ctx context.Context, by audit.Actor, integrationID, field string) (string, error) {
 			it, err := a.Integrations.Get(ctx, integrationID)
 			if err != nil {
 				return "", err
-			}
-			field := webhookSecretField
-			if p, ok := a.Registry.Get(it.Provider); ok && p.Descriptor().Webhook != nil && p.Descriptor().Webhook.SecretField != "" {
-				field = p.Descriptor().Webhook.SecretField
 			}
 			if _, ok := it.Credentials[field]; !ok {
 				return "", nil // nothing to decrypt, nothing to audit

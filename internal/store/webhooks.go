@@ -250,8 +250,7 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		// the largest ever given (AUTOINCREMENT's record of it), not the
 		// largest left: retention may have removed the newest rows.
 		var base int64
-		if err := t.queryRow(ctx, `SELECT MAX(COALESCE((SELECT MAX(id) FROM webhook_deliveries), 0),
- COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_deliveries'), 0))`, nil, &base); err != nil {
+		if err := t.queryRow(ctx, sqliteLastID("webhook_deliveries"), nil, &base); err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}
 		args := make([]any, 0, 17*len(ds))
@@ -640,12 +639,17 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 	return db.committedPrefix(afterSeq, evs, time.Now()), nil
 }
 
+// sqliteLastID is the query of the largest id an AUTOINCREMENT table has
+// ever given (0 before the first), whatever retention removed since.
+func sqliteLastID(table string) string {
+	return `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '` + table + `'), 0)`
+}
+
 // NewestEventSeq implements webhook.Store: the identity sequence's last
 // value on PostgreSQL, AUTOINCREMENT's record on SQLite (neither goes back
 // when retention removes the newest events).
 func (db *DB) NewestEventSeq(ctx context.Context) (int64, error) {
-	q := `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'webhook_events'), 0),
- COALESCE((SELECT MAX(id) FROM webhook_events), 0))`
+	q := sqliteLastID("webhook_events")
 	if db.dialect == Postgres {
 		q = `SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence('webhook_events', 'id')::regclass), 0)`
 	}

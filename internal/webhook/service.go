@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -55,11 +56,11 @@ type Options struct {
 	Committers int
 	// MaxBatch caps a group commit.
 	MaxBatch int
-	// WebhookSecret, when set, returns the webhook secret credential an
-	// integration holds (its provider's WebhookSpec.SecretField, else
-	// "webhookSecret"; "" when none): an endpoint created without a secret
-	// takes it, as the provider catalog says ihub verifies with it.
-	WebhookSecret func(ctx context.Context, by audit.Actor, integrationID string) (string, error)
+	// WebhookSecret, when set, returns an integration's credential field
+	// ("" when it has none): an endpoint created without a secret takes
+	// the one its provider's catalog says ihub verifies with
+	// (WebhookSpec.SecretField, else "webhookSecret").
+	WebhookSecret func(ctx context.Context, by audit.Actor, integrationID, field string) (string, error)
 	// Chat posts a message through a Slack, Discord or Teams integration
 	// (subscriptions with a chat target); nil disables chat targets. An
 	// *apperr.Error's Message and RetryAfter are used for the attempt.
@@ -192,12 +193,24 @@ func generateSecret(scheme string) string {
 }
 
 func (s *Service) defaultScheme(providerID string) string {
-	if p, ok := s.o.Registry.Get(providerID); ok {
-		if w := p.Descriptor().Webhook; w != nil {
-			return w.Scheme
-		}
+	if _, spec := s.webhookSpec(providerID); spec.Scheme != "" {
+		return spec.Scheme
 	}
 	return verify.SchemeHMAC
+}
+
+// webhookSpec is a provider's descriptor and webhook spec (zero when it
+// has none).
+func (s *Service) webhookSpec(providerID string) (provider.Descriptor, provider.WebhookSpec) {
+	p, ok := s.o.Registry.Get(providerID)
+	if !ok {
+		return provider.Descriptor{}, provider.WebhookSpec{}
+	}
+	d := p.Descriptor()
+	if d.Webhook == nil {
+		return d, provider.WebhookSpec{}
+	}
+	return d, *d.Webhook
 }
 
 // defaultSettings adds to a new endpoint's settings those its provider
@@ -205,24 +218,18 @@ func (s *Service) defaultScheme(providerID string) string {
 // header, algorithm, encoding and prefix), where the endpoint sets none and
 // uses the provider's scheme (they are that scheme's settings).
 func (s *Service) defaultSettings(it IntegrationRef, scheme *string, given map[string]string) map[string]string {
-	p, ok := s.o.Registry.Get(it.Provider)
-	if !ok || p.Descriptor().Webhook == nil || len(p.Descriptor().Webhook.SettingsFrom) == 0 ||
-		(scheme != nil && *scheme != p.Descriptor().Webhook.Scheme) {
+	d, spec := s.webhookSpec(it.Provider)
+	if len(spec.SettingsFrom) == 0 || (scheme != nil && *scheme != spec.Scheme) {
 		return given
 	}
-	d := p.Descriptor()
 	out := maps.Clone(given)
-	for key, from := range d.Webhook.SettingsFrom {
+	for key, from := range spec.SettingsFrom {
 		if _, set := given[key]; set {
 			continue
 		}
 		v, _ := it.Settings[from].(string)
-		if v == "" {
-			for _, f := range d.Fields {
-				if f.Key == from {
-					v, _ = f.Default.(string)
-				}
-			}
+		if f, ok := d.Field(from); ok && v == "" {
+			v, _ = f.Default.(string)
 		}
 		if v != "" {
 			if out == nil {
@@ -344,6 +351,11 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	return errs
 }
 
+// DefaultSecretField is the credential in which the provider catalog has
+// users keep a webhook secret (GitHub, GitLab, Resend, NetCash, …), unless
+// the provider's WebhookSpec names another (Clickatell's webhookToken).
+const DefaultSecretField = "webhookSecret"
+
 // DefaultTokenHeader is the header a header_token endpoint reads its token
 // from when its settings name none.
 const DefaultTokenHeader = "X-Webhook-Token"
@@ -415,7 +427,8 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	case ep.Scheme == verify.SchemeNone || ep.Scheme == verify.SchemeDiscordEd25519:
 	default:
 		if !in.GenerateSecret && s.o.WebhookSecret != nil {
-			v, err := s.o.WebhookSecret(ctx, by, it.ID)
+			_, spec := s.webhookSpec(it.Provider)
+			v, err := s.o.WebhookSecret(ctx, by, it.ID, cmp.Or(spec.SecretField, DefaultSecretField))
 			if err != nil {
 				return Endpoint{}, "", err
 			}

@@ -171,20 +171,13 @@ func TestCapabilities(t *testing.T) {
 		// What the webhook spec takes from the integration is among its
 		// fields: the secret a sensitive one, the settings plain ones.
 		if w := d.Webhook; w != nil {
-			field := func(key string) (provider.Field, bool) {
-				i := slices.IndexFunc(d.Fields, func(f provider.Field) bool { return f.Key == key })
-				if i < 0 {
-					return provider.Field{}, false
-				}
-				return d.Fields[i], true
-			}
 			if w.SecretField != "" {
-				if f, ok := field(w.SecretField); !ok || !f.Sensitive {
+				if f, ok := d.Field(w.SecretField); !ok || !f.Sensitive {
 					t.Errorf("%s: webhook secret field %q is not a sensitive field of the provider", d.ID, w.SecretField)
 				}
 			}
 			for to, from := range w.SettingsFrom {
-				if f, ok := field(from); !ok || f.Sensitive {
+				if f, ok := d.Field(from); !ok || f.Sensitive {
 					t.Errorf("%s: endpoint setting %q comes from %q, which is not a plain field of the provider", d.ID, to, from)
 				}
 			}
