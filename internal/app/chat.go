@@ -31,29 +31,40 @@ func chatSender(ints *integration.Service) func(ctx context.Context, id string, 
 	}
 }
 
+// The event's text comes from whoever sent the webhook (an issue title on
+// a public repository, a customer's ticket subject), so it is escaped for
+// the chat's markup: Slack's control sequences (<!channel>, <@U…>,
+// <url|label>) and the markdown links of Discord and Teams are shown as
+// typed, never acted on. (Discord's mentions are also turned off by its
+// send_message.)
+var (
+	slackText    = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	markdownText = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
+)
+
 // chatInput renders m as the provider's send_message input, within its
 // length limits.
 func chatInput(providerID string, m webhook.ChatMessage) (json.RawMessage, error) {
-	lines := func(bold string) string {
+	lines := func(bold string, esc *strings.Replacer) string {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s%s%s\n%s", bold, m.Title, bold, m.Text)
+		fmt.Fprintf(&b, "%s%s%s\n%s", bold, esc.Replace(m.Title), bold, esc.Replace(m.Text))
 		for _, f := range m.Facts {
-			fmt.Fprintf(&b, "\n• %s: %s", f[0], f[1])
+			fmt.Fprintf(&b, "\n• %s: %s", esc.Replace(f[0]), esc.Replace(f[1]))
 		}
 		return b.String()
 	}
 	var in any
 	switch providerID {
 	case "slack":
-		in = map[string]any{"text": clip(lines("*"), 40000)}
+		in = map[string]any{"text": clip(lines("*", slackText), 40000)}
 	case "discord":
-		in = map[string]any{"content": clip(lines("**"), 2000)}
+		in = map[string]any{"content": clip(lines("**", markdownText), 2000)}
 	case "teams":
 		facts := make([]map[string]string, 0, len(m.Facts))
 		for _, f := range m.Facts {
-			facts = append(facts, map[string]string{"title": clip(f[0], 200), "value": clip(f[1], 2000)})
+			facts = append(facts, map[string]string{"title": clip(markdownText.Replace(f[0]), 200), "value": clip(markdownText.Replace(f[1]), 2000)})
 		}
-		in = map[string]any{"title": clip(m.Title, 200), "text": clip(m.Text, 20000), "facts": facts}
+		in = map[string]any{"title": clip(markdownText.Replace(m.Title), 200), "text": clip(markdownText.Replace(m.Text), 20000), "facts": facts}
 	default:
 		return nil, apperr.E(apperr.Invalid, "a %s integration cannot post chat messages", providerID)
 	}
