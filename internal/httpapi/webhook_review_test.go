@@ -1,10 +1,12 @@
 package httpapi_test
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"slices"
@@ -383,6 +385,74 @@ func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
 	wantPlain := map[string]string{"header": "X-Signature-256", "algorithm": "sha256", "encoding": "hex"}
 	if diff := cmp.Diff(wantPlain, eps["plain"].Settings); diff != "" || eps["plain"].Secret == "" {
 		t.Errorf("http endpoint without signature settings (-want +got):\n%s (generated secret shown: %v)", diff, eps["plain"].Secret != "")
+	}
+}
+
+// TestWebhookEndpointFromChatAndAWXIntegrations: Slack's signing secret,
+// Discord's application public key (a plain setting) and AWX's
+// notification user name and password, kept on the integration as the
+// catalog asks, verify an endpoint created with neither secret nor
+// settings.
+func TestWebhookEndpointFromChatAndAWXIntegrations(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	const signing, awxPassword = "8f742231b10e8888abcd99yyyzzz85a5", "a long notification password 0123"
+	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60") // RFC 8032 key 1
+	priv := ed25519.NewKeyFromSeed(seed)
+	for _, it := range []map[string]any{
+		{"name": "team", "provider": "slack", "isActive": false, "credentials": map[string]any{"botToken": "xoxb-test-token", "signingSecret": signing}},
+		{"name": "bot", "provider": "discord", "isActive": false, "settings": map[string]any{"publicKey": hex.EncodeToString(priv.Public().(ed25519.PublicKey))},
+			"credentials": map[string]any{"webhookUrl": "https://discord.com/api/webhooks/1/abc"}},
+		{"name": "nobot", "provider": "discord", "isActive": false, "credentials": map[string]any{"webhookUrl": "https://discord.com/api/webhooks/2/abc"}},
+		{"name": "jobs", "provider": "awx", "baseUrl": "https://awx.example.com", "isActive": false,
+			"settings": map[string]any{"webhookUsername": "awx-notify"}, "credentials": map[string]any{"token": "awx-token-0123456789", "webhookPassword": awxPassword}},
+	} {
+		if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, it); r.Status != 201 {
+			t.Fatalf("create integration %s = %d %s", it["name"], r.Status, r.Body)
+		}
+	}
+	eps := map[string]struct {
+		ID, Secret string
+		HasSecret  bool
+		Settings   map[string]string
+	}{}
+	for _, name := range []string{"team", "bot", "jobs"} {
+		ep := eps[name]
+		r := call(t, env, "POST", "/api/v1/integrations/"+name+"/webhooks", env.AdminToken, map[string]any{})
+		if r.Status != 201 {
+			t.Fatalf("create endpoint for %s = %d %s", name, r.Status, r.Body)
+		}
+		decode(t, r, &ep)
+		if !ep.HasSecret || ep.Secret != "" {
+			t.Errorf("%s endpoint %+v: want the integration's secret, set and not shown", name, ep)
+		}
+		eps[name] = ep
+	}
+	if diff := cmp.Diff(map[string]string{"username": "awx-notify"}, eps["jobs"].Settings); diff != "" {
+		t.Errorf("AWX endpoint settings (-want +got):\n%s", diff)
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	event := `{"type":"event_callback","event_id":"Ev1","team_id":"T1","event":{"type":"app_mention","text":"hi","user":"U1","channel":"C1"}}`
+	m := hmac.New(sha256.New, []byte(signing))
+	m.Write([]byte("v0:" + ts + ":" + event))
+	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["team"].ID, event,
+		"X-Slack-Request-Timestamp", ts, "X-Slack-Signature", "v0="+hex.EncodeToString(m.Sum(nil))); st/100 != 2 {
+		t.Errorf("Slack event signed with the integration's signing secret = %d %s, want 2xx", st, b)
+	}
+	ping := `{"id":"1","application_id":"2","type":1,"token":"tok","version":1}`
+	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["bot"].ID, ping,
+		"X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(priv, []byte(ts+ping))), "X-Signature-Timestamp", ts); st != 200 {
+		t.Errorf("Discord PING signed for the integration's public key = %d %s, want 200", st, b)
+	}
+	job := `{"id":7,"name":"deploy","status":"successful"}`
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("awx-notify:"+awxPassword))
+	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["jobs"].ID, job, "Authorization", auth); st != 202 {
+		t.Errorf("AWX notification with the integration's user name and password = %d %s, want 202", st, b)
+	}
+	// Without a public key on the integration, the endpoint still needs one.
+	r := call(t, env, "POST", "/api/v1/integrations/nobot/webhooks", env.AdminToken, map[string]any{})
+	if r.Status != 422 || !strings.Contains(string(r.Body), "body.secret") {
+		t.Errorf("Discord endpoint without any public key = %d %s, want 422 naming body.secret", r.Status, r.Body)
 	}
 }
 

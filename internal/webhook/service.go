@@ -351,6 +351,23 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	return errs
 }
 
+// integrationSecret returns what the integration holds in its provider's
+// webhook secret field (WebhookSpec.SecretField): a credential, revealed
+// (and audited) through Options.WebhookSecret, or a plain setting such as
+// Discord's public key. "" when it holds none.
+func (s *Service) integrationSecret(ctx context.Context, by audit.Actor, it IntegrationRef) (string, error) {
+	d, spec := s.webhookSpec(it.Provider)
+	field := cmp.Or(spec.SecretField, DefaultSecretField)
+	if f, ok := d.Field(field); ok && f.Type != provider.FieldSecret {
+		v, _ := it.Settings[field].(string)
+		return strings.TrimSpace(v), nil
+	}
+	if s.o.WebhookSecret == nil {
+		return "", nil
+	}
+	return s.o.WebhookSecret(ctx, by, it.ID, field)
+}
+
 // DefaultSecretField is the credential in which the provider catalog has
 // users keep a webhook secret (GitHub, GitLab, Resend, NetCash, …), unless
 // the provider's WebhookSpec names another (Clickatell's webhookToken).
@@ -412,29 +429,28 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	}
 	ep.IsDefault = len(existing) == 0
 	in.Settings = s.defaultSettings(it, in.Scheme, in.Settings)
-	errs := s.apply(&ep, in)
-	if len(errs) == 0 && ep.Scheme == verify.SchemeDiscordEd25519 && in.Secret == nil {
-		errs = append(errs, apperr.FieldError{Field: "body.secret",
-			Message: "is required: the Discord application's public key (64 hexadecimal digits)"})
-	}
-	if len(errs) > 0 {
+	if errs := s.apply(&ep, in); len(errs) > 0 {
 		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
 	}
 	secret, shown, from := "", "", ""
 	switch {
 	case in.Secret != nil:
 		secret, from = *in.Secret, "given"
-	case ep.Scheme == verify.SchemeNone || ep.Scheme == verify.SchemeDiscordEd25519:
+	case ep.Scheme == verify.SchemeNone:
 	default:
-		if !in.GenerateSecret && s.o.WebhookSecret != nil {
-			_, spec := s.webhookSpec(it.Provider)
-			v, err := s.o.WebhookSecret(ctx, by, it.ID, cmp.Or(spec.SecretField, DefaultSecretField))
+		if !in.GenerateSecret {
+			v, err := s.integrationSecret(ctx, by, it)
 			if err != nil {
 				return Endpoint{}, "", err
 			}
 			if v != "" && verify.SecretProblem(ep.Scheme, v) == "" {
 				secret, from = v, "integration"
 			}
+		}
+		if secret == "" && ep.Scheme == verify.SchemeDiscordEd25519 {
+			// A public key cannot be made up.
+			return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", apperr.FieldError{Field: "body.secret",
+				Message: "is required: the Discord application's public key (64 hexadecimal digits), unless the integration's publicKey setting holds it"})
 		}
 		if secret == "" {
 			secret, from = generateSecret(ep.Scheme), "generated"

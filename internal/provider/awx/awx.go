@@ -103,7 +103,8 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks,
 		},
-		Webhook:  &provider.WebhookSpec{Scheme: "basic_auth"},
+		Webhook: &provider.WebhookSpec{Scheme: "basic_auth", SecretField: FieldWebhookPassword,
+			SettingsFrom: map[string]string{"username": FieldWebhookUsername}},
 		DocsURL:  "https://docs.ansible.com/automation-controller/latest/html/controllerapi/index.html",
 		TestCall: "GET /api/v2/me/ and /api/v2/ping/",
 	}

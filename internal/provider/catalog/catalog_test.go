@@ -140,17 +140,17 @@ func TestCapabilities(t *testing.T) {
 	webhooks := map[string]provider.WebhookSpec{
 		"github":     {Scheme: "github", DeliveryIDHeader: "X-GitHub-Delivery", EventHeader: "X-GitHub-Event"},
 		"gitlab":     {Scheme: "gitlab_token", DeliveryIDHeader: "X-Gitlab-Event-UUID", EventHeader: "X-Gitlab-Event"},
-		"slack":      {Scheme: "slack"},
+		"slack":      {Scheme: "slack", SecretField: "signingSecret"},
 		"resend":     {Scheme: "standard_webhooks", DeliveryIDHeader: "svix-id"},
 		"bitbucket":  {Scheme: "bitbucket", DeliveryIDHeader: "X-Request-UUID", EventHeader: "X-Event-Key"},
-		"discord":    {Scheme: "discord_ed25519"},
+		"discord":    {Scheme: "discord_ed25519", SecretField: "publicKey"},
 		"terraform":  {Scheme: "terraform"},
 		"whmcs":      {Scheme: "whmcs", DeliveryIDHeader: "X-Hub-Delivery", EventHeader: "X-Hub-Event"},
 		"netcash":    {Scheme: "netcash"},
 		"didit":      {Scheme: "didit"},
 		"zoho_sign":  {Scheme: "zoho_sign"},
 		"clickatell": {Scheme: "header_token", SecretField: "webhookToken"},
-		"awx":        {Scheme: "basic_auth"},
+		"awx":        {Scheme: "basic_auth", SecretField: "webhookPassword", SettingsFrom: map[string]string{"username": "webhookUsername"}},
 		"http": {Scheme: "hmac", SettingsFrom: map[string]string{"header": "signatureHeader", "algorithm": "signatureAlgorithm",
 			"encoding": "signatureEncoding", "prefix": "signaturePrefix"}},
 	}
@@ -169,10 +169,11 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("%s: webhook spec %+v, want none", d.ID, *d.Webhook)
 		}
 		// What the webhook spec takes from the integration is among its
-		// fields: the secret a sensitive one, the settings plain ones.
+		// fields: the secret a sensitive one (but a public key, which is
+		// public), the settings plain ones.
 		if w := d.Webhook; w != nil {
 			if w.SecretField != "" {
-				if f, ok := d.Field(w.SecretField); !ok || !f.Sensitive {
+				if f, ok := d.Field(w.SecretField); !ok || f.Sensitive == (w.Scheme == "discord_ed25519") {
 					t.Errorf("%s: webhook secret field %q is not a sensitive field of the provider", d.ID, w.SecretField)
 				}
 			}

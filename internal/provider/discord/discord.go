@@ -76,7 +76,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapNotify, provider.CapActions, provider.CapWebhooks,
 		},
-		Webhook:  &provider.WebhookSpec{Scheme: "discord_ed25519"},
+		Webhook:  &provider.WebhookSpec{Scheme: "discord_ed25519", SecretField: FieldPublicKey},
 		DocsURL:  "https://discord.com/developers/docs/resources/webhook",
 		TestCall: "GET on the webhook URL (read-only)",
 	}

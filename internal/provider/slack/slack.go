@@ -93,7 +93,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapNotify, provider.CapActions, provider.CapProxy, provider.CapWebhooks,
 		},
-		Webhook:  &provider.WebhookSpec{Scheme: "slack"},
+		Webhook:  &provider.WebhookSpec{Scheme: "slack", SecretField: FieldSigningSecret},
 		DocsURL:  "https://docs.slack.dev/",
 		TestCall: "POST /api/auth.test (bot token); a non-posting empty POST to the webhook (no_text)",
 		// Slack allows about one message per second per channel and per

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -55,8 +56,21 @@ func (v *verifier) didit() (Result, error) {
 		}
 		for _, msg := range va.msgs() {
 			if matchMAC(sha256.New, v.c.Secrets, [][]byte{sig}, msg) >= 0 {
+				// X-Timestamp is outside what X-Signature and the plain
+				// X-Signature-V2 sign; the body's "timestamp" is inside
+				// all three, so a fresh header on an old body is stale.
+				signed, err := diditBodyTime(v.r.Body, va.header == "X-Signature-Simple")
+				if err != nil {
+					return Result{}, err
+				}
 				if err := v.checkTime(ts); err != nil {
 					return Result{}, err
+				}
+				if !signed.IsZero() {
+					if err := v.checkTime(signed); err != nil {
+						return Result{}, err
+					}
+					ts = signed
 				}
 				return Result{Timestamp: ts, Signature: v.signatureID(sig)}, nil
 			}
@@ -106,6 +120,30 @@ func diditSimpleMessage(body []byte) [][]byte {
 		return ""
 	}
 	return [][]byte{[]byte(field("timestamp") + ":" + field("session_id") + ":" + field("status") + ":" + field("webhook_type"))}
+}
+
+// diditBodyTime returns the body's "timestamp" (Unix seconds, a number or
+// a string of digits); zero when a body has none, unless required.
+func diditBodyTime(body []byte, required bool) (time.Time, error) {
+	val, _ := decodeJSON(body)
+	obj, _ := val.(map[string]any)
+	var text string
+	switch x := obj["timestamp"].(type) {
+	case json.Number:
+		text = x.String()
+	case string:
+		text = x
+	case nil:
+		if !required {
+			return time.Time{}, nil
+		}
+		return time.Time{}, fail(KindMissing, `missing "timestamp" in the body`)
+	}
+	t, err := parseUnix("body timestamp", text)
+	if err != nil {
+		return time.Time{}, fail(KindMalformed, `malformed "timestamp" in the body: not Unix seconds`)
+	}
+	return t, nil
 }
 
 // decodeJSON decodes one JSON value keeping numbers as written. Objects

@@ -289,8 +289,8 @@ func TestSignatureCanonical(t *testing.T) {
 			cfg:  verify.Config{Scheme: "didit", Secrets: [][]byte{key}, Legacy: true},
 			request: func(body string) verify.Request {
 				return verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple",
-					hexMAC(sha256.New, string(key), "1:s:"+body+":status.updated")),
-					Body: []byte(`{"timestamp":1,"session_id":"s","status":` + strconv.Quote(body) + `,"webhook_type":"status.updated"}`)}
+					hexMAC(sha256.New, string(key), ts+":s:"+body+":status.updated")),
+					Body: []byte(`{"timestamp":` + ts + `,"session_id":"s","status":` + strconv.Quote(body) + `,"webhook_type":"status.updated"}`)}
 			},
 			spelling: []func(*verify.Request){
 				respell("X-Signature-Simple", mixedCase),

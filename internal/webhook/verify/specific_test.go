@@ -47,6 +47,7 @@ func TestCases(t *testing.T) {
 	const key = "k3y"
 	body := `{"a":1}`
 	ts := "1700000000"
+	diditOld := `{"session_id":"s","status":"Approved","webhook_type":"status.updated","timestamp":1697408000}` // 30 days before ts
 	v2Body := `{"z":{"b":2.0,"a":[1,"é",true,null]},"a":"x\"y<>&","n":1.5,"big":12345678901234567890}`
 	v2Unicode := `{"a":"x\"y<>&","big":12345678901234567890,"n":1.5,"z":{"a":[1,"é",true,null],"b":2}}`
 	v2ASCII := `{"a":"x\"y<>&","big":12345678901234567890,"n":1.5,"z":{"a":[1,"\u00e9",true,null],"b":2}}`
@@ -143,9 +144,25 @@ func TestCases(t *testing.T) {
 		{"didit v2 duplicate key refused", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
 			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, `{"status":"Approved"}`)), Body: []byte(`{"status":"Declined","status":"Approved"}`)}, verify.KindMismatch},
 		{"didit simple duplicate key refused", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now), Legacy: true},
-			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, "1:s:Approved:status.updated")), Body: []byte(`{"timestamp":1,"session_id":"s","status":"Declined","status":"Approved","webhook_type":"status.updated"}`)}, verify.KindMismatch},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, "1700000000:s:Approved:status.updated")), Body: []byte(`{"timestamp":1700000000,"session_id":"s","status":"Declined","status":"Approved","webhook_type":"status.updated"}`)}, verify.KindMismatch},
 		{"didit simple", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now), Legacy: true},
-			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, "1:s:Approved:status.updated")), Body: []byte(`{"timestamp":1,"session_id":"s","status":"Approved","webhook_type":"status.updated","decision":{"x":1}}`)}, ""},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, "1700000000:s:Approved:status.updated")), Body: []byte(`{"timestamp":1700000000,"session_id":"s","status":"Approved","webhook_type":"status.updated","decision":{"x":1}}`)}, ""},
+		// X-Timestamp is not signed; the body's timestamp is: a stale body
+		// under a fresh header is stale, whichever signature carries it.
+		{"didit stale body, fresh header, X-Signature", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature", hexMAC(sha256.New, key, diditOld)), Body: []byte(diditOld)}, verify.KindTimestamp},
+		{"didit stale body, fresh header, X-Signature-V2", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, `{"session_id":"s","status":"Approved","timestamp":1697408000,"webhook_type":"status.updated"}`)), Body: []byte(diditOld)}, verify.KindTimestamp},
+		{"didit stale body, fresh header, X-Signature-Simple", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now), Legacy: true},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, "1697408000:s:Approved:status.updated")), Body: []byte(diditOld)}, verify.KindTimestamp},
+		{"didit future body", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature", hexMAC(sha256.New, key, `{"timestamp":"1700000400"}`)), Body: []byte(`{"timestamp":"1700000400"}`)}, verify.KindTimestamp},
+		{"didit body timestamp within tolerance", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature", hexMAC(sha256.New, key, `{"timestamp":1699999800}`)), Body: []byte(`{"timestamp":1699999800}`)}, ""},
+		{"didit body timestamp not seconds", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature", hexMAC(sha256.New, key, `{"timestamp":1.7e9}`)), Body: []byte(`{"timestamp":1.7e9}`)}, verify.KindMalformed},
+		{"didit simple without body timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now), Legacy: true},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, ":s:Approved:status.updated")), Body: []byte(`{"session_id":"s","status":"Approved","webhook_type":"status.updated"}`)}, verify.KindMissing},
 		{"didit missing timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
 			verify.Request{Header: hdr("X-Signature", hexMAC(sha256.New, key, body)), Body: []byte(body)}, verify.KindMissing},
 		{"didit stale", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now + 301)},
