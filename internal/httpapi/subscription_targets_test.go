@@ -559,6 +559,7 @@ func TestSubscriptionEventTypeValidation(t *testing.T) {
 		{"no family", []string{"payment"}, wantProblem(422, "body.eventTypes[0]")},
 		{"punctuation", []string{"code.push!"}, wantProblem(422, "body.eventTypes[0]")},
 		{"trailing dot", []string{"code."}, wantProblem(422, "body.eventTypes[0]")},
+		{"empty segment", []string{"code..push"}, wantProblem(422, "body.eventTypes[0]")},
 		{"leading dot", []string{".code.push"}, wantProblem(422, "body.eventTypes[0]")},
 		{"good", []string{"code.push", "payment.*", "http.order.created", "github.star", "http.Order_Created:v2-beta",
 			"http.*"}, wantProblem(201)},

@@ -245,11 +245,21 @@ func TestWebhookEventTypesFilter(t *testing.T) {
 		}
 	}
 	const whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // providers.md B4
-	var gh, gh2, mail struct{ ID string }
+	var gh, gh2, gh3, mail struct{ ID string }
 	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken,
 		map[string]any{"secret": ghSecret, "eventTypes": []string{"push"}}), &gh)
 	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken,
 		map[string]any{"secret": ghSecret, "eventTypes": []string{"code.pr.opened"}}), &gh2)
+	decode(t, call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken,
+		map[string]any{"secret": ghSecret, "eventTypes": []string{"code.*"}}), &gh3)
+	// A wildcard that could match nothing would reject every delivery.
+	for i, bad := range []string{"*", "code*", "*.push", "code.*.x", ".*"} {
+		r := call(t, env, "POST", "/api/v1/integrations/gh/webhooks", env.AdminToken,
+			map[string]any{"secret": ghSecret, "eventTypes": []string{"push", bad}})
+		if r.Status != 422 || !strings.Contains(string(r.Body), "body.eventTypes[1]") {
+			t.Errorf("endpoint eventTypes %q (#%d) = %d %s, want 422 naming body.eventTypes[1]", bad, i, r.Status, r.Body)
+		}
+	}
 	decode(t, call(t, env, "POST", "/api/v1/integrations/mail/webhooks", env.AdminToken,
 		map[string]any{"secret": whsec, "eventTypes": []string{"email.bounced"}}), &mail)
 	github := func(event string) func(body string) []string {
@@ -282,6 +292,8 @@ func TestWebhookEventTypesFilter(t *testing.T) {
 		{"github ping, always accepted", gh.ID, `{"zen":"Keep it logically awesome.","hook_id":1}`, github("ping"), "processed"},
 		{"github by ihub type, accepted", gh2.ID, pr, github("pull_request"), "processed"},
 		{"github by ihub type, filtered", gh2.ID, pushFor("by type"), github("push"), "rejected"},
+		{"github by family, accepted", gh3.ID, pr, github("pull_request"), "processed"},
+		{"github by family, filtered", gh3.ID, `{"action":"opened","issue":{"number":2},"repository":{"full_name":"o/r"}}`, github("issues"), "rejected"},
 		{"resend bounced, accepted", mail.ID, `{"type":"email.bounced","created_at":"2026-11-30T10:00:00Z","data":{"email_id":"e1"}}`, resend, "processed"},
 		{"resend delivered, filtered", mail.ID, `{"type":"email.delivered","created_at":"2026-11-30T10:00:00Z","data":{"email_id":"e2"}}`, resend, "rejected"},
 	} {

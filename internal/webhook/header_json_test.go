@@ -29,3 +29,26 @@ func TestHeaderJSONMatchesEncodingJSON(t *testing.T) {
 		t.Errorf("HeaderJSON(nil) = %s, want {}", got)
 	}
 }
+
+// TestRedactHeaders: credentials, the endpoint's own token and signature
+// headers, and every signature are not stored; the rest is.
+func TestRedactHeaders(t *testing.T) {
+	in := http.Header{
+		"Content-Type": {"application/json"}, "X-Github-Event": {"push"}, "X-Github-Delivery": {"d-1"},
+		"Authorization": {"Basic YTpi"}, "Cookie": {"s=1"}, "Private-Token": {"glpat-x"}, "X-Auth-Token": {"t"},
+		"X-Hub-Signature-256": {"sha256=ab"}, "X-Hub-Signature": {"sha1=ab"}, "Stripe-Signature": {"t=1,v1=ab"},
+		"Webhook-Signature": {"v1,ab"}, "X-Signature-Ed25519": {"ab"}, "X-Zs-Webhook-Signature": {"ab"},
+		"X-Hook-Token": {"tok"}, "X-Sig": {"ab"}, "X-Signer": {"kept: not a signature"},
+	}
+	r := "[REDACTED]"
+	want := http.Header{
+		"Content-Type": {"application/json"}, "X-Github-Event": {"push"}, "X-Github-Delivery": {"d-1"},
+		"Authorization": {r}, "Cookie": {r}, "Private-Token": {r}, "X-Auth-Token": {r},
+		"X-Hub-Signature-256": {r}, "X-Hub-Signature": {r}, "Stripe-Signature": {r},
+		"Webhook-Signature": {r}, "X-Signature-Ed25519": {r}, "X-Zs-Webhook-Signature": {r},
+		"X-Hook-Token": {r}, "X-Sig": {r}, "X-Signer": {"kept: not a signature"},
+	}
+	if diff := cmp.Diff(want, redactHeaders(in, "X-Hook-Token", "x-sig", "")); diff != "" {
+		t.Errorf("redactHeaders (-want +got):\n%s", diff)
+	}
+}

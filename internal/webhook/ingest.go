@@ -82,22 +82,43 @@ func (t Target) Allowed(ip netip.Addr) bool {
 	return false
 }
 
-// secretHeaders are never stored with a delivery: they carry signatures,
-// tokens or credentials.
-var secretHeaders = []string{"Authorization", "Cookie", "X-Gitlab-Token", "Proxy-Authorization", "X-Api-Key"}
+// secretHeaders are never stored with a delivery: they carry tokens or
+// credentials.
+var secretHeaders = []string{"Authorization", "Cookie", "X-Gitlab-Token", "Proxy-Authorization", "X-Api-Key",
+	"Private-Token", "X-Auth-Token"}
 
-// redactHeaders copies h without secret-bearing values.
-func redactHeaders(h http.Header, scheme string, extra string) http.Header {
+// redactHeaders copies h without secret-bearing values: credentials, the
+// endpoint's own token or signature header (extra), and every signature
+// (X-Hub-Signature-256, Stripe-Signature, webhook-signature, …). A
+// signature is no secret, but where it covers the body alone (GitHub,
+// Bitbucket, hmac) it lets whoever reads the logs send that body again
+// under a new delivery id as if from the provider.
+func redactHeaders(h http.Header, extra ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, v := range h {
-		if slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) }) ||
-			(extra != "" && strings.EqualFold(k, extra)) {
+		if containsFold(k, "signature") || slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) }) ||
+			slices.ContainsFunc(extra, func(s string) bool { return s != "" && strings.EqualFold(s, k) }) {
 			out[k] = []string{"[REDACTED]"}
 			continue
 		}
 		out[k] = v
 	}
 	return out
+}
+
+// containsFold reports whether s contains the lower-case ASCII word w,
+// ignoring case.
+func containsFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for j < len(w) && s[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReasonEventTypeNotAccepted is the reason of a verified delivery the
@@ -119,7 +140,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	r := t.r
 	now := s.o.Now()
 	d := NewDelivery{EndpointID: r.ep.ID, IntegrationID: r.ep.IntegrationID, ReceivedAt: now,
-		Header: redactHeaders(req.Header, r.ep.Scheme, r.ep.Settings["headerName"]), PayloadSize: int64(len(req.Body)),
+		Header: redactHeaders(req.Header, r.ep.Settings["headerName"], r.ep.Settings["header"]), PayloadSize: int64(len(req.Body)),
 		SourceIP: req.SourceIP.String(), Test: req.Test}
 	res, verr := verify.Verify(r.cfg, verify.Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body})
 	if verr != nil {
@@ -222,14 +243,20 @@ func (s *Service) normalize(providerID, integrationID string, h http.Header, bod
 // accepts reports whether an endpoint accepting only the event names in
 // list (all when empty) takes a delivery: by the provider's event name from
 // its header or body (GitHub's "push" or "pull_request.closed", Resend's
-// "email.bounced") or by ihub's standard type. A provider's check of the
+// "email.bounced") or by ihub's standard type, or by a family ("code.*",
+// "pull_request.*") of either. A provider's check of the
 // endpoint (system.ping, system.challenge) always passes, so that the
 // endpoint can be set up whatever it filters.
 func accepts(list []string, header, raw, typ string) bool {
 	if len(list) == 0 || strings.HasPrefix(typ, "system.") {
 		return true
 	}
-	return slices.ContainsFunc(list, func(t string) bool { return t != "" && (t == header || t == raw || t == typ) })
+	return slices.ContainsFunc(list, func(t string) bool {
+		if family, ok := strings.CutSuffix(t, "*"); ok && strings.HasSuffix(family, ".") {
+			return strings.HasPrefix(typ, family) || strings.HasPrefix(raw, family)
+		}
+		return t != "" && (t == header || t == raw || t == typ)
+	})
 }
 
 const formType = "application/x-www-form-urlencoded"

@@ -266,8 +266,14 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			if !slices.Contains(settingKeys, k) {
 				bad("settings."+k, "is not a known setting; known: "+strings.Join(settingKeys, ", "))
 			}
-			if len(v) > 200 || strings.ContainsAny(v, "\r\n\x00") {
+			switch {
+			case len(v) > 200 || strings.ContainsAny(v, "\r\n\x00"):
 				bad("settings."+k, "must be at most 200 characters on one line")
+			case k == "legacy" && v != "true" && v != "false":
+				bad("settings."+k, `must be "true" or "false"`)
+			case k == "username" && strings.Contains(v, ":"):
+				// Basic auth sends user:password; the user name ends at the first colon.
+				bad("settings."+k, "must not contain a colon")
 			}
 		}
 		ep.Settings = in.Settings
@@ -284,8 +290,14 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			bad("eventTypes", "at most 100 entries")
 		}
 		for i, t := range in.EventTypes {
-			if t == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00") {
+			base, _ := strings.CutSuffix(t, ".*")
+			switch {
+			case t == "*":
+				bad(fmt.Sprintf("eventTypes[%d]", i), "leave eventTypes empty to accept every event type")
+			case base == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00"):
 				bad(fmt.Sprintf("eventTypes[%d]", i), "must be a non-empty event name without spaces")
+			case strings.Contains(base, "*"):
+				bad(fmt.Sprintf("eventTypes[%d]", i), "must be an event name (push, code.push) or a family such as code.*: * is only allowed after the last dot")
 			}
 		}
 		ep.EventTypes = in.EventTypes

@@ -360,7 +360,7 @@ func checkEventFilter(t string) string {
 	}
 	base, family := strings.CutSuffix(t, ".*")
 	if base == "" || len(t) > 100 || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".") ||
-		(!family && !strings.Contains(base, ".")) {
+		strings.Contains(base, "..") || (!family && !strings.Contains(base, ".")) {
 		return msg
 	}
 	for i := 0; i < len(base); i++ {
