@@ -533,3 +533,50 @@ func TestWebhookSecretFromIntegration(t *testing.T) {
 		t.Errorf("events %+v: want two payment.succeeded for INV-1001, from the query's fields", evs.Events)
 	}
 }
+
+// TestConcurrentPatchesWithoutIfMatch: PATCHes sent at once without
+// If-Match (which asks for no precondition) all take effect, one after the
+// other, on both engines; none is answered 412.
+func TestConcurrentPatchesWithoutIfMatch(t *testing.T) {
+	t.Parallel()
+	for _, eng := range storetest.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, eng, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "api", "provider": "http",
+				"baseUrl": "https://api.example.com", "isActive": false}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep, sub struct {
+				ID      string
+				Version int64
+			}
+			decode(t, call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{"generateSecret": true}), &ep)
+			decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://subscriber.example.com/hook",
+				"isActive": false}), &sub)
+			const n = 8
+			for _, path := range []string{"/api/v1/integrations/webhooks/" + ep.ID, "/api/v1/subscriptions/" + sub.ID} {
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						body := map[string]any{"name": "renamed " + strconv.Itoa(i)}
+						if strings.Contains(path, "webhooks") && i%2 == 0 {
+							body["generateSecret"] = true // a rotation races the renames
+						}
+						if r := call(t, env, "PATCH", path, env.AdminToken, body); r.Status != 200 {
+							t.Errorf("PATCH %s #%d = %d %s, want 200", path, i, r.Status, r.Body)
+						}
+					}()
+				}
+				wg.Wait()
+				var got struct{ Version int64 }
+				decode(t, call(t, env, "GET", path, env.AdminToken, nil), &got)
+				if got.Version != 1+n {
+					t.Errorf("%s: version %d after %d PATCHes, want %d", path, got.Version, n, 1+n)
+				}
+			}
+		})
+	}
+}
