@@ -534,7 +534,8 @@ func TestWebhookSecretFromIntegration(t *testing.T) {
 	}
 }
 
-// TestConcurrentPatchesWithoutIfMatch: PATCHes sent at once without
+// TestConcurrentPatchesWithoutIfMatch: PATCHes of an endpoint, a
+// subscription or an integration sent at once without
 // If-Match (which asks for no precondition) all take effect, one after the
 // other, on both engines; none is answered 412.
 func TestConcurrentPatchesWithoutIfMatch(t *testing.T) {
@@ -555,7 +556,7 @@ func TestConcurrentPatchesWithoutIfMatch(t *testing.T) {
 			decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://subscriber.example.com/hook",
 				"isActive": false}), &sub)
 			const n = 8
-			for _, path := range []string{"/api/v1/integrations/webhooks/" + ep.ID, "/api/v1/subscriptions/" + sub.ID} {
+			for _, path := range []string{"/api/v1/integrations/webhooks/" + ep.ID, "/api/v1/subscriptions/" + sub.ID, "/api/v1/integrations/api"} {
 				var wg sync.WaitGroup
 				for i := range n {
 					wg.Add(1)

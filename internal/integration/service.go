@@ -398,8 +398,19 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Integration, string, er
 }
 
 // Update applies a partial change. ifMatch, when non-nil, must accept the
-// stored version or the update fails with PreconditionFailed.
+// stored version or the update fails with PreconditionFailed; without it, a
+// change written by another request meanwhile is read again and this one
+// applied on top of it (each round one of the racing changes wins).
 func (s *Service) Update(ctx context.Context, by audit.Actor, idOrSlug string, in Input, ifMatch func(version int64) bool) (Integration, error) {
+	for try := 1; ; try++ {
+		it, err := s.update(ctx, by, idOrSlug, in, ifMatch)
+		if ifMatch != nil || try == 20 || !apperr.Is(err, apperr.PreconditionFailed) {
+			return it, err
+		}
+	}
+}
+
+func (s *Service) update(ctx context.Context, by audit.Actor, idOrSlug string, in Input, ifMatch func(version int64) bool) (Integration, error) {
 	cur, err := s.o.Store.GetIntegration(ctx, idOrSlug)
 	if err != nil {
 		return Integration{}, err
