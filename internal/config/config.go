@@ -127,7 +127,11 @@ func (c Config) Validate() error {
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		switch {
+		case err == nil && u.User != nil:
+			// Not quoted: the user info may hold a password.
+			bad("--public-url: must not hold a user name or password")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			bad("--public-url %q: must be an http(s) URL such as https://ihub.example.com", c.PublicURL)
 		}
 	}

@@ -30,6 +30,7 @@ func TestValidate(t *testing.T) {
 			c.Listen, c.LogFormat, c.LogLevel, c.PublicURL, c.DataDir = "x", "xml", "loud", "ftp://x", ""
 		}, []string{"--listen", "--log-format", "--log-level", "--public-url", "--data-dir"}},
 		{"bad synchronous", func(c *config.Config) { c.SQLiteSynchronous = "OFF" }, []string{"--sqlite-synchronous"}},
+		{"public url with a password", func(c *config.Config) { c.PublicURL = "https://admin:hunter2@ihub.example.com" }, []string{"--public-url"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +53,7 @@ func TestValidate(t *testing.T) {
 				}
 			}
 			if strings.Contains(err.Error(), "hunter2") {
-				t.Errorf("Validate() = %q: leaks the database password", err)
+				t.Errorf("Validate() = %q: leaks a password", err)
 			}
 		})
 	}

@@ -352,7 +352,7 @@ func (s *Server) webhookLogs(ctx context.Context, in *logsInput) (*logsOutput, e
 type replayInput struct {
 	ID   string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
 	Body struct {
-		DeliveryID int64      `json:"deliveryId,omitempty" minimum:"1" doc:"One delivery to replay."`
+		DeliveryID int64      `json:"deliveryId,omitempty" minimum:"1" maximum:"9007199254740991" doc:"One delivery to replay."`
 		Since      *time.Time `json:"since,omitempty" doc:"Replay every delivery received from this time (with until and status)."`
 		Until      *time.Time `json:"until,omitempty" doc:"… and before this time."`
 		Status     string     `json:"status,omitempty" enum:"processed,failed,pending" doc:"Only deliveries with this status."`

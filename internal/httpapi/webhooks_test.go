@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -260,6 +261,11 @@ func TestWebhookIngest(t *testing.T) {
 				if r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken, body); r.Status != 422 {
 					t.Errorf("replay %v = %d, want 422", body, r.Status)
 				}
+			}
+			// A delivery id past what JSON numbers hold is named.
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken, json.RawMessage(`{"deliveryId":99999999999999999999}`))
+			if p, ok := readProblem(t, r); !ok || r.Status != 422 || !slices.Equal(p.locations(), []string{"body.deliveryId"}) {
+				t.Errorf("replay of an overflowing delivery id = %d %s, want 422 naming body.deliveryId", r.Status, r.Body)
 			}
 			// The originals are replayed, not the copies of earlier
 			// replays: the same replay twice makes as many copies each time.
