@@ -102,9 +102,9 @@ func (*Provider) Descriptor() provider.Descriptor {
 				Label:     "Hook module secret",
 				Type:      provider.FieldSecret,
 				Sensitive: true,
-				Help: "Shared secret for ihub's WHMCS hook module, which signs every event with HMAC-SHA256 " +
-					"(X-Hub-Signature-256). Generate a long random value and enter the same value in the " +
-					"module's settings.",
+				Help: "Shared secret for ihub's WHMCS hook module (contrib/whmcs/ihub.php, copied to " +
+					"includes/hooks/), which signs every event with HMAC-SHA256 (X-Hub-Signature-256). " +
+					"Generate a long random value and set the same value as the module's IHUB_WEBHOOK_SECRET.",
 			},
 		},
 		Capabilities: []provider.Capability{

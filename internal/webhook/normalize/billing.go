@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"cmp"
 	"strings"
 	"time"
 )
@@ -105,17 +106,17 @@ var whmcsTypes = map[string]string{
 	"AfterModuleTerminate": "service.terminated",
 }
 
-// whmcs maps a delivery from ihub's WHMCS hook module: the hook name in
-// X-Hub-Event (or the body's "event"/"hook"/"type"), the hook's $vars as the
-// body (or under "vars"/"data"), JSON or form-encoded. Module hooks nest
+// whmcs maps a delivery from ihub's WHMCS hook module
+// (contrib/whmcs/ihub.php): the hook name in the body's "event" (or
+// "hook"), else in X-Hub-Event, else the body's "type"; the hook's $vars
+// under "vars" (or "data", or as the body itself), JSON or form-encoded. Module hooks nest
 // their parameters under "params"; only the fields listed above are copied
 // (module parameters include the service password).
 func whmcs(in input) Event {
 	o := in.o
-	hook := headerValue(in.header, "X-Hub-Event")
-	if hook == "" {
-		hook = o.first("event", "hook", "type")
-	}
+	// The body's "event" is signed; X-Hub-Event is not, so it only names
+	// the event of a body that does not ("type" may be one of the vars).
+	hook := cmp.Or(o.first("event", "hook"), headerValue(in.header, "X-Hub-Event"), o.first("type"))
 	vars := o
 	for _, k := range []string{"vars", "data"} {
 		if v := o.obj(k); v != nil {

@@ -161,6 +161,16 @@ var moreCases = []normalizeCase{
 		},
 	},
 	{
+		// The body's event is signed, the header is not: the body wins.
+		name: "whmcs event in body and header", provider: "whmcs",
+		header: hdr("X-Hub-Event", "AddInvoicePayment"),
+		body:   `{"event":"InvoicePaid","vars":{"invoiceid":4711}}`,
+		want: Event{
+			Type: "invoice.paid", RawType: "InvoicePaid", Subject: "4711",
+			Data: map[string]any{"invoice_id": "4711"},
+		},
+	},
+	{
 		// "user" is the admin who created the invoice, not the client.
 		name: "whmcs invoice created", provider: "whmcs",
 		header: hdr("X-Hub-Event", "InvoiceCreated"),
