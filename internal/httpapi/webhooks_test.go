@@ -399,8 +399,15 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 	if st, _ := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{}`, "X-Hook-Token", ep.Secret); st != 403 {
 		t.Errorf("delivery from outside the allowlist = %d, want 403", st)
 	}
-	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"allowedCidrs": []string{"127.0.0.0/8"}}); r.Status != 200 {
+	// Entries are stored as read: the range a CIDR allows, an address as itself.
+	var patched struct{ AllowedCIDRs []string }
+	r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"allowedCidrs": []string{" 127.0.0.1/8 ", "::ffff:192.0.2.7"}})
+	if r.Status != 200 {
 		t.Fatalf("patch = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &patched)
+	if want := []string{"127.0.0.0/8", "192.0.2.7"}; !slices.Equal(patched.AllowedCIDRs, want) {
+		t.Errorf("allowedCidrs = %q, want %q", patched.AllowedCIDRs, want)
 	}
 	if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, `{"type":"x"}`, "X-Hook-Token", ep.Secret); st != 202 {
 		t.Errorf("delivery from inside the allowlist = %d %s, want 202", st, body)

@@ -306,12 +306,21 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 		if len(in.AllowedCIDRs) > 100 {
 			bad("allowedCidrs", "at most 100 entries")
 		}
+		// Stored as read: " 10.1.2.3/8 " is 10.0.0.0/8, the range it
+		// allows; ::ffff:192.0.2.1 is 192.0.2.1.
+		ep.AllowedCIDRs = make([]string, 0, len(in.AllowedCIDRs))
 		for i, c := range in.AllowedCIDRs {
-			if _, err := parsePrefix(c); err != nil {
+			p, err := parsePrefix(c)
+			if err != nil {
 				bad(fmt.Sprintf("allowedCidrs[%d]", i), "must be an IP address or CIDR")
+				continue
+			}
+			if p.IsSingleIP() {
+				ep.AllowedCIDRs = append(ep.AllowedCIDRs, p.Addr().String())
+			} else {
+				ep.AllowedCIDRs = append(ep.AllowedCIDRs, p.String())
 			}
 		}
-		ep.AllowedCIDRs = in.AllowedCIDRs
 	}
 	if in.ToleranceSeconds != nil {
 		if *in.ToleranceSeconds < 1 || *in.ToleranceSeconds > 86400 {

@@ -66,7 +66,7 @@ func validateHMAC(h HMACConfig) error {
 	case h.Signed != "" && h.Signed != SignedBody && h.Signed != SignedTimestampBody:
 		return badSetting("signed", "hmac signed content must be body or timestamp.body")
 	case h.Signed == SignedTimestampBody && !validHeaderName(h.TimestampHeader):
-		return badSetting("timestampHeader", "hmac over timestamp.body needs a timestamp header name")
+		return badSetting("timestampHeader", "hmac over timestamp.body needs a valid timestamp header name")
 	case h.DeliveryIDHeader != "" && !validHeaderName(h.DeliveryIDHeader):
 		return badSetting("deliveryIdHeader", "hmac delivery id header name is invalid")
 	}
