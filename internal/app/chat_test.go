@@ -14,16 +14,27 @@ import (
 func TestChatInput(t *testing.T) {
 	m := webhook.ChatMessage{Title: "code.push", Text: "acme/site: 2 commits to main",
 		Facts: [][2]string{{"Source", "github"}, {"ref", "refs/heads/main"}}}
+	// A webhook's text is the sender's: it must not ping a Slack channel
+	// or render a link in any chat.
+	hostile := webhook.ChatMessage{Title: "issue.created", Text: "<!channel> pay [here](https://evil.example) <https://evil.example|invoice> & co",
+		Facts: [][2]string{{"title", `<@U012AB3CD> \[x](https://evil.example)`}}}
 	for _, tc := range []struct {
 		provider string
+		msg      webhook.ChatMessage
 		want     map[string]any
 	}{
-		{"slack", map[string]any{"text": "*code.push*\nacme/site: 2 commits to main\n• Source: github\n• ref: refs/heads/main"}},
-		{"discord", map[string]any{"content": "**code.push**\nacme/site: 2 commits to main\n• Source: github\n• ref: refs/heads/main"}},
-		{"teams", map[string]any{"title": "code.push", "text": "acme/site: 2 commits to main", "facts": []any{
+		{"slack", m, map[string]any{"text": "*code.push*\nacme/site: 2 commits to main\n• Source: github\n• ref: refs/heads/main"}},
+		{"discord", m, map[string]any{"content": "**code.push**\nacme/site: 2 commits to main\n• Source: github\n• ref: refs/heads/main"}},
+		{"teams", m, map[string]any{"title": "code.push", "text": "acme/site: 2 commits to main", "facts": []any{
 			map[string]any{"title": "Source", "value": "github"}, map[string]any{"title": "ref", "value": "refs/heads/main"}}}},
+		{"slack", hostile, map[string]any{"text": "*issue.created*\n&lt;!channel&gt; pay [here](https://evil.example) &lt;https://evil.example|invoice&gt; &amp; co" +
+			"\n• title: &lt;@U012AB3CD&gt; \\[x](https://evil.example)"}},
+		{"discord", hostile, map[string]any{"content": `**issue.created**` + "\n" + `<!channel> pay \[here\](https://evil.example) <https://evil.example|invoice> & co` +
+			"\n• title: " + `<@U012AB3CD> \\\[x\](https://evil.example)`}},
+		{"teams", hostile, map[string]any{"title": "issue.created", "text": `<!channel> pay \[here\](https://evil.example) <https://evil.example|invoice> & co`,
+			"facts": []any{map[string]any{"title": "title", "value": `<@U012AB3CD> \\\[x\](https://evil.example)`}}}},
 	} {
-		raw, err := chatInput(tc.provider, m)
+		raw, err := chatInput(tc.provider, tc.msg)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.provider, err)
 		}
@@ -46,35 +57,5 @@ func TestChatInput(t *testing.T) {
 	}
 	if _, err := chatInput("github", m); err == nil {
 		t.Errorf("a github integration was given chat input")
-	}
-}
-
-// A webhook's text is the sender's: it must not ping a Slack channel or
-// render a link in any chat.
-func TestChatInputEscapesSendersText(t *testing.T) {
-	m := webhook.ChatMessage{Title: "issue.created", Text: "<!channel> pay [here](https://evil.example) <https://evil.example|invoice> & co",
-		Facts: [][2]string{{"title", `<@U012AB3CD> \[x](https://evil.example)`}}}
-	for _, tc := range []struct {
-		provider string
-		want     map[string]any
-	}{
-		{"slack", map[string]any{"text": "*issue.created*\n&lt;!channel&gt; pay [here](https://evil.example) &lt;https://evil.example|invoice&gt; &amp; co" +
-			"\n• title: &lt;@U012AB3CD&gt; \\[x](https://evil.example)"}},
-		{"discord", map[string]any{"content": `**issue.created**` + "\n" + `<!channel> pay \[here\](https://evil.example) <https://evil.example|invoice> & co` +
-			"\n• title: " + `<@U012AB3CD> \\\[x\](https://evil.example)`}},
-		{"teams", map[string]any{"title": "issue.created", "text": `<!channel> pay \[here\](https://evil.example) <https://evil.example|invoice> & co`,
-			"facts": []any{map[string]any{"title": "title", "value": `<@U012AB3CD> \\\[x\](https://evil.example)`}}}},
-	} {
-		raw, err := chatInput(tc.provider, m)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.provider, err)
-		}
-		var got map[string]any
-		if err := json.Unmarshal(raw, &got); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%s input (-want +got):\n%s", tc.provider, diff)
-		}
 	}
 }
