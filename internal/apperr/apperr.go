@@ -118,3 +118,21 @@ func KindOf(err error) Kind {
 
 // Is reports whether err carries the given kind.
 func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
+
+// UnconditionalTries bounds how often RetryUnconditional applies a change
+// again: each round one of the changes racing it wins, so this many
+// changes racing at once all succeed.
+const UnconditionalTries = 20
+
+// RetryUnconditional runs a read-modify-write change that the caller asked
+// for without a precondition (no If-Match) again while it fails with
+// PreconditionFailed because another change was written meanwhile, so that
+// it is applied on top of that one; at most UnconditionalTries times.
+func RetryUnconditional(change func() error) error {
+	for try := 1; ; try++ {
+		err := change()
+		if try == UnconditionalTries || !Is(err, PreconditionFailed) {
+			return err
+		}
+	}
+}

@@ -520,19 +520,17 @@ func (s *Service) Endpoint(ctx context.Context, id string) (Endpoint, error) {
 // secret is returned once. Without ifMatch, a change written by another
 // request meanwhile is read again and this one applied on top of it.
 func (s *Service) UpdateEndpoint(ctx context.Context, by audit.Actor, id string, in EndpointInput, ifMatch func(int64) bool) (Endpoint, string, error) {
-	for try := 1; ; try++ {
-		ep, shown, err := s.updateEndpoint(ctx, by, id, in, ifMatch)
-		if ifMatch != nil || try == maxUnconditionalTries || !apperr.Is(err, apperr.PreconditionFailed) {
-			return ep, shown, err
-		}
+	if ifMatch != nil {
+		return s.updateEndpoint(ctx, by, id, in, ifMatch)
 	}
+	var ep Endpoint
+	var shown string
+	err := apperr.RetryUnconditional(func() (err error) {
+		ep, shown, err = s.updateEndpoint(ctx, by, id, in, nil)
+		return err
+	})
+	return ep, shown, err
 }
-
-// maxUnconditionalTries bounds how often a change asked for without a
-// precondition (no If-Match) is applied again to what another change just
-// wrote, before its conflict is answered (each round, one of the racing
-// changes wins, so this many changes racing at once all succeed).
-const maxUnconditionalTries = 20
 
 func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string, in EndpointInput, ifMatch func(int64) bool) (Endpoint, string, error) {
 	cur, sec, err := s.o.Store.GetWebhookEndpoint(ctx, id)

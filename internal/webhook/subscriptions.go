@@ -620,12 +620,12 @@ func (s *Service) Subscription(ctx context.Context, id string) (Subscription, er
 // disabled subscription lets its waiting attempts go out. A change written
 // by another request meanwhile is read again and this one applied on top.
 func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput) (Subscription, error) {
-	for try := 1; ; try++ {
-		sub, err := s.updateSubscription(ctx, by, id, in)
-		if try == maxUnconditionalTries || !apperr.Is(err, apperr.PreconditionFailed) {
-			return sub, err
-		}
-	}
+	var sub Subscription
+	err := apperr.RetryUnconditional(func() (err error) {
+		sub, err = s.updateSubscription(ctx, by, id, in)
+		return err
+	})
+	return sub, err
 }
 
 func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput) (Subscription, error) {
