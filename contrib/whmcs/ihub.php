@@ -76,6 +76,12 @@ function ihub_send($event, $vars)
 {
     $url = getenv('IHUB_WEBHOOK_URL') ?: IHUB_WEBHOOK_URL;
     $secret = getenv('IHUB_WEBHOOK_SECRET') ?: IHUB_WEBHOOK_SECRET;
+    if (strpos($url . $secret, 'REPLACE_ME') !== false || !preg_match('#^https?://[^/]+/#', $url)) {
+        if (function_exists('logActivity')) {
+            logActivity('ihub: ' . $event . ' not sent: set IHUB_WEBHOOK_URL and IHUB_WEBHOOK_SECRET in includes/hooks/ihub.php');
+        }
+        return false;
+    }
     $body = json_encode(
         ['event' => $event, 'occurred_at' => gmdate('Y-m-d\TH:i:s\Z'), 'vars' => ihub_scrub($vars)],
         JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE | JSON_PARTIAL_OUTPUT_ON_ERROR

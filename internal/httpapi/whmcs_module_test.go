@@ -64,6 +64,14 @@ $hooks['AfterModuleCreate'](['params' => ['serviceid' => 9, 'domain' => 'example
 		t.Fatalf("php: %v\n%s", err, out)
 	}
 
+	// Left unconfigured, the module sends nothing and says why in WHMCS's
+	// activity log.
+	cmd = exec.Command(php, harness, module)
+	cmd.Env = append(os.Environ(), "IHUB_WEBHOOK_URL=", "IHUB_WEBHOOK_SECRET=")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "not sent: set IHUB_WEBHOOK_URL") {
+		t.Errorf("unconfigured module: %v\n%s", err, out)
+	}
+
 	var evs struct {
 		Events []struct {
 			Type, Subject string
