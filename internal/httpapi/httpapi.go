@@ -63,6 +63,7 @@ type Server struct {
 	d       Deps
 	api     huma.API
 	actions *actionSchemas
+	mux     *splitMux
 
 	warnProxy sync.Once
 	// draining is closed when the server begins shutting down (Drain):
@@ -87,8 +88,8 @@ func New(d Deps) (http.Handler, *Server) {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{d: d, actions: newActionSchemas(), draining: make(chan struct{})}
 	mux := newSplitMux()
+	s := &Server{d: d, actions: newActionSchemas(), draining: make(chan struct{}), mux: mux}
 	cfg := huma.DefaultConfig("ihub API", d.Version)
 	cfg.Info.Description = "The REST API of ihub, the self-hosted integration hub. Authenticate with a session cookie " +
 		"(POST /api/v1/auth/login) or an API token (Authorization: Bearer ihub_pat_…)."
@@ -121,13 +122,11 @@ func New(d Deps) (http.Handler, *Server) {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Metrics, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/api/v1/integrations/{id}/{rest...}", s.integrationSubtree)
+	mux.HandleFunc(integrationFallback, s.integrationSubtree)
 	s.documentProxy()
 	mux.HandleFunc("/api/v1/hooks/{id}", func(w http.ResponseWriter, r *http.Request) { s.ingest(w, r, r.PathValue("id"), false) })
 	s.documentIngest()
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
-	})
+	mux.HandleFunc(apiFallback, mux.noRoute)
 	if d.Console != nil {
 		mux.Handle("/", d.Console)
 	}
@@ -352,6 +351,48 @@ func (m *splitMux) Handle(pattern string, h http.Handler) {
 // HandleFunc is Handle for a function.
 func (m *splitMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// The patterns that catch what no route takes: every /api/ path, and the
+// integration subtree (the proxy and the seed's ingress form, which route
+// the rest themselves).
+const (
+	apiFallback         = "/api/"
+	integrationFallback = "/api/v1/integrations/{id}/{rest...}"
+)
+
+// noRoute answers a request no API route takes: 405 with Allow when the
+// path has routes for other methods (ServeMux would give the fallback
+// patterns the request, a 404), else 404.
+func (m *splitMux) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if method == r.Method {
+			continue
+		}
+		probe := &http.Request{Method: method, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if p := m.pattern(probe); p != "" && p != apiFallback && p != integrationFallback {
+			allow = append(allow, method)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+
+			"; allowed: "+strings.Join(allow, ", "), requestID(r.Context())))
+		return
+	}
+	writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
+}
+
+// pattern is the pattern ServeHTTP would route r by ("" for none).
+func (m *splitMux) pattern(r *http.Request) string {
+	if underWebhooks(r.URL.Path) {
+		if _, p := m.webhooks.Handler(r); p != "" {
+			return p
+		}
+	}
+	_, p := m.main.Handler(r)
+	return p
 }
 
 // ServeHTTP routes by path prefix, then by pattern.
