@@ -68,7 +68,7 @@ type EndpointInputBody struct {
 	Name             *string           `json:"name,omitempty" maxLength:"200"`
 	IsDefault        *bool             `json:"isDefault,omitempty"`
 	Scheme           *string           `json:"scheme,omitempty" doc:"Verification scheme; default: the provider's."`
-	Settings         map[string]string `json:"settings,omitempty" doc:"Scheme options: algorithm, header, encoding, prefix, signed, timestampHeader, deliveryIdHeader (hmac); headerName (header_token); username (basic_auth); legacy."`
+	Settings         map[string]string `json:"settings,omitempty" doc:"Scheme options: algorithm, header, encoding, prefix, signed, timestampHeader, deliveryIdHeader (hmac); headerName (header_token); username (basic_auth); legacy (github, didit: \"true\" accepts their older signature). Settings of another scheme are refused."`
 	EventTypes       []string          `json:"eventTypes,omitempty" maxItems:"100"`
 	AllowedCIDRs     []string          `json:"allowedCidrs,omitempty" maxItems:"100"`
 	ToleranceSeconds *int              `json:"toleranceSeconds,omitempty" minimum:"1" maximum:"86400"`
@@ -722,7 +722,7 @@ func (s *Server) integrationSubtree(w http.ResponseWriter, r *http.Request) {
 		r.SetPathValue("path", strings.TrimPrefix(rest, "proxy/"))
 		s.proxy(w, r)
 	default:
-		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path, requestID(r.Context())))
+		s.mux.noRoute(w, r)
 	}
 }
 

@@ -377,6 +377,8 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 		{"unknown setting", map[string]any{"settings": map[string]any{"colour": "red"}}, "body.settings.colour"},
 		{"legacy not a boolean", map[string]any{"scheme": "github", "settings": map[string]any{"legacy": "yes"}}, `"body.settings.legacy"`},
 		{"basic auth user name with a colon", map[string]any{"scheme": "basic_auth", "settings": map[string]any{"username": "a:b"}}, `"body.settings.username"`},
+		{"another scheme's setting", map[string]any{"scheme": "github", "settings": map[string]any{"headerName": "X-Token"}}, `"body.settings.headerName"`},
+		{"a setting of a scheme that takes none", map[string]any{"scheme": "stripe", "settings": map[string]any{"legacy": "true"}}, `"body.settings.legacy"`},
 		{"endpoint eventTypes star", map[string]any{"eventTypes": []string{"*"}}, `"body.eventTypes[0]"`},
 		{"bad cidr", map[string]any{"allowedCidrs": []string{"10.0.0.0/33"}}, "body.allowedCidrs[0]"},
 		{"short secret", map[string]any{"secret": "abc"}, "body.secret"},
@@ -424,6 +426,19 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 	logs := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs", env.AdminToken, nil)
 	if strings.Contains(string(logs.Body), ep.Secret) || !strings.Contains(string(logs.Body), "[REDACTED]") {
 		t.Errorf("logs = %s, want the token header redacted", logs.Body)
+	}
+	// A new scheme without new settings drops those it does not take.
+	var rescheme struct {
+		Scheme   string
+		Settings map[string]string
+	}
+	r = call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"scheme": "gitlab_token"})
+	if r.Status != 200 {
+		t.Fatalf("PATCH scheme = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &rescheme)
+	if rescheme.Scheme != "gitlab_token" || len(rescheme.Settings) != 0 {
+		t.Errorf("after a scheme change: scheme %q, settings %v, want gitlab_token and none", rescheme.Scheme, rescheme.Settings)
 	}
 }
 

@@ -263,8 +263,14 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	}
 	if in.Settings != nil {
 		for k, v := range in.Settings {
-			if !slices.Contains(settingKeys, k) {
+			takes := schemeSettings[ep.Scheme]
+			switch {
+			case !slices.Contains(settingKeys, k):
 				bad("settings."+k, "is not a known setting; known: "+strings.Join(settingKeys, ", "))
+			case !slices.Contains(takes, k) && len(takes) == 0:
+				bad("settings."+k, "does not apply to the "+ep.Scheme+" scheme, which takes no settings")
+			case !slices.Contains(takes, k):
+				bad("settings."+k, "does not apply to the "+ep.Scheme+" scheme, which takes: "+strings.Join(takes, ", "))
 			}
 			switch {
 			case len(v) > 200 || strings.ContainsAny(v, "\r\n\x00"):
@@ -277,6 +283,10 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			}
 		}
 		ep.Settings = in.Settings
+	} else if in.Scheme != nil {
+		// A new scheme without new settings keeps those it takes.
+		ep.Settings = maps.Clone(ep.Settings)
+		maps.DeleteFunc(ep.Settings, func(k, _ string) bool { return !slices.Contains(schemeSettings[ep.Scheme], k) })
 	}
 	if ep.Scheme == verify.SchemeHeaderToken && ep.Settings["headerName"] == "" {
 		ep.Settings = maps.Clone(ep.Settings)
@@ -397,6 +407,16 @@ const DefaultSecretField = "webhookSecret"
 // DefaultTokenHeader is the header a header_token endpoint reads its token
 // from when its settings name none.
 const DefaultTokenHeader = "X-Webhook-Token"
+
+// schemeSettings are the settings each scheme reads (verifyConfig); the
+// others take none.
+var schemeSettings = map[string][]string{
+	verify.SchemeHMAC:        {"algorithm", "header", "encoding", "prefix", "signed", "timestampHeader", "deliveryIdHeader"},
+	verify.SchemeHeaderToken: {"headerName"},
+	verify.SchemeBasicAuth:   {"username"},
+	verify.SchemeGitHub:      {"legacy"},
+	verify.SchemeDidit:       {"legacy"},
+}
 
 // settingKeys are the scheme options an endpoint may set.
 var settingKeys = []string{"algorithm", "header", "encoding", "prefix", "signed", "timestampHeader", "deliveryIdHeader",
