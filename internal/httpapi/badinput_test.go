@@ -224,6 +224,8 @@ func TestBadInput(t *testing.T) {
 		{name: "token scope exceeds the owner's role", method: "POST", path: "/api/v1/tokens", as: "ops", body: map[string]any{"name": "x", "scopes": []string{"users:manage"}}, want: 422, locations: []string{"body.scopes[0]"}},
 		{name: "token expired", method: "POST", path: "/api/v1/tokens", body: map[string]any{"name": "x", "expiresAt": "2001-01-01T00:00:00Z"}, want: 422, locations: []string{"body.expiresAt"}},
 		{name: "token expiry not a time", method: "POST", path: "/api/v1/tokens", body: map[string]any{"name": "x", "expiresAt": "tomorrow"}, want: 422, locations: []string{"body.expiresAt"}},
+		{name: "repeated query parameter", method: "GET", path: "/api/v1/integrations?limit=5&limit=6", want: 422, locations: []string{"query.limit"}},
+		{name: "repeated filter", method: "GET", path: "/api/v1/activity?limit=5&action=a&action=b", want: 422, locations: []string{"query.action"}},
 		{name: "token for an unknown user", method: "POST", path: "/api/v1/tokens", body: map[string]any{"name": "x", "userId": "usr_nope"}, want: 422, locations: []string{"body.userId"}},
 	}
 	for _, e := range storetest.Engines(t) {

@@ -102,7 +102,7 @@ func New(d Deps) (http.Handler, *Server) {
 		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
 	}
 	s.api = humago.New(mux, cfg)
-	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.authenticate, s.singleQueryValues)
 	s.routes()
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -196,6 +196,29 @@ func (s *Server) jsonResponse(status int, desc string, t reflect.Type) map[strin
 		Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}}}
 }
 
+// singleQueryValues refuses a query parameter given more than once where
+// the operation takes one value: huma reads the first and drops the rest,
+// so ?status=failed&status=rejected would silently list failed alone.
+func (s *Server) singleQueryValues(hctx huma.Context, next func(huma.Context)) {
+	u := hctx.URL()
+	if u.RawQuery == "" {
+		next(hctx)
+		return
+	}
+	q := u.Query()
+	var errs []error
+	for _, p := range hctx.Operation().Parameters {
+		if p.In == "query" && len(q[p.Name]) > 1 && (p.Schema == nil || p.Schema.Type != huma.TypeArray) {
+			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Message: "given more than once; this parameter takes one value"})
+		}
+	}
+	if len(errs) > 0 {
+		_ = huma.WriteErr(s.api, hctx, http.StatusUnprocessableEntity, "validation failed", errs...)
+		return
+	}
+	next(hctx)
+}
+
 // authenticate resolves the caller (API token first, then session cookie)
 // and checks the permission the operation needs.
 func (s *Server) authenticate(hctx huma.Context, next func(huma.Context)) {
