@@ -48,6 +48,7 @@ const (
 	WebhookEndpointUpdated = "webhook.endpoint_updated"
 	WebhookEndpointDeleted = "webhook.endpoint_deleted"
 	WebhookReplayed        = "webhook.replayed"
+	WebhookTested          = "webhook.tested"
 	SubscriptionCreated    = "subscription.created"
 	SubscriptionUpdated    = "subscription.updated"
 	SubscriptionDeleted    = "subscription.deleted"

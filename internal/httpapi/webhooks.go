@@ -76,7 +76,7 @@ type EndpointInputBody struct {
 	IsActive         *bool             `json:"isActive,omitempty"`
 	Secret           *string           `json:"secret,omitempty" minLength:"8" maxLength:"1024" doc:"Set the secret yourself (as the provider shows or lets you choose it)."`
 	GenerateSecret   bool              `json:"generateSecret,omitempty" doc:"Generate a new secret; it is in the answer once. The previous one stays valid for graceHours."`
-	GraceHours       *int              `json:"graceHours,omitempty" minimum:"0" maximum:"720" doc:"How long the previous secret stays valid after a change (default 24)."`
+	GraceHours       *int              `json:"graceHours,omitempty" minimum:"0" maximum:"720" doc:"How long the previous secret stays valid after a change (default 24). Alone in a PATCH: the running grace period ends that many hours from now (0: at once)."`
 }
 
 func (b EndpointInputBody) input() webhook.EndpointInput {
@@ -356,29 +356,32 @@ type replayInput struct {
 		Since      *time.Time `json:"since,omitempty" doc:"Replay every delivery received from this time (with until and status)."`
 		Until      *time.Time `json:"until,omitempty" doc:"… and before this time."`
 		Status     string     `json:"status,omitempty" enum:"processed,failed,pending" doc:"Only deliveries with this status."`
+		AfterID    int64      `json:"afterId,omitempty" minimum:"1" maximum:"9007199254740991" doc:"Only originals after this delivery id: the nextAfterId of a replay that reached its limit."`
 		Limit      int        `json:"limit,omitempty" minimum:"1" maximum:"1000" doc:"At most this many (default 1000)."`
 	}
 }
 
 type replayOutput struct {
 	Body struct {
-		DeliveryID int64   `json:"deliveryId,omitempty" doc:"The new delivery (one-delivery replay), with replayOf set."`
-		Status     string  `json:"status,omitempty"`
-		Replayed   int     `json:"replayed" doc:"How many deliveries were replayed."`
-		Deliveries []int64 `json:"deliveries" doc:"The new deliveries."`
+		DeliveryID  int64   `json:"deliveryId,omitempty" doc:"The new delivery (one-delivery replay), with replayOf set."`
+		Status      string  `json:"status,omitempty"`
+		Replayed    int     `json:"replayed" doc:"How many deliveries were replayed."`
+		Deliveries  []int64 `json:"deliveries" doc:"The new deliveries."`
+		Originals   []int64 `json:"originals" doc:"The deliveries they copy, in the same order (oldest first)."`
+		NextAfterID int64   `json:"nextAfterId,omitempty" doc:"Set when more deliveries matched than the limit: give it as afterId, with the same filter, to replay the rest."`
 	}
 }
 
 func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOutput, error) {
 	b := in.Body
-	bulk := b.Since != nil || b.Until != nil || b.Status != "" || b.Limit != 0
+	bulk := b.Since != nil || b.Until != nil || b.Status != "" || b.Limit != 0 || b.AfterID != 0
 	switch {
 	case b.DeliveryID != 0 && bulk:
 		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.deliveryId",
-			Message: "give one delivery, or a filter (since, until, status, limit), not both"})
+			Message: "give one delivery, or a filter (since, until, status, afterId, limit), not both"})
 	case b.DeliveryID == 0 && !bulk:
 		return nil, apperr.InvalidFields("the replay is not valid", apperr.FieldError{Field: "body.deliveryId",
-			Message: "give a delivery id, or a filter (since, until, status, limit)"})
+			Message: "give a delivery id, or a filter (since, until, status, afterId, limit)"})
 	}
 	var since, until time.Time
 	if b.Since != nil {
@@ -398,18 +401,16 @@ func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOu
 			return nil, err
 		}
 		out.Body.DeliveryID, out.Body.Status, out.Body.Replayed = o.DeliveryID, o.Status, 1
-		out.Body.Deliveries = append(out.Body.Deliveries, o.DeliveryID)
+		out.Body.Deliveries, out.Body.Originals = append(out.Body.Deliveries, o.DeliveryID), []int64{b.DeliveryID}
 		return out, nil
 	}
-	outs, err := s.d.Webhooks.ReplayMany(ctx, actor(ctx), in.ID, webhook.ReplayFilter{Status: b.Status, Since: b.Since,
-		Until: b.Until, Limit: b.Limit})
+	res, err := s.d.Webhooks.ReplayMany(ctx, actor(ctx), in.ID, webhook.ReplayFilter{Status: b.Status, Since: b.Since,
+		Until: b.Until, AfterID: b.AfterID, Limit: b.Limit})
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range outs {
-		out.Body.Deliveries = append(out.Body.Deliveries, o.DeliveryID)
-	}
-	out.Body.Replayed = len(outs)
+	out.Body.Deliveries, out.Body.Originals, out.Body.NextAfterID = res.Replays, res.Originals, res.NextAfterID
+	out.Body.Replayed = len(res.Replays)
 	return out, nil
 }
 
@@ -760,6 +761,8 @@ func (s *Server) documentIngest() {
 // webhookTestInput asks for a signed test delivery.
 type webhookTestInput struct {
 	ID string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
+	// Body, when given, must be {}: ihub makes the test payload.
+	Body *struct{} `required:"false"`
 }
 
 type webhookTestOutput struct {
@@ -773,7 +776,7 @@ type webhookTestOutput struct {
 // testWebhook sends a signed test payload through the whole ingress path
 // (HTTP, verification, storage, processing).
 func (s *Server) testWebhook(ctx context.Context, in *webhookTestInput) (*webhookTestOutput, error) {
-	res, err := s.d.Webhooks.SendTest(ctx, in.ID)
+	res, err := s.d.Webhooks.SendTest(ctx, actor(ctx), in.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -306,6 +307,45 @@ func TestWebhookIngest(t *testing.T) {
 			if r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, nil); strings.Contains(string(r.Body), rotated.Secret) {
 				t.Errorf("GET shows the generated secret again")
 			}
+			// graceHours alone ends the running grace period (0: now);
+			// with none running it is refused.
+			if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"graceHours": 0}); r.Status != 200 ||
+				strings.Contains(string(r.Body), "previousSecretExpiresAt") {
+				t.Errorf("graceHours 0 = %d %s, want 200 without a previous secret's expiry", r.Status, r.Body)
+			}
+			if st, body := deliver(t, env, hook, push3, "X-GitHub-Event", "push", "X-GitHub-Delivery", "eeef",
+				"X-Hub-Signature-256", ghSign(ghSecret, push3)); st != 401 {
+				t.Errorf("old secret after graceHours 0 = %d %s, want 401", st, body)
+			}
+			if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{"graceHours": 5}); r.Status != 422 ||
+				!strings.Contains(string(r.Body), "body.graceHours") {
+				t.Errorf("graceHours without a grace period running = %d %s, want 422 naming body.graceHours", r.Status, r.Body)
+			}
+			// The audit entries say what changed.
+			if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, map[string]any{
+				"allowedCidrs": []string{"0.0.0.0/0"}, "name": "renamed"}); r.Status != 200 {
+				t.Fatalf("PATCH allowlist = %d %s", r.Status, r.Body)
+			}
+			var act struct {
+				Items []struct {
+					Action  string
+					Details map[string]any
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.endpoint_updated&limit=3", env.AdminToken, nil), &act)
+			if len(act.Items) < 2 {
+				t.Fatalf("endpoint_updated entries = %+v, want the last two", act.Items)
+			}
+			for _, it := range act.Items {
+				delete(it.Details, "tokenId") // the caller's token, not the change
+			}
+			if diff := cmp.Diff(map[string]any{"changed": []any{"name", "allowedCidrs"}, "allowedCidrs": []any{"0.0.0.0/0"},
+				"secretChanged": false, "secretGenerated": false}, act.Items[0].Details); diff != "" {
+				t.Errorf("audit of an allowlist change (-want +got):\n%s", diff)
+			}
+			if d := act.Items[1].Details; d["previousSecretExpiresAt"] != nil || !slices.Contains(slices.Collect(maps.Keys(d)), "previousSecretExpiresAt") {
+				t.Errorf("audit of graceHours 0 = %v, want previousSecretExpiresAt: null", d)
+			}
 
 			// A signed test delivery through the whole path: in the logs,
 			// marked as a test, and not counted in the endpoint's signals.
@@ -332,7 +372,7 @@ func TestWebhookIngest(t *testing.T) {
 				t.Errorf("newest delivery after the test = %+v, want the test delivery marked test", newest.Deliveries)
 			}
 			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/signals", env.AdminToken, nil), &after)
-			if before.Accepted < 4 || before.Rejected != 2 || before.FailureRate <= 0 || before.LastAcceptedAt == nil {
+			if before.Accepted < 4 || before.Rejected != 3 || before.FailureRate <= 0 || before.LastAcceptedAt == nil {
 				t.Errorf("signals = %+v", before)
 			}
 			if diff := cmp.Diff(before, after); diff != "" {
@@ -383,6 +423,7 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 		{"bad cidr", map[string]any{"allowedCidrs": []string{"10.0.0.0/33"}}, "body.allowedCidrs[0]"},
 		{"short secret", map[string]any{"secret": "abc"}, "body.secret"},
 		{"both secrets", map[string]any{"secret": "abcdefghijkl", "generateSecret": true}, "body.secret"},
+		{"graceHours on create", map[string]any{"secret": "abcdefghijkl", "graceHours": 48}, "body.graceHours"},
 		{"tolerance", map[string]any{"toleranceSeconds": 0}, "body.toleranceSeconds"},
 	} {
 		r := call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, tc.body)

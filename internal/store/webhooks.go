@@ -431,6 +431,10 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 		q += ` AND id < ?`
 		args = append(args, f.BeforeID)
 	}
+	if f.AfterID > 0 {
+		q += ` AND id > ?`
+		args = append(args, f.AfterID)
+	}
 	if f.WithPayload {
 		q += ` AND payload IS NOT NULL`
 	}

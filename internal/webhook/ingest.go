@@ -193,7 +193,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 		d.ProviderDeliveryID = d.DedupeKey
 	}
 	d.Status, d.Payload = StatusPending, body
-	ev, raw := s.normalize(r.ep.Provider, r.ep.IntegrationID, header, body, now)
+	ev, raw := s.normalize(r.ep.Provider, r.ep.IntegrationID, header, body, now, now)
 	d.EventType = normalize.CleanName(eventTypeOf(r.ep.Provider, req.Header))
 	if d.EventType == "" {
 		d.EventType = raw // named in the body
@@ -223,12 +223,14 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 
 // normalize maps a delivery to its event. It runs in the request's
 // goroutine, before the group commit, so that the delivery and its event
-// are written together and no second write is needed to process it.
-func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, now time.Time) (*Event, string) {
+// are written together and no second write is needed to process it. An
+// event whose payload names no time occurred when the delivery was
+// received (for a replay, the original's reception).
+func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, received, now time.Time) (*Event, string) {
 	ev, _ := normalize.Normalize(providerID, h, body) // an unknown provider still yields a usable event
 	occurred := ev.OccurredAt
 	if occurred.IsZero() {
-		occurred = now
+		occurred = received
 	}
 	out := &Event{IntegrationID: integrationID, Provider: providerID, Type: ev.Type, Subject: ev.Subject,
 		OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data, DataJSON: []byte("{}")}

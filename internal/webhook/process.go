@@ -38,7 +38,7 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 			providers[d.EndpointID] = prov
 		}
 		now := s.o.Now()
-		ev, _ := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt)
+		ev, _ := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt, now)
 		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID), d.ID, now
 		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
 			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(), Events: []Event{*ev}})
@@ -151,7 +151,7 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 // normalized again, with provenance.
 func (s *Service) replayOf(d Delivery, providerID string, now time.Time) NewDelivery {
 	orig := d.ID
-	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, now)
+	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt, now)
 	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
 		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Event: ev}
@@ -161,33 +161,46 @@ func (s *Service) replayOf(d Delivery, providerID string, now time.Time) NewDeli
 type ReplayFilter struct {
 	Status       string
 	Since, Until *time.Time
+	// AfterID keeps originals with a larger id: the next page of an
+	// earlier replay that reached its limit (ReplayResult.NextAfterID).
+	AfterID int64
 	// Limit caps how many are replayed (at most 1000).
 	Limit int
 }
 
+// ReplayResult is what a bulk replay made: the new deliveries and the
+// originals they copy, in the same order (oldest first).
+type ReplayResult struct {
+	Replays, Originals []int64
+	// NextAfterID, when not 0, is the last original replayed while more
+	// matched than the limit: ReplayFilter.AfterID for the rest.
+	NextAfterID int64
+}
+
 // ReplayMany replays every delivery of the endpoint that matches f and has
 // a stored payload (oldest first), with provenance, as one audited
-// operation; it returns the new deliveries.
-func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID string, f ReplayFilter) ([]Outcome, error) {
+// operation.
+func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID string, f ReplayFilter) (ReplayResult, error) {
+	res := ReplayResult{Replays: []int64{}, Originals: []int64{}}
 	ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, endpointID)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 1000
 	}
 	// The oldest first, as they arrived: with more matches than the limit,
-	// the rest is what a second replay from the last one's time takes.
+	// the rest is what a second replay after the last one takes.
 	// Earlier replays are not replayed again: the originals are, so that
 	// replaying a range twice, or page by page, does not multiply them.
 	ds, err := s.Deliveries(ctx, DeliveryFilter{EndpointID: endpointID, Status: f.Status, Since: f.Since, Until: f.Until,
-		Limit: f.Limit, Oldest: true, WithPayload: true, Originals: true})
+		AfterID: f.AfterID, Limit: f.Limit + 1, Oldest: true, WithPayload: true, Originals: true})
 	if err != nil {
-		return nil, err
+		return res, err
 	}
+	more := len(ds) > f.Limit
+	ds = ds[:min(len(ds), f.Limit)]
 	now := s.o.Now()
-	out := []Outcome{}
-	originals := []int64{}
 	// The copies are written whether or not the caller waits for them, and
 	// the audit entry records those made, even when a later one fails.
 	wctx := context.WithoutCancel(ctx)
@@ -201,15 +214,21 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 			failed = err
 			break
 		}
-		out = append(out, Outcome{DeliveryID: ins.ID, Status: ins.Status})
-		originals = append(originals, d.ID)
+		res.Replays = append(res.Replays, ins.ID)
+		res.Originals = append(res.Originals, d.ID)
 	}
-	if failed != nil && len(out) == 0 {
-		return out, failed
+	if failed != nil && len(res.Replays) == 0 {
+		return res, failed
 	}
-	details := map[string]any{"count": len(out), "status": f.Status}
+	if failed == nil && more {
+		res.NextAfterID = res.Originals[len(res.Originals)-1]
+	}
+	details := map[string]any{"count": len(res.Replays), "limit": f.Limit}
+	if f.Status != "" {
+		details["status"] = f.Status
+	}
 	if failed != nil {
-		details["error"] = "stopped after " + strconv.Itoa(len(out)) + " of " + strconv.Itoa(len(ds)) + ": the store refused a copy"
+		details["error"] = "stopped after " + strconv.Itoa(len(res.Replays)) + " of " + strconv.Itoa(len(ds)) + ": the store refused a copy"
 	}
 	if f.Since != nil {
 		details["since"] = f.Since
@@ -217,15 +236,21 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 	if f.Until != nil {
 		details["until"] = f.Until
 	}
-	if len(originals) <= 100 {
-		details["deliveries"] = originals
+	if f.AfterID != 0 {
+		details["afterId"] = f.AfterID
+	}
+	if res.NextAfterID != 0 {
+		details["nextAfterId"] = res.NextAfterID
+	}
+	if len(res.Originals) <= 100 {
+		details["deliveries"], details["replays"] = res.Originals, res.Replays
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookReplayed, TargetType: "webhook_endpoint", TargetID: endpointID,
 		IntegrationID: ep.IntegrationID, Success: failed == nil, Details: details}
 	if err := s.o.Store.RecordActivity(wctx, e); err != nil {
-		return out, err
+		return res, err
 	}
-	return out, failed
+	return res, failed
 }
 
 // Purge deletes deliveries (and their events) older than the retention.
@@ -248,7 +273,7 @@ func (s *Service) Stats() Stats {
 // and runs it through verification, storage and processing, as a provider's
 // delivery would be. Schemes ihub cannot sign for (Discord's public key,
 // NetCash, none) are a Conflict.
-func (s *Service) SendTest(ctx context.Context, endpointID string) (Outcome, error) {
+func (s *Service) SendTest(ctx context.Context, by audit.Actor, endpointID string) (Outcome, error) {
 	t, err := s.Resolve(ctx, endpointID, false)
 	if err != nil {
 		return Outcome{}, err
@@ -266,11 +291,25 @@ func (s *Service) SendTest(ctx context.Context, endpointID string) (Outcome, err
 	if err := verify.Sign(t.r.cfg, &req); err != nil {
 		return Outcome{}, apperr.E(apperr.Conflict, "ihub cannot sign a test delivery for scheme %s", t.r.ep.Scheme)
 	}
-	o, err := s.Ingest(ctx, t, Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body,
+	// The test delivery and its audit entry are written even if the
+	// caller goes away: subscribers receive its event.
+	wctx := context.WithoutCancel(ctx)
+	o, err := s.Ingest(wctx, t, Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body,
 		SourceIP: netip.MustParseAddr("127.0.0.1"), Test: true})
 	var ve *verify.Error
-	if errors.As(err, &ve) {
-		return o, nil // stored as rejected, with the reason: the answer says so
+	if err != nil && !errors.As(err, &ve) {
+		return o, err
 	}
-	return o, err
+	// Stored as rejected, with the reason, when ihub's own signature did
+	// not pass: the answer says so.
+	details := map[string]any{"delivery": o.DeliveryID, "status": o.Status}
+	if o.Reason != "" {
+		details["reason"] = o.Reason
+	}
+	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.WebhookTested, TargetType: "webhook_endpoint", TargetID: endpointID,
+		TargetName: t.r.ep.Name, IntegrationID: t.r.ep.IntegrationID, Success: true, Details: details}
+	if err := s.o.Store.RecordActivity(wctx, e); err != nil {
+		return o, err
+	}
+	return o, nil
 }

@@ -470,7 +470,11 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	}
 	ep.IsDefault = len(existing) == 0
 	in.Settings = s.defaultSettings(it, in.Scheme, in.Settings)
-	if errs := s.apply(&ep, in); len(errs) > 0 {
+	errs := s.apply(&ep, in)
+	if in.GraceHours != nil {
+		errs = append(errs, apperr.FieldError{Field: "body.graceHours", Message: "applies when a secret is replaced; a new endpoint has no previous one to keep"})
+	}
+	if len(errs) > 0 {
 		return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", errs...)
 	}
 	secret, shown, from := "", "", ""
@@ -628,12 +632,30 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 		ns.Previous, ns.PreviousKeyID, ns.PreviousExpiresAt = nil, "", nil
 		newSec = &ns
 		ep.PreviousSecretExpiresAt = nil
+	} else if in.GraceHours != nil {
+		// graceHours alone resets a running grace period to end that
+		// long from now: 0 lets a leaked previous secret go at once.
+		if len(sec.Previous) == 0 || sec.PreviousExpiresAt == nil || !now.Before(*sec.PreviousExpiresAt) {
+			return Endpoint{}, "", apperr.InvalidFields("the webhook endpoint is not valid", apperr.FieldError{Field: "body.graceHours",
+				Message: "applies when the secret changes (secret or generateSecret) or to a running grace period, and none is running"})
+		}
+		ns := sec
+		if *in.GraceHours == 0 {
+			ns.Previous, ns.PreviousKeyID, ns.PreviousExpiresAt = nil, "", nil
+		} else {
+			exp := now.Add(time.Duration(*in.GraceHours) * time.Hour)
+			ns.PreviousExpiresAt = &exp
+		}
+		newSec = &ns
+		ep.PreviousSecretExpiresAt = ns.PreviousExpiresAt
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointUpdated, TargetType: "webhook_endpoint", TargetID: ep.ID,
 		TargetName: ep.Name, IntegrationID: ep.IntegrationID, Success: true,
-		Details: map[string]any{"secretChanged": in.Secret != nil || in.GenerateSecret, "secretGenerated": shown != ""}}
-	if ep.Scheme != cur.Scheme {
-		e.Details["scheme"] = ep.Scheme
+		Details: endpointChanges(cur, ep)}
+	e.Details["secretChanged"] = in.Secret != nil || in.GenerateSecret
+	e.Details["secretGenerated"] = shown != ""
+	if !timePtrEqual(cur.PreviousSecretExpiresAt, ep.PreviousSecretExpiresAt) {
+		e.Details["previousSecretExpiresAt"] = ep.PreviousSecretExpiresAt // nil: no previous secret is accepted
 	}
 	if err := s.o.Store.UpdateWebhookEndpoint(ctx, ep, newSec, e); err != nil {
 		return Endpoint{}, "", err
@@ -643,6 +665,37 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 	return ep, shown, nil
 }
 
+// endpointChanges are an update's audit details: the fields it changed
+// (their JSON names) and the new values of those that decide who may
+// deliver what (never a secret: those are not endpoint fields).
+func endpointChanges(old, cur Endpoint) map[string]any {
+	changed := []string{}
+	d := map[string]any{}
+	note := func(name string, differs bool, value any) {
+		if differs {
+			changed = append(changed, name)
+			if value != nil {
+				d[name] = value
+			}
+		}
+	}
+	note("name", old.Name != cur.Name, nil)
+	note("isDefault", old.IsDefault != cur.IsDefault, cur.IsDefault)
+	note("scheme", old.Scheme != cur.Scheme, cur.Scheme)
+	note("settings", !maps.Equal(old.Settings, cur.Settings), nil)
+	note("eventTypes", !slices.Equal(old.EventTypes, cur.EventTypes), cur.EventTypes)
+	note("allowedCidrs", !slices.Equal(old.AllowedCIDRs, cur.AllowedCIDRs), cur.AllowedCIDRs)
+	note("toleranceSeconds", old.Tolerance != cur.Tolerance, int64(cur.Tolerance/time.Second))
+	note("maxBodyBytes", old.MaxBodyBytes != cur.MaxBodyBytes, cur.MaxBodyBytes)
+	note("isActive", old.IsActive != cur.IsActive, cur.IsActive)
+	d["changed"] = changed
+	return d
+}
+
+func timePtrEqual(a, b *time.Time) bool {
+	return (a == nil) == (b == nil) && (a == nil || a.Equal(*b))
+}
+
 // DeleteEndpoint removes an endpoint; its deliveries stay until retention.
 func (s *Service) DeleteEndpoint(ctx context.Context, by audit.Actor, id string) error {
 	cur, _, err := s.o.Store.GetWebhookEndpoint(ctx, id)
@@ -650,7 +703,8 @@ func (s *Service) DeleteEndpoint(ctx context.Context, by audit.Actor, id string)
 		return err
 	}
 	e := audit.Entry{At: s.o.Now(), Actor: by, Action: audit.WebhookEndpointDeleted, TargetType: "webhook_endpoint",
-		TargetID: cur.ID, TargetName: cur.Name, IntegrationID: cur.IntegrationID, Success: true}
+		TargetID: cur.ID, TargetName: cur.Name, IntegrationID: cur.IntegrationID, Success: true,
+		Details: map[string]any{"scheme": cur.Scheme}}
 	if err := s.o.Store.DeleteWebhookEndpoint(ctx, id, e); err != nil {
 		return err
 	}

@@ -181,6 +181,9 @@ type DeliveryFilter struct {
 	Until      *time.Time
 	// BeforeID pages backwards (newest first); 0 starts at the newest.
 	BeforeID int64
+	// AfterID keeps deliveries with a larger id (a bulk replay's next
+	// page); 0 keeps all.
+	AfterID int64
 	// Offset skips this many matches (a page of the logs).
 	Offset int
 	Limit  int

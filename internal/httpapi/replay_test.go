@@ -1,0 +1,114 @@
+package httpapi_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/store/storetest"
+)
+
+// TestReplayPagesAndAudit: a bulk replay that reaches its limit says where
+// to go on (nextAfterId), and the next page replays the rest and nothing
+// twice; each answer and audit entry names the originals and their copies;
+// a copy's event keeps the original's time when the payload names none;
+// a test send is audited.
+func TestReplayPagesAndAudit(t *testing.T) {
+	t.Parallel()
+	const secret = "replay-pages-secret-0123456789"
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "provider": "http",
+				"baseUrl": "https://shop.invalid", "isActive": false}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
+				"secret": secret, "settings": map[string]any{"header": "X-Signature", "deliveryIdHeader": "X-Delivery-Id"}}), &ep)
+			for i := range 3 {
+				body := `{"type":"order.created","data":{"n":"` + strconv.Itoa(i) + `"}}` // names no time
+				m := hmac.New(sha256.New, []byte(secret))
+				m.Write([]byte(body))
+				if st, got := deliver(t, env, "/api/v1/hooks/"+ep.ID, body, "X-Signature", hex.EncodeToString(m.Sum(nil)),
+					"X-Delivery-Id", "d-"+strconv.Itoa(i)); st != 202 {
+					t.Fatalf("delivery %d = %d %s", i, st, got)
+				}
+			}
+			time.Sleep(5 * time.Millisecond) // the copies are received later than the originals
+
+			type page struct {
+				Replayed              int
+				Deliveries, Originals []int64
+				NextAfterID           int64
+			}
+			replay := func(body map[string]any) page {
+				t.Helper()
+				var p page
+				r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken, body)
+				if r.Status != 200 {
+					t.Fatalf("replay %v = %d %s", body, r.Status, r.Body)
+				}
+				decode(t, r, &p)
+				return p
+			}
+			first := replay(map[string]any{"status": "processed", "limit": 2})
+			if first.Replayed != 2 || len(first.Originals) != 2 || first.NextAfterID != first.Originals[1] {
+				t.Fatalf("first page = %+v, want 2 replayed and nextAfterId the last original", first)
+			}
+			rest := replay(map[string]any{"status": "processed", "limit": 2, "afterId": first.NextAfterID})
+			if rest.Replayed != 1 || rest.NextAfterID != 0 || rest.Originals[0] <= first.Originals[1] {
+				t.Errorf("second page = %+v, want the one original left and no nextAfterId", rest)
+			}
+
+			// The audit entry of the last replay names both sides.
+			var act struct {
+				Items []struct{ Details map[string]any }
+			}
+			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.replayed&limit=1", env.AdminToken, nil), &act)
+			if len(act.Items) != 1 {
+				t.Fatalf("webhook.replayed entries = %+v", act.Items)
+			}
+			d := act.Items[0].Details
+			delete(d, "tokenId")
+			want := map[string]any{"count": float64(1), "limit": float64(2), "status": "processed", "afterId": float64(first.NextAfterID),
+				"deliveries": []any{float64(rest.Originals[0])}, "replays": []any{float64(rest.Deliveries[0])}}
+			if diff := cmp.Diff(want, d); diff != "" {
+				t.Errorf("audit details (-want +got):\n%s", diff)
+			}
+
+			// A copy's event occurred when its original was received.
+			var evs struct {
+				Events []struct {
+					DeliveryID int64
+					OccurredAt time.Time
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
+			at := map[int64]time.Time{}
+			for _, ev := range evs.Events {
+				at[ev.DeliveryID] = ev.OccurredAt
+			}
+			for i, orig := range first.Originals {
+				if got, want := at[first.Deliveries[i]], at[orig]; want.IsZero() || !got.Equal(want) {
+					t.Errorf("copy %d occurredAt %v, want its original's %v", first.Deliveries[i], got, want)
+				}
+			}
+
+			// A test send is on record.
+			var sent struct{ DeliveryID int64 }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil), &sent)
+			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.tested&limit=1", env.AdminToken, nil), &act)
+			if len(act.Items) != 1 || act.Items[0].Details["delivery"] != float64(sent.DeliveryID) || act.Items[0].Details["status"] != "processed" {
+				t.Errorf("webhook.tested entries = %+v, want one naming delivery %d, processed", act.Items, sent.DeliveryID)
+			}
+		})
+	}
+}
