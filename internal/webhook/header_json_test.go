@@ -39,6 +39,11 @@ func TestRedactHeaders(t *testing.T) {
 		"X-Hub-Signature-256": {"sha256=ab"}, "X-Hub-Signature": {"sha1=ab"}, "Stripe-Signature": {"t=1,v1=ab"},
 		"Webhook-Signature": {"v1,ab"}, "X-Signature-Ed25519": {"ab"}, "X-Zs-Webhook-Signature": {"ab"},
 		"X-Hook-Token": {"tok"}, "X-Sig": {"ab"}, "X-Signer": {"kept: not a signature"},
+		// Named like credentials, whatever the endpoint reads.
+		"X-Webhook-Token": {"t"}, "X-Api-Token": {"t"}, "X-Webhook-Secret": {"s"}, "Api-Key": {"k"}, "X-Api-Key": {"k"},
+		"X-Shopify-Hmac-Sha256": {"h"}, "X-Access-Token": {"t"}, "X-Client-Secret": {"s"}, "X-Password": {"p"},
+		"X-Amz-Security-Token": {"t"}, "Set-Cookie": {"c"}, "X-Clickatell-Auth": {"a"}, "Proxy-Authorization": {"a"},
+		"X-Event-Key": {"repo:push"}, "X-Gitlab-Event-Uuid": {"u-1"},
 	}
 	r := "[REDACTED]"
 	want := http.Header{
@@ -47,6 +52,10 @@ func TestRedactHeaders(t *testing.T) {
 		"X-Hub-Signature-256": {r}, "X-Hub-Signature": {r}, "Stripe-Signature": {r},
 		"Webhook-Signature": {r}, "X-Signature-Ed25519": {r}, "X-Zs-Webhook-Signature": {r},
 		"X-Hook-Token": {r}, "X-Sig": {r}, "X-Signer": {"kept: not a signature"},
+		"X-Webhook-Token": {r}, "X-Api-Token": {r}, "X-Webhook-Secret": {r}, "Api-Key": {r}, "X-Api-Key": {r},
+		"X-Shopify-Hmac-Sha256": {r}, "X-Access-Token": {r}, "X-Client-Secret": {r}, "X-Password": {r},
+		"X-Amz-Security-Token": {r}, "Set-Cookie": {r}, "X-Clickatell-Auth": {r}, "Proxy-Authorization": {r},
+		"X-Event-Key": {"repo:push"}, "X-Gitlab-Event-Uuid": {"u-1"},
 	}
 	if diff := cmp.Diff(want, redactHeaders(in, "X-Hook-Token", "x-sig", "")); diff != "" {
 		t.Errorf("redactHeaders (-want +got):\n%s", diff)

@@ -82,22 +82,23 @@ func (t Target) Allowed(ip netip.Addr) bool {
 	return false
 }
 
-// secretHeaders are never stored with a delivery: they carry tokens or
-// credentials.
-var secretHeaders = []string{"Authorization", "Cookie", "X-Gitlab-Token", "Proxy-Authorization", "X-Api-Key",
-	"Private-Token", "X-Auth-Token"}
+// secretWords mark a header that may carry a credential or a signature:
+// a header whose name contains one (ignoring case) is never stored with a
+// delivery in clear. A signature is no secret, but where it covers the body
+// alone (GitHub, Bitbucket, hmac) it lets whoever reads the logs send that
+// body again under a new delivery id as if from the provider.
+var secretWords = [][]byte{[]byte("auth"), []byte("token"), []byte("secret"), []byte("password"), []byte("passwd"),
+	[]byte("signature"), []byte("hmac"), []byte("cookie"), []byte("credential"), []byte("session"),
+	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("access-key"), []byte("private-key")}
 
-// redactHeaders copies h without secret-bearing values: credentials, the
-// endpoint's own token or signature header (extra), and every signature
-// (X-Hub-Signature-256, Stripe-Signature, webhook-signature, …). A
-// signature is no secret, but where it covers the body alone (GitHub,
-// Bitbucket, hmac) it lets whoever reads the logs send that body again
-// under a new delivery id as if from the provider.
+// redactHeaders copies h without secret-bearing values: any header named
+// with one of secretWords (Authorization, X-Gitlab-Token, X-Webhook-Token,
+// X-Hub-Signature-256, X-Shopify-Hmac-Sha256, Cookie, X-Api-Key, …), and
+// the endpoint's own token or signature header (extra), whatever its name.
 func redactHeaders(h http.Header, extra ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, v := range h {
-		if containsFold(k, "signature") || slices.ContainsFunc(secretHeaders, func(s string) bool { return strings.EqualFold(s, k) }) ||
-			slices.ContainsFunc(extra, func(s string) bool { return s != "" && strings.EqualFold(s, k) }) {
+		if secretHeaderName(k) || slices.ContainsFunc(extra, func(s string) bool { return s != "" && strings.EqualFold(s, k) }) {
 			out[k] = []string{"[REDACTED]"}
 			continue
 		}
@@ -106,19 +107,22 @@ func redactHeaders(h http.Header, extra ...string) http.Header {
 	return out
 }
 
-// containsFold reports whether s contains the lower-case ASCII word w,
-// ignoring case.
-func containsFold(s, w string) bool {
-	for i := 0; i+len(w) <= len(s); i++ {
-		j := 0
-		for j < len(w) && s[i+j]|0x20 == w[j] {
-			j++
-		}
-		if j == len(w) {
-			return true
-		}
+// secretHeaderName reports whether a header name contains one of
+// secretWords, ignoring ASCII case.
+func secretHeaderName(k string) bool {
+	var buf [96]byte
+	b := buf[:0]
+	if len(k) > len(buf) {
+		b = make([]byte, 0, len(k))
 	}
-	return false
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return slices.ContainsFunc(secretWords, func(w []byte) bool { return bytes.Contains(b, w) })
 }
 
 // ReasonEventTypeNotAccepted is the reason of a verified delivery the
