@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -228,6 +229,12 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
+			if status >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
+				// The client went away (a long poll given up, a consumer
+				// restarting): nobody got this answer, and it is no server
+				// error to alert on. 499 as in nginx: client closed request.
+				status = statusClientClosed
+			}
 			m.observe(r.Method, route, status, d)
 			if route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics" {
 				return // probes would drown the log
@@ -240,6 +247,10 @@ func (s *Server) observe(next http.Handler, m *httpMetrics) http.Handler {
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// statusClientClosed is recorded (log and metrics, never sent) for a
+// request whose client left before its answer.
+const statusClientClosed = 499
 
 // clientIP is the request's client address: the TCP peer, or, when the
 // peer is a trusted proxy, the right-most X-Forwarded-For address that is

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"ihub/internal/app/apptest"
 	"ihub/internal/store/storetest"
@@ -47,5 +49,38 @@ func TestNoRoute(t *testing.T) {
 				t.Errorf("detail does not name the method: %s", res.Body)
 			}
 		})
+	}
+}
+
+// TestClientGoneIsNotAServerError: a long poll the client gives up is
+// counted (and logged) as 499, not as a 500 that would page someone.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", env.Server.URL+"/api/v1/events?after=0&wait=20", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+env.AdminToken)
+	if res, err := http.DefaultClient.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the long poll answered %d before the client left", res.StatusCode)
+	}
+	const route = `route="GET /api/v1/events"`
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := string(call(t, env, "GET", "/metrics", "", nil).Body)
+		if strings.Contains(m, `ihub_http_requests_total{code="499",method="GET",`+route+`} 1`) {
+			if strings.Contains(m, `code="500",method="GET",`+route) {
+				t.Errorf("the abandoned poll is also counted as a 500")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 499 for the abandoned long poll in the metrics:\n%s", m)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
