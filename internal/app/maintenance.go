@@ -7,6 +7,7 @@ import (
 
 	"ihub/internal/jobqueue"
 	"ihub/internal/store"
+	"ihub/internal/webhook"
 )
 
 // CleanupArgs is the periodic housekeeping job: it deletes expired console
@@ -48,11 +49,13 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 	if err != nil {
 		return fmt.Errorf("webhook retention: %w", err)
 	}
-	calls += deliveries
-	if sessions+entries+calls > 0 {
-		a.Log.InfoContext(ctx, "cleanup", "expired_sessions", sessions, "activity_entries_removed", entries, "retention", retention,
-			"api_metric_and_webhook_rows_removed", calls)
+	webhookRetention := a.Config.WebhookRetention
+	if webhookRetention <= 0 {
+		webhookRetention = webhook.DefaultRetention
 	}
+	a.Log.InfoContext(ctx, "cleanup", "expired_sessions", sessions, "activity_entries_removed", entries,
+		"activity_retention", retention, "api_metric_rows_removed", calls, "webhook_deliveries_removed", deliveries,
+		"webhook_retention", webhookRetention)
 	return nil
 }
 

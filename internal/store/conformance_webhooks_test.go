@@ -75,6 +75,86 @@ func TestPurgeDeliveries(t *testing.T) {
 	})
 }
 
+// TestPurgeKeepsLiveRetriesAndSilence: retention leaves a delivery whose
+// event an active subscription is still retrying (and takes it once that
+// is over, here by disabling the subscription), and the endpoint's last
+// accepted time outlives the deliveries it removes.
+func TestPurgeKeepsLiveRetriesAndSilence(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "purge-live")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		old := now.Add(-100 * 24 * time.Hour).Truncate(time.Millisecond)
+		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
+			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
+			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: old, UpdatedAt: old}
+		if err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
+			t.Fatalf("CreateWebhookEndpoint = %v", err)
+		}
+		// Two old accepted deliveries; the first one's event is retried by
+		// an active subscription.
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "a", old),
+			acceptedDelivery(in, "b", old.Add(time.Second))}); err != nil {
+			t.Fatal(err)
+		}
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: true, CreatedAt: old, UpdatedAt: old}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		first := true
+		if _, err := db.FanOut(ctx, 100, now, func(webhook.Event, []webhook.Subscription) []string {
+			defer func() { first = false }()
+			if first {
+				return []string{"sub_1"}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		signals := func() webhook.Signals {
+			t.Helper()
+			s, err := db.EndpointSignals(ctx, "whe_1", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		want := old.Add(time.Second)
+		if s := signals(); s.LastAcceptedAt == nil || !s.LastAcceptedAt.Equal(want) {
+			t.Fatalf("last accepted before the purge = %v, want %v", s.LastAcceptedAt, want)
+		}
+		n, err := db.PurgeDeliveries(ctx, now.Add(-90*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("PurgeDeliveries = %d, %v; want 1 (the delivery still retried kept)", n, err)
+		}
+		left, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 10})
+		if err != nil || len(left) != 1 || left[0].ProviderDeliveryID != "a" {
+			t.Fatalf("deliveries left = %+v, %v; want the one still retried", left, err)
+		}
+		// It is kept for its pending attempt; once the subscription is
+		// disabled, the next purge takes it.
+		as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 10})
+		if err != nil || len(as) != 1 {
+			t.Fatalf("attempts = %+v, %v", as, err)
+		}
+		sub.IsActive, sub.Version = false, 1
+		if err := db.UpdateSubscription(ctx, sub, audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := db.PurgeDeliveries(ctx, now.Add(-90*24*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("second PurgeDeliveries = %d, %v; want 1", n, err)
+		}
+		s := signals()
+		if s.LastAcceptedAt == nil || !s.LastAcceptedAt.Equal(want) || s.Accepted != 0 {
+			t.Errorf("signals after every delivery was purged = %+v, want lastAcceptedAt %v kept", s, want)
+		}
+	})
+}
+
 // TestInsertDeliveriesDuplicates: a delivery id seen before, in an earlier
 // batch or earlier in the same one, is stored as a duplicate of the first,
 // without an event; the others keep their order and get their events.
@@ -347,6 +427,15 @@ func TestIDsNotReusedAfterPurge(t *testing.T) {
 		as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 100})
 		if err != nil || len(as) != 2 {
 			t.Fatalf("attempts = %d, %v; want 2", len(as), err)
+		}
+		// Delivered: retention keeps an event an active subscription is
+		// still retrying.
+		var sent []webhook.SendResult
+		for _, a := range as {
+			sent = append(sent, webhook.SendResult{AttemptID: a.ID, Delivered: true, Status: 204, At: time.Now()})
+		}
+		if err := db.RecordSends(ctx, sent); err != nil {
+			t.Fatal(err)
 		}
 		if n, err := db.PurgeDeliveries(ctx, time.Now().Add(-90*24*time.Hour)); err != nil || n != 2 {
 			t.Fatalf("PurgeDeliveries = %d, %v; want 2", n, err)

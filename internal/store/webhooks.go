@@ -729,10 +729,13 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 	if total > 0 {
 		s.FailureRate = float64(s.Rejected+s.Failed) / float64(total)
 	}
+	// The newest accepted delivery, or when retention removed them all,
+	// the time it kept of the newest it removed.
 	var last *int64
-	if err := db.queryRow(ctx, `SELECT MAX(received_at) FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending','processed','failed')
- AND replay_of IS NULL AND NOT is_test`,
-		endpointID).Scan(&last); err != nil {
+	if err := db.queryRow(ctx, `SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM webhook_deliveries WHERE endpoint_id = ?
+ AND status IN ('pending','processed','failed') AND replay_of IS NULL AND NOT is_test
+ UNION ALL SELECT received_at FROM webhook_last_accepted WHERE endpoint_id = ?) AS x`,
+		endpointID, endpointID).Scan(&last); err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
 	}
 	s.LastAcceptedAt = fromMSPtr(last)
@@ -740,24 +743,53 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 }
 
 // PurgeDeliveries implements webhook.Store: removes deliveries received
-// before the cut-off and their events, in batches.
+// before the cut-off and their events, in batches, except those whose
+// event an active subscription is still retrying (their attempts end
+// within the retry schedule's three days; the next cleanup takes them).
+// The events' other attempts go with them (one still pending for a
+// disabled subscription has nothing left to send). The newest accepted
+// delivery's time of each endpoint is kept, for its silence signal.
 func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	for {
 		var n int64
 		err := db.inRawTx(ctx, func(t rawTx) error {
-			// The events' delivery attempts go with them (one still
-			// pending, for a subscription disabled all this time, has
-			// nothing left to send).
+			r, err := t.query(ctx, `SELECT d.id FROM webhook_deliveries d WHERE d.received_at < ? AND NOT EXISTS (
+ SELECT 1 FROM webhook_events e JOIN subscription_attempts a ON a.event_seq = e.id JOIN subscriptions s ON s.id = a.subscription_id
+ WHERE e.delivery_id = d.id AND a.status = 'pending' AND s.is_active) ORDER BY d.id LIMIT 2000`, ms(before))
+			if err != nil {
+				return err
+			}
+			ids := []int64{}
+			for r.Next() {
+				var id int64
+				if err := r.Scan(&id); err != nil {
+					r.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			r.Close()
+			if err := r.Err(); err != nil || len(ids) == 0 {
+				return err
+			}
+			list, in := listArg(db, ids), db.anyOf()
+			if _, err := t.exec(ctx, `INSERT INTO webhook_last_accepted (endpoint_id, received_at)
+ SELECT d.endpoint_id, MAX(d.received_at) FROM webhook_deliveries d WHERE d.id `+in+`
+ AND d.status IN ('pending','processed','failed') AND d.replay_of IS NULL AND NOT d.is_test
+ AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id) GROUP BY d.endpoint_id
+ ON CONFLICT (endpoint_id) DO UPDATE SET received_at = excluded.received_at
+ WHERE webhook_last_accepted.received_at < excluded.received_at`, list); err != nil {
+				return err
+			}
 			if _, err := t.exec(ctx, `DELETE FROM subscription_attempts WHERE event_seq IN (SELECT e.id FROM webhook_events e
- WHERE e.delivery_id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000))`, ms(before)); err != nil {
+ WHERE e.delivery_id `+in+`)`, list); err != nil {
 				return err
 			}
-			if _, err := t.exec(ctx, `DELETE FROM webhook_events WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000)`, ms(before)); err != nil {
+			if _, err := t.exec(ctx, `DELETE FROM webhook_events WHERE delivery_id `+in, list); err != nil {
 				return err
 			}
-			var err error
-			n, err = t.exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE received_at < ? ORDER BY id LIMIT 2000)`, ms(before))
+			n, err = t.exec(ctx, `DELETE FROM webhook_deliveries WHERE id `+in, list)
 			return err
 		})
 		if err != nil {
