@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -108,6 +111,33 @@ func TestReplayPagesAndAudit(t *testing.T) {
 			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.tested&limit=1", env.AdminToken, nil), &act)
 			if len(act.Items) != 1 || act.Items[0].Details["delivery"] != float64(sent.DeliveryID) || act.Items[0].Details["status"] != "processed" {
 				t.Errorf("webhook.tested entries = %+v, want one naming delivery %d, processed", act.Items, sent.DeliveryID)
+			}
+
+			// The CSV export pages by id: X-Next-Before while rows are
+			// left, every delivery once over the pages (3 originals, 3
+			// copies, the test).
+			var ids []string
+			before := ""
+			for page := 0; ; page++ {
+				r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs.csv?limit=3"+before, env.AdminToken, nil)
+				rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+				if r.Status != 200 || err != nil || len(rows) < 2 {
+					t.Fatalf("CSV page %d = %d %s (%v)", page, r.Status, r.Body, err)
+				}
+				for _, row := range rows[1:] {
+					ids = append(ids, row[0])
+				}
+				next := r.Header.Get("X-Next-Before")
+				if next == "" {
+					break
+				}
+				if next != rows[len(rows)-1][0] || page > 3 {
+					t.Fatalf("CSV page %d: X-Next-Before %q, want the last row's id %q", page, next, rows[len(rows)-1][0])
+				}
+				before = "&before=" + next
+			}
+			if len(ids) != 7 || len(slices.Compact(slices.Clone(ids))) != 7 {
+				t.Errorf("CSV rows over the pages = %v, want the 7 deliveries once each", ids)
 			}
 		})
 	}

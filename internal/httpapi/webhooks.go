@@ -414,24 +414,33 @@ func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOu
 	return out, nil
 }
 
+// logsCSVOutput is a CSV answer that may be one page of several.
+type logsCSVOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	NextBefore         string `header:"X-Next-Before" doc:"Set when more deliveries matched than the limit: the before of the next export."`
+	Body               func(huma.Context)
+}
+
 type logsCSVInput struct {
 	ID     string    `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
 	Status string    `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
 	Limit  int       `query:"limit" minimum:"1" maximum:"100000" default:"10000" doc:"At most this many rows, newest first."`
+	Before int64     `query:"before" minimum:"0" doc:"Only deliveries older than this delivery id: the X-Next-Before of the previous export."`
 	Since  time.Time `query:"since" doc:"Received at or after (RFC 3339)."`
 	Until  time.Time `query:"until" doc:"Received before (RFC 3339)."`
 }
 
 // exportWebhookLogs streams an endpoint's deliveries as CSV (no payloads;
 // cells are made formula-safe).
-func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvOutput, error) {
+func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*logsCSVOutput, error) {
 	if err := checkRange("query", in.Since, in.Until); err != nil {
 		return nil, err
 	}
 	if err := s.loggedEndpoint(ctx, in.ID); err != nil {
 		return nil, err
 	}
-	f := webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, Limit: min(in.Limit, 1000), Summary: true}
+	f := webhook.DeliveryFilter{EndpointID: in.ID, Status: in.Status, BeforeID: in.Before, Limit: min(in.Limit, 1000), Summary: true}
 	if !in.Since.IsZero() {
 		f.Since = &in.Since
 	}
@@ -439,6 +448,18 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvO
 		f.Until = &in.Until
 	}
 	first, err := s.d.Webhooks.Deliveries(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	// Whether the limit cuts the export: the last row it holds and one
+	// more, counted from the first row (newer deliveries arriving meanwhile
+	// are not in it), as the headers go before the streamed rows.
+	edge := f
+	if len(first) > 0 {
+		edge.BeforeID = first[0].ID + 1
+	}
+	edge.Offset, edge.Limit = in.Limit-1, 2
+	last, err := s.d.Webhooks.Deliveries(ctx, edge)
 	if err != nil {
 		return nil, err
 	}
@@ -468,8 +489,12 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*csvO
 		}
 		w.Flush()
 	}
-	return &csvOutput{ContentType: "text/csv; charset=utf-8",
-		ContentDisposition: `attachment; filename="ihub-webhooks-` + in.ID + `.csv"`, Body: body}, nil
+	out := &logsCSVOutput{ContentType: "text/csv; charset=utf-8",
+		ContentDisposition: `attachment; filename="ihub-webhooks-` + in.ID + `.csv"`, Body: body}
+	if len(last) == 2 {
+		out.NextBefore = strconv.FormatInt(last[0].ID, 10)
+	}
+	return out, nil
 }
 
 // checkRange refuses a time range (zero: open) that can hold no delivery:
