@@ -162,7 +162,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 			if _, ok := it.Credentials[field]; !ok {
 				return "", nil // nothing to decrypt, nothing to audit
 			}
-			conn, err := a.Integrations.Connection(ctx, by, it, "webhook endpoint secret")
+			conn, err := a.Integrations.ConnectionWith(ctx, by, it, "webhook endpoint secret", field)
 			if err != nil {
 				return "", err
 			}

@@ -365,6 +365,23 @@ func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
 	if sms := eps["sms"]; !sms.HasSecret || sms.Secret != "" {
 		t.Errorf("Clickatell endpoint %+v: want the integration's webhookToken, set and not shown", sms)
 	}
+	// Only the credential the endpoint takes is decrypted, and recorded.
+	var act struct {
+		Items []struct {
+			TargetName string
+			Details    map[string]any
+		}
+	}
+	decode(t, call(t, env, "GET", "/api/v1/activity?action=integration.credentials_decrypted&limit=10", env.AdminToken, nil), &act)
+	var smsFields []any
+	for _, e := range act.Items {
+		if e.TargetName == "sms" {
+			smsFields, _ = e.Details["fields"].([]any)
+		}
+	}
+	if !slices.Equal(smsFields, []any{"webhookToken"}) {
+		t.Errorf("credentials decrypted for the Clickatell endpoint = %v, want only webhookToken (entries %+v)", smsFields, act.Items)
+	}
 	if st, b := deliver(t, env, "/api/v1/hooks/"+eps["sms"].ID, `{"messageId":"m-1","status":"DELIVERED_TO_HANDSET"}`,
 		"X-Webhook-Token", token); st != 202 {
 		t.Errorf("Clickatell callback with the integration's webhookToken = %d %s, want 202", st, b)

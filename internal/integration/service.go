@@ -529,6 +529,13 @@ func (s *Service) Delete(ctx context.Context, by audit.Actor, idOrSlug string) e
 // Connection decrypts an integration's credentials for use and records the
 // decryption in the activity log, with purpose saying why.
 func (s *Service) Connection(ctx context.Context, by audit.Actor, in Integration, purpose string) (provider.Connection, error) {
+	return s.ConnectionWith(ctx, by, in, purpose)
+}
+
+// ConnectionWith is Connection that decrypts (and records) only the named
+// credential fields, all when none is named: for a use that needs one,
+// such as a webhook endpoint taking the integration's webhook secret.
+func (s *Service) ConnectionWith(ctx context.Context, by audit.Actor, in Integration, purpose string, only ...string) (provider.Connection, error) {
 	sealed, err := s.o.Store.IntegrationCredentials(ctx, in.ID)
 	if err != nil {
 		return provider.Connection{}, err
@@ -536,6 +543,9 @@ func (s *Service) Connection(ctx context.Context, by audit.Actor, in Integration
 	creds := make(map[string]secret.Value, len(sealed))
 	fields := make([]string, 0, len(sealed))
 	for _, c := range sealed {
+		if len(only) > 0 && !slices.Contains(only, c.Field) {
+			continue
+		}
 		pt, err := s.o.Vault.Open(CredentialAAD(in.ID, c.Field), c.Ciphertext)
 		if err != nil {
 			return provider.Connection{}, fmt.Errorf("integration: open credential %s of %s: %w", c.Field, in.ID, err)
