@@ -312,6 +312,15 @@ func (s *Service) DeleteUser(ctx context.Context, by Principal, id string, from 
 // GetUser returns a user.
 func (s *Service) GetUser(ctx context.Context, id string) (User, error) { return s.st.GetUser(ctx, id) }
 
+// UserByEmail returns the user with this email (compared normalized).
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	norm, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	return s.st.GetUserByEmail(ctx, norm)
+}
+
 // ListUsers lists users by id.
 func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]User, error) {
 	return s.st.ListUsers(ctx, afterID, limit)

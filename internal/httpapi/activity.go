@@ -19,8 +19,8 @@ import (
 // It is exported because huma only sees the parameters of an embedded
 // struct whose type is exported; each input adds its own limit.
 type ActivityQuery struct {
-	Integration string    `query:"integration" maxLength:"100" doc:"Integration id."`
-	Actor       string    `query:"actor" maxLength:"100" doc:"User id."`
+	Integration string    `query:"integration" maxLength:"100" doc:"Integration id or slug."`
+	Actor       string    `query:"actor" maxLength:"254" doc:"User id or email."`
 	Action      string    `query:"action" maxLength:"100" doc:"e.g. integration.created"`
 	Since       time.Time `query:"since" doc:"RFC 3339; inclusive."`
 	Until       time.Time `query:"until" doc:"RFC 3339; exclusive."`
@@ -54,9 +54,33 @@ type activityOutput struct {
 	}
 }
 
+// resolve turns an integration slug and a user's email into the ids the
+// log holds. A value that names no current integration or user is kept
+// as given: the entries of deleted ones still carry their ids.
+func (s *Server) resolve(ctx context.Context, f *audit.Filter) error {
+	if f.IntegrationID != "" {
+		if it, err := s.d.Integrations.Get(ctx, f.IntegrationID); err == nil {
+			f.IntegrationID = it.ID
+		} else if !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Invalid) {
+			return err
+		}
+	}
+	if strings.Contains(f.ActorID, "@") {
+		if u, err := s.d.Auth.UserByEmail(ctx, f.ActorID); err == nil {
+			f.ActorID = u.ID
+		} else if !apperr.Is(err, apperr.NotFound) && !apperr.Is(err, apperr.Invalid) {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Server) listActivity(ctx context.Context, in *activityInput) (*activityOutput, error) {
 	f, err := in.filter(in.Limit)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.resolve(ctx, &f); err != nil {
 		return nil, err
 	}
 	f.Limit++
@@ -98,6 +122,9 @@ func csvSafe(s string) string {
 func (s *Server) exportActivity(ctx context.Context, in *csvInput) (*csvOutput, error) {
 	f, err := in.filter(1)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.resolve(ctx, &f); err != nil {
 		return nil, err
 	}
 	remaining := in.Limit

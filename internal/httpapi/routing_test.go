@@ -84,3 +84,35 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestActivityFiltersByName: the activity log takes an integration's slug
+// and a user's email where it takes their ids, as the other routes do.
+func TestActivityFiltersByName(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	var it struct{ ID string }
+	r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "slug": "shop", "provider": "http",
+		"baseUrl": "https://shop.invalid", "isActive": false})
+	if r.Status != 201 {
+		t.Fatalf("create integration = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &it)
+	type list struct {
+		Items []struct{ Action, IntegrationID string }
+	}
+	var byID, bySlug list
+	decode(t, call(t, env, "GET", "/api/v1/activity?integration="+it.ID, env.AdminToken, nil), &byID)
+	decode(t, call(t, env, "GET", "/api/v1/activity?integration=shop", env.AdminToken, nil), &bySlug)
+	if len(byID.Items) == 0 || len(bySlug.Items) != len(byID.Items) {
+		t.Errorf("by slug %d entries, by id %d: want the same, at least the creation", len(bySlug.Items), len(byID.Items))
+	}
+	var who struct{ User struct{ ID, Email string } }
+	decode(t, call(t, env, "GET", "/api/v1/auth/me", env.AdminToken, nil), &who)
+	me := who.User
+	var byActor, byEmail list
+	decode(t, call(t, env, "GET", "/api/v1/activity?actor="+me.ID, env.AdminToken, nil), &byActor)
+	decode(t, call(t, env, "GET", "/api/v1/activity?actor="+strings.ToUpper(me.Email), env.AdminToken, nil), &byEmail)
+	if me.Email == "" || len(byActor.Items) == 0 || len(byEmail.Items) != len(byActor.Items) {
+		t.Errorf("by email %q %d entries, by id %d: want the same, at least one", me.Email, len(byEmail.Items), len(byActor.Items))
+	}
+}
