@@ -226,6 +226,8 @@ func TestBadInput(t *testing.T) {
 		{name: "token expiry not a time", method: "POST", path: "/api/v1/tokens", body: map[string]any{"name": "x", "expiresAt": "tomorrow"}, want: 422, locations: []string{"body.expiresAt"}},
 		{name: "repeated query parameter", method: "GET", path: "/api/v1/integrations?limit=5&limit=6", want: 422, locations: []string{"query.limit"}},
 		{name: "repeated filter", method: "GET", path: "/api/v1/activity?limit=5&action=a&action=b", want: 422, locations: []string{"query.action"}},
+		{name: "unknown query parameter", method: "GET", path: "/api/v1/events?after=0&type=code.push", want: 422, locations: []string{"query.type"}},
+		{name: "misspelt query parameter", method: "GET", path: "/api/v1/integrations?limt=5", want: 422, locations: []string{"query.limt"}},
 		{name: "token for an unknown user", method: "POST", path: "/api/v1/tokens", body: map[string]any{"name": "x", "userId": "usr_nope"}, want: 422, locations: []string{"body.userId"}},
 	}
 	for _, e := range storetest.Engines(t) {

@@ -103,7 +103,7 @@ func New(d Deps) (http.Handler, *Server) {
 		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
 	}
 	s.api = humago.New(mux, cfg)
-	s.api.UseMiddleware(s.authenticate, s.singleQueryValues)
+	s.api.UseMiddleware(s.authenticate, s.checkQuery)
 	s.routes()
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -196,10 +198,12 @@ func (s *Server) jsonResponse(status int, desc string, t reflect.Type) map[strin
 		Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}}}
 }
 
-// singleQueryValues refuses a query parameter given more than once where
-// the operation takes one value: huma reads the first and drops the rest,
-// so ?status=failed&status=rejected would silently list failed alone.
-func (s *Server) singleQueryValues(hctx huma.Context, next func(huma.Context)) {
+// checkQuery refuses a query parameter the operation does not take (huma
+// ignores it, so ?type=x on the events answered every event as if
+// filtered) and one given more than once where the operation takes one
+// value (huma reads the first and drops the rest, so
+// ?status=failed&status=rejected would silently list failed alone).
+func (s *Server) checkQuery(hctx huma.Context, next func(huma.Context)) {
 	u := hctx.URL()
 	if u.RawQuery == "" {
 		next(hctx)
@@ -207,9 +211,23 @@ func (s *Server) singleQueryValues(hctx huma.Context, next func(huma.Context)) {
 	}
 	q := u.Query()
 	var errs []error
+	var known []string
 	for _, p := range hctx.Operation().Parameters {
-		if p.In == "query" && len(q[p.Name]) > 1 && (p.Schema == nil || p.Schema.Type != huma.TypeArray) {
+		if p.In != "query" {
+			continue
+		}
+		known = append(known, p.Name)
+		if len(q[p.Name]) > 1 && (p.Schema == nil || p.Schema.Type != huma.TypeArray) {
 			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Message: "given more than once; this parameter takes one value"})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(known, name) {
+			msg := "is not a parameter of this operation"
+			if len(known) > 0 {
+				msg += "; it takes: " + strings.Join(known, ", ")
+			}
+			errs = append(errs, &huma.ErrorDetail{Location: "query." + scrubMessage(name), Message: msg})
 		}
 	}
 	if len(errs) > 0 {
