@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"reflect"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -359,7 +361,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c cli
 	exit := -1
 	parser, err := kong.New(&c, kong.Name("ihub"), kong.Description("ihub, the self-hosted integration hub."),
-		kong.Writers(stdout, stderr), kong.Exit(func(code int) { exit = code }), kong.UsageOnError())
+		kong.Writers(stdout, stderr), kong.Exit(func(code int) { exit = code }), kong.UsageOnError(),
+		kong.TypeMapper(reflect.TypeFor[time.Duration](), kong.MapperFunc(mapDuration)))
 	if err != nil {
 		fmt.Fprintln(stderr, "ihub:", err)
 		return 2
@@ -393,6 +396,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "ihub:", err)
 	return 1
+}
+
+// mapDuration reads a duration flag: Go's form (720h, 90m, 1h30m) or whole
+// days (30d), which retention periods are most often thought in.
+func mapDuration(ctx *kong.DecodeContext, target reflect.Value) error {
+	var v string
+	if err := ctx.Scan.PopValueInto("duration", &v); err != nil {
+		return err
+	}
+	d, err := parseDuration(v)
+	if err != nil {
+		return err
+	}
+	target.SetInt(int64(d))
+	return nil
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 36500 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: give one such as 90d, 720h, 30m or 1h30m", v)
+	}
+	return d, nil
 }
 
 func main() {

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"ihub/internal/secret"
 )
@@ -47,6 +48,8 @@ func TestBadFlags(t *testing.T) {
 		{"serve", "--demo", "--database-url", "postgres://demo@127.0.0.1:1/nope"},
 		{"serve", "--demo=maybe"},
 		{"serve", "--webhook-retention", "1h"},
+		{"serve", "--webhook-retention", "30x"},
+		{"serve", "--webhook-retention", "-1d"},
 		{"frobnicate"},
 		{"users", "create", "--email", "a@b.c", "--role", "emperor", "--password-stdin"},
 		{"bench", "ingest", "--token", "t", "--concurrency", "0"},
@@ -59,6 +62,32 @@ func TestBadFlags(t *testing.T) {
 		code, _, stderr := ihub(t, "", nil, args...)
 		if code == 0 || stderr == "" {
 			t.Errorf("ihub %v = exit %d, stderr %q; want a non-zero exit and a message", args, code, stderr)
+		}
+	}
+}
+
+// TestParseDuration: duration flags take Go's form and whole days.
+func TestParseDuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"720h", 720 * time.Hour, true},
+		{"90d", 90 * 24 * time.Hour, true},
+		{"0", 0, true},
+		{"1h30m", 90 * time.Minute, true},
+		{"30x", 0, false},
+		{"d", 0, false},
+		{"1.5d", 0, false},
+		{"99999999d", 0, false},
+	} {
+		got, err := parseDuration(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "90d, 720h") {
+			t.Errorf("parseDuration(%q) error %q does not show the accepted forms", tc.in, err)
 		}
 	}
 }
