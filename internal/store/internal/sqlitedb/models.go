@@ -269,3 +269,8 @@ type WebhookEvent struct {
 	CreatedAt     int64
 	Data          string
 }
+
+type WebhookLastAccepted struct {
+	EndpointID string
+	ReceivedAt int64
+}
