@@ -19,8 +19,8 @@ import (
 // It is exported because huma only sees the parameters of an embedded
 // struct whose type is exported; each input adds its own limit.
 type ActivityQuery struct {
-	Integration string    `query:"integration" maxLength:"100" doc:"Integration id or slug."`
-	Actor       string    `query:"actor" maxLength:"254" doc:"User id or email."`
+	Integration string    `query:"integration" maxLength:"100" doc:"Integration id, or the slug of an existing integration."`
+	Actor       string    `query:"actor" maxLength:"254" doc:"User id, or the email of an existing user."`
 	Action      string    `query:"action" maxLength:"100" doc:"e.g. integration.created"`
 	Since       time.Time `query:"since" doc:"RFC 3339; inclusive."`
 	Until       time.Time `query:"until" doc:"RFC 3339; exclusive."`

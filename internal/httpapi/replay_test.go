@@ -36,7 +36,8 @@ func TestReplayPagesAndAudit(t *testing.T) {
 			var ep struct{ ID string }
 			decode(t, call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
 				"secret": secret, "settings": map[string]any{"header": "X-Signature", "deliveryIdHeader": "X-Delivery-Id"}}), &ep)
-			for i := range 3 {
+			send := func(i int) {
+				t.Helper()
 				body := `{"type":"order.created","data":{"n":"` + strconv.Itoa(i) + `"}}` // names no time
 				m := hmac.New(sha256.New, []byte(secret))
 				m.Write([]byte(body))
@@ -44,6 +45,9 @@ func TestReplayPagesAndAudit(t *testing.T) {
 					"X-Delivery-Id", "d-"+strconv.Itoa(i)); st != 202 {
 					t.Fatalf("delivery %d = %d %s", i, st, got)
 				}
+			}
+			for i := range 3 {
+				send(i)
 			}
 			time.Sleep(5 * time.Millisecond) // the copies are received later than the originals
 
@@ -138,6 +142,18 @@ func TestReplayPagesAndAudit(t *testing.T) {
 			}
 			if len(ids) != 7 || len(slices.Compact(slices.Clone(ids))) != 7 {
 				t.Errorf("CSV rows over the pages = %v, want the 7 deliveries once each", ids)
+			}
+
+			// A replay of more than 100 records the first 100 of each side.
+			for i := 3; i < 103; i++ {
+				send(i)
+			}
+			all := replay(map[string]any{"limit": 1000})
+			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.replayed&limit=1", env.AdminToken, nil), &act)
+			d = act.Items[0].Details
+			if all.Replayed != 103 || len(d["deliveries"].([]any)) != 100 || len(d["replays"].([]any)) != 100 ||
+				d["deliveries"].([]any)[0] != float64(all.Originals[0]) || d["count"] != float64(103) {
+				t.Errorf("replay of 103: %d replayed, audit %v; want the count and the first 100 ids of each side", all.Replayed, d)
 			}
 		})
 	}

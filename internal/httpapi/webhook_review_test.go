@@ -415,6 +415,22 @@ func TestWebhookEndpointDefaultsFromIntegration(t *testing.T) {
 	if diff := cmp.Diff(wantPlain, eps["plain"].Settings); diff != "" || eps["plain"].Secret == "" {
 		t.Errorf("http endpoint without signature settings (-want +got):\n%s (generated secret shown: %v)", diff, eps["plain"].Secret != "")
 	}
+	// Changed to hmac later, the endpoint takes the same defaults as on
+	// create; new settings are completed by them too.
+	var rescheme endpoint
+	r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+tokenEP.ID, env.AdminToken, map[string]any{"scheme": "hmac"})
+	if r.Status != 200 {
+		t.Fatalf("PATCH scheme hmac = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &rescheme)
+	if diff := cmp.Diff(wantPlain, rescheme.Settings); diff != "" {
+		t.Errorf("after a PATCH to hmac: settings (-want +got):\n%s", diff)
+	}
+	r = call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+tokenEP.ID, env.AdminToken, map[string]any{"settings": map[string]string{"algorithm": "sha512"}})
+	decode(t, r, &rescheme)
+	if want := map[string]string{"header": "X-Signature-256", "algorithm": "sha512", "encoding": "hex"}; r.Status != 200 || !cmp.Equal(want, rescheme.Settings) {
+		t.Errorf("PATCH of one hmac setting = %d %s, want %v", r.Status, r.Body, want)
+	}
 }
 
 // TestWebhookEndpointFromChatAndAWXIntegrations: Slack's signing secret,
@@ -594,6 +610,40 @@ func TestConcurrentPatchesWithoutIfMatch(t *testing.T) {
 				if got.Version != 1+n {
 					t.Errorf("%s: version %d after %d PATCHes, want %d", path, got.Version, n, 1+n)
 				}
+			}
+		})
+	}
+}
+
+// TestForeignEventHeaderIgnored: a provider that names its events in the
+// body is not named by another provider's (unsigned) event header: not in
+// the logs, and not past the endpoint's eventTypes filter.
+func TestForeignEventHeaderIgnored(t *testing.T) {
+	t.Parallel()
+	const secret = "foreign-header-secret-0123456789"
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "provider": "http",
+				"baseUrl": "https://shop.invalid", "isActive": false}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			var ep struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
+				"secret": secret, "eventTypes": []string{"order.created"}, "settings": map[string]any{"header": "X-Signature"}}), &ep)
+			body := `{"type":"refund.issued","event_id":"e-1"}`
+			m := hmac.New(sha256.New, []byte(secret))
+			m.Write([]byte(body))
+			st, got := deliver(t, env, "/api/v1/hooks/"+ep.ID, body, "X-Signature", hex.EncodeToString(m.Sum(nil)),
+				"X-Event-Key", "order.created", "X-GitHub-Event", "order.created")
+			if st != 200 || !strings.Contains(got, `"rejected"`) {
+				t.Errorf("a refund named order.created by a foreign header = %d %s, want 200 rejected by the filter", st, got)
+			}
+			var logs struct{ Deliveries []struct{ EventType string } }
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=1", env.AdminToken, nil), &logs)
+			if len(logs.Deliveries) != 1 || logs.Deliveries[0].EventType != "refund.issued" {
+				t.Errorf("logged event type = %+v, want the body's refund.issued", logs.Deliveries)
 			}
 		})
 	}

@@ -343,8 +343,9 @@ func TestWebhookIngest(t *testing.T) {
 				"secretChanged": false, "secretGenerated": false}, act.Items[0].Details); diff != "" {
 				t.Errorf("audit of an allowlist change (-want +got):\n%s", diff)
 			}
-			if d := act.Items[1].Details; d["previousSecretExpiresAt"] != nil || !slices.Contains(slices.Collect(maps.Keys(d)), "previousSecretExpiresAt") {
-				t.Errorf("audit of graceHours 0 = %v, want previousSecretExpiresAt: null", d)
+			if d := act.Items[1].Details; d["previousSecretExpiresAt"] != nil || !slices.Contains(slices.Collect(maps.Keys(d)), "previousSecretExpiresAt") ||
+				!cmp.Equal(d["changed"], []any{"previousSecretExpiresAt"}) {
+				t.Errorf("audit of graceHours 0 = %v, want previousSecretExpiresAt: null, and changed naming it", d)
 			}
 
 			// A signed test delivery through the whole path: in the logs,

@@ -44,6 +44,9 @@ func TestRedactHeaders(t *testing.T) {
 		"X-Shopify-Hmac-Sha256": {"h"}, "X-Access-Token": {"t"}, "X-Client-Secret": {"s"}, "X-Password": {"p"},
 		"X-Amz-Security-Token": {"t"}, "Set-Cookie": {"c"}, "X-Clickatell-Auth": {"a"}, "Proxy-Authorization": {"a"},
 		"X-Event-Key": {"repo:push"}, "X-Gitlab-Event-Uuid": {"u-1"},
+		"X-Accesskey": {"k"}, "X-Private_key": {"k"},
+		// Under a name the endpoint no longer reads, the secret itself.
+		"X-Shared": {"the-endpoint-secret-123"}, "X-Previous": {"Bearer the-previous-secret"},
 	}
 	r := "[REDACTED]"
 	want := http.Header{
@@ -56,8 +59,11 @@ func TestRedactHeaders(t *testing.T) {
 		"X-Shopify-Hmac-Sha256": {r}, "X-Access-Token": {r}, "X-Client-Secret": {r}, "X-Password": {r},
 		"X-Amz-Security-Token": {r}, "Set-Cookie": {r}, "X-Clickatell-Auth": {r}, "Proxy-Authorization": {r},
 		"X-Event-Key": {"repo:push"}, "X-Gitlab-Event-Uuid": {"u-1"},
+		"X-Accesskey": {r}, "X-Private_key": {r},
+		"X-Shared": {r}, "X-Previous": {r},
 	}
-	if diff := cmp.Diff(want, redactHeaders(in, "X-Hook-Token", "x-sig", "")); diff != "" {
+	secrets := [][]byte{[]byte("the-endpoint-secret-123"), []byte("the-previous-secret"), []byte("short")}
+	if diff := cmp.Diff(want, redactHeaders(in, secrets, "X-Hook-Token", "x-sig", "")); diff != "" {
 		t.Errorf("redactHeaders (-want +got):\n%s", diff)
 	}
 }

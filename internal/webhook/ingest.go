@@ -89,22 +89,39 @@ func (t Target) Allowed(ip netip.Addr) bool {
 // body again under a new delivery id as if from the provider.
 var secretWords = [][]byte{[]byte("auth"), []byte("token"), []byte("secret"), []byte("password"), []byte("passwd"),
 	[]byte("signature"), []byte("hmac"), []byte("cookie"), []byte("credential"), []byte("session"),
-	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("access-key"), []byte("private-key")}
+	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("accesskey"), []byte("access-key"), []byte("access_key"),
+	[]byte("privatekey"), []byte("private-key"), []byte("private_key")}
 
 // redactHeaders copies h without secret-bearing values: any header named
 // with one of secretWords (Authorization, X-Gitlab-Token, X-Webhook-Token,
-// X-Hub-Signature-256, X-Shopify-Hmac-Sha256, Cookie, X-Api-Key, …), and
-// the endpoint's own token or signature header (extra), whatever its name.
-func redactHeaders(h http.Header, extra ...string) http.Header {
+// X-Hub-Signature-256, X-Shopify-Hmac-Sha256, Cookie, X-Api-Key, …), the
+// endpoint's own token or signature header (extra), whatever its name, and
+// any header whose value holds one of the endpoint's secrets (a sender
+// still using the token header the endpoint named before).
+func redactHeaders(h http.Header, secrets [][]byte, extra ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, v := range h {
-		if secretHeaderName(k) || slices.ContainsFunc(extra, func(s string) bool { return s != "" && strings.EqualFold(s, k) }) {
+		if secretHeaderName(k) || slices.ContainsFunc(extra, func(s string) bool { return s != "" && strings.EqualFold(s, k) }) ||
+			holdsSecret(v, secrets) {
 			out[k] = []string{"[REDACTED]"}
 			continue
 		}
 		out[k] = v
 	}
 	return out
+}
+
+// holdsSecret reports whether one of the values contains one of the
+// secrets (those of 8 bytes or more: every scheme's secret is).
+func holdsSecret(values []string, secrets [][]byte) bool {
+	for _, v := range values {
+		for _, s := range secrets {
+			if len(s) >= 8 && len(v) >= len(s) && strings.Contains(v, string(s)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // secretWordsAt are secretWords by their first byte: a header name is
@@ -160,7 +177,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	r := t.r
 	now := s.o.Now()
 	d := NewDelivery{EndpointID: r.ep.ID, IntegrationID: r.ep.IntegrationID, ReceivedAt: now,
-		Header: redactHeaders(req.Header, r.ep.Settings["headerName"], r.ep.Settings["header"]), PayloadSize: int64(len(req.Body)),
+		Header: redactHeaders(req.Header, r.cfg.Secrets, r.ep.Settings["headerName"], r.ep.Settings["header"]), PayloadSize: int64(len(req.Body)),
 		SourceIP: req.SourceIP.String(), Test: req.Test}
 	res, verr := verify.Verify(r.cfg, verify.Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body})
 	if verr != nil {
@@ -297,13 +314,17 @@ func queryPostback(scheme string, req Request) string {
 	return u.RawQuery
 }
 
-// eventTypeOf is the provider's event name from its event header, when it
-// has one.
+// eventTypeOf is the provider's event name from its own event header, for
+// the providers that name the event only there (GitHub, GitLab,
+// Bitbucket); "" for the others, whose name is in the body. Another
+// provider's header is not read: unsigned, it would name the delivery in
+// the logs and pass the endpoint's eventTypes filter for whatever the
+// signed body says. (WHMCS's X-Hub-Event is only a fallback for a body
+// naming no hook, which the normalizer applies.)
 func eventTypeOf(providerID string, h http.Header) string {
-	for _, name := range []string{"X-GitHub-Event", "X-Gitlab-Event", "X-Event-Key", "X-Hub-Event"} {
-		if v := h.Get(name); v != "" {
-			return v
-		}
+	switch providerID {
+	case "github", "gitlab", "bitbucket":
+		return h.Get(normalize.EventHeader(providerID))
 	}
 	return ""
 }

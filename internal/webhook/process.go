@@ -242,9 +242,9 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 	if res.NextAfterID != 0 {
 		details["nextAfterId"] = res.NextAfterID
 	}
-	if len(res.Originals) <= 100 {
-		details["deliveries"], details["replays"] = res.Originals, res.Replays
-	}
+	// The first 100 of each: an entry stays small whatever the limit.
+	n := min(len(res.Originals), 100)
+	details["deliveries"], details["replays"] = res.Originals[:n], res.Replays[:n]
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookReplayed, TargetType: "webhook_endpoint", TargetID: endpointID,
 		IntegrationID: ep.IntegrationID, Success: failed == nil, Details: details}
 	if err := s.o.Store.RecordActivity(wctx, e); err != nil {

@@ -565,6 +565,21 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 		return Endpoint{}, "", apperr.E(apperr.PreconditionFailed, "the webhook endpoint changed since you read it (it is now version %d)", cur.Version)
 	}
 	ep := cur
+	if scheme := cmp.Or(ptrValue(in.Scheme), cur.Scheme); in.Settings != nil || scheme != cur.Scheme {
+		// New settings, or a new scheme, take the integration's defaults
+		// where they set none, as on create (the generic http provider's
+		// signature header and algorithm for hmac).
+		it, err := s.o.Integration(ctx, cur.IntegrationID)
+		if err != nil {
+			return Endpoint{}, "", err
+		}
+		given := in.Settings
+		if given == nil {
+			given = maps.Clone(cur.Settings)
+			maps.DeleteFunc(given, func(k, _ string) bool { return !slices.Contains(schemeSettings[scheme], k) })
+		}
+		in.Settings = s.defaultSettings(it, &scheme, given)
+	}
 	errs := s.apply(&ep, in)
 	if len(errs) == 0 && ep.Scheme != cur.Scheme && in.Secret == nil && !in.GenerateSecret {
 		// The kept secret must suit the new scheme.
@@ -654,7 +669,11 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 		Details: endpointChanges(cur, ep)}
 	e.Details["secretChanged"] = in.Secret != nil || in.GenerateSecret
 	e.Details["secretGenerated"] = shown != ""
+	if in.Secret != nil || in.GenerateSecret {
+		e.Details["changed"] = append(e.Details["changed"].([]string), "secret")
+	}
 	if !timePtrEqual(cur.PreviousSecretExpiresAt, ep.PreviousSecretExpiresAt) {
+		e.Details["changed"] = append(e.Details["changed"].([]string), "previousSecretExpiresAt")
 		e.Details["previousSecretExpiresAt"] = ep.PreviousSecretExpiresAt // nil: no previous secret is accepted
 	}
 	if err := s.o.Store.UpdateWebhookEndpoint(ctx, ep, newSec, e); err != nil {
@@ -690,6 +709,13 @@ func endpointChanges(old, cur Endpoint) map[string]any {
 	note("isActive", old.IsActive != cur.IsActive, cur.IsActive)
 	d["changed"] = changed
 	return d
+}
+
+func ptrValue[T any](p *T) (v T) {
+	if p != nil {
+		v = *p
+	}
+	return v
 }
 
 func timePtrEqual(a, b *time.Time) bool {

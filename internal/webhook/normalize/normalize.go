@@ -98,6 +98,10 @@ var eventHeaders = map[string]string{
 	"whmcs":     "X-Hub-Event",
 }
 
+// EventHeader is the header in which a provider names its events ("" for
+// the providers that name them in the body).
+func EventHeader(provider string) string { return eventHeaders[provider] }
+
 // Normalize maps a verified delivery from provider (an ihub provider id such
 // as "github" or "netcash") to a standard event. header and body are the
 // request's headers and raw body, JSON or form-encoded.
