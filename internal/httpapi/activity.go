@@ -54,10 +54,10 @@ type activityOutput struct {
 	}
 }
 
-// resolve turns an integration slug and a user's email into the ids the
+// resolveNames turns an integration slug and a user's email into the ids the
 // log holds. A value that names no current integration or user is kept
 // as given: the entries of deleted ones still carry their ids.
-func (s *Server) resolve(ctx context.Context, f *audit.Filter) error {
+func (s *Server) resolveNames(ctx context.Context, f *audit.Filter) error {
 	if f.IntegrationID != "" {
 		if it, err := s.d.Integrations.Get(ctx, f.IntegrationID); err == nil {
 			f.IntegrationID = it.ID
@@ -80,7 +80,7 @@ func (s *Server) listActivity(ctx context.Context, in *activityInput) (*activity
 	if err != nil {
 		return nil, err
 	}
-	if err := s.resolve(ctx, &f); err != nil {
+	if err := s.resolveNames(ctx, &f); err != nil {
 		return nil, err
 	}
 	f.Limit++
@@ -124,7 +124,7 @@ func (s *Server) exportActivity(ctx context.Context, in *csvInput) (*csvOutput, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.resolve(ctx, &f); err != nil {
+	if err := s.resolveNames(ctx, &f); err != nil {
 		return nil, err
 	}
 	remaining := in.Limit

@@ -1,7 +1,11 @@
 package httpapi_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
@@ -114,4 +118,41 @@ func mustJSON(t testing.TB, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// shopHMACEndpoint creates a generic http integration "shop" and an hmac
+// endpoint on it that checks a hex HMAC-SHA256 of the body in X-Signature
+// with secret; extra adds to the endpoint's create body (its settings
+// are merged). It returns the endpoint's id.
+func shopHMACEndpoint(t testing.TB, env *apptest.Env, secret string, extra map[string]any) string {
+	t.Helper()
+	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "provider": "http",
+		"baseUrl": "https://shop.invalid", "isActive": false}); r.Status != 201 {
+		t.Fatalf("create integration = %d %s", r.Status, r.Body)
+	}
+	settings := map[string]any{"header": "X-Signature"}
+	body := map[string]any{"scheme": "hmac", "secret": secret}
+	for k, v := range extra {
+		if k == "settings" {
+			maps.Copy(settings, v.(map[string]any))
+			continue
+		}
+		body[k] = v
+	}
+	body["settings"] = settings
+	var ep struct{ ID string }
+	r := call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, body)
+	if r.Status != 201 {
+		t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &ep)
+	return ep.ID
+}
+
+// hexHMAC is the hex HMAC-SHA256 of body with secret (shopHMACEndpoint's
+// signature).
+func hexHMAC(secret, body string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	return hex.EncodeToString(m.Sum(nil))
 }

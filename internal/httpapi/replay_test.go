@@ -2,10 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"slices"
 	"strconv"
 	"testing"
@@ -29,19 +26,11 @@ func TestReplayPagesAndAudit(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			env := apptest.New(t, e, apptest.Options{})
-			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "provider": "http",
-				"baseUrl": "https://shop.invalid", "isActive": false}); r.Status != 201 {
-				t.Fatalf("create integration = %d %s", r.Status, r.Body)
-			}
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
-				"secret": secret, "settings": map[string]any{"header": "X-Signature", "deliveryIdHeader": "X-Delivery-Id"}}), &ep)
+			ep := shopHMACEndpoint(t, env, secret, map[string]any{"settings": map[string]any{"deliveryIdHeader": "X-Delivery-Id"}})
 			send := func(i int) {
 				t.Helper()
 				body := `{"type":"order.created","data":{"n":"` + strconv.Itoa(i) + `"}}` // names no time
-				m := hmac.New(sha256.New, []byte(secret))
-				m.Write([]byte(body))
-				if st, got := deliver(t, env, "/api/v1/hooks/"+ep.ID, body, "X-Signature", hex.EncodeToString(m.Sum(nil)),
+				if st, got := deliver(t, env, "/api/v1/hooks/"+ep, body, "X-Signature", hexHMAC(secret, body),
 					"X-Delivery-Id", "d-"+strconv.Itoa(i)); st != 202 {
 					t.Fatalf("delivery %d = %d %s", i, st, got)
 				}
@@ -59,7 +48,7 @@ func TestReplayPagesAndAudit(t *testing.T) {
 			replay := func(body map[string]any) page {
 				t.Helper()
 				var p page
-				r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken, body)
+				r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken, body)
 				if r.Status != 200 {
 					t.Fatalf("replay %v = %d %s", body, r.Status, r.Body)
 				}
@@ -111,7 +100,7 @@ func TestReplayPagesAndAudit(t *testing.T) {
 
 			// A test send is on record.
 			var sent struct{ DeliveryID int64 }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil), &sent)
+			decode(t, call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/test", env.AdminToken, nil), &sent)
 			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.tested&limit=1", env.AdminToken, nil), &act)
 			if len(act.Items) != 1 || act.Items[0].Details["delivery"] != float64(sent.DeliveryID) || act.Items[0].Details["status"] != "processed" {
 				t.Errorf("webhook.tested entries = %+v, want one naming delivery %d, processed", act.Items, sent.DeliveryID)
@@ -123,7 +112,7 @@ func TestReplayPagesAndAudit(t *testing.T) {
 			var ids []string
 			before := ""
 			for page := 0; ; page++ {
-				r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs.csv?limit=3"+before, env.AdminToken, nil)
+				r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep+"/logs.csv?limit=3"+before, env.AdminToken, nil)
 				rows, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
 				if r.Status != 200 || err != nil || len(rows) < 2 {
 					t.Fatalf("CSV page %d = %d %s (%v)", page, r.Status, r.Body, err)

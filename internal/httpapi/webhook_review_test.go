@@ -625,23 +625,15 @@ func TestForeignEventHeaderIgnored(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			env := apptest.New(t, e, apptest.Options{})
-			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "provider": "http",
-				"baseUrl": "https://shop.invalid", "isActive": false}); r.Status != 201 {
-				t.Fatalf("create integration = %d %s", r.Status, r.Body)
-			}
-			var ep struct{ ID string }
-			decode(t, call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
-				"secret": secret, "eventTypes": []string{"order.created"}, "settings": map[string]any{"header": "X-Signature"}}), &ep)
+			ep := shopHMACEndpoint(t, env, secret, map[string]any{"eventTypes": []string{"order.created"}})
 			body := `{"type":"refund.issued","event_id":"e-1"}`
-			m := hmac.New(sha256.New, []byte(secret))
-			m.Write([]byte(body))
-			st, got := deliver(t, env, "/api/v1/hooks/"+ep.ID, body, "X-Signature", hex.EncodeToString(m.Sum(nil)),
+			st, got := deliver(t, env, "/api/v1/hooks/"+ep, body, "X-Signature", hexHMAC(secret, body),
 				"X-Event-Key", "order.created", "X-GitHub-Event", "order.created")
 			if st != 200 || !strings.Contains(got, `"rejected"`) {
 				t.Errorf("a refund named order.created by a foreign header = %d %s, want 200 rejected by the filter", st, got)
 			}
 			var logs struct{ Deliveries []struct{ EventType string } }
-			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=1", env.AdminToken, nil), &logs)
+			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep+"/logs?limit=1", env.AdminToken, nil), &logs)
 			if len(logs.Deliveries) != 1 || logs.Deliveries[0].EventType != "refund.issued" {
 				t.Errorf("logged event type = %+v, want the body's refund.issued", logs.Deliveries)
 			}

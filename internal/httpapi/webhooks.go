@@ -451,17 +451,17 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*logs
 	if err != nil {
 		return nil, err
 	}
-	// Whether the limit cuts the export: the last row it holds and one
-	// more, counted from the first row (newer deliveries arriving meanwhile
-	// are not in it), as the headers go before the streamed rows.
-	edge := f
-	if len(first) > 0 {
-		edge.BeforeID = first[0].ID + 1
-	}
-	edge.Offset, edge.Limit = in.Limit-1, 2
-	last, err := s.d.Webhooks.Deliveries(ctx, edge)
-	if err != nil {
-		return nil, err
+	// Whether the limit cuts the export (only possible when the first page
+	// is full): the last row it holds and one more, counted from the first
+	// row (newer deliveries arriving meanwhile are not in it), as the
+	// headers go before the streamed rows.
+	var last []webhook.Delivery
+	if len(first) == f.Limit {
+		edge := f
+		edge.BeforeID, edge.Offset, edge.Limit = first[0].ID+1, in.Limit-1, 2
+		if last, err = s.d.Webhooks.Deliveries(ctx, edge); err != nil {
+			return nil, err
+		}
 	}
 	remaining := in.Limit
 	body := func(hctx huma.Context) {

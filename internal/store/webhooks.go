@@ -732,8 +732,8 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 	// The newest accepted delivery, or when retention removed them all,
 	// the time it kept of the newest it removed.
 	var last *int64
-	if err := db.queryRow(ctx, `SELECT MAX(t) FROM (SELECT MAX(received_at) AS t FROM webhook_deliveries WHERE endpoint_id = ?
- AND status IN ('pending','processed','failed') AND replay_of IS NULL AND NOT is_test
+	if err := db.queryRow(ctx, `SELECT MAX(t) FROM (SELECT MAX(d.received_at) AS t FROM webhook_deliveries d WHERE d.endpoint_id = ?
+ AND `+acceptedOriginal+`
  UNION ALL SELECT received_at FROM webhook_last_accepted WHERE endpoint_id = ?) AS x`,
 		endpointID, endpointID).Scan(&last); err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
@@ -741,6 +741,11 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 	s.LastAcceptedAt = fromMSPtr(last)
 	return s, nil
 }
+
+// acceptedOriginal is the condition on a delivery d that the silence
+// signal counts: accepted for processing, and sent by the provider (not a
+// replay, not a test).
+const acceptedOriginal = `d.status IN ('pending','processed','failed') AND d.replay_of IS NULL AND NOT d.is_test`
 
 // PurgeDeliveries implements webhook.Store: removes deliveries received
 // before the cut-off and their events, in batches, except those whose
@@ -775,8 +780,7 @@ func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, err
 			}
 			list, in := listArg(db, ids), db.anyOf()
 			if _, err := t.exec(ctx, `INSERT INTO webhook_last_accepted (endpoint_id, received_at)
- SELECT d.endpoint_id, MAX(d.received_at) FROM webhook_deliveries d WHERE d.id `+in+`
- AND d.status IN ('pending','processed','failed') AND d.replay_of IS NULL AND NOT d.is_test
+ SELECT d.endpoint_id, MAX(d.received_at) FROM webhook_deliveries d WHERE d.id `+in+` AND `+acceptedOriginal+`
  AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id) GROUP BY d.endpoint_id
  ON CONFLICT (endpoint_id) DO UPDATE SET received_at = excluded.received_at
  WHERE webhook_last_accepted.received_at < excluded.received_at`, list); err != nil {

@@ -283,10 +283,6 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			}
 		}
 		ep.Settings = in.Settings
-	} else if in.Scheme != nil {
-		// A new scheme without new settings keeps those it takes.
-		ep.Settings = maps.Clone(ep.Settings)
-		maps.DeleteFunc(ep.Settings, func(k, _ string) bool { return !slices.Contains(schemeSettings[ep.Scheme], k) })
 	}
 	if ep.Scheme == verify.SchemeHeaderToken && ep.Settings["headerName"] == "" {
 		ep.Settings = maps.Clone(ep.Settings)
@@ -565,10 +561,15 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 		return Endpoint{}, "", apperr.E(apperr.PreconditionFailed, "the webhook endpoint changed since you read it (it is now version %d)", cur.Version)
 	}
 	ep := cur
-	if scheme := cmp.Or(ptrValue(in.Scheme), cur.Scheme); in.Settings != nil || scheme != cur.Scheme {
+	scheme := cur.Scheme
+	if in.Scheme != nil {
+		scheme = *in.Scheme
+	}
+	if in.Settings != nil || scheme != cur.Scheme {
 		// New settings, or a new scheme, take the integration's defaults
 		// where they set none, as on create (the generic http provider's
-		// signature header and algorithm for hmac).
+		// signature header and algorithm for hmac); a new scheme without
+		// new settings keeps those of the old ones it takes.
 		it, err := s.o.Integration(ctx, cur.IntegrationID)
 		if err != nil {
 			return Endpoint{}, "", err
@@ -666,16 +667,8 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointUpdated, TargetType: "webhook_endpoint", TargetID: ep.ID,
 		TargetName: ep.Name, IntegrationID: ep.IntegrationID, Success: true,
-		Details: endpointChanges(cur, ep)}
-	e.Details["secretChanged"] = in.Secret != nil || in.GenerateSecret
+		Details: endpointChanges(cur, ep, in.Secret != nil || in.GenerateSecret)}
 	e.Details["secretGenerated"] = shown != ""
-	if in.Secret != nil || in.GenerateSecret {
-		e.Details["changed"] = append(e.Details["changed"].([]string), "secret")
-	}
-	if !timePtrEqual(cur.PreviousSecretExpiresAt, ep.PreviousSecretExpiresAt) {
-		e.Details["changed"] = append(e.Details["changed"].([]string), "previousSecretExpiresAt")
-		e.Details["previousSecretExpiresAt"] = ep.PreviousSecretExpiresAt // nil: no previous secret is accepted
-	}
 	if err := s.o.Store.UpdateWebhookEndpoint(ctx, ep, newSec, e); err != nil {
 		return Endpoint{}, "", err
 	}
@@ -686,8 +679,8 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 
 // endpointChanges are an update's audit details: the fields it changed
 // (their JSON names) and the new values of those that decide who may
-// deliver what (never a secret: those are not endpoint fields).
-func endpointChanges(old, cur Endpoint) map[string]any {
+// deliver what, and whether the secret changed (never the secret).
+func endpointChanges(old, cur Endpoint, secretChanged bool) map[string]any {
 	changed := []string{}
 	d := map[string]any{}
 	note := func(name string, differs bool, value any) {
@@ -707,15 +700,13 @@ func endpointChanges(old, cur Endpoint) map[string]any {
 	note("toleranceSeconds", old.Tolerance != cur.Tolerance, int64(cur.Tolerance/time.Second))
 	note("maxBodyBytes", old.MaxBodyBytes != cur.MaxBodyBytes, cur.MaxBodyBytes)
 	note("isActive", old.IsActive != cur.IsActive, cur.IsActive)
-	d["changed"] = changed
-	return d
-}
-
-func ptrValue[T any](p *T) (v T) {
-	if p != nil {
-		v = *p
+	note("secret", secretChanged, nil)
+	if !timePtrEqual(old.PreviousSecretExpiresAt, cur.PreviousSecretExpiresAt) {
+		changed = append(changed, "previousSecretExpiresAt")
+		d["previousSecretExpiresAt"] = cur.PreviousSecretExpiresAt // nil: no previous secret is accepted
 	}
-	return v
+	d["changed"], d["secretChanged"] = changed, secretChanged
+	return d
 }
 
 func timePtrEqual(a, b *time.Time) bool {
