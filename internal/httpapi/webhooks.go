@@ -557,6 +557,8 @@ type EventBody struct {
 	Subject       string         `json:"subject"`
 	Data          map[string]any `json:"data"`
 	DeliveryID    int64          `json:"deliveryId" doc:"The raw delivery (see the endpoint's logs)."`
+	Test          bool           `json:"test" doc:"True for the event of a test send (POST /api/v1/integrations/webhooks/{id}/test): not a provider's."`
+	ReplayOf      string         `json:"replayOf,omitempty" doc:"On a replay's event: the id of the event it replays (not sent if its delivery failed processing)."`
 }
 
 type eventsInput struct {
@@ -589,13 +591,7 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 			out := &eventsOutput{}
 			out.Body.Events, out.Body.Next = []EventBody{}, in.After
 			for _, ev := range evs {
-				data := ev.Data
-				if data == nil {
-					data = map[string]any{}
-				}
-				out.Body.Events = append(out.Body.Events, EventBody{Cursor: ev.Seq, ID: ev.ID, Type: ev.Type, Source: ev.Provider,
-					IntegrationID: ev.IntegrationID, OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject,
-					Data: data, DeliveryID: ev.DeliveryID})
+				out.Body.Events = append(out.Body.Events, EventBody(webhook.Envelope(ev))) // the same fields, with docs
 				out.Body.Next = ev.Seq
 			}
 			return out, nil

@@ -649,7 +649,7 @@ func (db *DB) loadWork(ctx context.Context, claimed []webhook.Attempt) ([]webhoo
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	evs, err := db.eventsWhere(ctx, `id `+db.anyOf(), listArg(db, seqs))
+	evs, err := db.eventsWhere(ctx, `e.id `+db.anyOf(), listArg(db, seqs))
 	if err != nil {
 		return nil, err
 	}

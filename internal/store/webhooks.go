@@ -634,7 +634,7 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	evs, err := db.eventsWhere(ctx, `id > ? ORDER BY id LIMIT ?`, afterSeq, limit)
+	evs, err := db.eventsWhere(ctx, `e.id > ? ORDER BY e.id LIMIT ?`, afterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
@@ -664,11 +664,15 @@ func (db *DB) NewestEventSeq(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-const eventCols = `id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data`
+// eventCols are an event's columns (e) with its delivery's (d) provenance:
+// a test send or a replay is marked so in what subscribers receive.
+const eventCols = `e.id, e.delivery_id, e.integration_id, e.provider, e.type, e.subject, e.occurred_at, e.created_at, e.data,
+ COALESCE(d.is_test, FALSE), d.replay_of`
 
-// eventsWhere reads the events matching a condition.
+// eventsWhere reads the events matching a condition on e.
 func (db *DB) eventsWhere(ctx context.Context, where string, args ...any) ([]webhook.Event, error) {
-	r, err := db.query(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE `+where, args...)
+	r, err := db.query(ctx, `SELECT `+eventCols+` FROM webhook_events e LEFT JOIN webhook_deliveries d ON d.id = e.delivery_id
+ WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -684,7 +688,7 @@ func scanEvents(r rows) ([]webhook.Event, error) {
 		var occ, created int64
 		var data string
 		if err := r.Scan(&ev.Seq, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
-			&created, &data); err != nil {
+			&created, &data, &ev.Test, &ev.ReplayOf); err != nil {
 			return nil, err
 		}
 		ev.ID, ev.OccurredAt, ev.CreatedAt = webhook.EventID(ev.DeliveryID), fromMS(occ), fromMS(created)

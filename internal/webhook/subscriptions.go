@@ -762,8 +762,14 @@ func chatMessage(ev Event) ChatMessage {
 	if m.Text == "" {
 		m.Text = ev.Type + " from " + ev.Provider
 	}
+	if ev.Test {
+		m.Title = "[test] " + m.Title
+	}
 	m.Facts = append(m.Facts, [2]string{"Source", ev.Provider}, [2]string{"Integration", ev.IntegrationID},
 		[2]string{"Occurred", ev.OccurredAt.UTC().Format(time.RFC3339)}, [2]string{"Event", ev.ID})
+	if ev.ReplayOf != nil {
+		m.Facts = append(m.Facts, [2]string{"Replay of", EventID(*ev.ReplayOf)})
+	}
 	keys := slices.Sorted(maps.Keys(ev.Data))
 	for _, k := range keys {
 		if len(m.Facts) >= 12 {
@@ -1238,6 +1244,25 @@ type EventEnvelope struct {
 	Subject       string         `json:"subject"`
 	Data          map[string]any `json:"data"`
 	DeliveryID    int64          `json:"deliveryId"`
+	// Test is true for the event of a test send (POST …/webhooks/{id}/test).
+	Test bool `json:"test"`
+	// ReplayOf is, on a replay's event, the id of the event it replays
+	// (that event was not sent if its delivery failed processing).
+	ReplayOf string `json:"replayOf,omitempty"`
+}
+
+// Envelope is what subscribers receive of ev.
+func Envelope(ev Event) EventEnvelope {
+	data := ev.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	e := EventEnvelope{Cursor: ev.Seq, ID: ev.ID, Type: ev.Type, Source: ev.Provider, IntegrationID: ev.IntegrationID,
+		OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject, Data: data, DeliveryID: ev.DeliveryID, Test: ev.Test}
+	if ev.ReplayOf != nil {
+		e.ReplayOf = EventID(*ev.ReplayOf)
+	}
+	return e
 }
 
 // SignStandard returns the Standard Webhooks headers for body.
@@ -1315,12 +1340,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	if err != nil {
 		return fail(0, "the subscription's secret cannot be opened", 0)
 	}
-	data := ev.Data
-	if data == nil {
-		data = map[string]any{}
-	}
-	body, _ := json.Marshal(EventEnvelope{Cursor: ev.Seq, ID: ev.ID, Type: ev.Type, Source: ev.Provider, IntegrationID: ev.IntegrationID,
-		OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject, Data: data, DeliveryID: ev.DeliveryID})
+	body, _ := json.Marshal(Envelope(ev))
 	h, err := SignStandard(string(secret), ev.ID, now, body)
 	if err != nil {
 		return fail(0, "the subscription's secret is not a whsec_ secret", 0)

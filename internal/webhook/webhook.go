@@ -213,6 +213,10 @@ type Event struct {
 	Data          map[string]any
 	// DataJSON is Data encoded, when the caller computed it already.
 	DataJSON []byte
+	// Test and ReplayOf are its delivery's provenance, as read back: a
+	// test send's event, or a replay's (of the delivery ReplayOf).
+	Test     bool
+	ReplayOf *int64
 }
 
 // Signals are an endpoint's failure and silence signals, for health.
