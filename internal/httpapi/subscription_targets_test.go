@@ -165,8 +165,8 @@ func TestSubscriptionNATS(t *testing.T) {
 					t.Errorf("message %d = %s (%v), want a code.push envelope", seq, m.Data, err)
 				}
 				id := m.Header.Get("Webhook-Id")
-				if id != env.ID || m.Header.Get("Nats-Msg-Id") != env.ID || m.Header.Get("Ihub-Event-Type") != "code.push" {
-					t.Errorf("message %d headers = %v, want webhook-id and Nats-Msg-Id %s", seq, m.Header, env.ID)
+				if id != env.ID || m.Header.Get("Nats-Msg-Id") != created.ID+":"+env.ID || m.Header.Get("Ihub-Event-Type") != "code.push" {
+					t.Errorf("message %d headers = %v, want webhook-id %s and Nats-Msg-Id %s:%[3]s", seq, m.Header, env.ID, created.ID)
 				}
 				key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(created.Secret, "whsec_"))
 				mac := hmac.New(sha256.New, key)
@@ -186,6 +186,37 @@ func TestSubscriptionNATS(t *testing.T) {
 				}
 			}
 
+			// A second subscription whose subject the same stream captures
+			// gets the next event too: JetStream's deduplication (per
+			// stream) must not take it for the first one's.
+			var second struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "nats", "url": natsURL,
+				"subject": prefix + ".copy", "allowPrivateNetwork": true}), &second)
+			push("nats-3")
+			for range 2 {
+				if _, err := d.Step(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if info, err = stream.Info(ctx); err != nil || info.State.Msgs != 4 {
+				t.Fatalf("stream holds %d messages (%v), want 4: the third event once per subscription", info.State.Msgs, err)
+			}
+			subjects := map[string]string{}
+			for seq := uint64(3); seq <= 4; seq++ {
+				m, err := stream.GetMsg(ctx, seq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				subjects[m.Subject] = m.Header.Get("Webhook-Id")
+			}
+			if subjects[prefix+".events"] == "" || subjects[prefix+".events"] != subjects[prefix+".copy"] {
+				t.Errorf("the third event's messages by subject = %v, want one on each subject with the same webhook-id", subjects)
+			}
+			for _, a := range mustAttempts(t, env, second.ID) {
+				if a.Status != webhook.AttemptDelivered {
+					t.Errorf("second subscription's attempt %+v, want delivered", a)
+				}
+			}
 		})
 	}
 }

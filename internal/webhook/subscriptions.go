@@ -1356,8 +1356,11 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 			}
 			clear(b)
 		}
+		// JetStream deduplicates per stream, and one stream may capture
+		// the subjects of several subscriptions (or ihubs): the event id
+		// alone would store one event once for all of them.
 		if err := d.nats.Publish(ctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, auth, w.Subscription.Subject,
-			ev.ID, h, body); err != nil {
+			w.Subscription.ID+":"+ev.ID, h, body); err != nil {
 			return fail(0, clipText(err.Error()), 0)
 		}
 		r.Delivered = true

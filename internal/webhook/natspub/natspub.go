@@ -3,9 +3,9 @@
 // URL through a dialer the caller hands in (the SSRF guard), and kept.
 //
 // A publish waits for the stream's acknowledgement, so an event counts as
-// delivered only once JetStream has stored it. The event id is sent as
-// Nats-Msg-Id: a publish repeated after a crash, inside the stream's
-// duplicate window, is stored once.
+// delivered only once JetStream has stored it. The caller's message id is
+// sent as Nats-Msg-Id: a publish repeated after a crash, inside the
+// stream's duplicate window, is stored once.
 package natspub
 
 import (
