@@ -286,17 +286,23 @@ func parseIfMatch(h string) (ifMatch, error) {
 	return m, nil
 }
 
+// versionCheck is an If-Match header as a test of the version a change
+// would apply to: nil when the header asks for none (absent or "*").
+func versionCheck(h string) (func(int64) bool, error) {
+	m, err := parseIfMatch(h)
+	if err != nil || m.any {
+		return nil, err
+	}
+	return func(v int64) bool { return slices.Contains(m.tags, v) }, nil
+}
+
 func (s *Server) updateIntegration(ctx context.Context, in *updateIntegrationInput) (*getIntegrationOutput, error) {
 	if err := needCredentialsWriteToRedirect(ctx, in.Body); err != nil {
 		return nil, err
 	}
-	m, err := parseIfMatch(in.IfMatch)
+	match, err := versionCheck(in.IfMatch)
 	if err != nil {
 		return nil, err
-	}
-	var match func(int64) bool
-	if !m.any {
-		match = func(v int64) bool { return slices.Contains(m.tags, v) }
 	}
 	it, err := s.d.Integrations.Update(ctx, actor(ctx), in.ID, in.Body.input(), match)
 	if err != nil {

@@ -83,6 +83,7 @@ type createSubscriptionInput struct {
 }
 
 type subscriptionOutput struct {
+	ETag string `header:"ETag"`
 	Body SubscriptionBody
 }
 
@@ -93,7 +94,7 @@ func (s *Server) createSubscription(ctx context.Context, in *createSubscriptionI
 	}
 	b := subscriptionBody(sub)
 	b.Secret = secret
-	return &subscriptionOutput{Body: b}, nil
+	return &subscriptionOutput{ETag: etag(sub.Version), Body: b}, nil
 }
 
 type listSubscriptionsOutput struct {
@@ -124,20 +125,25 @@ func (s *Server) getSubscription(ctx context.Context, in *subscriptionIDInput) (
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptionOutput{Body: subscriptionBody(sub)}, nil
+	return &subscriptionOutput{ETag: etag(sub.Version), Body: subscriptionBody(sub)}, nil
 }
 
 type updateSubscriptionInput struct {
-	ID   string `path:"id" maxLength:"64" doc:"Subscription id."`
-	Body SubscriptionInputBody
+	ID      string `path:"id" maxLength:"64" doc:"Subscription id."`
+	IfMatch string `header:"If-Match" maxLength:"100" doc:"The ETag you read; the update fails with 412 if the subscription changed since."`
+	Body    SubscriptionInputBody
 }
 
 func (s *Server) updateSubscription(ctx context.Context, in *updateSubscriptionInput) (*subscriptionOutput, error) {
-	sub, err := s.d.Webhooks.UpdateSubscription(ctx, actor(ctx), in.ID, in.Body.input())
+	check, err := versionCheck(in.IfMatch)
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptionOutput{Body: subscriptionBody(sub)}, nil
+	sub, err := s.d.Webhooks.UpdateSubscription(ctx, actor(ctx), in.ID, in.Body.input(), check)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptionOutput{ETag: etag(sub.Version), Body: subscriptionBody(sub)}, nil
 }
 
 func (s *Server) deleteSubscription(ctx context.Context, in *subscriptionIDInput) (*struct{}, error) {

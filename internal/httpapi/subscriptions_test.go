@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,6 +222,11 @@ func TestSubscriptions(t *testing.T) {
 			decode(t, call(t, env, "GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil), &got)
 			if got.IsActive || !strings.Contains(got.DisabledReason, "410") {
 				t.Errorf("after 410: %+v, want disabled with the reason", got)
+			}
+			// The 410 reached the subscriber: it counts as an attempt, and
+			// the event waits.
+			if a := attempts()[0]; a.Status != "pending" || a.Attempts != 1 || a.LastStatus != 410 {
+				t.Errorf("the attempt answered 410: %+v, want pending, 1 attempt, last status 410", a)
 			}
 			// A manual retry cannot send it while the subscription is
 			// disabled: it says so instead of answering 204 and sending
@@ -447,6 +453,99 @@ func TestSubscriptionTimeout(t *testing.T) {
 			if a.Status != "pending" || a.LastStatus != 0 || a.LastError != "no answer within 200ms (timeout)" ||
 				a.NextAttemptAt == nil || !a.NextAttemptAt.After(time.Now()) {
 				t.Errorf("after a timeout: %+v, want pending, retried later, with the timeout in words", a)
+			}
+		})
+	}
+}
+
+// TestSubscriptionIfMatch: a subscription answers its version as an ETag,
+// and a PATCH with If-Match is refused (412, nothing changed) when the
+// subscription changed since, as an endpoint's or an integration's is.
+func TestSubscriptionIfMatch(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "first",
+				"url": "https://hooks.example.com/a"})
+			var sub struct {
+				ID, Name string
+				Version  int64
+			}
+			decode(t, r, &sub)
+			if r.Status != 201 || r.Header.Get("ETag") != `"`+strconv.FormatInt(sub.Version, 10)+`"` {
+				t.Fatalf("create = %d, ETag %q, version %d", r.Status, r.Header.Get("ETag"), sub.Version)
+			}
+			path := "/api/v1/subscriptions/" + sub.ID
+			read := call(t, env, "GET", path, env.AdminToken, nil).Header.Get("ETag")
+			if read != r.Header.Get("ETag") {
+				t.Errorf("GET ETag %q, want the creation's %q", read, r.Header.Get("ETag"))
+			}
+			r = call(t, env, "PATCH", path, env.AdminToken, map[string]any{"name": "second"}, "If-Match", read)
+			if r.Status != 200 || r.Header.Get("ETag") == read {
+				t.Fatalf("PATCH with the current ETag = %d %s, ETag %q", r.Status, r.Body, r.Header.Get("ETag"))
+			}
+			// Another client still holding the first version.
+			if r := call(t, env, "PATCH", path, env.AdminToken, map[string]any{"name": "lost"}, "If-Match", read); r.Status != 412 {
+				t.Errorf("PATCH with a stale ETag = %d %s, want 412", r.Status, r.Body)
+			}
+			if r := call(t, env, "PATCH", path, env.AdminToken, map[string]any{"name": "lost"}, "If-Match", "garbage"); r.Status != 422 ||
+				!strings.Contains(string(r.Body), "header.If-Match") {
+				t.Errorf("PATCH with a malformed If-Match = %d %s, want 422 naming it", r.Status, r.Body)
+			}
+			decode(t, call(t, env, "GET", path, env.AdminToken, nil), &sub)
+			if sub.Name != "second" {
+				t.Errorf("name after the refused PATCHes = %q, want second", sub.Name)
+			}
+			if r := call(t, env, "PATCH", path, env.AdminToken, map[string]any{"name": "third"}, "If-Match", "*"); r.Status != 200 {
+				t.Errorf("PATCH with If-Match * = %d %s, want 200", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+// TestSubscriptionTargetChange: a PATCH that changes the target drops the
+// old target's fields it does not give, instead of refusing them as
+// "not used by" the new target when the client never sent them.
+func TestSubscriptionTargetChange(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			var sub struct{ ID, Target, URL, Subject string }
+			decode(t, call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "nats",
+				"url": "nats://nats.example.com:4222", "subject": "ihub.events"}), &sub)
+			path := "/api/v1/subscriptions/" + sub.ID
+			tests := []struct {
+				name      string
+				body      map[string]any
+				want      int
+				locations []string
+			}{
+				{"to chat without its integration", map[string]any{"target": "chat"}, 422, []string{"body.chatIntegration"}},
+				{"to http without a URL", map[string]any{"target": "http"}, 422, []string{"body.url"}},
+				{"to http", map[string]any{"target": "http", "url": "https://hooks.example.com/in"}, 200, nil},
+				{"back to nats without its fields", map[string]any{"target": "nats"}, 422, []string{"body.subject", "body.url"}},
+			}
+			for _, tt := range tests {
+				r := call(t, env, "PATCH", path, env.AdminToken, tt.body)
+				if r.Status != tt.want {
+					t.Errorf("%s: %d %s, want %d", tt.name, r.Status, r.Body, tt.want)
+					continue
+				}
+				if tt.want != 422 {
+					continue
+				}
+				if p, ok := readProblem(t, r); !ok || !slices.Equal(slices.Sorted(slices.Values(p.locations())), tt.locations) {
+					t.Errorf("%s: problem names %v, want %v", tt.name, p.locations(), tt.locations)
+				}
+			}
+			var now struct{ Target, URL, Subject string }
+			decode(t, call(t, env, "GET", path, env.AdminToken, nil), &now)
+			if now.Target != "http" || now.URL != "https://hooks.example.com/in" || now.Subject != "" {
+				t.Errorf("after the changes: %+v, want an http target without the NATS subject", now)
 			}
 		})
 	}

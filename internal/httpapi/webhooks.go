@@ -177,13 +177,9 @@ type updateEndpointInput struct {
 }
 
 func (s *Server) updateEndpoint(ctx context.Context, in *updateEndpointInput) (*endpointOutput, error) {
-	m, err := parseIfMatch(in.IfMatch)
+	check, err := versionCheck(in.IfMatch)
 	if err != nil {
 		return nil, err
-	}
-	var check func(int64) bool
-	if !m.any {
-		check = func(v int64) bool { return slices.Contains(m.tags, v) }
 	}
 	ep, secret, err := s.d.Webhooks.UpdateEndpoint(ctx, actor(ctx), in.ID, in.Body.input(), check)
 	if err != nil {

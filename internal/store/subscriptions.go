@@ -787,8 +787,10 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = ?,
  last_error = '', delivered_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
 		case r.Disable != "":
-			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_status = ?, last_error = ?, next_attempt_at = ?, leased = FALSE
- WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)})
+			// Sent and answered: counted; it goes out again when the
+			// subscription is enabled.
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET attempts = attempts + 1, last_status = ?, last_error = ?,
+ next_attempt_at = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)})
 			disables = append(disables, r)
 		case r.GiveUp:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,

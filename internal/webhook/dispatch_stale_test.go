@@ -321,7 +321,7 @@ func patch(t *testing.T, s dispatchSetup, in webhook.SubscriptionInput) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ws.UpdateSubscription(t.Context(), audit.System, cur.ID, in); err != nil {
+	if _, err := s.ws.UpdateSubscription(t.Context(), audit.System, cur.ID, in, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -131,7 +131,7 @@ type SendResult struct {
 	// GiveUp marks the last retry failed.
 	GiveUp bool
 	// Disable disables the subscription (410 Gone) with this reason; the
-	// attempt stays pending for when it is enabled again.
+	// attempt, counted, stays pending for when it is enabled again.
 	Disable string
 	// Disabled is the activity entry recorded with a Disable, when it is
 	// the one that turns the subscription off.
@@ -294,6 +294,19 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 	if in.Target != nil {
 		if !slices.Contains([]string{TargetHTTP, TargetNATS, TargetChat}, *in.Target) {
 			bad("target", "must be http, nats or chat")
+		}
+		if *in.Target != sub.Target {
+			// The old target's fields mean nothing to the new one (a NATS
+			// server is no HTTP URL): those the change does not give go.
+			if in.URL == nil {
+				sub.URL = ""
+			}
+			if in.Subject == nil {
+				sub.Subject = ""
+			}
+			if in.ChatIntegration == nil {
+				sub.ChatIntegrationID = ""
+			}
 		}
 		sub.Target = *in.Target
 	}
@@ -617,18 +630,23 @@ func (s *Service) Subscription(ctx context.Context, id string) (Subscription, er
 }
 
 // UpdateSubscription patches a subscription (not its secret). Enabling a
-// disabled subscription lets its waiting attempts go out. A change written
-// by another request meanwhile is read again and this one applied on top.
-func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput) (Subscription, error) {
+// disabled subscription lets its waiting attempts go out. With ifMatch, a
+// subscription whose version it refuses is not changed (PreconditionFailed);
+// without, a change written by another request meanwhile is read again and
+// this one applied on top.
+func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput, ifMatch func(int64) bool) (Subscription, error) {
+	if ifMatch != nil {
+		return s.updateSubscription(ctx, by, id, in, ifMatch)
+	}
 	var sub Subscription
 	err := apperr.RetryUnconditional(func() (err error) {
-		sub, err = s.updateSubscription(ctx, by, id, in)
+		sub, err = s.updateSubscription(ctx, by, id, in, nil)
 		return err
 	})
 	return sub, err
 }
 
-func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput) (Subscription, error) {
+func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput, ifMatch func(int64) bool) (Subscription, error) {
 	st, err := s.subStore()
 	if err != nil {
 		return Subscription{}, err
@@ -636,6 +654,9 @@ func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id str
 	sub, _, err := st.GetSubscription(ctx, id)
 	if err != nil {
 		return Subscription{}, err
+	}
+	if ifMatch != nil && !ifMatch(sub.Version) {
+		return Subscription{}, apperr.E(apperr.PreconditionFailed, "the subscription changed since you read it (it is now version %d)", sub.Version)
 	}
 	if in.Secret != nil {
 		return Subscription{}, apperr.InvalidFields("the subscription is not valid",
