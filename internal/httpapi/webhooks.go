@@ -573,6 +573,7 @@ type eventsOutput struct {
 func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput, error) {
 	deadline := time.Now().Add(time.Duration(in.Wait) * time.Second)
 	for {
+		committed := s.d.Webhooks.Committed() // before reading: a commit meanwhile wakes the wait
 		evs, err := s.d.Webhooks.Events(ctx, in.After, in.Limit)
 		if err != nil {
 			return nil, err
@@ -596,7 +597,8 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-s.draining: // answer with what there is, then shut down
-		case <-time.After(250 * time.Millisecond):
+		case <-committed: // events stored on this replica
+		case <-time.After(250 * time.Millisecond): // and by the others
 		}
 	}
 }

@@ -116,6 +116,10 @@ func (b *broadcast) channel() <-chan struct{} {
 	return b.ch
 }
 
+// Committed is closed by the next commit of deliveries on this replica:
+// take it before looking for new events, then wait on it.
+func (s *Service) Committed() <-chan struct{} { return s.committed.channel() }
+
 // NewService returns a Service; Start runs its writers.
 func NewService(o Options) *Service {
 	if o.Now == nil {
