@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -335,10 +336,16 @@ const webhooksPrefix = "/api/v1/integrations/webhooks"
 // int_, so no integration is shadowed.
 type splitMux struct {
 	main, webhooks *http.ServeMux
+	// literal holds the methods of each route path without wildcards. Such
+	// a path names a collection (/api/v1/integrations/providers), never a
+	// wildcard's value: ServeMux would give other methods on it to the
+	// routes of /api/v1/integrations/{id}, as an integration named
+	// "providers".
+	literal map[string][]string
 }
 
 func newSplitMux() *splitMux {
-	return &splitMux{main: http.NewServeMux(), webhooks: http.NewServeMux()}
+	return &splitMux{main: http.NewServeMux(), webhooks: http.NewServeMux(), literal: map[string][]string{}}
 }
 
 func underWebhooks(path string) bool {
@@ -351,6 +358,9 @@ func (m *splitMux) Handle(pattern string, h http.Handler) {
 	path := pattern
 	if i := strings.IndexByte(pattern, ' '); i >= 0 {
 		path = pattern[i+1:]
+		if !strings.Contains(path, "{") {
+			m.literal[path] = append(m.literal[path], pattern[:i])
+		}
 	}
 	if underWebhooks(path) {
 		m.webhooks.Handle(pattern, h)
@@ -377,8 +387,15 @@ const (
 // patterns the request, a 404), else 404.
 func (m *splitMux) noRoute(w http.ResponseWriter, r *http.Request) {
 	var allow []string
+	literal, isLiteral := m.literal[r.URL.Path]
 	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if method == r.Method {
+			continue
+		}
+		if isLiteral {
+			if slices.Contains(literal, method) {
+				allow = append(allow, method)
+			}
 			continue
 		}
 		probe := &http.Request{Method: method, URL: r.URL, Host: r.Host, Header: http.Header{}}
@@ -408,6 +425,11 @@ func (m *splitMux) pattern(r *http.Request) string {
 
 // ServeHTTP routes by path prefix, then by pattern.
 func (m *splitMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if methods, ok := m.literal[r.URL.Path]; ok && r.Method != http.MethodOptions && !slices.Contains(methods, r.Method) &&
+		(r.Method != http.MethodHead || !slices.Contains(methods, http.MethodGet)) {
+		m.noRoute(w, r)
+		return
+	}
 	if underWebhooks(r.URL.Path) {
 		if _, pattern := m.webhooks.Handler(r); pattern != "" {
 			m.webhooks.ServeHTTP(w, r)

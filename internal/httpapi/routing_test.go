@@ -30,6 +30,13 @@ func TestNoRoute(t *testing.T) {
 		{"GET", "/api/v1/integrations/webhooks/whe_x/replay", 405, "POST"},
 		{"DELETE", "/api/v1/integrations/webhooks/whe_x/logs", 405, "GET"},
 		{"PUT", "/api/v1/integrations/int_x/webhooks", 405, "GET, POST"},
+		// Collections beside /api/v1/integrations/{id}: not an integration
+		// named "providers" or "webhooks".
+		{"PUT", "/api/v1/integrations/webhooks", 405, "GET"},
+		{"DELETE", "/api/v1/integrations/webhooks", 405, "GET"},
+		{"PATCH", "/api/v1/integrations/providers", 405, "GET"},
+		{"DELETE", "/api/v1/integrations/providers", 405, "GET"},
+		{"POST", "/api/v1/integrations/providers", 405, "GET"},
 		{"GET", "/api/v1/nothing", 404, ""},
 		{"DELETE", "/api/v1/integrations/int_x/nothing", 404, ""},
 		{"GET", "/api/v1/integrations/webhooks/whe_x/nothing", 404, ""},
@@ -114,5 +121,37 @@ func TestActivityFiltersByName(t *testing.T) {
 	decode(t, call(t, env, "GET", "/api/v1/activity?actor="+strings.ToUpper(me.Email), env.AdminToken, nil), &byEmail)
 	if me.Email == "" || len(byActor.Items) == 0 || len(byEmail.Items) != len(byActor.Items) {
 		t.Errorf("by email %q %d entries, by id %d: want the same, at least one", me.Email, len(byEmail.Items), len(byActor.Items))
+	}
+}
+
+// TestIngressMethods: the ingress takes POST and PUT (as its OpenAPI
+// operations say) and answers other methods 405 naming both.
+func TestIngressMethods(t *testing.T) {
+	t.Parallel()
+	const secret = "ingress-methods-secret-0123456789"
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	ep := shopHMACEndpoint(t, env, secret, nil)
+	for _, tc := range []struct {
+		method string
+		want   int
+	}{{"POST", 202}, {"PUT", 202}, {"GET", 405}, {"DELETE", 405}} {
+		body := `{"type":"order.created","event_id":"m-` + tc.method + `"}`
+		req, err := http.NewRequestWithContext(t.Context(), tc.method, env.Server.URL+"/api/v1/hooks/"+ep, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Signature", hexHMAC(secret, body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s = %d, want %d", tc.method, resp.StatusCode, tc.want)
+		}
+		if tc.want == 405 && resp.Header.Get("Allow") != "POST, PUT" {
+			t.Errorf("%s: Allow %q, want POST, PUT", tc.method, resp.Header.Get("Allow"))
+		}
 	}
 }

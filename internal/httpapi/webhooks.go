@@ -746,34 +746,41 @@ func (s *Server) integrationSubtree(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// documentIngest adds the ingress routes to the OpenAPI document.
+// documentIngest adds the ingress routes to the OpenAPI document: POST,
+// and PUT for the few senders that use it.
 func (s *Server) documentIngest() {
 	for _, p := range []struct{ id, path, param, desc string }{
 		{"ingestWebhook", "/api/v1/hooks/{id}", "Webhook endpoint id.", "The ingress URL of a webhook endpoint."},
 		{"ingestWebhookByIntegration", "/api/v1/integrations/hooks/{id}", "Integration id.", "The seed's form: resolves to the integration's default endpoint."},
 	} {
-		s.api.OpenAPI().AddOperation(&huma.Operation{
-			OperationID: p.id, Method: http.MethodPost, Path: p.path, Tags: []string{"Webhooks"},
-			Summary: "Receive a provider's webhook",
-			Description: p.desc + " No ihub authentication: the provider's signature (the endpoint's scheme) is checked on the raw body, " +
-				"in constant time. The delivery is stored durably before the answer: 202 accepted, 200 duplicate (or an event type the " +
-				"endpoint ignores), 401 rejected (signature, timestamp or token; recorded without payload), 403 source not allowed, " +
-				"404 unknown or inactive endpoint, 413 body too large, 429 too many rejected deliveries from this address. " +
-				"Providers that expect their own answer get it instead of the 202/200 (Slack's URL verification: 200 with the " +
-				"challenge; Discord interactions: 200 with an interaction response; Discord event webhooks: 204).",
-			Metadata: map[string]any{"access": accessPublic},
-			Parameters: []*huma.Param{{Name: "id", In: "path", Required: true, Description: p.param,
-				Schema: &huma.Schema{Type: huma.TypeString}}},
-			RequestBody: &huma.RequestBody{Description: "The provider's payload, as it sends it.", Content: map[string]*huma.MediaType{"*/*": {}}},
-			Responses: map[string]*huma.Response{
-				"202": {Description: "Accepted and stored."},
-				"200": {Description: "A duplicate, or an event type the endpoint does not accept; stored as such. Also a provider's handshake answer."},
-				"204": {Description: "Accepted and stored (Discord event webhooks)."},
-				"401": {Description: "Rejected.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
-				"404": {Description: "No such active endpoint.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
-				"413": {Description: "Body too large.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
-			},
-		})
+		for _, method := range []string{http.MethodPost, http.MethodPut} {
+			id, desc := p.id, p.desc
+			if method == http.MethodPut {
+				id, desc = id+"WithPut", desc+" The same as POST, for senders that use PUT."
+			}
+			s.api.OpenAPI().AddOperation(&huma.Operation{
+				OperationID: id, Method: method, Path: p.path, Tags: []string{"Webhooks"},
+				Summary: "Receive a provider's webhook",
+				Description: desc + " No ihub authentication: the provider's signature (the endpoint's scheme) is checked on the raw body, " +
+					"in constant time. The delivery is stored durably before the answer: 202 accepted, 200 duplicate (or an event type the " +
+					"endpoint ignores), 401 rejected (signature, timestamp or token; recorded without payload), 403 source not allowed, " +
+					"404 unknown or inactive endpoint, 413 body too large, 429 too many rejected deliveries from this address. " +
+					"Providers that expect their own answer get it instead of the 202/200 (Slack's URL verification: 200 with the " +
+					"challenge; Discord interactions: 200 with an interaction response; Discord event webhooks: 204).",
+				Metadata: map[string]any{"access": accessPublic},
+				Parameters: []*huma.Param{{Name: "id", In: "path", Required: true, Description: p.param,
+					Schema: &huma.Schema{Type: huma.TypeString}}},
+				RequestBody: &huma.RequestBody{Description: "The provider's payload, as it sends it.", Content: map[string]*huma.MediaType{"*/*": {}}},
+				Responses: map[string]*huma.Response{
+					"202": {Description: "Accepted and stored."},
+					"200": {Description: "A duplicate, or an event type the endpoint does not accept; stored as such. Also a provider's handshake answer."},
+					"204": {Description: "Accepted and stored (Discord event webhooks)."},
+					"401": {Description: "Rejected.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+					"404": {Description: "No such active endpoint.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+					"413": {Description: "Body too large.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				},
+			})
+		}
 	}
 }
 
