@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -87,7 +88,7 @@ func TestSubscriptionUpdateActivity(t *testing.T) {
 			}{
 				{"url", httpSub, map[string]any{"url": "https://example.com/b"}, []string{"url"}},
 				{"name", httpSub, map[string]any{"name": "renamed"}, []string{"name"}},
-				{"same name", httpSub, map[string]any{"name": "renamed"}, []string{}},
+				{"same name: nothing written", httpSub, map[string]any{"name": "renamed"}, nil},
 				{"disable", httpSub, map[string]any{"isActive": false}, []string{"isActive"}},
 				{"filters and concurrency", httpSub, map[string]any{"eventTypes": []string{"code.*"}, "maxConcurrency": 2},
 					[]string{"eventTypes", "maxConcurrency"}},
@@ -99,6 +100,18 @@ func TestSubscriptionUpdateActivity(t *testing.T) {
 					[]string{"target", "url", "chatIntegration"}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
+					if tc.want == nil { // a PATCH that changes nothing: no entry, no new version
+						_, before := lastActivity(t, env, "subscription.updated")
+						version := call(t, env, "GET", "/api/v1/subscriptions/"+tc.sub, env.AdminToken, nil).Header.Get("ETag")
+						r := call(t, env, "PATCH", "/api/v1/subscriptions/"+tc.sub, env.AdminToken, tc.body)
+						if r.Status != 200 || r.Header.Get("ETag") != version {
+							t.Errorf("PATCH %v = %d, ETag %q, want 200 and the version before, %q", tc.body, r.Status, r.Header.Get("ETag"), version)
+						}
+						if _, after := lastActivity(t, env, "subscription.updated"); after != before {
+							t.Errorf("PATCH %v wrote an activity entry: %s", tc.body, after)
+						}
+						return
+					}
 					if r := call(t, env, "PATCH", "/api/v1/subscriptions/"+tc.sub, env.AdminToken, tc.body); r.Status != 200 {
 						t.Fatalf("PATCH %v = %d %s", tc.body, r.Status, r.Body)
 					}
@@ -380,5 +393,42 @@ func TestSubscriptionEmptyNATSAuth(t *testing.T) {
 	decode(t, r, &patched)
 	if r.Status != 200 || patched.NATSAuth != "" {
 		t.Errorf("PATCH natsAuth {} = %d %s, want the credentials removed", r.Status, r.Body)
+	}
+}
+
+// TestWebhookEndpointNoOpPatch: an endpoint PATCH that changes nothing
+// writes nothing: same version, no activity entry; a real change does.
+func TestWebhookEndpointNoOpPatch(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			ep := shopHMACEndpoint(t, env, "noop-patch-secret-0123456789", nil)
+			path := "/api/v1/integrations/webhooks/" + ep
+			var cur struct{ Name string }
+			r := call(t, env, "GET", path, env.AdminToken, nil)
+			decode(t, r, &cur)
+			version := r.Header.Get("ETag")
+			count := func() int {
+				var page struct{ Items []json.RawMessage }
+				decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.endpoint_updated", env.AdminToken, nil), &page)
+				return len(page.Items)
+			}
+			for _, body := range []map[string]any{{}, {"name": cur.Name}, {"isActive": true}} {
+				if r := call(t, env, "PATCH", path, env.AdminToken, body); r.Status != 200 || r.Header.Get("ETag") != version {
+					t.Errorf("PATCH %v = %d, ETag %q, want 200 and %q", body, r.Status, r.Header.Get("ETag"), version)
+				}
+			}
+			if n := count(); n != 0 {
+				t.Errorf("%d webhook.endpoint_updated entries after PATCHes that change nothing, want 0", n)
+			}
+			if r := call(t, env, "PATCH", path, env.AdminToken, map[string]any{"name": "renamed"}); r.Status != 200 || r.Header.Get("ETag") == version {
+				t.Errorf("rename = %d, ETag %q, want a new version", r.Status, r.Header.Get("ETag"))
+			}
+			if n := count(); n != 1 {
+				t.Errorf("%d webhook.endpoint_updated entries after a rename, want 1", n)
+			}
+		})
 	}
 }

@@ -672,6 +672,9 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointUpdated, TargetType: "webhook_endpoint", TargetID: ep.ID,
 		TargetName: ep.Name, IntegrationID: ep.IntegrationID, Success: true,
 		Details: endpointChanges(cur, ep, in.Secret != nil || in.GenerateSecret)}
+	if changed, _ := e.Details["changed"].([]string); len(changed) == 0 && newSec == nil {
+		return cur, "", nil // nothing to write, version or audit
+	}
 	e.Details["secretGenerated"] = shown != ""
 	if err := s.o.Store.UpdateWebhookEndpoint(ctx, ep, newSec, e); err != nil {
 		return Endpoint{}, "", err

@@ -680,10 +680,13 @@ func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id str
 	if err := s.sealTargetSecret(&sub, in.NATSAuth); err != nil {
 		return Subscription{}, err
 	}
+	changed := changedSubscriptionFields(before, sub, in.NATSAuth)
+	if len(changed) == 0 {
+		return before, nil // nothing to write, version or audit
+	}
 	sub.UpdatedAt = s.o.Now()
 	e := audit.Entry{At: sub.UpdatedAt, Actor: by, Action: audit.SubscriptionUpdated, TargetType: "subscription",
-		TargetID: sub.ID, TargetName: sub.Name, Success: true,
-		Details: map[string]any{"changed": changedSubscriptionFields(before, sub, in.NATSAuth)}}
+		TargetID: sub.ID, TargetName: sub.Name, Success: true, Details: map[string]any{"changed": changed}}
 	if err := st.UpdateSubscription(ctx, sub, e); err != nil {
 		return Subscription{}, err
 	}
