@@ -178,15 +178,15 @@ type tokensCreateCmd struct {
 }
 
 func (c *tokensCreateCmd) Run(g *globals) error {
+	if c.ExpiresIn < 0 {
+		return configError{errors.New("--expires-in must be positive")}
+	}
 	a, err := open(g, c.config(), false)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	var exp *time.Time
-	if c.ExpiresIn < 0 {
-		return errors.New("--expires-in must be positive")
-	}
 	if c.ExpiresIn > 0 {
 		t := time.Now().Add(c.ExpiresIn)
 		exp = &t
@@ -237,7 +237,7 @@ type keysRotateCmd struct {
 
 func (c *keysRotateCmd) Run(g *globals) error {
 	if c.BatchSize < 1 || c.BatchSize > 100000 {
-		return errors.New("--batch-size must be between 1 and 100000")
+		return configError{errors.New("--batch-size must be between 1 and 100000")}
 	}
 	a, err := open(g, c.config(), false)
 	if err != nil {
@@ -415,7 +415,10 @@ func mapDuration(ctx *kong.DecodeContext, target reflect.Value) error {
 
 func parseDuration(v string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(v, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 36500 {
+		if n, err := strconv.Atoi(days); err == nil {
+			if n < 0 || n > 36500 {
+				return 0, fmt.Errorf("%q is out of range: days go from 0d to 36500d (forms: 90d, 720h, 30m, 1h30m)", v)
+			}
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
 	}
@@ -437,7 +440,7 @@ type devSeedCmd struct {
 
 func (c *devSeedCmd) Run(g *globals) error {
 	if c.Integrations < 1 || c.Integrations > 1_000_000 {
-		return errors.New("--integrations must be between 1 and 1000000")
+		return configError{errors.New("--integrations must be between 1 and 1000000")}
 	}
 	a, err := open(g, c.config(), false)
 	if err != nil {

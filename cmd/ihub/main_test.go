@@ -58,10 +58,13 @@ func TestBadFlags(t *testing.T) {
 		{"bench", "delivery", "--token", "t", "--duration", "10ms"},
 		{"bench", "delivery", "--token", "t", "--listen", "nowhere"},
 		{"bench", "delivery", "--rate", "10"}, // no token
+		{"tokens", "create", "--email", "a@b.c", "--name", "t", "--expires-in", "-5h"},
+		{"keys", "rotate", "--batch-size", "0"},
+		{"dev", "seed", "--integrations", "0"},
 	} {
 		code, _, stderr := ihub(t, "", nil, args...)
-		if code == 0 || stderr == "" {
-			t.Errorf("ihub %v = exit %d, stderr %q; want a non-zero exit and a message", args, code, stderr)
+		if code != 2 || stderr == "" {
+			t.Errorf("ihub %v = exit %d, stderr %q; want exit 2 (a bad command line) and a message", args, code, stderr)
 		}
 	}
 }
@@ -81,6 +84,8 @@ func TestParseDuration(t *testing.T) {
 		{"d", 0, false},
 		{"1.5d", 0, false},
 		{"99999999d", 0, false},
+		{"36500d", 36500 * 24 * time.Hour, true},
+		{"36501d", 0, false},
 	} {
 		got, err := parseDuration(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -88,6 +93,9 @@ func TestParseDuration(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), "90d, 720h") {
 			t.Errorf("parseDuration(%q) error %q does not show the accepted forms", tc.in, err)
+		}
+		if tc.in == "36501d" && (err == nil || !strings.Contains(err.Error(), "36500d")) {
+			t.Errorf("parseDuration(%q) error %v does not name the largest number of days", tc.in, err)
 		}
 	}
 }
