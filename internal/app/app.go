@@ -78,6 +78,14 @@ func NewLogger(w io.Writer, format, level string) *slog.Logger {
 	_ = lv.UnmarshalText([]byte(strings.ToUpper(level))) // validated by config.Validate
 	opts := &slog.HandlerOptions{Level: lv}
 	if format == "json" {
+		// Durations as text ("8.47ms", "2160h0m0s"), as in the text format,
+		// not as a count of nanoseconds nobody can read at a glance.
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if a.Value.Kind() == slog.KindDuration {
+				a.Value = slog.StringValue(a.Value.Duration().String())
+			}
+			return a
+		}
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))

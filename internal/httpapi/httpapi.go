@@ -386,6 +386,7 @@ const (
 // path has routes for other methods (ServeMux would give the fallback
 // patterns the request, a 404), else 404.
 func (m *splitMux) noRoute(w http.ResponseWriter, r *http.Request) {
+	r.Pattern = "" // counted as unmatched, not as the fallback pattern
 	var allow []string
 	literal, isLiteral := m.literal[r.URL.Path]
 	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {

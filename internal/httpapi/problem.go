@@ -111,7 +111,7 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 		if ctx.Err() != nil && errors.Is(errors.Join(errs...), context.Canceled) {
 			level = slog.LevelDebug // the client went away; nobody reads this answer
 		}
-		logger(ctx).Log(ctx, level, "internal error", "message", msg, "errors", errors.Join(errs...))
+		logger(ctx).Log(ctx, level, "internal error", "error", errors.Join(errs...), "op", msg)
 		return newProblem(status, "internal error; quote request id "+rid+" to the operator", rid)
 	}
 	// Huma's own errors: validation, malformed JSON, body too large, bad

@@ -155,3 +155,35 @@ func TestIngressMethods(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteLabels: the proxy and the seed's ingress form are counted under
+// their own routes, not the integration subtree's fallback pattern, and a
+// request no route takes is unmatched, however it is refused.
+func TestRouteLabels(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, r := range []struct{ method, path string }{
+		{"GET", "/api/v1/integrations/int_nope/proxy/items"},
+		{"POST", "/api/v1/integrations/hooks/int_nope"},
+		{"GET", "/api/v1/nothing/here"},
+		{"DELETE", "/api/v1/integrations/int_nope/nothing"},
+		{"PUT", "/api/v1/integrations/providers"},
+	} {
+		call(t, env, r.method, r.path, env.AdminToken, nil)
+	}
+	m := string(call(t, env, "GET", "/metrics", "", nil).Body)
+	for _, want := range []string{
+		`ihub_http_requests_total{code="404",method="GET",route="/api/v1/integrations/{id}/proxy/{path...}"} 1`,
+		`ihub_http_requests_total{code="404",method="POST",route="/api/v1/integrations/hooks/{id}"} 1`,
+		`ihub_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`ihub_http_requests_total{code="404",method="DELETE",route="unmatched"} 1`,
+		`ihub_http_requests_total{code="405",method="PUT",route="unmatched"} 1`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(m, `route="/api/"`) || strings.Contains(m, `{rest...}`) {
+		t.Errorf("metrics name a fallback pattern as a route:\n%s", m)
+	}
+}

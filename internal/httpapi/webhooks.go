@@ -737,14 +737,23 @@ func (s *Server) integrationSubtree(w http.ResponseWriter, r *http.Request) {
 	id, rest := r.PathValue("id"), r.PathValue("rest")
 	switch {
 	case id == "hooks" && rest != "" && !strings.Contains(rest, "/"):
+		r.Pattern = seedIngressRoute // the metrics' and log's route
 		s.ingest(w, r, rest, true)
 	case strings.HasPrefix(rest, "proxy/"):
+		r.Pattern = proxyRoute
 		r.SetPathValue("path", strings.TrimPrefix(rest, "proxy/"))
 		s.proxy(w, r)
 	default:
 		s.mux.noRoute(w, r)
 	}
 }
+
+// The routes of the integration subtree, as metrics and the request log
+// name them (any method: the method is its own label).
+const (
+	seedIngressRoute = "/api/v1/integrations/hooks/{id}"
+	proxyRoute       = "/api/v1/integrations/{id}/proxy/{path...}"
+)
 
 // documentIngest adds the ingress routes to the OpenAPI document: POST,
 // and PUT for the few senders that use it.

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/outbound"
 	"ihub/internal/provider"
@@ -171,13 +172,17 @@ func (f *Factory) Refresh(ctx context.Context) error {
 func (f *Factory) Watch(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	fails := &apperr.Recurring{Log: f.s.o.Logger, Msg: "client factory refresh failed"}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := f.Refresh(ctx); err != nil && ctx.Err() == nil {
-				f.s.o.Logger.Warn("client factory refresh failed", "err", err)
+			switch err := f.Refresh(ctx); {
+			case err != nil && ctx.Err() == nil:
+				fails.Fail(err)
+			case err == nil:
+				fails.OK()
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -113,9 +114,9 @@ type Queue struct {
 }
 
 func (c Config) river() *river.Config {
-	rc := &river.Config{Logger: c.Logger, JobTimeout: time.Minute}
-	if c.Logger == nil {
-		rc.Logger = slog.New(slog.DiscardHandler)
+	rc := &river.Config{JobTimeout: time.Minute, Logger: slog.New(slog.DiscardHandler)}
+	if c.Logger != nil {
+		rc.Logger = slog.New(canceledIsNoError{c.Logger.Handler()})
 	}
 	if !c.Paused && c.Workers != nil {
 		n := c.MaxWorkers
@@ -264,4 +265,42 @@ func pending(ctx context.Context, existing func(context.Context) ([]rivermigrate
 		return false, fmt.Errorf("jobqueue: migration versions: %w", err)
 	}
 	return len(have) < len(all), nil
+}
+
+// canceledIsNoError passes River's log records on, except that an error
+// record whose error is a cancelled context (River's maintenance loops
+// stopped by a shutdown mid-step) goes at debug level: a normal restart
+// must not log errors.
+type canceledIsNoError struct{ slog.Handler }
+
+func (h canceledIsNoError) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		canceled := false
+		r.Attrs(func(a slog.Attr) bool {
+			switch v := a.Value.Any().(type) {
+			case error:
+				canceled = errors.Is(v, context.Canceled)
+			case string: // River logs some errors as their text
+				canceled = strings.HasSuffix(v, context.Canceled.Error())
+			}
+			return !canceled
+		})
+		if canceled {
+			if !h.Enabled(ctx, slog.LevelDebug) {
+				return nil
+			}
+			d := slog.NewRecord(r.Time, slog.LevelDebug, r.Message, r.PC)
+			r.Attrs(func(a slog.Attr) bool { d.AddAttrs(a); return true })
+			r = d
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h canceledIsNoError) WithAttrs(as []slog.Attr) slog.Handler {
+	return canceledIsNoError{h.Handler.WithAttrs(as)}
+}
+
+func (h canceledIsNoError) WithGroup(name string) slog.Handler {
+	return canceledIsNoError{h.Handler.WithGroup(name)}
 }

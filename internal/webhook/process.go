@@ -55,10 +55,14 @@ func EventID(deliveryID int64) string { return "evt_" + strconv.FormatInt(delive
 // RunProcessor processes pending deliveries until ctx ends, polling every
 // interval when idle.
 func (s *Service) RunProcessor(ctx context.Context, interval time.Duration) {
+	fails := &apperr.Recurring{Log: s.o.Logger, Msg: "processing webhook deliveries failed"}
 	for {
 		n, err := s.ProcessPending(ctx, 500)
-		if err != nil && ctx.Err() == nil {
-			s.o.Logger.Warn("processing webhook deliveries failed", "err", err)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			fails.Fail(err)
+		case err == nil:
+			fails.OK()
 		}
 		if n == 500 {
 			continue
@@ -66,7 +70,7 @@ func (s *Service) RunProcessor(ctx context.Context, interval time.Duration) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(interval):
+		case <-time.After(fails.Delay(interval)):
 		}
 	}
 }

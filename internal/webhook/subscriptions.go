@@ -1486,12 +1486,16 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 		_ = d.record(ctx, results) // errors are logged there
 	}()
 	var sends sync.WaitGroup
+	fails := &apperr.Recurring{Log: d.s.o.Logger, Msg: "dispatching events failed"}
 	for {
 		// Taken before looking: a commit during the claim wakes the wait.
 		committed := d.s.committed.channel()
 		work, err := d.claim(ctx)
-		if err != nil && ctx.Err() == nil {
-			d.s.o.Logger.Warn("dispatching events failed", "err", err)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			fails.Fail(err)
+		case err == nil:
+			fails.OK()
 		}
 		d.start(ctx, sendCtx, work, results, &sends)
 		if len(work) > 0 && ctx.Err() == nil {
@@ -1512,7 +1516,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-committed: // new events committed
 		case <-d.freed: // a subscription may have room again
-		case <-time.After(interval):
+		case <-time.After(fails.Delay(interval)):
 		}
 	}
 }
