@@ -187,3 +187,26 @@ func TestRouteLabels(t *testing.T) {
 		t.Errorf("metrics name a fallback pattern as a route:\n%s", m)
 	}
 }
+
+// TestInternalErrorLogged: a 500 tells the client only its request id, and
+// the "internal error" line with that id carries the cause as "error", the
+// field operations.md tells operators to read.
+func TestInternalErrorLogged(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	env.App.DB.Close() // every query fails from here on
+	r := call(t, env, "GET", "/api/v1/integrations", env.AdminToken, nil)
+	p, ok := readProblem(t, r)
+	if r.Status != 500 || !ok || !strings.Contains(p.Detail, "quote request id "+p.RequestID) {
+		t.Fatalf("with the database closed: %d %s, want a 500 naming its request id", r.Status, r.Body)
+	}
+	var line string
+	for _, l := range strings.Split(env.Logs.String(), "\n") {
+		if strings.Contains(l, `msg="internal error"`) && strings.Contains(l, "request_id="+p.RequestID) {
+			line = l
+		}
+	}
+	if !strings.Contains(line, " error=") || strings.Contains(line, "errors=") {
+		t.Errorf("internal error line %q, want the cause as error=", line)
+	}
+}
