@@ -124,14 +124,15 @@ func Is(err error, kind Kind) bool { return err != nil && KindOf(err) == kind }
 // changes racing at once all succeed.
 const UnconditionalTries = 20
 
-// RetryUnconditional runs a read-modify-write change that the caller asked
-// for without a precondition (no If-Match) again while it fails with
+// RetryUnconditional runs a read-modify-write change. One the caller made
+// conditional (If-Match) runs once: its PreconditionFailed is the answer.
+// One asked for without a precondition runs again while it fails with
 // PreconditionFailed because another change was written meanwhile, so that
 // it is applied on top of that one; at most UnconditionalTries times.
-func RetryUnconditional(change func() error) error {
+func RetryUnconditional(conditional bool, change func() error) error {
 	for try := 1; ; try++ {
 		err := change()
-		if try == UnconditionalTries || !Is(err, PreconditionFailed) {
+		if conditional || try == UnconditionalTries || !Is(err, PreconditionFailed) {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package apperr
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"time"
@@ -24,6 +25,18 @@ type Recurring struct {
 	since, last time.Time // the run's first failure, its last logged line
 	failures    int       // in the run
 	unlogged    int       // since the last line
+}
+
+// Step records a step's outcome: err nil ends a run of failures; an error
+// while ctx is still live is a failure; one caused by ctx ending (the loop
+// stopping) is neither.
+func (r *Recurring) Step(ctx context.Context, err error) {
+	switch {
+	case err == nil:
+		r.OK()
+	case ctx.Err() == nil:
+		r.Fail(err)
+	}
 }
 
 // Fail records a failure.

@@ -2,6 +2,7 @@ package apperr
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -50,5 +51,17 @@ func TestRecurring(t *testing.T) {
 	}
 	if d := r.Delay(200 * time.Millisecond); d != 400*time.Millisecond {
 		t.Errorf("Delay after one failure = %v, want 400ms", d)
+	}
+
+	// Step: an error from a loop being stopped is no failure; nil ends the run.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.Step(stopped, context.Canceled)
+	if d := r.Delay(200 * time.Millisecond); d != 400*time.Millisecond {
+		t.Errorf("Delay after a step cut short by the loop stopping = %v, want it unchanged (400ms)", d)
+	}
+	r.Step(context.Background(), nil)
+	if n := strings.Count(buf.String(), "\n"); n != 5 || !strings.Contains(buf.String(), "working again\" failures=1") {
+		t.Errorf("after Step(nil): %d lines, want 5 ending the run of one failure:\n%s", n, buf.String())
 	}
 }

@@ -178,12 +178,7 @@ func (f *Factory) Watch(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			switch err := f.Refresh(ctx); {
-			case err != nil && ctx.Err() == nil:
-				fails.Fail(err)
-			case err == nil:
-				fails.OK()
-			}
+			fails.Step(ctx, f.Refresh(ctx))
 		}
 	}
 }

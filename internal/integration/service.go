@@ -402,12 +402,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Integration, string, er
 // change written by another request meanwhile is read again and this one
 // applied on top of it (each round one of the racing changes wins).
 func (s *Service) Update(ctx context.Context, by audit.Actor, idOrSlug string, in Input, ifMatch func(version int64) bool) (Integration, error) {
-	if ifMatch != nil {
-		return s.update(ctx, by, idOrSlug, in, ifMatch)
-	}
 	var it Integration
-	err := apperr.RetryUnconditional(func() (err error) {
-		it, err = s.update(ctx, by, idOrSlug, in, nil)
+	err := apperr.RetryUnconditional(ifMatch != nil, func() (err error) {
+		it, err = s.update(ctx, by, idOrSlug, in, ifMatch)
 		return err
 	})
 	return it, err

@@ -58,12 +58,7 @@ func (s *Service) RunProcessor(ctx context.Context, interval time.Duration) {
 	fails := &apperr.Recurring{Log: s.o.Logger, Msg: "processing webhook deliveries failed"}
 	for {
 		n, err := s.ProcessPending(ctx, 500)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			fails.Fail(err)
-		case err == nil:
-			fails.OK()
-		}
+		fails.Step(ctx, err)
 		if n == 500 {
 			continue
 		}

@@ -544,13 +544,10 @@ func (s *Service) Endpoint(ctx context.Context, id string) (Endpoint, error) {
 // secret is returned once. Without ifMatch, a change written by another
 // request meanwhile is read again and this one applied on top of it.
 func (s *Service) UpdateEndpoint(ctx context.Context, by audit.Actor, id string, in EndpointInput, ifMatch func(int64) bool) (Endpoint, string, error) {
-	if ifMatch != nil {
-		return s.updateEndpoint(ctx, by, id, in, ifMatch)
-	}
 	var ep Endpoint
 	var shown string
-	err := apperr.RetryUnconditional(func() (err error) {
-		ep, shown, err = s.updateEndpoint(ctx, by, id, in, nil)
+	err := apperr.RetryUnconditional(ifMatch != nil, func() (err error) {
+		ep, shown, err = s.updateEndpoint(ctx, by, id, in, ifMatch)
 		return err
 	})
 	return ep, shown, err

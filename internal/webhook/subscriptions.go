@@ -635,12 +635,9 @@ func (s *Service) Subscription(ctx context.Context, id string) (Subscription, er
 // without, a change written by another request meanwhile is read again and
 // this one applied on top.
 func (s *Service) UpdateSubscription(ctx context.Context, by audit.Actor, id string, in SubscriptionInput, ifMatch func(int64) bool) (Subscription, error) {
-	if ifMatch != nil {
-		return s.updateSubscription(ctx, by, id, in, ifMatch)
-	}
 	var sub Subscription
-	err := apperr.RetryUnconditional(func() (err error) {
-		sub, err = s.updateSubscription(ctx, by, id, in, nil)
+	err := apperr.RetryUnconditional(ifMatch != nil, func() (err error) {
+		sub, err = s.updateSubscription(ctx, by, id, in, ifMatch)
 		return err
 	})
 	return sub, err
@@ -1491,12 +1488,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 		// Taken before looking: a commit during the claim wakes the wait.
 		committed := d.s.committed.channel()
 		work, err := d.claim(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			fails.Fail(err)
-		case err == nil:
-			fails.OK()
-		}
+		fails.Step(ctx, err)
 		d.start(ctx, sendCtx, work, results, &sends)
 		if len(work) > 0 && ctx.Err() == nil {
 			continue
