@@ -264,7 +264,7 @@ func TestMigrationIDsNeverReused(t *testing.T) {
  AND tbl_name IN ('webhook_deliveries', 'webhook_events', 'subscription_attempts') AND sql IS NOT NULL`).Scan(&indexes); err != nil {
 		t.Fatal(err)
 	}
-	if indexes != 7 {
-		t.Errorf("indexes on the rebuilt tables = %d, want 7", indexes)
+	if indexes != 6 { // the 7 the rebuild recreates, less subscription_attempts_due (00014)
+		t.Errorf("indexes on the rebuilt tables = %d, want 6", indexes)
 	}
 }

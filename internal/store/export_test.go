@@ -26,3 +26,12 @@ func MigrateSQLiteUpTo(ctx context.Context, sqlDB *sql.DB, version int64) error 
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// The dispatcher's per-step queries, for TestDispatchQueriesAtScale.
+const (
+	NewEventsQuery = newEventsQuery
+	DueQuery       = dueQuery
+)
+
+// ClaimQuery is claimTx's statement on dialect d.
+func ClaimQuery(d Dialect) string { return claimQuery(d) }

@@ -270,9 +270,27 @@ func (db *DB) newEvents(ctx context.Context) ([]webhook.Subscription, bool, erro
 	if err != nil || len(subs) == 0 {
 		return nil, false, err
 	}
-	news, err := anyRow(db.queryCached(ctx, `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') LIMIT 1`))
+	news, err := anyRow(db.queryCached(ctx, newEventsQuery))
 	return subs, news, err
 }
+
+// The dispatcher runs these at every step, with the tables holding up to
+// the retention period's events and attempts: each is an index probe
+// whatever their size (TestDispatchQueriesAtScale).
+const (
+	// newEventsQuery: is there an event past the fan-out cursor? Without
+	// ORDER BY, PostgreSQL's generic plan is a sequential scan (it expects
+	// a third of the rows to match), which reads every event fanned out
+	// before finding a new one: half a second per step at two million.
+	newEventsQuery = `SELECT 1 FROM webhook_events WHERE id > (SELECT value FROM dispatch_cursor WHERE name = 'fanout') ORDER BY id LIMIT 1`
+	// dueQuery: is an attempt of an active subscription due? Each active
+	// subscription's earliest pending attempt, from the
+	// subscription_attempts_sub_due index: one probe per subscription,
+	// whatever the backlog of a disabled one (kept, and due since it was
+	// disabled) or the number of delivered attempts.
+	dueQuery = `SELECT 1 FROM subscriptions s WHERE s.is_active AND (SELECT a.next_attempt_at FROM subscription_attempts a
+ WHERE a.subscription_id = s.id AND a.status = 'pending' ORDER BY a.next_attempt_at LIMIT 1) <= ? LIMIT 1`
+)
 
 // FanOutAndClaim implements webhook.SubscriptionStore: fan-out and claim
 // share one transaction (one commit, so one disk sync, per step). On
@@ -285,8 +303,7 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 	if err != nil || len(subs) == 0 {
 		return nil, err // no subscription, no attempt
 	}
-	due, err := anyRow(db.queryCached(ctx, `SELECT 1 FROM subscription_attempts a JOIN subscriptions s ON s.id = a.subscription_id
- WHERE a.status = 'pending' AND a.next_attempt_at <= ? AND s.is_active LIMIT 1`, ms(now)))
+	due, err := anyRow(db.queryCached(ctx, dueQuery, ms(now)))
 	if err != nil || (!news && !due) {
 		return nil, err
 	}
@@ -417,12 +434,11 @@ func (db *DB) queueAttempts(ctx context.Context, t rawTx, subIDs []string, seqs 
 // "ihub" in ASCII.
 const subscriptionLockSpace = "1768453474"
 
-// claimTx leases up to limit due attempts of active subscriptions: an
-// UPDATE … RETURNING per subscription moves their next_attempt_at past the
-// lease. On PostgreSQL the candidates are locked with SKIP LOCKED and the
-// outer condition is checked again, so two workers never take the same
-// attempt.
-func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, c webhook.Claim) ([]webhook.Attempt, error) {
+// claimQuery is claimTx's statement for one subscription: its arguments
+// are the subscription id, now and the limit, then on PostgreSQL the
+// subscription id, owner, lease end, subscription id and now, and then on
+// both the lease end and now.
+func claimQuery(dialect Dialect) string {
 	const due = `SELECT id AS due_id FROM subscription_attempts
  WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
 	// PostgreSQL may evaluate an IN (… LIMIT n) subquery more than once,
@@ -436,19 +452,31 @@ func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription,
 	// transactions taking their subscriptions in different orders. An
 	// owner is gone when its presence lock (MarkPresent) is free, which a
 	// shared try of it finds without waiting. A data-modifying CTE runs
-	// whether or not the UPDATE leases anything.
-	q := `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED),
+	// whether or not the UPDATE leases anything. The UPDATE finds the
+	// candidates by primary key (= ANY of an array): joined to the CTE,
+	// whose LIMIT a generic plan does not know, PostgreSQL hashes every
+	// pending due attempt to update a few.
+	if dialect == SQLite { // one process: one dispatcher, nobody to share with
+		return `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE
+ WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
+	}
+	return `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED),
  own AS (INSERT INTO subscription_owners (subscription_id, owner, owned_until) SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT)
  WHERE EXISTS (SELECT 1 FROM due) AND pg_try_advisory_xact_lock(` + subscriptionLockSpace + `, hashtext(CAST(? AS TEXT)))
  ON CONFLICT (subscription_id) DO UPDATE SET owner = EXCLUDED.owner, owned_until = EXCLUDED.owned_until
  WHERE subscription_owners.owner = EXCLUDED.owner OR subscription_owners.owned_until <= ?
  OR pg_try_advisory_xact_lock_shared(` + ownerLockSpace + `, hashtext(subscription_owners.owner)) RETURNING 1)
- UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE FROM due
- WHERE id = due.due_id AND status = 'pending' AND next_attempt_at <= ? AND EXISTS (SELECT 1 FROM own) RETURNING ` + attemptCols
-	if db.dialect == SQLite { // one process: one dispatcher, nobody to share with
-		q = `WITH due AS (` + due + `) UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE
- WHERE id IN (SELECT due_id FROM due) AND status = 'pending' AND next_attempt_at <= ? RETURNING ` + attemptCols
-	}
+ UPDATE subscription_attempts SET next_attempt_at = ?, leased = TRUE
+ WHERE id = ANY(ARRAY(SELECT due_id FROM due)) AND status = 'pending' AND next_attempt_at <= ? AND EXISTS (SELECT 1 FROM own) RETURNING ` + attemptCols
+}
+
+// claimTx leases up to limit due attempts of active subscriptions: an
+// UPDATE … RETURNING per subscription moves their next_attempt_at past the
+// lease. On PostgreSQL the candidates are locked with SKIP LOCKED and the
+// outer condition is checked again, so two workers never take the same
+// attempt.
+func (db *DB) claimTx(ctx context.Context, t rawTx, subs []webhook.Subscription, now time.Time, c webhook.Claim) ([]webhook.Attempt, error) {
+	q := claimQuery(db.dialect)
 	leaseEnd := ms(now.Add(c.Lease))
 	var claimed []webhook.Attempt
 	// Each subscription gets what room allows (the dispatcher keeps a slow
