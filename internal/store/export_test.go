@@ -35,3 +35,9 @@ const (
 
 // ClaimQuery is claimTx's statement on dialect d.
 func ClaimQuery(d Dialect) string { return claimQuery(d) }
+
+// PurgeBatchQuery is PurgeDeliveries' hourly select.
+const PurgeBatchQuery = purgeBatchQuery
+
+// TracePlanned hands fn each statement db plans per call (queryPlanned).
+func TracePlanned(db *DB, fn func(q string, args []any)) { db.planned = fn }

@@ -328,10 +328,43 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (rows, error) {
 	return db.pool.Query(ctx, db.rebind(q), args...)
 }
 
+// queryPlanned is query for a statement whose best plan depends on its
+// arguments: the lists the API filters by endpoint, subscription, status
+// or time. On PostgreSQL it is planned for each call's values. pgx
+// prepares statements, and after five runs PostgreSQL may keep a generic
+// plan made for no value in particular: for "this endpoint's newest
+// deliveries" that walks the whole table backwards, filtering, and for a
+// quiet endpoint reads every row (seconds at two million). A plan per call
+// costs a fraction of a millisecond.
+func (db *DB) queryPlanned(ctx context.Context, q string, args ...any) (rows, error) {
+	if db.planned != nil {
+		db.planned(q, args)
+	}
+	if db.dialect == SQLite {
+		return db.query(ctx, q, args...)
+	}
+	return db.pool.Query(ctx, db.rebind(q), append([]any{pgx.QueryExecModeExec}, args...)...)
+}
+
+// scanOne reads the row r holds into dest, and closes r.
+func scanOne(r rows, dest ...any) error {
+	defer r.Close()
+	if !r.Next() {
+		if err := r.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := r.Scan(dest...); err != nil {
+		return err
+	}
+	return r.Err()
+}
+
 // APIUsage implements integration.Store.
 func (db *DB) APIUsage(ctx context.Context, id string, since, now time.Time) (integration.APIUsage, error) {
 	var u integration.APIUsage
-	r, err := db.query(ctx, `SELECT method, endpoint, calls, errors, latency_sum_us, latency_min_us, latency_max_us,
+	r, err := db.queryPlanned(ctx, `SELECT method, endpoint, calls, errors, latency_sum_us, latency_min_us, latency_max_us,
  h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14
  FROM api_call_rollups WHERE integration_id = ? AND hour >= ? AND hour <= ?`, id, since.UnixMilli(), now.UnixMilli())
 	if err != nil {
@@ -373,7 +406,8 @@ func (db *DB) APIUsage(ctx context.Context, id string, since, now time.Time) (in
 		u.Endpoints = append(u.Endpoints, *e)
 	}
 
-	r, err = db.query(ctx, `SELECT at, method, endpoint, status, error_kind, error, latency_us, source
+	// From the api_calls_errors partial index (the errors are few).
+	r, err = db.queryPlanned(ctx, `SELECT at, method, endpoint, status, error_kind, error, latency_us, source
  FROM api_calls WHERE integration_id = ? AND at >= ? AND error_kind <> '' ORDER BY at DESC LIMIT 10`, id, since.UnixMilli())
 	if err != nil {
 		return u, fmt.Errorf("store: recent api errors: %w", err)
@@ -437,7 +471,9 @@ func (db *DB) PurgeAPIMetrics(ctx context.Context, callsBefore, rollupsBefore ti
 				}
 				n, _ = res.RowsAffected() // SQLite always reports it
 			} else {
-				tag, err := db.pool.Exec(ctx, db.rebind(st.q), st.t.UnixMilli())
+				// Planned for its value: the generic plan of the batched
+				// DELETE hashes every call kept, for each batch.
+				tag, err := db.pool.Exec(ctx, db.rebind(st.q), pgx.QueryExecModeExec, st.t.UnixMilli())
 				if err != nil {
 					return total, fmt.Errorf("store: purge api metrics: %w", err)
 				}

@@ -160,18 +160,6 @@ func (a pgQuerier) InsertVaultKey(p0 context.Context, p1 sqlitedb.InsertVaultKey
 	return pgErr(a.q.InsertVaultKey(p0, pgdb.InsertVaultKeyParams(p1)))
 }
 
-func (a pgQuerier) ListActivity(p0 context.Context, p1 sqlitedb.ListActivityParams) ([]sqlitedb.Activity, error) {
-	rs, err := a.q.ListActivity(p0, pgdb.ListActivityParams(p1))
-	if err != nil {
-		return nil, pgErr(err)
-	}
-	out := make([]sqlitedb.Activity, len(rs))
-	for i := range rs {
-		out[i] = sqlitedb.Activity(rs[i])
-	}
-	return out, nil
-}
-
 func (a pgQuerier) ListCredentialsNotSealedWith(p0 context.Context, p1 sqlitedb.ListCredentialsNotSealedWithParams) ([]sqlitedb.ListCredentialsNotSealedWithRow, error) {
 	rs, err := a.q.ListCredentialsNotSealedWith(p0, pgdb.ListCredentialsNotSealedWithParams(p1))
 	if err != nil {

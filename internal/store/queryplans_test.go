@@ -3,12 +3,18 @@ package store_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"ihub/internal/audit"
 	"ihub/internal/store"
 	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
 )
 
 // TestDispatchQueriesAtScale: the queries the dispatcher runs at every
@@ -77,7 +83,7 @@ func TestDispatchQueriesAtScale(t *testing.T) {
 			{"claim", store.ClaimQuery(dialect), claimArgs},
 		} {
 			if pg {
-				for _, bad := range pgScansOfBigTables(t, b.raw, c.query, c.args) {
+				for _, bad := range pgScansOfBigTables(t, b.raw, c.query, c.args, true) {
 					t.Errorf("%s: %s (tables of %d rows)", c.name, bad, n)
 				}
 				continue
@@ -94,13 +100,170 @@ func TestDispatchQueriesAtScale(t *testing.T) {
 	})
 }
 
-// pgScansOfBigTables runs query (? placeholders) with PostgreSQL's
-// generic plan, as pgx's prepared statements get it, in a transaction
-// rolled back after, and describes each read of webhook_events or
-// subscription_attempts that is not an index probe: any other kind of
-// scan, one that reads more than a few pages, or one that filters out
-// more than a few rows.
-func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any) []string {
+// TestListQueriesAtScale: the lists and signals the API reads stay index
+// probes when the tables hold a retention period's rows, for a quiet
+// endpoint beside a busy one, and for filters that match nothing. Each
+// query is taken from the store as it runs it (TracePlanned); on
+// PostgreSQL it is run planned for its arguments, as queryPlanned runs
+// it, and its reads counted, and on SQLite its plan must use the index
+// the case names. The retention cleanup's hourly select is checked too.
+func TestListQueriesAtScale(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		ctx := t.Context()
+		const n = 20000
+		now := time.Now()
+		day := int64(24 * time.Hour / time.Millisecond)
+		start := now.UnixMilli() - 90*day // n deliveries, evenly over 90 days, to the busy endpoint
+		series := fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) `, n)
+		delCols := `(endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type, headers, payload_size, source_ip, reason)`
+		for _, q := range []string{
+			series + `INSERT INTO webhook_deliveries ` + delCols + ` SELECT 'whe_busy', 'int_1', ` +
+				fmt.Sprint(start) + ` + CAST(x AS BIGINT) * ` + fmt.Sprint(90*day/n) + `, 'processed', 'p', 'push', '{}', 10, '', '' FROM g`,
+			series + `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
+ SELECT x, 'int_1', 'http', 'code.push', '', 0, 0, '{}' FROM g`,
+			`INSERT INTO webhook_deliveries ` + delCols + ` VALUES ('whe_quiet', 'int_2', ` + fmt.Sprint(now.UnixMilli()-60*day) +
+				`, 'processed', 'q', 'push', '{}', 10, '', '')`,
+			`INSERT INTO subscriptions (id, name, event_types, integration_ids, url, secret_ciphertext, secret_key_id, max_concurrency,
+ created_at, updated_at) VALUES ('sub_1', 's', '[]', '[]', 'http://s.invalid', $1, 'k', 1, 0, 0)`,
+			series + `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
+ SELECT 'sub_1', x, 'delivered', 0, 0 FROM g`,
+			series + `INSERT INTO activity (at, actor_type, action, integration_id, details) SELECT ` + fmt.Sprint(start) +
+				` + CAST(x AS BIGINT) * 1000, 'user', 'integration.updated', 'int_1', '{}' FROM g`,
+			`INSERT INTO activity (at, actor_type, action, details) VALUES (` + fmt.Sprint(start) + `, 'user', 'webhook.replayed', '{}')`,
+			series + `INSERT INTO api_calls (integration_id, at, method, endpoint, status, latency_us, error_kind, error, source, attempts)
+ SELECT 'int_1', ` + fmt.Sprint(now.UnixMilli()-7*day) + ` + CAST(x AS BIGINT) * 10000, 'GET', '/x', 200, 100, '', '', 'action', 1 FROM g`,
+		} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = []any{[]byte{0}}
+			}
+			if _, err := b.raw.exec(ctx, q, args...); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		pg := b.raw.pg != nil
+		if pg {
+			if _, err := b.raw.exec(ctx, `ANALYZE`); err != nil { // as autovacuum would have
+				t.Fatal(err)
+			}
+		}
+		var traced []struct {
+			q    string
+			args []any
+		}
+		store.TracePlanned(b.db, func(q string, args []any) {
+			traced = append(traced, struct {
+				q    string
+				args []any
+			}{q, args})
+		})
+		since, weekAgo := now.Add(-24*time.Hour), now.Add(-7*24*time.Hour)
+		for _, c := range []struct {
+			name string
+			call func() error
+			// sqlite: what SQLite's plan must hold (the index it reads);
+			// scanOK: it may scan the table in id order (no filter, LIMIT);
+			// sortOK: it may sort what it read (a time range's rows).
+			sqlite         []string
+			scanOK, sortOK bool
+		}{
+			{"a quiet endpoint's logs", func() error {
+				_, err := b.db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_quiet", Limit: 51})
+				return err
+			}, []string{"webhook_deliveries_endpoint (endpoint_id=?"}, false, false},
+			{"logs filtered by a status none has", func() error {
+				_, err := b.db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_busy", Status: webhook.StatusFailed, Limit: 51})
+				return err
+			}, []string{"webhook_deliveries_status (endpoint_id=? AND status=?"}, false, false},
+			{"a day's originals, oldest first (replay)", func() error {
+				_, err := b.db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_busy", Since: &since, Originals: true,
+					Oldest: true, Limit: 1000})
+				return err
+			}, []string{"webhook_deliveries_received (endpoint_id=? AND received_at>?"}, false, true},
+			{"a quiet endpoint's signals", func() error {
+				_, err := b.db.EndpointSignals(ctx, "whe_quiet", now)
+				return err
+			}, []string{"webhook_deliveries_received (endpoint_id=?"}, false, false},
+			{"a busy endpoint's signals", func() error {
+				_, err := b.db.EndpointSignals(ctx, "whe_busy", now)
+				return err
+			}, []string{"webhook_deliveries_received (endpoint_id=?"}, false, false},
+			{"failed attempts", func() error {
+				_, err := b.db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Status: webhook.AttemptFailed, Limit: 101})
+				return err
+			}, []string{"subscription_attempts_sub_status (subscription_id=? AND status=?"}, false, false},
+			{"the activity log", func() error {
+				_, err := b.db.ListActivity(ctx, audit.Filter{Limit: 51})
+				return err
+			}, nil, true, false},
+			{"the activity log of a rare action", func() error {
+				_, err := b.db.ListActivity(ctx, audit.Filter{Action: "webhook.replayed", Limit: 51})
+				return err
+			}, []string{"activity_action (action=?"}, false, false},
+			{"an integration's API errors", func() error {
+				_, err := b.db.APIUsage(ctx, "int_1", weekAgo, now)
+				return err
+			}, []string{"api_calls_errors (integration_id=?"}, false, false},
+		} {
+			traced = traced[:0]
+			if err := c.call(); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if len(traced) == 0 {
+				t.Fatalf("%s: no statement planned per call", c.name)
+			}
+			var steps []string
+			for _, tq := range traced {
+				if pg {
+					for _, bad := range pgScansOfBigTables(t, b.raw, tq.q, tq.args, false) {
+						t.Errorf("%s: %s", c.name, bad)
+					}
+					continue
+				}
+				for _, step := range sqlitePlan(t, b.raw, tq.q, tq.args) {
+					steps = append(steps, step)
+					if strings.HasPrefix(step, "SCAN ") && bigTables[strings.Fields(step)[1]] && !c.scanOK ||
+						strings.Contains(step, "TEMP B-TREE FOR ORDER BY") && !c.sortOK {
+						t.Errorf("%s: plan step %q reads every row", c.name, step)
+					}
+				}
+			}
+			for _, want := range c.sqlite {
+				if !pg && !slices.ContainsFunc(steps, func(s string) bool { return strings.Contains(s, want) }) {
+					t.Errorf("%s: the plan does not read %s: %q", c.name, want, steps)
+				}
+			}
+		}
+		// The retention cleanup, hourly, with nothing to remove: it reads
+		// up to the first young delivery, not the table.
+		cut := now.Add(-91 * 24 * time.Hour).UnixMilli()
+		if pg {
+			for _, bad := range pgScansOfBigTables(t, b.raw, store.PurgeBatchQuery, []any{cut, cut}, true) {
+				t.Errorf("retention select: %s", bad)
+			}
+			return
+		}
+		for _, step := range sqlitePlan(t, b.raw, store.PurgeBatchQuery, []any{cut, cut}) {
+			if strings.HasPrefix(step, "SCAN d") {
+				t.Errorf("retention select: plan step %q reads every delivery", step)
+			}
+		}
+	})
+}
+
+// bigTables are the tables that grow with traffic.
+var bigTables = map[string]bool{"webhook_events": true, "webhook_deliveries": true, "subscription_attempts": true,
+	"activity": true, "api_calls": true}
+
+// pgScansOfBigTables runs query (? placeholders) in a transaction rolled
+// back after, with PostgreSQL's generic plan (as pgx's prepared statements
+// get it) or planned for its arguments (as queryPlanned runs it), and
+// describes each read of a big table that is not an index probe: any
+// other kind of scan, one that reads more than a few pages, or one that
+// filters out more than a few rows.
+func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any, generic bool) []string {
 	t.Helper()
 	ctx := t.Context()
 	var sb strings.Builder
@@ -126,21 +289,26 @@ func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any) []stri
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // only rolls back
-	for _, s := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, `PREPARE plan_check AS ` + sb.String()} {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	exec := "EXECUTE plan_check"
-	if len(lits) > 0 {
-		exec += "(" + strings.Join(lits, ", ") + ")"
-	}
 	var out string
-	if err := tx.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+exec).Scan(&out); err != nil {
-		t.Fatalf("%s: %v", exec, err)
-	}
-	if _, err := tx.Exec(ctx, `DEALLOCATE plan_check`); err != nil {
-		t.Fatal(err)
+	if generic {
+		for _, s := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, `PREPARE plan_check AS ` + sb.String()} {
+			if _, err := tx.Exec(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		exec := "EXECUTE plan_check"
+		if len(lits) > 0 {
+			exec += "(" + strings.Join(lits, ", ") + ")"
+		}
+		if err := tx.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+exec).Scan(&out); err != nil {
+			t.Fatalf("%s: %v", exec, err)
+		}
+		if _, err := tx.Exec(ctx, `DEALLOCATE plan_check`); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := tx.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+sb.String(),
+		append([]any{pgx.QueryExecModeExec}, args...)...).Scan(&out); err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
 	}
 	var plans []struct{ Plan pgPlanNode }
 	if err := json.Unmarshal([]byte(out), &plans); err != nil || len(plans) != 1 {
@@ -149,13 +317,13 @@ func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any) []stri
 	var bad []string
 	var walk func(p pgPlanNode)
 	walk = func(p pgPlanNode) {
-		if p.Relation == "webhook_events" || p.Relation == "subscription_attempts" {
+		if bigTables[p.Relation] {
 			pages := p.Hit + p.Read
 			switch {
 			case p.Type == "ModifyTable": // the rows it writes; its reads are its children
 			case p.Type != "Index Scan" && p.Type != "Index Only Scan":
 				bad = append(bad, fmt.Sprintf("%s on %s", p.Type, p.Relation))
-			case pages > 20 || p.Removed > 20:
+			case pages > 40 || p.Removed > 40:
 				bad = append(bad, fmt.Sprintf("%s on %s using %s read %d pages and filtered out %d rows",
 					p.Type, p.Relation, p.Index, pages, p.Removed))
 			}

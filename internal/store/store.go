@@ -95,6 +95,9 @@ type DB struct {
 	// fixed reads made on every dispatch wake-up (see readStmt).
 	rawRead sync.Map
 	queue   *jobqueue.Queue
+	// planned, when set (by tests), sees each queryPlanned statement and
+	// its arguments, so that its plan can be examined.
+	planned func(q string, args []any)
 	log     *slog.Logger
 	now     func() time.Time
 	path    string

@@ -765,6 +765,23 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
+// statusTerm adds "AND status = <status>" to q. A status of the known
+// ones is written in the statement as a literal and, unless it is the
+// common one (known[0]), with "AND status <> <common>": that is the
+// condition of the partial index of the rare statuses
+// (webhook_deliveries_status, subscription_attempts_sub_status), and
+// neither engine infers it from a bound parameter, nor SQLite from
+// "status = 'failed'". Any other value is bound.
+func statusTerm(q string, args []any, status string, known ...string) (string, []any) {
+	switch {
+	case !slices.Contains(known, status):
+		return q + ` AND status = ?`, append(args, status)
+	case status == known[0]:
+		return q + ` AND status = '` + status + `'`, args
+	}
+	return q + ` AND status = '` + status + `' AND status <> '` + known[0] + `'`, args
+}
+
 // anyOf is "matches one of a list" for a column, with the list as one
 // argument made by listArg: the statement text is the same whatever the
 // list's length.
@@ -864,12 +881,12 @@ func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, f webhook
 	}
 	q, args := `SELECT `+attemptCols+` FROM subscription_attempts WHERE subscription_id = ?`, []any{subscriptionID}
 	if f.Status != "" {
-		q, args = q+` AND status = ?`, append(args, f.Status)
+		q, args = statusTerm(q, args, f.Status, webhook.AttemptDelivered, webhook.AttemptPending, webhook.AttemptFailed)
 	}
 	if f.BeforeID > 0 {
 		q, args = q+` AND id < ?`, append(args, f.BeforeID)
 	}
-	r, err := db.query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
+	r, err := db.queryPlanned(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attempts: %w", err)
 	}

@@ -416,8 +416,8 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 		args = append(args, f.EndpointID)
 	}
 	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, f.Status)
+		q, args = statusTerm(q, args, f.Status, webhook.StatusProcessed, webhook.StatusPending, webhook.StatusFailed,
+			webhook.StatusDuplicate, webhook.StatusRejected)
 	}
 	if f.Since != nil {
 		q += ` AND received_at >= ?`
@@ -453,7 +453,7 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 	if f.Offset > 0 {
 		q += fmt.Sprintf(` OFFSET %d`, f.Offset)
 	}
-	r, err := db.query(ctx, q, args...)
+	r, err := db.queryPlanned(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list deliveries: %w", err)
 	}
@@ -480,13 +480,10 @@ func (db *DB) GetDelivery(ctx context.Context, id int64) (webhook.Delivery, erro
 
 // ClaimPending implements webhook.Store. Processing runs on one replica at a
 // time (the caller holds the processing lease), so reading is claiming.
+// The status is a literal: the webhook_deliveries_pending partial index
+// serves it whatever plan PostgreSQL keeps for the statement.
 func (db *DB) ClaimPending(ctx context.Context, n int) ([]webhook.Delivery, error) {
-	return db.ListDeliveriesAsc(ctx, webhook.StatusPending, n)
-}
-
-// ListDeliveriesAsc lists deliveries with a status, oldest first.
-func (db *DB) ListDeliveriesAsc(ctx context.Context, status string, n int) ([]webhook.Delivery, error) {
-	r, err := db.query(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE status = ? ORDER BY id LIMIT ?`, status, n)
+	r, err := db.query(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE status = 'pending' ORDER BY id LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending deliveries: %w", err)
 	}
@@ -701,7 +698,7 @@ func scanEvents(r rows) ([]webhook.Event, error) {
 // EndpointSignals implements webhook.Store.
 func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.Time) (webhook.Signals, error) {
 	s := webhook.Signals{Window: 24 * time.Hour}
-	r, err := db.query(ctx, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND received_at >= ?
+	r, err := db.queryPlanned(ctx, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? AND received_at >= ?
  AND replay_of IS NULL AND NOT is_test AND NOT (status = 'rejected' AND reason = ?) GROUP BY status`,
 		endpointID, ms(now.Add(-s.Window)), webhook.ReasonEventTypeNotAccepted)
 	if err != nil {
@@ -736,10 +733,13 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 	// The newest accepted delivery, or when retention removed them all,
 	// the time it kept of the newest it removed.
 	var last *int64
-	if err := db.queryRow(ctx, `SELECT MAX(t) FROM (SELECT MAX(d.received_at) AS t FROM webhook_deliveries d WHERE d.endpoint_id = ?
+	r, err = db.queryPlanned(ctx, `SELECT MAX(t) FROM (SELECT MAX(d.received_at) AS t FROM webhook_deliveries d WHERE d.endpoint_id = ?
  AND `+acceptedOriginal+`
- UNION ALL SELECT received_at FROM webhook_last_accepted WHERE endpoint_id = ?) AS x`,
-		endpointID, endpointID).Scan(&last); err != nil {
+ UNION ALL SELECT received_at FROM webhook_last_accepted WHERE endpoint_id = ?) AS x`, endpointID, endpointID)
+	if err == nil {
+		err = scanOne(r, &last)
+	}
+	if err != nil {
 		return s, fmt.Errorf("store: endpoint signals: %w", err)
 	}
 	s.LastAcceptedAt = fromMSPtr(last)
@@ -750,6 +750,18 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 // signal counts: accepted for processing, and sent by the provider (not a
 // replay, not a test).
 const acceptedOriginal = `d.status IN ('pending','processed','failed') AND d.replay_of IS NULL AND NOT d.is_test`
+
+// purgeBatchQuery selects a batch of deliveries received before its
+// (twice given) cut-off whose events no active subscription is retrying.
+// Ids grow with received_at (the time a delivery is stored), so the old
+// deliveries come before the first young one's id: the scan stops there,
+// rather than reading the whole table each hour to find the hour's few
+// thousand (in SQLite's one write transaction, ingest waiting). One that a
+// clock's step back left after it goes in a later run.
+const purgeBatchQuery = `SELECT d.id FROM webhook_deliveries d WHERE d.received_at < ?
+ AND d.id < COALESCE((SELECT f.id FROM webhook_deliveries f WHERE f.received_at >= ? ORDER BY f.id LIMIT 1), 9223372036854775807)
+ AND NOT EXISTS (SELECT 1 FROM webhook_events e JOIN subscription_attempts a ON a.event_seq = e.id JOIN subscriptions s ON s.id = a.subscription_id
+ WHERE e.delivery_id = d.id AND a.status = 'pending' AND s.is_active) ORDER BY d.id LIMIT 2000`
 
 // PurgeDeliveries implements webhook.Store: removes deliveries received
 // before the cut-off and their events, in batches, except those whose
@@ -763,9 +775,7 @@ func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, err
 	for {
 		var n int64
 		err := db.inRawTx(ctx, func(t rawTx) error {
-			r, err := t.query(ctx, `SELECT d.id FROM webhook_deliveries d WHERE d.received_at < ? AND NOT EXISTS (
- SELECT 1 FROM webhook_events e JOIN subscription_attempts a ON a.event_seq = e.id JOIN subscriptions s ON s.id = a.subscription_id
- WHERE e.delivery_id = d.id AND a.status = 'pending' AND s.is_active) ORDER BY d.id LIMIT 2000`, ms(before))
+			r, err := t.query(ctx, purgeBatchQuery, ms(before), ms(before))
 			if err != nil {
 				return err
 			}

@@ -114,9 +114,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertVaultKeyStmt, err = db.PrepareContext(ctx, insertVaultKey); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVaultKey: %w", err)
 	}
-	if q.listActivityStmt, err = db.PrepareContext(ctx, listActivity); err != nil {
-		return nil, fmt.Errorf("error preparing query ListActivity: %w", err)
-	}
 	if q.listCredentialsNotSealedWithStmt, err = db.PrepareContext(ctx, listCredentialsNotSealedWith); err != nil {
 		return nil, fmt.Errorf("error preparing query ListCredentialsNotSealedWith: %w", err)
 	}
@@ -320,11 +317,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertVaultKeyStmt: %w", cerr)
 		}
 	}
-	if q.listActivityStmt != nil {
-		if cerr := q.listActivityStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing listActivityStmt: %w", cerr)
-		}
-	}
 	if q.listCredentialsNotSealedWithStmt != nil {
 		if cerr := q.listCredentialsNotSealedWithStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listCredentialsNotSealedWithStmt: %w", cerr)
@@ -474,7 +466,6 @@ type Queries struct {
 	insertTokenStmt                  *sql.Stmt
 	insertUserStmt                   *sql.Stmt
 	insertVaultKeyStmt               *sql.Stmt
-	listActivityStmt                 *sql.Stmt
 	listCredentialsNotSealedWithStmt *sql.Stmt
 	listIntegrationCredentialsStmt   *sql.Stmt
 	listIntegrationsStmt             *sql.Stmt
@@ -527,7 +518,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertTokenStmt:                  q.insertTokenStmt,
 		insertUserStmt:                   q.insertUserStmt,
 		insertVaultKeyStmt:               q.insertVaultKeyStmt,
-		listActivityStmt:                 q.listActivityStmt,
 		listCredentialsNotSealedWithStmt: q.listCredentialsNotSealedWithStmt,
 		listIntegrationCredentialsStmt:   q.listIntegrationCredentialsStmt,
 		listIntegrationsStmt:             q.listIntegrationsStmt,

@@ -39,7 +39,6 @@ type Querier interface {
 	InsertToken(ctx context.Context, arg InsertTokenParams) error
 	InsertUser(ctx context.Context, arg InsertUserParams) error
 	InsertVaultKey(ctx context.Context, arg InsertVaultKeyParams) error
-	ListActivity(ctx context.Context, arg ListActivityParams) ([]Activity, error)
 	ListCredentialsNotSealedWith(ctx context.Context, arg ListCredentialsNotSealedWithParams) ([]ListCredentialsNotSealedWithRow, error)
 	ListIntegrationCredentials(ctx context.Context, integrationID string) ([]IntegrationCredential, error)
 	ListIntegrations(ctx context.Context, arg ListIntegrationsParams) ([]Integration, error)
