@@ -63,7 +63,9 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 // interval when they hold enough dead row versions (see
 // store.DB.VacuumAttempts): under a steady delivery rate they pile up
 // faster than the hourly cleanup could matter, and faster than autovacuum's
-// default thresholds, or forever where autovacuum is off.
+// default thresholds, or forever where autovacuum is off. It also analyzes
+// the tables that grow with traffic when their statistics are stale (see
+// store.DB.AnalyzeStale).
 func (a *App) vacuumAttempts(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -80,6 +82,14 @@ func (a *App) vacuumAttempts(ctx context.Context, every time.Duration) {
 			a.Log.WarnContext(ctx, "vacuuming subscription attempts failed", "error", err)
 		case did:
 			a.Log.DebugContext(ctx, "vacuumed subscription attempts", "duration", time.Since(start))
+		}
+		start = time.Now()
+		tables, err := a.DB.AnalyzeStale(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Log.WarnContext(ctx, "analyzing tables failed", "error", err)
+		case len(tables) > 0:
+			a.Log.DebugContext(ctx, "analyzed tables", "tables", tables, "duration", time.Since(start))
 		}
 	}
 }

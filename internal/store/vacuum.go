@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // VacuumMinDead is the number of dead row versions in
@@ -43,17 +46,30 @@ func (db *DB) VacuumAttempts(ctx context.Context, minDead int64) (bool, error) {
 	if dead < max(minDead, live/50) {
 		return false, nil
 	}
+	did, err := db.maintain(ctx, func(c *pgxpool.Conn) error {
+		_, err := c.Exec(ctx, `VACUUM (INDEX_CLEANUP ON, ANALYZE) subscription_attempts`)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: vacuum attempts: %w", pgErr(err))
+	}
+	return did, nil
+}
+
+// maintain runs fn on a connection holding the maintenance lock, and
+// reports whether it ran: one replica maintains at a time, the others skip.
+func (db *DB) maintain(ctx context.Context, fn func(c *pgxpool.Conn) error) (bool, error) {
 	c, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return false, fmt.Errorf("store: vacuum: %w", pgErr(err))
+		return false, err
 	}
 	defer c.Release()
 	var locked bool
 	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, vacuumLockKey).Scan(&locked); err != nil {
-		return false, fmt.Errorf("store: vacuum lock: %w", pgErr(err))
+		return false, err
 	}
 	if !locked {
-		return false, nil // another replica is vacuuming
+		return false, nil // another replica is at it
 	}
 	defer func() {
 		// A fresh context: the lock must not outlive a cancelled caller
@@ -64,8 +80,57 @@ func (db *DB) VacuumAttempts(ctx context.Context, minDead int64) (bool, error) {
 			c.Conn().Close(uctx) //nolint:errcheck // dropping the session drops its lock
 		}
 	}()
-	if _, err := c.Exec(ctx, `VACUUM (INDEX_CLEANUP ON, ANALYZE) subscription_attempts`); err != nil {
-		return false, fmt.Errorf("store: vacuum attempts: %w", pgErr(err))
+	return true, fn(c)
+}
+
+// hotTables are the tables that grow with traffic and that ingest and the
+// dispatcher read at every step.
+var hotTables = []string{"webhook_deliveries", "webhook_events", "subscription_attempts"}
+
+// AnalyzeStale runs ANALYZE on PostgreSQL for each hot table whose rows
+// changed by at least 1,000 and a tenth since it was last analyzed, and
+// returns the tables it analyzed. Autovacuum does the same within a
+// minute, when it is on. Until then the planner takes a table for the size
+// it last measured: a fresh database's are empty, and a plan cached on a
+// pooled connection then (pgx prepares every statement) joins the
+// dispatcher's claimed events to their deliveries by reading every
+// delivery, at every step, until an ANALYZE invalidates it. One replica at
+// a time (the vacuum lock); on SQLite it does nothing.
+func (db *DB) AnalyzeStale(ctx context.Context) ([]string, error) {
+	if db.dialect != Postgres {
+		return nil, nil
 	}
-	return true, nil
+	var stale []string
+	r, err := db.pool.Query(ctx, `SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
+ AND relname = ANY($1) AND n_mod_since_analyze >= 1000 + n_live_tup / 10 ORDER BY relname`, hotTables)
+	if err != nil {
+		return nil, fmt.Errorf("store: table statistics: %w", pgErr(err))
+	}
+	for r.Next() {
+		var name string
+		if err := r.Scan(&name); err != nil {
+			r.Close()
+			return nil, err
+		}
+		stale = append(stale, name)
+	}
+	r.Close()
+	if err := r.Err(); err != nil || len(stale) == 0 {
+		return nil, err
+	}
+	did, err := db.maintain(ctx, func(c *pgxpool.Conn) error {
+		for _, t := range stale {
+			if _, err := c.Exec(ctx, `ANALYZE `+pgx.Identifier{t}.Sanitize()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: analyze: %w", pgErr(err))
+	}
+	if !did {
+		return nil, nil
+	}
+	return stale, nil
 }
