@@ -187,6 +187,11 @@ func TestListQueriesAtScale(t *testing.T) {
 					Oldest: true, Limit: 1000})
 				return err
 			}, []string{"webhook_deliveries_received (endpoint_id=? AND received_at>?"}, false, true},
+			{"a page of a wide time range (export)", func() error {
+				wide := now.Add(-80 * 24 * time.Hour)
+				_, err := b.db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_busy", Since: &wide, Limit: 200, Summary: true})
+				return err
+			}, []string{"webhook_deliveries_endpoint (endpoint_id=?"}, false, false},
 			{"a quiet endpoint's signals", func() error {
 				_, err := b.db.EndpointSignals(ctx, "whe_quiet", now)
 				return err
