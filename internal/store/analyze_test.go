@@ -9,10 +9,9 @@ import (
 )
 
 // TestAnalyzeStale: on PostgreSQL the tables that grow with traffic are
-// analyzed once they changed enough since their last analysis (the
-// planner otherwise keeps taking a fresh database's tables for empty, see
-// AnalyzeStale), and not again until they change again; on SQLite nothing
-// is done.
+// analyzed once they changed enough since their last analysis (plans made
+// while they were small are otherwise kept, see AnalyzeStale), and not
+// again until they change again; on SQLite nothing is done.
 func TestAnalyzeStale(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +22,38 @@ func acceptedDelivery(in integration.Integration, key string, at time.Time) webh
 	return webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: at, Status: webhook.StatusPending,
 		DedupeKey: key, ProviderDeliveryID: key, EventType: "x", HeaderText: "{}", Payload: []byte(`{}`), PayloadSize: 2,
 		Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider, Type: "x.y", OccurredAt: at, CreatedAt: at}}
+}
+
+// TestPurgeAfterClockAhead: a delivery stored while the clock was ahead
+// (in the future now) does not hold back the retention of the deliveries
+// stored after it: the cleanup reads up to the first young delivery, and
+// that one is no young delivery.
+func TestPurgeAfterClockAhead(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "clock")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		for i, at := range []time.Time{now.Add(30 * 24 * time.Hour), now.Add(-100 * 24 * time.Hour), now.Add(-time.Hour)} {
+			if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, fmt.Sprintf("d-%d", i), at)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := db.PurgeDeliveries(ctx, now.Add(-90*24*time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("PurgeDeliveries = %d, %v; want 1 (the old delivery stored after the future one)", n, err)
+		}
+		left, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 10})
+		var ids []string
+		for _, d := range left {
+			ids = append(ids, d.ProviderDeliveryID)
+		}
+		if err != nil || !slices.Equal(ids, []string{"d-2", "d-0"}) {
+			t.Errorf("deliveries left = %v, %v; want d-2 (recent) and d-0 (future)", ids, err)
+		}
+	})
 }
 
 // TestPurgeDeliveries: retention deletes old deliveries with their events

@@ -250,12 +250,12 @@ func TestListQueriesAtScale(t *testing.T) {
 		// up to the first young delivery, not the table.
 		cut := now.Add(-91 * 24 * time.Hour).UnixMilli()
 		if pg {
-			for _, bad := range pgScansOfBigTables(t, b.raw, store.PurgeBatchQuery, []any{cut, cut}, true) {
+			for _, bad := range pgScansOfBigTables(t, b.raw, store.PurgeBatchQuery, []any{cut, cut, now.UnixMilli()}, true) {
 				t.Errorf("retention select: %s", bad)
 			}
 			return
 		}
-		for _, step := range sqlitePlan(t, b.raw, store.PurgeBatchQuery, []any{cut, cut}) {
+		for _, step := range sqlitePlan(t, b.raw, store.PurgeBatchQuery, []any{cut, cut, now.UnixMilli()}) {
 			if strings.HasPrefix(step, "SCAN d") {
 				t.Errorf("retention select: plan step %q reads every delivery", step)
 			}

@@ -47,7 +47,7 @@ func (db *DB) VacuumAttempts(ctx context.Context, minDead int64) (bool, error) {
 		return false, nil
 	}
 	did, err := db.maintain(ctx, func(c *pgxpool.Conn) error {
-		_, err := c.Exec(ctx, `VACUUM (INDEX_CLEANUP ON, ANALYZE) subscription_attempts`)
+		_, err := c.Exec(ctx, `VACUUM (INDEX_CLEANUP ON, ANALYZE, SKIP_LOCKED) subscription_attempts`)
 		return err
 	})
 	if err != nil {
@@ -90,12 +90,15 @@ var hotTables = []string{"webhook_deliveries", "webhook_events", "subscription_a
 // AnalyzeStale runs ANALYZE on PostgreSQL for each hot table whose rows
 // changed by at least 1,000 and a tenth since it was last analyzed, and
 // returns the tables it analyzed. Autovacuum does the same within a
-// minute, when it is on. Until then the planner takes a table for the size
-// it last measured: a fresh database's are empty, and a plan cached on a
-// pooled connection then (pgx prepares every statement) joins the
-// dispatcher's claimed events to their deliveries by reading every
-// delivery, at every step, until an ANALYZE invalidates it. One replica at
-// a time (the vacuum lock); on SQLite it does nothing.
+// minute, when it is on. Until then, a plan PostgreSQL made while a table
+// was small and keeps for a pooled connection's prepared statement (pgx
+// prepares every one) stays as it was: on a fresh database the
+// dispatcher's join of claimed events to their deliveries read every
+// delivery, at every step, until an ANALYZE invalidated it. One replica at
+// a time (the vacuum lock). SKIP_LOCKED: a table autovacuum is working on
+// is left to it (waiting for it would cancel its run), and so is one the
+// database user does not own (PostgreSQL skips it with a warning); the
+// next check tries again. On SQLite it does nothing.
 func (db *DB) AnalyzeStale(ctx context.Context) ([]string, error) {
 	if db.dialect != Postgres {
 		return nil, nil
@@ -120,7 +123,7 @@ func (db *DB) AnalyzeStale(ctx context.Context) ([]string, error) {
 	}
 	did, err := db.maintain(ctx, func(c *pgxpool.Conn) error {
 		for _, t := range stale {
-			if _, err := c.Exec(ctx, `ANALYZE `+pgx.Identifier{t}.Sanitize()); err != nil {
+			if _, err := c.Exec(ctx, `ANALYZE (SKIP_LOCKED) `+pgx.Identifier{t}.Sanitize()); err != nil {
 				return err
 			}
 		}

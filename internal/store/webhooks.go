@@ -738,6 +738,9 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 		total += n
 	}
 	r.Close()
+	if err := r.Err(); err != nil {
+		return s, fmt.Errorf("store: endpoint signals: %w", err)
+	}
 	if total > 0 {
 		s.FailureRate = float64(s.Rejected+s.Failed) / float64(total)
 	}
@@ -763,14 +766,18 @@ func (db *DB) EndpointSignals(ctx context.Context, endpointID string, now time.T
 const acceptedOriginal = `d.status IN ('pending','processed','failed') AND d.replay_of IS NULL AND NOT d.is_test`
 
 // purgeBatchQuery selects a batch of deliveries received before its
-// (twice given) cut-off whose events no active subscription is retrying.
-// Ids grow with received_at (the time a delivery is stored), so the old
-// deliveries come before the first young one's id: the scan stops there,
-// rather than reading the whole table each hour to find the hour's few
-// thousand (in SQLite's one write transaction, ingest waiting). One that a
-// clock's step back left after it goes in a later run.
+// cut-off (the first two arguments) whose events no active subscription
+// is retrying. Ids grow with received_at (the time a delivery is stored),
+// so the old deliveries come before the first young one's id: the scan
+// stops there, rather than reading the whole table each hour to find the
+// hour's few thousand (in SQLite's one write transaction, ingest waiting).
+// A delivery stored while the clock was ahead (its received_at after the
+// third argument, now) is no young one: taken for the bound, it would
+// keep every delivery stored after it until it aged itself. One that a
+// clock's step back left after the bound goes in a later run.
 const purgeBatchQuery = `SELECT d.id FROM webhook_deliveries d WHERE d.received_at < ?
- AND d.id < COALESCE((SELECT f.id FROM webhook_deliveries f WHERE f.received_at >= ? ORDER BY f.id LIMIT 1), 9223372036854775807)
+ AND d.id < COALESCE((SELECT f.id FROM webhook_deliveries f WHERE f.received_at >= ? AND f.received_at <= ?
+ ORDER BY f.id LIMIT 1), 9223372036854775807)
  AND NOT EXISTS (SELECT 1 FROM webhook_events e JOIN subscription_attempts a ON a.event_seq = e.id JOIN subscriptions s ON s.id = a.subscription_id
  WHERE e.delivery_id = d.id AND a.status = 'pending' AND s.is_active) ORDER BY d.id LIMIT 2000`
 
@@ -786,7 +793,7 @@ func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, err
 	for {
 		var n int64
 		err := db.inRawTx(ctx, func(t rawTx) error {
-			r, err := t.query(ctx, purgeBatchQuery, ms(before), ms(before))
+			r, err := t.query(ctx, purgeBatchQuery, ms(before), ms(before), ms(db.now().Add(time.Minute)))
 			if err != nil {
 				return err
 			}
