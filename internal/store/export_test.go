@@ -41,3 +41,6 @@ const PurgeBatchQuery = purgeBatchQuery
 
 // TracePlanned hands fn each statement db plans per call (queryPlanned).
 func TracePlanned(db *DB, fn func(q string, args []any)) { db.planned = fn }
+
+// RebindPostgres spells q's ? placeholders as PostgreSQL's $n.
+func RebindPostgres(q string) string { return (&DB{dialect: Postgres}).rebind(q) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -276,16 +275,7 @@ var bigTables = map[string]bool{"webhook_events": true, "webhook_deliveries": tr
 func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any, generic bool) []string {
 	t.Helper()
 	ctx := t.Context()
-	var sb strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			sb.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		sb.WriteRune(c)
-	}
+	pgQuery := store.RebindPostgres(query)
 	lits := make([]string, len(args))
 	for i, a := range args {
 		if s, ok := a.(string); ok {
@@ -301,7 +291,7 @@ func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any, generi
 	defer tx.Rollback(ctx) //nolint:errcheck // only rolls back
 	var out string
 	if generic {
-		for _, s := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, `PREPARE plan_check AS ` + sb.String()} {
+		for _, s := range []string{`SET LOCAL plan_cache_mode = force_generic_plan`, `PREPARE plan_check AS ` + pgQuery} {
 			if _, err := tx.Exec(ctx, s); err != nil {
 				t.Fatalf("%s: %v", s, err)
 			}
@@ -316,7 +306,7 @@ func pgScansOfBigTables(t *testing.T, r *rawDB, query string, args []any, generi
 		if _, err := tx.Exec(ctx, `DEALLOCATE plan_check`); err != nil {
 			t.Fatal(err)
 		}
-	} else if err := tx.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+sb.String(),
+	} else if err := tx.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+pgQuery,
 		append([]any{pgx.QueryExecModeExec}, args...)...).Scan(&out); err != nil {
 		t.Fatalf("EXPLAIN %s: %v", query, err)
 	}
