@@ -365,7 +365,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		close(dispatchDone)
 	}
 	if a.DB.Dialect() == store.Postgres {
-		go a.vacuumAttempts(bctx, 5*time.Second)
+		go a.maintainTables(bctx, 5*time.Second)
 	}
 	srv.RegisterOnShutdown(a.API.Drain) // long polls answer instead of holding the shutdown up
 	errc := make(chan error, 1)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"ihub/internal/apperr"
 	"ihub/internal/jobqueue"
 	"ihub/internal/store"
 	"ihub/internal/webhook"
@@ -59,16 +60,19 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 	return nil
 }
 
-// vacuumAttempts vacuums the subscription attempts on PostgreSQL every
+// maintainTables vacuums the subscription attempts on PostgreSQL every
 // interval when they hold enough dead row versions (see
 // store.DB.VacuumAttempts): under a steady delivery rate they pile up
 // faster than the hourly cleanup could matter, and faster than autovacuum's
 // default thresholds, or forever where autovacuum is off. It also analyzes
 // the tables that grow with traffic when their statistics are stale (see
-// store.DB.AnalyzeStale).
-func (a *App) vacuumAttempts(ctx context.Context, every time.Duration) {
+// store.DB.AnalyzeStale). Failures are reported as the other background
+// loops report theirs (apperr.Recurring).
+func (a *App) maintainTables(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	vacuumFails := &apperr.Recurring{Log: a.Log, Msg: "vacuuming subscription attempts failed"}
+	analyzeFails := &apperr.Recurring{Log: a.Log, Msg: "analyzing tables failed"}
 	for {
 		select {
 		case <-ctx.Done():
@@ -77,18 +81,14 @@ func (a *App) vacuumAttempts(ctx context.Context, every time.Duration) {
 		}
 		start := time.Now()
 		did, err := a.DB.VacuumAttempts(ctx, store.VacuumMinDead)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.Log.WarnContext(ctx, "vacuuming subscription attempts failed", "error", err)
-		case did:
+		vacuumFails.Step(ctx, err)
+		if did {
 			a.Log.DebugContext(ctx, "vacuumed subscription attempts", "duration", time.Since(start))
 		}
 		start = time.Now()
 		tables, err := a.DB.AnalyzeStale(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			a.Log.WarnContext(ctx, "analyzing tables failed", "error", err)
-		case len(tables) > 0:
+		analyzeFails.Step(ctx, err)
+		if len(tables) > 0 {
 			a.Log.DebugContext(ctx, "analyzed tables", "tables", tables, "duration", time.Since(start))
 		}
 	}

@@ -88,36 +88,32 @@ func (db *DB) ListActivity(ctx context.Context, f audit.Filter) ([]audit.Entry, 
 		return nil, fmt.Errorf("store: list activity: %w", err)
 	}
 	defer r.Close()
-	var rows []sqlitedb.Activity
+	out := []audit.Entry{}
 	for r.Next() {
-		var a sqlitedb.Activity
+		var e audit.Entry
+		var at int64
+		var actorType string
+		var integrationID *string
 		var details []byte
-		if err := r.Scan(&a.ID, &a.At, &a.ActorType, &a.ActorID, &a.ActorName, &a.Action, &a.TargetType, &a.TargetID,
-			&a.TargetName, &a.IntegrationID, &a.Success, &details, &a.Ip, &a.UserAgent); err != nil {
+		if err := r.Scan(&e.ID, &at, &actorType, &e.Actor.ID, &e.Actor.Name, &e.Action, &e.TargetType, &e.TargetID,
+			&e.TargetName, &integrationID, &e.Success, &details, &e.Actor.IP, &e.Actor.UserAgent); err != nil {
 			return nil, fmt.Errorf("store: list activity: %w", err)
 		}
-		a.Details = details
-		rows = append(rows, a)
-	}
-	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("store: list activity: %w", err)
-	}
-	out := make([]audit.Entry, 0, len(rows))
-	for _, r := range rows {
-		e := audit.Entry{ID: r.ID, At: fromMS(r.At), Action: r.Action, TargetType: r.TargetType, TargetID: r.TargetID,
-			TargetName: r.TargetName, Success: r.Success,
-			Actor: audit.Actor{Type: audit.ActorType(r.ActorType), ID: r.ActorID, Name: r.ActorName, IP: r.Ip, UserAgent: r.UserAgent}}
-		if r.IntegrationID != nil {
-			e.IntegrationID = *r.IntegrationID
+		e.At, e.Actor.Type = fromMS(at), audit.ActorType(actorType)
+		if integrationID != nil {
+			e.IntegrationID = *integrationID
 		}
-		if err := json.Unmarshal(r.Details, &e.Details); err != nil {
-			return nil, fmt.Errorf("store: activity %d details: %w", r.ID, err)
+		if err := json.Unmarshal(details, &e.Details); err != nil {
+			return nil, fmt.Errorf("store: activity %d details: %w", e.ID, err)
 		}
 		if tid, ok := e.Details["tokenId"].(string); ok {
 			e.Actor.TokenID = tid
 			delete(e.Details, "tokenId") // stored there for filtering; shown in the actor
 		}
 		out = append(out, e)
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("store: list activity: %w", err)
 	}
 	return out, nil
 }
