@@ -86,7 +86,7 @@ func (a *App) maintainTables(ctx context.Context, every time.Duration) {
 			a.Log.DebugContext(ctx, "vacuumed subscription attempts", "duration", time.Since(start))
 		}
 		start = time.Now()
-		tables, err := a.DB.AnalyzeStale(ctx)
+		tables, err := a.DB.AnalyzeStale(ctx, store.AnalyzeMinInterval)
 		analyzeFails.Step(ctx, err)
 		if len(tables) > 0 {
 			a.Log.DebugContext(ctx, "analyzed tables", "tables", tables, "duration", time.Since(start))

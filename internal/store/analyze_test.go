@@ -5,62 +5,103 @@ import (
 	"testing"
 	"time"
 
+	"ihub/internal/store"
 	"ihub/internal/store/storetest"
 )
 
 // TestAnalyzeStale: on PostgreSQL the tables that grow with traffic are
 // analyzed once they changed enough since their last analysis (plans made
-// while they were small are otherwise kept, see AnalyzeStale), and not
-// again until they change again; on SQLite nothing is done.
+// while they were small are otherwise kept, see AnalyzeStale), not again
+// until they change again, and not within the minimum interval unless they
+// doubled; on SQLite nothing is done.
 func TestAnalyzeStale(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
 		b := setup(t, e)
 		ctx := t.Context()
-		if _, err := b.raw.exec(ctx, `WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 5000)
+		insert := func(from, to int) {
+			t.Helper()
+			if _, err := b.raw.exec(ctx, `WITH RECURSIVE g(x) AS (SELECT CAST($1 AS INTEGER) UNION ALL SELECT x + 1 FROM g WHERE x < CAST($2 AS INTEGER))
  INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
- SELECT x, 'int_1', 'http', 'code.push', '', 0, 0, '{}' FROM g`); err != nil {
-			t.Fatal(err)
+ SELECT x, 'int_1', 'http', 'code.push', '', 0, 0, '{}' FROM g`, from, to); err != nil {
+				t.Fatal(err)
+			}
 		}
+		insert(1, 5000)
 		if b.raw.pg == nil {
-			if got, err := b.db.AnalyzeStale(ctx); err != nil || got != nil {
+			if got, err := b.db.AnalyzeStale(ctx, 0); err != nil || got != nil {
 				t.Fatalf("AnalyzeStale on SQLite = %v, %v; want nothing", got, err)
 			}
 			return
 		}
 		// PostgreSQL counts changes in its statistics a moment after the
-		// transaction: the next one's end flushes them.
-		if _, err := b.raw.exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.raw.exec(ctx, `SELECT 1`); err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			var err error
-			if got, err = b.db.AnalyzeStale(ctx); err != nil {
-				t.Fatal(err)
+		// transaction ends: wait until they show.
+		counted := func(mods int) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				if _, err := b.raw.exec(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+					t.Fatal(err)
+				}
+				n, err := b.raw.queryInt(ctx, `SELECT COALESCE(SUM(n_mod_since_analyze), 0) FROM pg_stat_user_tables
+ WHERE schemaname = current_schema() AND relname = 'webhook_events'`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n >= int64(mods) {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("changes counted = %d; want %d", n, mods)
+				}
+				time.Sleep(50 * time.Millisecond)
 			}
-			if len(got) > 0 || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
 		}
-		if !slices.Equal(got, []string{"webhook_events"}) {
-			t.Fatalf("AnalyzeStale = %v; want [webhook_events]", got)
+		counted(5000)
+		if got, err := b.db.AnalyzeStale(ctx, store.AnalyzeMinInterval); err != nil || !slices.Equal(got, []string{"webhook_events"}) {
+			t.Fatalf("AnalyzeStale = %v, %v; want [webhook_events] (never analyzed)", got, err)
 		}
 		analyzed, err := b.raw.queryInt(ctx, `SELECT COUNT(*) FROM pg_stat_user_tables WHERE schemaname = current_schema()
  AND relname = 'webhook_events' AND last_analyze IS NOT NULL`)
 		if err != nil || analyzed != 1 {
 			t.Fatalf("webhook_events analyzed = %d, %v; want 1", analyzed, err)
 		}
-		var rows int64
-		if err := b.raw.pg.QueryRow(ctx, `SELECT reltuples::bigint FROM pg_class WHERE oid = 'webhook_events'::regclass`).Scan(&rows); err != nil || rows != 5000 {
-			t.Fatalf("rows the planner counts = %d, %v; want 5000", rows, err)
+		planned := func() int64 {
+			t.Helper()
+			var rows int64
+			if err := b.raw.pg.QueryRow(ctx, `SELECT reltuples::bigint FROM pg_class WHERE oid = 'webhook_events'::regclass`).Scan(&rows); err != nil {
+				t.Fatal(err)
+			}
+			return rows
 		}
-		if got, err := b.db.AnalyzeStale(ctx); err != nil || got != nil {
+		if rows := planned(); rows != 5000 {
+			t.Fatalf("rows the planner counts = %d; want 5000", rows)
+		}
+		if got, err := b.db.AnalyzeStale(ctx, 0); err != nil || got != nil {
 			t.Errorf("AnalyzeStale again = %v, %v; want nothing (no change since)", got, err)
+		}
+
+		// 2,000 more: past a tenth, but analyzed a moment ago and far from
+		// doubled, so it waits for the interval.
+		insert(5001, 7000)
+		counted(2000)
+		if got, err := b.db.AnalyzeStale(ctx, store.AnalyzeMinInterval); err != nil || got != nil {
+			t.Errorf("AnalyzeStale within the interval = %v, %v; want nothing", got, err)
+		}
+		if got, err := b.db.AnalyzeStale(ctx, 0); err != nil || !slices.Equal(got, []string{"webhook_events"}) {
+			t.Errorf("AnalyzeStale after the interval = %v, %v; want [webhook_events]", got, err)
+		}
+		if rows := planned(); rows != 7000 {
+			t.Errorf("rows the planner counts = %d; want 7000", rows)
+		}
+
+		// 9,000 more than the 7,000 analyzed: doubled, analyzed at once.
+		insert(7001, 16000)
+		counted(9000)
+		if got, err := b.db.AnalyzeStale(ctx, store.AnalyzeMinInterval); err != nil || !slices.Equal(got, []string{"webhook_events"}) {
+			t.Errorf("AnalyzeStale after doubling = %v, %v; want [webhook_events]", got, err)
+		}
+		if rows := planned(); rows != 16000 {
+			t.Errorf("rows the planner counts = %d; want 16000", rows)
 		}
 	})
 }

@@ -87,10 +87,20 @@ func (db *DB) maintain(ctx context.Context, fn func(c *pgxpool.Conn) error) (boo
 // dispatcher read at every step.
 var hotTables = []string{"webhook_deliveries", "webhook_events", "subscription_attempts"}
 
+// AnalyzeMinInterval is how long AnalyzeStale leaves a table alone after an
+// analysis unless its rows doubled since.
+const AnalyzeMinInterval = time.Minute
+
 // AnalyzeStale runs ANALYZE on PostgreSQL for each hot table whose rows
 // changed by at least 1,000 and a tenth since it was last analyzed, and
 // returns the tables it analyzed. Autovacuum does the same within a
-// minute, when it is on. Until then, a plan PostgreSQL made while a table
+// minute, when it is on. A table analyzed less than minInterval ago
+// waits, unless its rows changed by as many as it had then (1,000 and
+// half its rows now): an ANALYZE samples 30,000 rows, a few hundred
+// milliseconds of a core, and a table growing by a tenth every few seconds
+// (a fresh database under load) was analyzed at every check, a tenth of a
+// core taken from ingest. Doubling still replans within one check, which is
+// what a small table's plans need. Until then, a plan PostgreSQL made while a table
 // was small and keeps for a pooled connection's prepared statement (pgx
 // prepares every one) stays as it was: on a fresh database the
 // dispatcher's join of claimed events to their deliveries read every
@@ -99,13 +109,16 @@ var hotTables = []string{"webhook_deliveries", "webhook_events", "subscription_a
 // is left to it (waiting for it would cancel its run), and so is one the
 // database user does not own (PostgreSQL skips it with a warning); the
 // next check tries again. On SQLite it does nothing.
-func (db *DB) AnalyzeStale(ctx context.Context) ([]string, error) {
+func (db *DB) AnalyzeStale(ctx context.Context, minInterval time.Duration) ([]string, error) {
 	if db.dialect != Postgres {
 		return nil, nil
 	}
 	var stale []string
 	r, err := db.pool.Query(ctx, `SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema()
- AND relname = ANY($1) AND n_mod_since_analyze >= 1000 + n_live_tup / 10 ORDER BY relname`, hotTables)
+ AND relname = ANY($1) AND n_mod_since_analyze >= 1000 + n_live_tup / 10
+ AND (2 * n_mod_since_analyze >= 1000 + n_live_tup
+  OR COALESCE(GREATEST(last_analyze, last_autoanalyze), '-infinity') < now() - make_interval(secs => $2))
+ ORDER BY relname`, hotTables, minInterval.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("store: table statistics: %w", pgErr(err))
 	}
