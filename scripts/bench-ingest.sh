@@ -92,6 +92,12 @@ bench() { # name [reference database URL]
       "reference server $rrps webhooks/s, p99 $rp99, non-2xx ${rbad:-0}: ihub at $(awk -v a="$rps" -v b="$rrps" 'BEGIN{printf "%.0f", 100*a/b}') %)"
   done
   kill "$server_pid" "$ref_pid"; wait "$server_pid" "$ref_pid" || true; server_pid= ref_pid=
+  # The SQLite files of both servers (gigabytes) would otherwise still be
+  # in the page cache, dirty, and written back by the kernel during the
+  # next engine's runs: deleted, they are dropped unwritten; sync flushes
+  # what is left, so that each engine is measured on a quiet disk.
+  rm -rf "$dir"
+  sync
 }
 
 bench sqlite-full
