@@ -233,6 +233,7 @@ type WebhookDelivery struct {
 	ReplayOf           *int64
 	DuplicateOf        *int64
 	IsTest             bool
+	PayloadCodec       int32
 }
 
 type WebhookEndpoint struct {
