@@ -94,21 +94,24 @@ const AnalyzeMinInterval = time.Minute
 // AnalyzeStale runs ANALYZE on PostgreSQL for each hot table whose rows
 // changed by at least 1,000 and a tenth since it was last analyzed, and
 // returns the tables it analyzed. Autovacuum does the same within a
-// minute, when it is on. A table analyzed less than minInterval ago
-// waits, unless its rows changed by as many as it had then (1,000 and
-// half its rows now): an ANALYZE samples 30,000 rows, a few hundred
-// milliseconds of a core, and a table growing by a tenth every few seconds
-// (a fresh database under load) was analyzed at every check, a tenth of a
-// core taken from ingest. Doubling still replans within one check, which is
-// what a small table's plans need. Until then, a plan PostgreSQL made while a table
+// minute, when it is on. Until then, a plan PostgreSQL made while a table
 // was small and keeps for a pooled connection's prepared statement (pgx
 // prepares every one) stays as it was: on a fresh database the
 // dispatcher's join of claimed events to their deliveries read every
-// delivery, at every step, until an ANALYZE invalidated it. One replica at
-// a time (the vacuum lock). SKIP_LOCKED: a table autovacuum is working on
-// is left to it (waiting for it would cancel its run), and so is one the
-// database user does not own (PostgreSQL skips it with a warning); the
-// next check tries again. On SQLite it does nothing.
+// delivery, at every step, until an ANALYZE invalidated it.
+//
+// A table analyzed less than minInterval ago waits, unless its rows
+// changed by as many as it had then (1,000 and half its rows now): an
+// ANALYZE samples 30,000 rows, a few hundred milliseconds of a core, and a
+// table growing by a tenth every few seconds (a fresh database under load)
+// was analyzed at every check, a tenth of a core taken from ingest.
+// Doubling still replans within one check, which is what a small table's
+// plans need.
+//
+// One replica at a time (the vacuum lock). SKIP_LOCKED: a table
+// autovacuum is working on is left to it (waiting for it would cancel its
+// run), and so is one the database user does not own (PostgreSQL skips it
+// with a warning); the next check tries again. On SQLite it does nothing.
 func (db *DB) AnalyzeStale(ctx context.Context, minInterval time.Duration) ([]string, error) {
 	if db.dialect != Postgres {
 		return nil, nil

@@ -243,6 +243,12 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		return db.insertDeliveriesPG(ctx, ds)
 	}
 	out := make([]webhook.Inserted, len(ds))
+	// Compressed before the transaction: SQLite has one writer.
+	payloads, codecs := make([]any, len(ds)), make([]int64, len(ds))
+	for i, d := range ds {
+		_, _, p, _, _ := deliveryRow(d)
+		payloads[i], codecs[i] = packPayload(p)
+	}
 	err := db.inRawTx(ctx, func(t rawTx) error {
 		// One multi-row INSERT for the batch's deliveries and one for their
 		// events: modernc's cost is mostly per statement. The writer holds
@@ -257,11 +263,10 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		args := make([]any, 0, 19*len(ds))
 		statuses := make([]string, len(ds))
 		for i, d := range ds {
-			status, key, payload, processedAt, processingMs := deliveryRow(d)
+			status, key, _, processedAt, processingMs := deliveryRow(d)
 			statuses[i] = status
-			payload, codec := packPayload(payload)
 			args = append(args, base+1+int64(i), d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID,
-				d.EventType, d.HeaderJSON(), payload, codec, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs,
+				d.EventType, d.HeaderJSON(), payloads[i], codecs[i], d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs,
 				d.Test, attemptsOf(status))
 		}
 		r, err := t.queryCached(ctx, sqliteInsertDeliveries.text(len(ds)), args...)
@@ -450,12 +455,47 @@ func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 	if err != nil {
 		return d, err
 	}
-	if d.Payload, err = unpackPayload(d.Payload, codec); err != nil {
-		return d, fmt.Errorf("%w (delivery %d)", err, d.ID)
-	}
 	d.ReceivedAt, d.ProcessedAt = fromMS(received), fromMSPtr(processed)
 	_ = json.Unmarshal([]byte(headers), &d.Header) // written by us as JSON
+	if d.Payload, err = unpackPayload(d.Payload, codec); err != nil {
+		return d, &damagedPayload{id: d.ID, err: err}
+	}
 	return d, nil
+}
+
+// damagedPayload is scanDelivery's error for a row read whole but whose
+// payload cannot be decoded; the delivery comes with it, without payload.
+type damagedPayload struct {
+	id  int64
+	err error
+}
+
+func (e *damagedPayload) Error() string { return fmt.Sprintf("%v (delivery %d)", e.err, e.id) }
+func (e *damagedPayload) Unwrap() error { return e.err }
+
+func (db *DB) logDamaged(e *damagedPayload) {
+	db.log.Error("a stored webhook payload cannot be read; the delivery is shown without it", "delivery", e.id, "err", e.err)
+}
+
+// scanDeliveries reads the rows of a delivery query. A delivery whose
+// stored payload cannot be decoded is kept without it, and logged: one
+// damaged row must not make an endpoint's logs unreadable, or stop the
+// processing of every delivery behind it (ClaimPending).
+func (db *DB) scanDeliveries(r rows) ([]webhook.Delivery, error) {
+	out := []webhook.Delivery{}
+	for r.Next() {
+		d, err := scanDelivery(r)
+		var damaged *damagedPayload
+		if errors.As(err, &damaged) {
+			db.logDamaged(damaged)
+			d.Payload, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, r.Err()
 }
 
 // ListDeliveries implements webhook.Store: newest first.
@@ -524,22 +564,24 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 		return nil, fmt.Errorf("store: list deliveries: %w", err)
 	}
 	defer r.Close()
-	out := []webhook.Delivery{}
-	for r.Next() {
-		d, err := scanDelivery(r)
-		if err != nil {
-			return nil, fmt.Errorf("store: list deliveries: %w", err)
-		}
-		out = append(out, d)
+	out, err := db.scanDeliveries(r)
+	if err != nil {
+		return nil, fmt.Errorf("store: list deliveries: %w", err)
 	}
-	return out, r.Err()
+	return out, nil
 }
 
-// GetDelivery implements webhook.Store.
+// GetDelivery implements webhook.Store. A delivery whose stored payload
+// cannot be decoded comes without it, as in lists (scanDeliveries).
 func (db *DB) GetDelivery(ctx context.Context, id int64) (webhook.Delivery, error) {
 	d, err := scanDelivery(db.queryRow(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
+	var damaged *damagedPayload
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return d, apperr.E(apperr.NotFound, "no such delivery")
+	case errors.As(err, &damaged):
+		db.logDamaged(damaged)
+		d.Payload, err = nil, nil
 	}
 	return d, err
 }
@@ -554,15 +596,11 @@ func (db *DB) ClaimPending(ctx context.Context, n int) ([]webhook.Delivery, erro
 		return nil, fmt.Errorf("store: pending deliveries: %w", err)
 	}
 	defer r.Close()
-	var out []webhook.Delivery
-	for r.Next() {
-		d, err := scanDelivery(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	out, err := db.scanDeliveries(r)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending deliveries: %w", err)
 	}
-	return out, r.Err()
+	return out, nil
 }
 
 // CompleteDeliveries implements webhook.Store.

@@ -14,6 +14,10 @@ import (
 	"ihub/internal/webhook/verify"
 )
 
+// ReasonPayloadUnreadable is a pending delivery's failure reason when its
+// stored payload cannot be read back.
+const ReasonPayloadUnreadable = "the stored payload cannot be read"
+
 // ProcessPending normalizes up to n pending deliveries into events and
 // marks them processed, in one transaction; it returns how many it
 // handled. It is idempotent: an event's id derives from its delivery, so a
@@ -38,6 +42,13 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 			providers[d.EndpointID] = prov
 		}
 		now := s.o.Now()
+		if d.Payload == nil && d.PayloadSize > 0 {
+			// Stored, but the store could not read it back (it logged
+			// why): no event is better than one made from nothing.
+			done = append(done, Completed{DeliveryID: d.ID, Status: StatusFailed, Reason: ReasonPayloadUnreadable,
+				ProcessedAt: now, ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds()})
+			continue
+		}
 		ev, _ := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt, now)
 		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID), d.ID, now
 		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
