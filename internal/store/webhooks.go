@@ -443,7 +443,11 @@ func unpackPayload(b []byte, codec int64) ([]byte, error) {
 	return nil, fmt.Errorf("store: a stored payload has an unknown encoding (%d)", codec)
 }
 
-func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
+// scanDelivery reads a delivery row. A payload that cannot be decoded is
+// logged and left out, the delivery read without it: one damaged row must
+// not make an endpoint's logs unreadable, or stop the processing of every
+// delivery behind it (ClaimPending; the processor fails such a delivery).
+func (db *DB) scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 	var d webhook.Delivery
 	var received int64
 	var headers string
@@ -458,38 +462,16 @@ func scanDelivery(r interface{ Scan(...any) error }) (webhook.Delivery, error) {
 	d.ReceivedAt, d.ProcessedAt = fromMS(received), fromMSPtr(processed)
 	_ = json.Unmarshal([]byte(headers), &d.Header) // written by us as JSON
 	if d.Payload, err = unpackPayload(d.Payload, codec); err != nil {
-		return d, &damagedPayload{id: d.ID, err: err}
+		db.log.Error("a stored webhook payload cannot be read; the delivery is shown without it", "delivery", d.ID, "err", err)
 	}
 	return d, nil
 }
 
-// damagedPayload is scanDelivery's error for a row read whole but whose
-// payload cannot be decoded; the delivery comes with it, without payload.
-type damagedPayload struct {
-	id  int64
-	err error
-}
-
-func (e *damagedPayload) Error() string { return fmt.Sprintf("%v (delivery %d)", e.err, e.id) }
-func (e *damagedPayload) Unwrap() error { return e.err }
-
-func (db *DB) logDamaged(e *damagedPayload) {
-	db.log.Error("a stored webhook payload cannot be read; the delivery is shown without it", "delivery", e.id, "err", e.err)
-}
-
-// scanDeliveries reads the rows of a delivery query. A delivery whose
-// stored payload cannot be decoded is kept without it, and logged: one
-// damaged row must not make an endpoint's logs unreadable, or stop the
-// processing of every delivery behind it (ClaimPending).
+// scanDeliveries reads the rows of a delivery query.
 func (db *DB) scanDeliveries(r rows) ([]webhook.Delivery, error) {
 	out := []webhook.Delivery{}
 	for r.Next() {
-		d, err := scanDelivery(r)
-		var damaged *damagedPayload
-		if errors.As(err, &damaged) {
-			db.logDamaged(damaged)
-			d.Payload, err = nil, nil
-		}
+		d, err := db.scanDelivery(r)
 		if err != nil {
 			return nil, err
 		}
@@ -571,17 +553,11 @@ func (db *DB) ListDeliveries(ctx context.Context, f webhook.DeliveryFilter) ([]w
 	return out, nil
 }
 
-// GetDelivery implements webhook.Store. A delivery whose stored payload
-// cannot be decoded comes without it, as in lists (scanDeliveries).
+// GetDelivery implements webhook.Store.
 func (db *DB) GetDelivery(ctx context.Context, id int64) (webhook.Delivery, error) {
-	d, err := scanDelivery(db.queryRow(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
-	var damaged *damagedPayload
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	d, err := db.scanDelivery(db.queryRow(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
 		return d, apperr.E(apperr.NotFound, "no such delivery")
-	case errors.As(err, &damaged):
-		db.logDamaged(damaged)
-		d.Payload, err = nil, nil
 	}
 	return d, err
 }
