@@ -364,9 +364,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	} else {
 		close(dispatchDone)
 	}
-	if a.DB.Dialect() == store.Postgres {
-		go a.maintainTables(bctx, 5*time.Second)
-	}
+	// Vacuum and analyze do nothing on SQLite; the purge of deleted
+	// subscriptions runs on both engines.
+	go a.maintainTables(bctx, 5*time.Second)
 	srv.RegisterOnShutdown(a.API.Drain) // long polls answer instead of holding the shutdown up
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

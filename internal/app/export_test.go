@@ -10,3 +10,8 @@ import (
 func (a *App) WorkCleanup(ctx context.Context) error {
 	return a.workCleanup(ctx, &jobqueue.Job[CleanupArgs]{})
 }
+
+// MaintainTables runs the table maintenance loop's tasks once.
+func (a *App) MaintainTables(ctx context.Context) {
+	a.newMaintenance().step(ctx)
+}

@@ -66,30 +66,58 @@ func (a *App) workCleanup(ctx context.Context, _ *jobqueue.Job[CleanupArgs]) err
 // faster than the hourly cleanup could matter, and faster than autovacuum's
 // default thresholds, or forever where autovacuum is off. It also analyzes
 // the tables that grow with traffic when their statistics are stale (see
-// store.DB.AnalyzeStale). Failures are reported as the other background
-// loops report theirs (apperr.Recurring).
+// store.DB.AnalyzeStale); both do nothing on SQLite. On both engines it
+// deletes the attempts of deleted subscriptions, then the subscriptions
+// (see store.DB.PurgeDeletedSubscriptions). Failures are reported as the
+// other background loops report theirs (apperr.Recurring).
 func (a *App) maintainTables(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	vacuumFails := &apperr.Recurring{Log: a.Log, Msg: "vacuuming subscription attempts failed"}
-	analyzeFails := &apperr.Recurring{Log: a.Log, Msg: "analyzing tables failed"}
+	m := a.newMaintenance()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		start := time.Now()
-		did, err := a.DB.VacuumAttempts(ctx, store.VacuumMinDead)
-		vacuumFails.Step(ctx, err)
-		if did {
-			a.Log.DebugContext(ctx, "vacuumed subscription attempts", "duration", time.Since(start))
-		}
-		start = time.Now()
-		tables, err := a.DB.AnalyzeStale(ctx, store.AnalyzeMinInterval)
-		analyzeFails.Step(ctx, err)
-		if len(tables) > 0 {
-			a.Log.DebugContext(ctx, "analyzed tables", "tables", tables, "duration", time.Since(start))
-		}
+		m.step(ctx)
+	}
+}
+
+// maintenance is maintainTables' state: how each task's failures went.
+type maintenance struct {
+	a                                     *App
+	vacuumFails, analyzeFails, purgeFails *apperr.Recurring
+}
+
+func (a *App) newMaintenance() *maintenance {
+	return &maintenance{a: a,
+		vacuumFails:  &apperr.Recurring{Log: a.Log, Msg: "vacuuming subscription attempts failed"},
+		analyzeFails: &apperr.Recurring{Log: a.Log, Msg: "analyzing tables failed"},
+		purgeFails:   &apperr.Recurring{Log: a.Log, Msg: "purging deleted subscriptions failed"},
+	}
+}
+
+// step runs each task once.
+func (m *maintenance) step(ctx context.Context) {
+	a := m.a
+	start := time.Now()
+	did, err := a.DB.VacuumAttempts(ctx, store.VacuumMinDead)
+	m.vacuumFails.Step(ctx, err)
+	if did {
+		a.Log.DebugContext(ctx, "vacuumed subscription attempts", "duration", time.Since(start))
+	}
+	start = time.Now()
+	tables, err := a.DB.AnalyzeStale(ctx, store.AnalyzeMinInterval)
+	m.analyzeFails.Step(ctx, err)
+	if len(tables) > 0 {
+		a.Log.DebugContext(ctx, "analyzed tables", "tables", tables, "duration", time.Since(start))
+	}
+	start = time.Now()
+	subs, attempts, err := a.DB.PurgeDeletedSubscriptions(ctx)
+	m.purgeFails.Step(ctx, err)
+	if subs > 0 || attempts > 0 {
+		a.Log.InfoContext(ctx, "purged deleted subscriptions", "subscriptions", subs, "attempts", attempts,
+			"duration", time.Since(start))
 	}
 }

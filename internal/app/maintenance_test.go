@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,42 @@ func TestCleanupRemovesExpiredSessionsAndOldActivity(t *testing.T) {
 			}
 			if _, err := db.GetSession(ctx, "live"); err != nil {
 				t.Errorf("the live session was removed: %v", err)
+			}
+		})
+	}
+}
+
+// TestMaintenancePurgesDeletedSubscriptions: a subscription deleted
+// through the API is gone at once; the table maintenance loop then removes
+// its row (store.DB.PurgeDeletedSubscriptions does the batches).
+func TestMaintenancePurgesDeletedSubscriptions(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			ctx := context.Background()
+			r := env.Do("POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://example.com/hook"})
+			var created struct{ ID string }
+			r.JSON(t, &created)
+			if r.Status != 201 || created.ID == "" {
+				t.Fatalf("create = %d %s", r.Status, r.Body)
+			}
+			if r := env.Do("DELETE", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); r.Status != 204 {
+				t.Fatalf("DELETE = %d %s", r.Status, r.Body)
+			}
+			if r := env.Do("GET", "/api/v1/subscriptions/"+created.ID, env.AdminToken, nil); r.Status != 404 {
+				t.Errorf("GET after the delete = %d %s, want 404", r.Status, r.Body)
+			}
+			if r := env.Do("GET", "/api/v1/subscriptions", env.AdminToken, nil); strings.Contains(string(r.Body), created.ID) {
+				t.Errorf("the list after the delete shows it: %s", r.Body)
+			}
+			env.App.MaintainTables(ctx)
+			if !strings.Contains(env.Logs.String(), `msg="purged deleted subscriptions" subscriptions=1 attempts=0`) {
+				t.Errorf("no purge logged after a maintenance step:\n%s", env.Logs.String())
+			}
+			if s, a, err := env.App.DB.PurgeDeletedSubscriptions(ctx); s != 0 || a != 0 || err != nil {
+				t.Errorf("PurgeDeletedSubscriptions after the maintenance step = %d, %d, %v; want nothing left", s, a, err)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -293,4 +294,114 @@ func createSubscription(t *testing.T, db *store.DB, id string, now time.Time) {
 	if err := db.CreateSubscription(t.Context(), sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSubscriptionDeletion: a deleted subscription is gone at once from
+// every read, list, fan-out and claim, while its attempts stay until
+// PurgeDeletedSubscriptions deletes them (in batches, the subscription
+// last). The purge goes on after a restart, and leaves other subscriptions'
+// attempts alone.
+func TestSubscriptionDeletion(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		db, ctx := b.db, t.Context()
+		now := time.Now()
+		createSubscription(t, db, "sub_gone", now)
+		createSubscription(t, db, "sub_kept", now)
+		// More than two batches of the deleted one's attempts, half pending
+		// and due, and ten of the other's.
+		n := 2*store.SubscriptionPurgeBatch + 500
+		series := fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) `, n)
+		for _, q := range []string{
+			series + `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
+ SELECT 'sub_gone', x, CASE WHEN x % 2 = 0 THEN 'pending' ELSE 'delivered' END, 0, 0 FROM g`,
+			series + `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
+ SELECT 'sub_kept', x, 'delivered', 0, 0 FROM g WHERE x <= 10`,
+		} {
+			if _, err := b.raw.exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		count := func(q string, args ...any) int64 {
+			t.Helper()
+			c, err := b.raw.queryInt(ctx, q, args...)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			return c
+		}
+		attempts := func(sub string) int64 {
+			t.Helper()
+			return count(`SELECT COUNT(*) FROM subscription_attempts WHERE subscription_id = $1`, sub)
+		}
+		read, _, err := db.GetSubscription(ctx, "sub_gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		if err := db.DeleteSubscription(ctx, "sub_gone", audit.Entry{}); err != nil {
+			t.Fatalf("DeleteSubscription = %v", err)
+		}
+		if _, _, err := db.GetSubscription(ctx, "sub_gone"); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("GetSubscription after the delete = %v, want not found", err)
+		}
+		if err := db.DeleteSubscription(ctx, "sub_gone", audit.Entry{}); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("DeleteSubscription again = %v, want not found", err)
+		}
+		if err := db.UpdateSubscription(ctx, read, audit.Entry{}); err == nil {
+			t.Error("UpdateSubscription of the deleted subscription succeeded")
+		}
+		subs, err := db.ListSubscriptions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) != 1 || subs[0].ID != "sub_kept" {
+			t.Errorf("ListSubscriptions after the delete = %v, want sub_kept alone", subs)
+		}
+		versions, err := db.SubscriptionVersions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := versions["sub_gone"]; ok {
+			t.Errorf("SubscriptionVersions after the delete = %v, holds sub_gone", versions)
+		}
+		// Its due attempts are not claimed.
+		room := func(webhook.Subscription) int { return 10 }
+		work, err := db.FanOutAndClaim(ctx, now, 100, func(webhook.Event, []webhook.Subscription) []string { return nil },
+			webhook.Claim{Lease: time.Minute, Limit: 10, Room: room, Owner: "a"})
+		if err != nil {
+			t.Fatalf("FanOutAndClaim = %v", err)
+		}
+		if len(work) != 0 {
+			t.Errorf("claimed %d attempts, want none: the only due ones are the deleted subscription's", len(work))
+		}
+		// Its attempts wait for the purge.
+		if got := attempts("sub_gone"); got != int64(n) {
+			t.Errorf("attempts of the deleted subscription before the purge = %d, want %d", got, n)
+		}
+
+		// The purge, after a restart.
+		db.Close()
+		db = openStore(t, b.opts)
+		gotSubs, gotAttempts, err := db.PurgeDeletedSubscriptions(ctx)
+		if err != nil {
+			t.Fatalf("PurgeDeletedSubscriptions = %v", err)
+		}
+		if gotSubs != 1 || gotAttempts != int64(n) {
+			t.Errorf("PurgeDeletedSubscriptions = %d subscriptions, %d attempts; want 1, %d", gotSubs, gotAttempts, n)
+		}
+		if got := attempts("sub_gone"); got != 0 {
+			t.Errorf("attempts of the deleted subscription after the purge = %d, want 0", got)
+		}
+		if got := count(`SELECT COUNT(*) FROM subscriptions WHERE id = 'sub_gone'`); got != 0 {
+			t.Errorf("the deleted subscription's row is still there after the purge")
+		}
+		if got := attempts("sub_kept"); got != 10 {
+			t.Errorf("attempts of the other subscription = %d, want its 10", got)
+		}
+		if s, a, err := db.PurgeDeletedSubscriptions(ctx); s != 0 || a != 0 || err != nil {
+			t.Errorf("PurgeDeletedSubscriptions with nothing to purge = %d, %d, %v; want 0, 0, nil", s, a, err)
+		}
+	})
 }

@@ -44,3 +44,13 @@ func TracePlanned(db *DB, fn func(q string, args []any)) { db.planned = fn }
 
 // RebindPostgres spells q's ? placeholders as PostgreSQL's $n.
 func RebindPostgres(q string) string { return (&DB{dialect: Postgres}).rebind(q) }
+
+// DeleteAttemptsInOneTx deletes a subscription's attempts in one
+// transaction of the writer, as DeleteSubscription did before version 17:
+// BenchmarkDeleteSubscription's baseline.
+func (db *DB) DeleteAttemptsInOneTx(ctx context.Context, id string) error {
+	return db.inRawTx(ctx, func(t rawTx) error {
+		_, err := t.exec(ctx, `DELETE FROM subscription_attempts WHERE subscription_id = ?`, id)
+		return err
+	})
+}

@@ -190,6 +190,9 @@ type SubscriptionStore interface {
 	GetSubscription(ctx context.Context, id string) (Subscription, []byte, error)
 	ListSubscriptions(ctx context.Context) ([]Subscription, error)
 	UpdateSubscription(ctx context.Context, s Subscription, e audit.Entry) error
+	// DeleteSubscription removes the subscription from every read, list,
+	// fan-out and claim at once; its attempts may be deleted afterwards,
+	// in the background.
 	DeleteSubscription(ctx context.Context, id string, e audit.Entry) error
 	// FanOutAndClaim turns up to fanLimit new events into attempts for
 	// the subscriptions match selects, advancing the cursor, then leases
@@ -715,7 +718,9 @@ func changedSubscriptionFields(a, b Subscription, auth *natspub.Auth) []string {
 	return out
 }
 
-// DeleteSubscription removes a subscription and its attempts.
+// DeleteSubscription removes a subscription: nothing more is sent to it,
+// and it is gone from every read. Its attempts are deleted in the
+// background (see store.DB.PurgeDeletedSubscriptions).
 func (s *Service) DeleteSubscription(ctx context.Context, by audit.Actor, id string) error {
 	st, err := s.subStore()
 	if err != nil {

@@ -171,6 +171,7 @@ type Subscription struct {
 	TargetSecretCiphertext []byte
 	TargetSecretKeyID      *string
 	StartSeq               int64
+	DeletedAt              *int64
 }
 
 type SubscriptionAttempt struct {
