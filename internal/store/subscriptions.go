@@ -265,9 +265,9 @@ const SubscriptionPurgeBatch = 1000
 // PurgeDeletedSubscriptions deletes the attempts of the subscriptions
 // marked deleted, SubscriptionPurgeBatch at a time, each batch its own
 // transaction, then the subscriptions themselves (with any attempt a
-// fan-out added meanwhile). It returns how many subscriptions and attempts it removed.
-// An interrupted purge (a failure, a restart) goes on at the next call.
-// On PostgreSQL one replica purges at a time; the others skip.
+// fan-out added meanwhile). It returns how many subscriptions and attempts
+// it removed. An interrupted purge (a failure, a restart) goes on at the
+// next call. On PostgreSQL one replica purges at a time; the others skip.
 func (db *DB) PurgeDeletedSubscriptions(ctx context.Context) (subs int, attempts int64, err error) {
 	var ids []string
 	r, err := db.query(ctx, `SELECT id FROM subscriptions WHERE deleted_at IS NOT NULL ORDER BY id`)
@@ -295,8 +295,9 @@ func (db *DB) PurgeDeletedSubscriptions(ctx context.Context) (subs int, attempts
 			var after int64
 			for {
 				var n int64
+				var upTo sql.NullInt64
 				err := db.inRawTx(ctx, func(t rawTx) error {
-					var upTo sql.NullInt64
+					n = 0
 					if err := t.queryRow(ctx, `SELECT MAX(id) FROM (SELECT id FROM subscription_attempts
  WHERE subscription_id = ? AND id > ? ORDER BY id LIMIT ?) b`, []any{id, after, SubscriptionPurgeBatch}, &upTo); err != nil || !upTo.Valid {
 						return err
@@ -304,12 +305,12 @@ func (db *DB) PurgeDeletedSubscriptions(ctx context.Context) (subs int, attempts
 					var err error
 					n, err = t.exec(ctx, `DELETE FROM subscription_attempts WHERE subscription_id = ? AND id > ? AND id <= ?`,
 						id, after, upTo.Int64)
-					after = upTo.Int64
 					return err
 				})
 				if err != nil {
 					return fmt.Errorf("store: purge attempts of deleted subscription %s: %w", id, err)
 				}
+				after = upTo.Int64
 				attempts += n
 				if n < SubscriptionPurgeBatch {
 					break // the rest, if a fan-out added any meanwhile, goes with the subscription
@@ -330,9 +331,10 @@ func (db *DB) PurgeDeletedSubscriptions(ctx context.Context) (subs int, attempts
 	}
 	if db.dialect == Postgres {
 		_, err = db.maintain(ctx, func(*pgxpool.Conn) error { return purge() })
-		return subs, attempts, err
+	} else {
+		err = purge()
 	}
-	return subs, attempts, purge()
+	return subs, attempts, err
 }
 
 // FanOut turns up to limit new events into attempts for the
