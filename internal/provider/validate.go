@@ -127,6 +127,9 @@ func (d Descriptor) ValidateSettings(in map[string]any) (map[string]any, []apper
 		if _, given := out[f.Key]; given {
 			continue
 		}
+		if reported(errs, "settings."+f.Key) {
+			continue // given, and wrong: it is neither missing nor defaulted
+		}
 		if f.Default != nil {
 			out[f.Key], _ = checkValue(f, f.Default)
 		} else if f.Required {
@@ -173,7 +176,7 @@ func (d Descriptor) ValidateCredentials(in map[string]any, present map[string]bo
 		ch.Set[k] = v.(string)
 	}
 	for _, f := range d.Fields {
-		if !f.Sensitive || !f.Required {
+		if !f.Sensitive || !f.Required || reported(errs, "credentials."+f.Key) {
 			continue
 		}
 		_, setNow := ch.Set[f.Key]
@@ -182,6 +185,12 @@ func (d Descriptor) ValidateCredentials(in map[string]any, present map[string]bo
 		}
 	}
 	return ch, errs
+}
+
+// reported says whether errs already has an error for field: a field given
+// with a wrong value is reported once, not also as missing.
+func reported(errs []apperr.FieldError, field string) bool {
+	return slices.ContainsFunc(errs, func(e apperr.FieldError) bool { return e.Field == field })
 }
 
 func sortedKeys(m map[string]any) []string {
