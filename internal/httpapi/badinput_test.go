@@ -134,6 +134,12 @@ func TestBadInput(t *testing.T) {
 			locations: []string{"body.credentials.apiToken"}, secrets: []string{"12"}},
 		{name: "credential is a number", method: "POST", path: integrations, body: integ(map[string]any{"credentials": map[string]any{github.FieldToken: 12}}), want: 422,
 			locations: []string{"body.credentials.token"}, secrets: []string{"12"}},
+		{name: "credential is an object", method: "POST", path: integrations, body: integ(map[string]any{"credentials": map[string]any{github.FieldToken: map[string]any{"v": submittedToken}}}), want: 422,
+			locations: []string{"body.credentials.token"}},
+		{name: "interval beyond float64", method: "POST", path: integrations, body: `{"provider":"github","name":"x","healthCheckIntervalMinutes":1e400}`, want: 422,
+			locations: []string{"body.healthCheckIntervalMinutes"}},
+		{name: "interval a fraction", method: "POST", path: integrations, body: `{"provider":"github","name":"x","healthCheckIntervalMinutes":1.5}`, want: 422,
+			locations: []string{"body.healthCheckIntervalMinutes"}},
 		{name: "credential with another bad field", method: "POST", path: integrations,
 			body: integ(map[string]any{"credentials": map[string]any{github.FieldToken: submittedToken, github.FieldWebhookSecret: "whsec_SUBMITTED_0002"}, "name": ""}),
 			want: 422, locations: []string{"body.name"}, secrets: []string{"whsec_SUBMITTED_0002"}},
@@ -257,6 +263,11 @@ func TestBadInput(t *testing.T) {
 							if !slices.Contains(p.locations(), loc) {
 								t.Errorf("errors[].location = %q, want it to name %q", p.locations(), loc)
 							}
+						}
+						// One thing wrong with a field is one error: a wrong
+						// value is not also reported as missing.
+						if locs := p.locations(); len(slices.Compact(slices.Sorted(slices.Values(locs)))) != len(locs) {
+							t.Errorf("errors = %+v, want each location once", p.Errors)
 						}
 					}
 					if l := leaks(res, append([]string{submittedToken}, tc.secrets...)...); len(l) > 0 {

@@ -103,8 +103,9 @@ func New(d Deps) (http.Handler, *Server) {
 		"bearer":  {Type: "http", Scheme: "bearer", Description: "API token (ihub_pat_…)"},
 		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
 	}
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	s.api = humago.New(mux, cfg)
-	s.api.UseMiddleware(s.authenticate, s.checkQuery)
+	s.api.UseMiddleware(answerOversized, s.authenticate, s.checkQuery)
 	s.routes()
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -133,6 +135,16 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 			if loc == "body" && ed.Message == validation.MsgExpectedObject {
 				m = "must be a JSON object" // an array, a string, a number or null
 			}
+			if l, fm, ok := fieldOfDecodeError(ed.Message); ok && loc == "body" {
+				// A number no field can hold: the JSON is well formed,
+				// the value is wrong.
+				loc, m = l, fm
+				if p.Status == http.StatusBadRequest {
+					errs := p.Errors
+					*p = *newProblem(http.StatusUnprocessableEntity, "validation failed", rid)
+					p.Errors = errs
+				}
+			}
 			p.Errors = append(p.Errors, FieldProblem{Location: loc, Message: m})
 		} else {
 			p.Errors = append(p.Errors, FieldProblem{Message: scrubMessage(err.Error())})
@@ -163,8 +175,18 @@ func scrubMessage(s string) string {
 	if len(s) > 300 {
 		s = s[:300]
 	}
-	return s
+	return floatInText.ReplaceAllStringFunc(s, func(f string) string {
+		if n, err := strconv.ParseFloat(f, 64); err == nil && n == math.Trunc(n) && math.Abs(n) < 1e21 {
+			return strconv.FormatFloat(n, 'f', -1, 64)
+		}
+		return f
+	})
 }
+
+// floatInText is a number as fmt's %v writes a large float64. Huma's range
+// messages quote their bounds that way ("expected number <=
+// 9.007199254740991e+15"); a whole bound reads better written out.
+var floatInText = regexp.MustCompile(`-?\b\d\.\d+e\+\d+\b`)
 
 var installErrors sync.Once
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"maps"
 	"net/http"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -312,4 +314,42 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// answerOversized makes huma's 413 reach the client. Huma reads a body up to
+// the operation's MaxBodyBytes and closes it; net/http then closes the
+// connection on the unread rest (beyond 256 KiB of it), and a client still
+// sending gets a reset instead of the answer. The body is wrapped so that
+// closing it early drains the rest first, as the webhook ingress does
+// (drainRefused).
+func answerOversized(hctx huma.Context, next func(huma.Context)) {
+	if r, w := humago.Unwrap(hctx); r.Body != nil && r.Body != http.NoBody && hctx.Operation().MaxBodyBytes > 0 {
+		r.Body = &refusableBody{ReadCloser: r.Body, w: w, r: r}
+	}
+	next(hctx)
+}
+
+// refusableBody is a request body that, closed before its end, drains the
+// rest (drainRefused) before the answer is written.
+type refusableBody struct {
+	io.ReadCloser
+	w   http.ResponseWriter
+	r   *http.Request
+	eof bool
+}
+
+func (b *refusableBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *refusableBody) Close() error {
+	if !b.eof {
+		b.eof = true
+		drainRefused(b.w, b.r)
+	}
+	return b.ReadCloser.Close()
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -703,10 +704,11 @@ func TestWebhookEndpointListFilters(t *testing.T) {
 	}
 }
 
-// TestWebhookTooLargeAnswered: a client that sends its whole oversized
-// body before reading the answer (as most HTTP clients do) gets the 413,
-// not a reset connection.
-func TestWebhookTooLargeAnswered(t *testing.T) {
+// TestTooLargeAnswered: a client that sends its whole oversized body before
+// reading the answer (as most HTTP clients do) gets the 413, not a reset
+// connection: at the webhook ingress, and on the API's own routes, whose
+// limit is huma's.
+func TestTooLargeAnswered(t *testing.T) {
 	t.Parallel()
 	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
 	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "api", "provider": "http",
@@ -716,32 +718,44 @@ func TestWebhookTooLargeAnswered(t *testing.T) {
 	var ep struct{ ID string }
 	decode(t, call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
 		"scheme": "header_token", "settings": map[string]any{"headerName": "X-Hook-Token"}, "generateSecret": true}), &ep)
-	for _, chunked := range []bool{false, true} {
-		body := bytes.Repeat([]byte("x"), 12<<20)
-		conn, err := net.Dial("tcp", strings.TrimPrefix(env.Server.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
+	body := bytes.Repeat([]byte("x"), 12<<20)
+	for _, path := range []string{"/api/v1/hooks/" + ep.ID, "/api/v1/integrations", "/api/v1/subscriptions"} {
+		for _, chunked := range []bool{false, true} {
+			for _, expect := range []bool{false, true} {
+				name := fmt.Sprintf("%s chunked=%v expect=%v", path, chunked, expect)
+				conn, err := net.Dial("tcp", strings.TrimPrefix(env.Server.URL, "http://"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				head := "POST " + path + " HTTP/1.1\r\nHost: ihub\r\nContent-Type: application/json\r\nAuthorization: Bearer " + env.AdminToken + "\r\n"
+				if expect {
+					head += "Expect: 100-continue\r\n"
+				}
+				if chunked {
+					head += "Transfer-Encoding: chunked\r\n\r\n" + strconv.FormatInt(int64(len(body)), 16) + "\r\n"
+				} else {
+					head += "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+				}
+				msg := append([]byte(head), body...)
+				if chunked {
+					msg = append(msg, "\r\n0\r\n\r\n"...)
+				}
+				if _, err := conn.Write(msg); err != nil {
+					t.Fatalf("%s: sending the body: %v", name, err)
+				}
+				br := bufio.NewReader(conn)
+				resp, err := http.ReadResponse(br, nil)
+				for err == nil && resp.StatusCode == http.StatusContinue {
+					resp, err = http.ReadResponse(br, nil)
+				}
+				if err != nil {
+					t.Errorf("%s: reading the answer: %v, want a 413", name, err)
+				} else if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != "application/problem+json" {
+					t.Errorf("%s: answer %d %s, want a 413 problem", name, resp.StatusCode, resp.Header.Get("Content-Type"))
+				}
+				conn.Close()
+			}
 		}
-		head := "POST /api/v1/hooks/" + ep.ID + " HTTP/1.1\r\nHost: ihub\r\nContent-Type: application/json\r\n"
-		if chunked {
-			head += "Transfer-Encoding: chunked\r\n\r\n" + strconv.FormatInt(int64(len(body)), 16) + "\r\n"
-		} else {
-			head += "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
-		}
-		msg := append([]byte(head), body...)
-		if chunked {
-			msg = append(msg, "\r\n0\r\n\r\n"...)
-		}
-		if _, err := conn.Write(msg); err != nil {
-			t.Fatalf("chunked=%v: sending the body: %v", chunked, err)
-		}
-		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-		if err != nil {
-			t.Errorf("chunked=%v: reading the answer: %v, want a 413", chunked, err)
-		} else if resp.StatusCode != http.StatusRequestEntityTooLarge {
-			t.Errorf("chunked=%v: answer %d, want 413", chunked, resp.StatusCode)
-		}
-		conn.Close()
 	}
 }
 
