@@ -59,6 +59,11 @@ func TestOpsReviewTimeRanges(t *testing.T) {
 				{"since=" + past + "&until=" + now.Add(-2*time.Hour).Format(time.RFC3339), "query.until"},
 				{"since=" + past + "&until=" + past, "query.until"},
 				{"since=" + future, "query.since"},
+				// The zero time is how an absent bound reaches the
+				// handler: given, it must not mean "no bound".
+				{"until=0001-01-01T00:00:00Z", "query.until"},
+				{"since=" + past + "&until=0001-01-01T00:00:00Z", "query.until"},
+				{"since=1969-12-31T23:59:59Z", "query.since"},
 			} {
 				r := call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep+"/logs.csv?"+tc.query, env.AdminToken, nil)
 				if p, ok := readProblem(t, r); !ok || r.Status != 422 || !slices.Equal(p.locations(), []string{tc.field}) {
@@ -70,13 +75,39 @@ func TestOpsReviewTimeRanges(t *testing.T) {
 				t.Errorf("CSV over a good range = %d %s, want the header and one row", r.Status, r.Body)
 			}
 
-			r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken, map[string]any{"since": future})
-			if p, ok := readProblem(t, r); !ok || r.Status != 422 || !slices.Equal(p.locations(), []string{"body.since"}) {
-				t.Errorf("replay since the future = %d %s, want 422 naming body.since", r.Status, r.Body)
+			for _, tc := range []struct {
+				body  map[string]any
+				field string
+			}{
+				{map[string]any{"since": future}, "body.since"},
+				{map[string]any{"until": "0001-01-01T00:00:00Z"}, "body.until"},
+				{map[string]any{"since": "1900-01-01T00:00:00Z", "until": past}, "body.since"},
+			} {
+				r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken, tc.body)
+				if p, ok := readProblem(t, r); !ok || r.Status != 422 || !slices.Equal(p.locations(), []string{tc.field}) {
+					t.Errorf("replay %v = %d %s, want 422 naming %s", tc.body, r.Status, r.Body, tc.field)
+				}
 			}
-			// Nothing was done, so nothing is audited.
-			if r := call(t, env, "GET", "/api/v1/activity?action=webhook.replayed", env.AdminToken, nil); strings.Contains(string(r.Body), ep) {
-				t.Errorf("a refused replay is in the activity log: %s", r.Body)
+			for _, q := range []string{"until=0001-01-01T00:00:00Z", "since=1000-01-01T00:00:00Z"} {
+				for _, path := range []string{"/api/v1/activity?", "/api/v1/activity.csv?"} {
+					r := call(t, env, "GET", path+q, env.AdminToken, nil)
+					if p, ok := readProblem(t, r); !ok || r.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Message != "must be 1970 or later" {
+						t.Errorf("GET %s%s = %d %s, want 422 saying 1970 or later", path, q, r.Status, r.Body)
+					}
+				}
+			}
+			// The documented replay filter, afterId 0 included.
+			r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep+"/replay", env.AdminToken, map[string]any{
+				"since": past, "until": now.Add(time.Minute).Format(time.RFC3339), "status": "processed", "afterId": 0, "limit": 500})
+			var replayed struct{ Replayed int }
+			if decode(t, r, &replayed); r.Status != 200 || replayed.Replayed != 1 {
+				t.Errorf("the documented replay filter = %d %s, want the one delivery replayed", r.Status, r.Body)
+			}
+			// Only the replay that was done is audited.
+			var act struct{ Items []struct{ TargetID string } }
+			decode(t, call(t, env, "GET", "/api/v1/activity?action=webhook.replayed", env.AdminToken, nil), &act)
+			if len(act.Items) != 1 {
+				t.Errorf("replays in the activity log: %+v, want the one that was done", act.Items)
 			}
 		})
 	}
@@ -196,6 +227,15 @@ func TestOpsReviewTestUnsignedScheme(t *testing.T) {
 			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/test", env.AdminToken, nil)
 			if _, ok := readProblem(t, r); !ok || r.Status != 409 {
 				t.Errorf("test delivery with scheme none = %d %s, want 409", r.Status, r.Body)
+			}
+			// An inactive endpoint is there for its admin (the ingress
+			// hides it from providers): 409 saying why, not 404.
+			var off struct{ ID string }
+			decode(t, call(t, env, "POST", "/api/v1/integrations/plain/webhooks", env.AdminToken, map[string]any{"name": "off",
+				"scheme": "header_token", "settings": map[string]any{"headerName": "X-T"}, "generateSecret": true, "isActive": false}), &off)
+			r = call(t, env, "POST", "/api/v1/integrations/webhooks/"+off.ID+"/test", env.AdminToken, nil)
+			if p, ok := readProblem(t, r); !ok || r.Status != 409 || !strings.Contains(p.Detail, "inactive") {
+				t.Errorf("test delivery to an inactive endpoint = %d %s, want 409 saying it is inactive", r.Status, r.Body)
 			}
 			if strings.Contains(env.Logs.String(), "panic") {
 				t.Errorf("the server panicked")

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -222,6 +223,13 @@ func (s *Server) checkQuery(hctx huma.Context, next func(huma.Context)) {
 		if len(q[p.Name]) > 1 && (p.Schema == nil || p.Schema.Type != huma.TypeArray) {
 			errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Message: "given more than once; this parameter takes one value"})
 		}
+		if p.Schema != nil && p.Schema.Format == "date-time" && q.Has(p.Name) {
+			// The zero time is how an absent time reaches the handler: given,
+			// it would silently mean no bound at all.
+			if t, err := time.Parse(time.RFC3339Nano, q.Get(p.Name)); err == nil && t.Before(epoch) {
+				errs = append(errs, &huma.ErrorDetail{Location: "query." + p.Name, Message: tooEarly})
+			}
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(known, name) {
@@ -238,6 +246,11 @@ func (s *Server) checkQuery(hctx huma.Context, next func(huma.Context)) {
 	}
 	next(hctx)
 }
+
+// epoch bounds the times a filter takes: ihub holds nothing older.
+var epoch = time.Unix(0, 0)
+
+const tooEarly = "must be 1970 or later"
 
 // authenticate resolves the caller (API token first, then session cookie)
 // and checks the permission the operation needs.

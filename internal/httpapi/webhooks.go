@@ -352,7 +352,7 @@ type replayInput struct {
 		Since      *time.Time `json:"since,omitempty" doc:"Replay every delivery received from this time (with until and status)."`
 		Until      *time.Time `json:"until,omitempty" doc:"… and before this time."`
 		Status     string     `json:"status,omitempty" enum:"processed,failed,pending" doc:"Only deliveries with this status."`
-		AfterID    int64      `json:"afterId,omitempty" minimum:"1" maximum:"9007199254740991" doc:"Only originals after this delivery id: the nextAfterId of a replay that reached its limit."`
+		AfterID    int64      `json:"afterId,omitempty" minimum:"0" maximum:"9007199254740991" doc:"Only originals after this delivery id: the nextAfterId of a replay that reached its limit (0, the default: from the first)."`
 		Limit      int        `json:"limit,omitempty" minimum:"1" maximum:"1000" doc:"At most this many (default 1000)."`
 	}
 }
@@ -380,6 +380,14 @@ func (s *Server) replayDelivery(ctx context.Context, in *replayInput) (*replayOu
 			Message: "give a delivery id, or a filter (since, until, status, afterId, limit)"})
 	}
 	var since, until time.Time
+	for _, t := range []struct {
+		field string
+		at    *time.Time
+	}{{"body.since", b.Since}, {"body.until", b.Until}} {
+		if t.at != nil && t.at.Before(epoch) {
+			return nil, apperr.InvalidFields("bad time range", apperr.FieldError{Field: t.field, Message: tooEarly})
+		}
+	}
 	if b.Since != nil {
 		since = *b.Since
 	}

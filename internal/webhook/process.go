@@ -284,10 +284,16 @@ func (s *Service) Stats() Stats {
 // delivery would be. Schemes ihub cannot sign for (Discord's public key,
 // NetCash, none) are a Conflict.
 func (s *Service) SendTest(ctx context.Context, by audit.Actor, endpointID string) (Outcome, error) {
-	t, err := s.Resolve(ctx, endpointID, false)
+	r, err := s.resolve(ctx, endpointID, false)
 	if err != nil {
 		return Outcome{}, err
 	}
+	if !r.ep.IsActive {
+		// The caller may see the endpoint (the ingress's NotFound hides
+		// inactive endpoints from providers, not from the console).
+		return Outcome{}, apperr.E(apperr.Conflict, "the endpoint is inactive: enable it to send a test delivery")
+	}
+	t := Target{r}
 	if t.r.ep.Scheme == verify.SchemeNone {
 		// No secret, so nothing a test could show is verified.
 		return Outcome{}, apperr.E(apperr.Conflict, "ihub cannot sign a test delivery for scheme %s", t.r.ep.Scheme)
