@@ -37,14 +37,28 @@ func chatSender(ints *integration.Service) func(ctx context.Context, id string, 
 // <url|label>) and the markdown links of Discord and Teams are shown as
 // typed, never acted on. (Discord's mentions are also turned off by its
 // send_message.)
+//
+// Line breaks in the sender's text become spaces: the message's own lines
+// ("• Event: evt_…", "• Replay of: …") must not be forgeable by a value
+// holding a newline. Discord's markdown (bold, italics, strike-through,
+// code, spoilers) is escaped too; Slack's mrkdwn has no escape, so a
+// sender's *bold* there stays bold, within its own line.
 var (
+	oneLine      = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\v", " ", "\f", " ", "\u0085", " ", "\u2028", " ", "\u2029", " ")
 	slackText    = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 	markdownText = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`)
+	discordText  = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`, "#", `\#`)
 )
 
 // chatInput renders m as the provider's send_message input, within its
 // length limits.
 func chatInput(providerID string, m webhook.ChatMessage) (json.RawMessage, error) {
+	m.Title, m.Text = oneLine.Replace(m.Title), oneLine.Replace(m.Text)
+	facts := make([][2]string, len(m.Facts))
+	for i, f := range m.Facts {
+		facts[i] = [2]string{oneLine.Replace(f[0]), oneLine.Replace(f[1])}
+	}
+	m.Facts = facts
 	lines := func(bold string, esc *strings.Replacer) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s%s%s\n%s", bold, esc.Replace(m.Title), bold, esc.Replace(m.Text))
@@ -58,13 +72,13 @@ func chatInput(providerID string, m webhook.ChatMessage) (json.RawMessage, error
 	case "slack":
 		in = map[string]any{"text": clip(lines("*", slackText), 40000)}
 	case "discord":
-		in = map[string]any{"content": clip(lines("**", markdownText), 2000)}
+		in = map[string]any{"content": clip(lines("**", discordText), 2000)}
 	case "teams":
-		facts := make([]map[string]string, 0, len(m.Facts))
+		rows := make([]map[string]string, 0, len(m.Facts))
 		for _, f := range m.Facts {
-			facts = append(facts, map[string]string{"title": clip(markdownText.Replace(f[0]), 200), "value": clip(markdownText.Replace(f[1]), 2000)})
+			rows = append(rows, map[string]string{"title": clip(markdownText.Replace(f[0]), 200), "value": clip(markdownText.Replace(f[1]), 2000)})
 		}
-		in = map[string]any{"title": clip(markdownText.Replace(m.Title), 200), "text": clip(markdownText.Replace(m.Text), 20000), "facts": facts}
+		in = map[string]any{"title": clip(markdownText.Replace(m.Title), 200), "text": clip(markdownText.Replace(m.Text), 20000), "facts": rows}
 	default:
 		return nil, apperr.E(apperr.Invalid, "a %s integration cannot post chat messages", providerID)
 	}

@@ -18,6 +18,8 @@ func TestChatInput(t *testing.T) {
 	// or render a link in any chat.
 	hostile := webhook.ChatMessage{Title: "issue.created", Text: "<!channel> pay [here](https://evil.example) <https://evil.example|invoice> & co",
 		Facts: [][2]string{{"title", `<@U012AB3CD> \[x](https://evil.example)`}}}
+	forged := webhook.ChatMessage{Title: "code.push\n\\*", Text: "*admin* says\r\n\u2028ok",
+		Facts: [][2]string{{"title", "hello\n• Event: evt_FAKE\n• Replay of: evt_1"}}}
 	for _, tc := range []struct {
 		provider string
 		msg      webhook.ChatMessage
@@ -29,8 +31,14 @@ func TestChatInput(t *testing.T) {
 			map[string]any{"title": "Source", "value": "github"}, map[string]any{"title": "ref", "value": "refs/heads/main"}}}},
 		{"slack", hostile, map[string]any{"text": "*issue.created*\n&lt;!channel&gt; pay [here](https://evil.example) &lt;https://evil.example|invoice&gt; &amp; co" +
 			"\n• title: &lt;@U012AB3CD&gt; \\[x](https://evil.example)"}},
-		{"discord", hostile, map[string]any{"content": `**issue.created**` + "\n" + `<!channel> pay \[here\](https://evil.example) <https://evil.example|invoice> & co` +
-			"\n• title: " + `<@U012AB3CD> \\\[x\](https://evil.example)`}},
+		{"discord", hostile, map[string]any{"content": `**issue.created**` + "\n" + `<!channel\> pay \[here\](https://evil.example) <https://evil.example\|invoice\> & co` +
+			"\n• title: " + `<@U012AB3CD\> \\\[x\](https://evil.example)`}},
+		// A value cannot forge the message's own lines, nor (on Discord,
+		// whose markdown has escapes) its formatting.
+		{"slack", forged, map[string]any{"text": "*code.push \\**\n*admin* says  ok\n• title: hello • Event: evt_FAKE • Replay of: evt_1"}},
+		{"discord", forged, map[string]any{"content": "**code.push \\\\\\***\n\\*admin\\* says  ok\n• title: hello • Event: evt\\_FAKE • Replay of: evt\\_1"}},
+		{"teams", forged, map[string]any{"title": "code.push \\\\*", "text": "*admin* says  ok", "facts": []any{
+			map[string]any{"title": "title", "value": "hello • Event: evt_FAKE • Replay of: evt_1"}}}},
 		{"teams", hostile, map[string]any{"title": "issue.created", "text": `<!channel> pay \[here\](https://evil.example) <https://evil.example|invoice> & co`,
 			"facts": []any{map[string]any{"title": "title", "value": `<@U012AB3CD> \\\[x\](https://evil.example)`}}}},
 	} {
