@@ -183,7 +183,9 @@ func TestBadInput(t *testing.T) {
 
 		// Integration update.
 		{name: "stale If-Match", method: "PATCH", path: existing, body: map[string]any{"name": "changed"}, headers: []string{"If-Match", `"99"`}, want: 412},
-		{name: "stale weak If-Match", method: "PATCH", path: existing, body: map[string]any{"name": "changed"}, headers: []string{"If-Match", `W/"2"`}, want: 412},
+		{name: "weak If-Match", method: "PATCH", path: existing, body: map[string]any{"name": "changed"}, headers: []string{"If-Match", `W/"2"`}, want: 422, locations: []string{"header.If-Match"}},
+		{name: "weak If-Match of the current version", method: "PATCH", path: existing, body: map[string]any{"name": "changed"}, headers: []string{"If-Match", `W/"1"`}, want: 422, locations: []string{"header.If-Match"}},
+		{name: "stale If-Match with a weak one", method: "PATCH", path: existing, body: map[string]any{"name": "changed"}, headers: []string{"If-Match", `"99", W/"1"`}, want: 412},
 		{name: "malformed If-Match", method: "PATCH", path: existing, body: map[string]any{"name": "changed"}, headers: []string{"If-Match", "garbage"}, want: 422, locations: []string{"header.If-Match"}},
 		{name: "patch provider", method: "PATCH", path: existing, body: map[string]any{"provider": "slack"}, want: 422, locations: []string{"body.provider"}},
 		{name: "patch duplicate slug", method: "PATCH", path: other, body: map[string]any{"slug": "existing"}, want: 409, locations: []string{"body.slug"}},

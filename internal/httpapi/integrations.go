@@ -281,7 +281,12 @@ func parseIfMatch(h string) (ifMatch, error) {
 		}
 	}
 	if len(m.tags) == 0 {
-		m.tags = []int64{-1} // only weak tags: nothing can match
+		// Only weak tags: nothing could ever match, whatever the version,
+		// and a 412 saying "it is now version 2" to W/"2" reads as a
+		// contradiction. A proxy that compresses answers may weaken
+		// the ETag on the way.
+		return m, apperr.InvalidFields("bad If-Match", apperr.FieldError{Field: "header.If-Match",
+			Message: "a weak ETag (W/\"…\") never matches a change; send the ETag as this API gave it, e.g. \"3\" (a proxy may have weakened it)"})
 	}
 	return m, nil
 }

@@ -109,7 +109,7 @@ func TestBadFiltersAndPreconditions(t *testing.T) {
 		ifMatch string
 		want    int
 	}{
-		{`W/"1"`, 412},      // a weak tag never matches
+		{`W/"1"`, 422},      // a weak tag never matches: said so, not a 412
 		{`"7", "1"`, 200},   // a list matches if any tag does
 		{`"9"`, 412},        // stale (version is 2 after the previous PATCH)
 		{`"2"`, 200},        // current
