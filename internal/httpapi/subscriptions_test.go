@@ -210,6 +210,25 @@ func TestSubscriptions(t *testing.T) {
 				t.Errorf("after recovery: received %d, attempt %+v", sub.count(), attempts()[0])
 			}
 
+			// An event waiting for a retry far away (Retry-After 120) goes
+			// at once when the subscription is disabled and enabled again:
+			// enabling says the subscriber is mended.
+			sub.set("busy")
+			push()
+			step()
+			if b := attempts()[0]; b.LastStatus != 429 || b.NextAttemptAt == nil || time.Until(*b.NextAttemptAt) < 100*time.Second {
+				t.Fatalf("after a 429 with Retry-After 120: %+v", b)
+			}
+			sub.set("ok")
+			for _, on := range []bool{false, true} {
+				if r := call(t, env, "PATCH", "/api/v1/subscriptions/"+created.ID, env.AdminToken, map[string]any{"isActive": on}); r.Status != 200 {
+					t.Fatalf("PATCH isActive %v = %d %s", on, r.Status, r.Body)
+				}
+			}
+			if sent := step(); sent != 1 || sub.count() != 3 || attempts()[0].Status != "delivered" {
+				t.Errorf("after enabling again: sent %d, received %d, attempt %+v; want the waiting event delivered", sent, sub.count(), attempts()[0])
+			}
+
 			// 410 disables the subscription; events wait and go out when it
 			// is enabled again.
 			sub.set("gone")
@@ -242,8 +261,8 @@ func TestSubscriptions(t *testing.T) {
 			}
 			call(t, env, "PATCH", "/api/v1/subscriptions/"+created.ID, env.AdminToken, map[string]any{"isActive": true})
 			step()
-			if sub.count() != 4 || sub.badSig != 0 {
-				t.Errorf("after re-enabling: received %d (want 4), bad signatures %d", sub.count(), sub.badSig)
+			if sub.count() != 5 || sub.badSig != 0 {
+				t.Errorf("after re-enabling: received %d (want 5), bad signatures %d", sub.count(), sub.badSig)
 			}
 		})
 	}

@@ -405,3 +405,55 @@ func TestSubscriptionDeletion(t *testing.T) {
 		}
 	})
 }
+
+// TestHastenAttempts: enabling a subscription again makes its attempts
+// waiting for a later retry due now, across several batches; attempts
+// already due, being sent (leased), settled, or another subscription's are
+// left alone.
+func TestHastenAttempts(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		db, ctx := b.db, t.Context()
+		now := time.Now()
+		later := now.Add(5 * time.Hour).UnixMilli()
+		createSubscription(t, db, "sub_on", now)
+		createSubscription(t, db, "sub_other", now)
+		n := store.SubscriptionPurgeBatch + 300
+		series := func(k int) string {
+			return fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) `, k)
+		}
+		ins := `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, leased, created_at) `
+		for _, q := range []string{
+			series(n) + ins + fmt.Sprintf(`SELECT 'sub_on', x, 'pending', %d + x, FALSE, 0 FROM g`, later),
+			series(5) + ins + `SELECT 'sub_on', 10000 + x, 'pending', 1000, FALSE, 0 FROM g`,
+			series(5) + ins + fmt.Sprintf(`SELECT 'sub_on', 20000 + x, 'pending', %d, TRUE, 0 FROM g`, later),
+			series(5) + ins + fmt.Sprintf(`SELECT 'sub_on', 30000 + x, CASE WHEN x %% 2 = 0 THEN 'delivered' ELSE 'failed' END, %d, FALSE, 0 FROM g`, later),
+			series(10) + ins + fmt.Sprintf(`SELECT 'sub_other', x, 'pending', %d, FALSE, 0 FROM g`, later),
+		} {
+			if _, err := b.raw.exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		got, err := db.HastenAttempts(ctx, "sub_on", now)
+		if err != nil || got != int64(n) {
+			t.Fatalf("HastenAttempts = %d, %v; want %d", got, err, n)
+		}
+		for _, c := range []struct {
+			what  string
+			query string
+			want  int64
+		}{
+			{"waiting attempts made due now", fmt.Sprintf(`SELECT COUNT(*) FROM subscription_attempts WHERE subscription_id = 'sub_on' AND next_attempt_at = %d`, now.UnixMilli()), int64(n)},
+			{"attempts already due, left at their time", `SELECT COUNT(*) FROM subscription_attempts WHERE subscription_id = 'sub_on' AND next_attempt_at = 1000`, 5},
+			{"leased, settled and other attempts left at their time", fmt.Sprintf(`SELECT COUNT(*) FROM subscription_attempts WHERE next_attempt_at = %d`, later), 20},
+		} {
+			if v, err := b.raw.queryInt(ctx, c.query); err != nil || v != c.want {
+				t.Errorf("%s: %d, %v; want %d", c.what, v, err, c.want)
+			}
+		}
+		if got, err := db.HastenAttempts(ctx, "sub_on", now); err != nil || got != 0 {
+			t.Errorf("HastenAttempts again = %d, %v; want 0", got, err)
+		}
+	})
+}

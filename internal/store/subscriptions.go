@@ -992,6 +992,32 @@ func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, f webhook
 	return out, r.Err()
 }
 
+// HastenAttempts implements webhook.SubscriptionStore: the subscription's
+// pending attempts that wait for a later retry are made due at now,
+// SubscriptionPurgeBatch per transaction (a subscriber that failed for a
+// day has a day's events waiting, and SQLite's one writer is ingest's
+// too). An attempt being sent (leased) is left alone.
+func (db *DB) HastenAttempts(ctx context.Context, subscriptionID string, now time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := db.inRawTx(ctx, func(t rawTx) error {
+			var err error
+			n, err = t.exec(ctx, `UPDATE subscription_attempts SET next_attempt_at = ? WHERE id IN (SELECT id FROM subscription_attempts
+ WHERE subscription_id = ? AND status = 'pending' AND next_attempt_at > ? AND NOT leased ORDER BY next_attempt_at, id LIMIT ?)
+ AND status = 'pending' AND NOT leased`, ms(now), subscriptionID, ms(now), SubscriptionPurgeBatch)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("store: hasten attempts: %w", err)
+		}
+		total += n
+		if n < SubscriptionPurgeBatch {
+			return total, nil
+		}
+	}
+}
+
 // RetryAttempt implements webhook.SubscriptionStore. An attempt a
 // dispatcher is sending (claimed, its lease running) is left alone: made
 // due again, it would be sent a second time, after the subscriber may have

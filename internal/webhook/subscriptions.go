@@ -236,6 +236,10 @@ type SubscriptionStore interface {
 	// RetryAttempt makes an undelivered attempt due at now and records e,
 	// in one transaction.
 	RetryAttempt(ctx context.Context, subscriptionID string, attemptID int64, now time.Time, e audit.Entry) error
+	// HastenAttempts makes the subscription's pending attempts that wait
+	// for a later retry due at now, leaving those being sent alone; it
+	// returns how many. It may take several transactions.
+	HastenAttempts(ctx context.Context, subscriptionID string, now time.Time) (int64, error)
 }
 
 // AttemptFilter selects a page of a subscription's attempts.
@@ -691,6 +695,16 @@ func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id str
 		return Subscription{}, err
 	}
 	sub.Version++
+	if sub.IsActive && !before.IsActive {
+		// Enabled again, most likely because its subscriber was mended:
+		// what waited goes now, not at retry times a failing subscriber
+		// pushed hours away.
+		if n, err := st.HastenAttempts(ctx, sub.ID, s.o.Now()); err != nil {
+			s.o.Logger.WarnContext(ctx, "an enabled subscription's waiting events stay at their retry times", "subscription", sub.ID, "err", err)
+		} else if n > 0 {
+			s.committed.signal() // the dispatcher looks at once
+		}
+	}
 	return sub, nil
 }
 
