@@ -144,6 +144,27 @@ func TestReplayPagesAndAudit(t *testing.T) {
 				d["deliveries"].([]any)[0] != float64(all.Originals[0]) || d["count"] != float64(103) {
 				t.Errorf("replay of 103: %d replayed, audit %v; want the count and the first 100 ids of each side", all.Replayed, d)
 			}
+
+			// A replay of a copy occurred when the first original was
+			// received, as the copy did, not when the copy was.
+			time.Sleep(5 * time.Millisecond)
+			again := replay(map[string]any{"deliveryId": first.Deliveries[0]})
+			var tail struct {
+				Events []struct {
+					DeliveryID int64
+					OccurredAt time.Time
+				}
+			}
+			decode(t, call(t, env, "GET", "/api/v1/events?after=0&limit=500", env.AdminToken, nil), &tail)
+			var got time.Time
+			for _, ev := range tail.Events {
+				if ev.DeliveryID == again.Deliveries[0] {
+					got = ev.OccurredAt
+				}
+			}
+			if want := at[first.Originals[0]]; want.IsZero() || !got.Equal(want) {
+				t.Errorf("replay of a copy occurredAt %v, want the first original's %v", got, want)
+			}
 		})
 	}
 }

@@ -140,12 +140,25 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 		return Outcome{}, apperr.E(apperr.Conflict, "this delivery has no stored payload (it was rejected or a duplicate)")
 	}
 	orig := d.ID
+	// A replay of a replay keeps the provider's time too: the first
+	// delivery's, while retention keeps it.
+	at := d.ReceivedAt
+	for up, hops := d.ReplayOf, 0; up != nil && hops < 16; hops++ {
+		o, err := s.o.Store.GetDelivery(ctx, *up)
+		if err != nil {
+			if apperr.Is(err, apperr.NotFound) {
+				break
+			}
+			return Outcome{}, err
+		}
+		at, up = o.ReceivedAt, o.ReplayOf
+	}
 	now := s.o.Now()
 	// From here on the copy and its audit entry are written together,
 	// even if the caller goes away: a replay stored but not on record must
 	// not happen.
 	wctx := context.WithoutCancel(ctx)
-	ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, now))
+	ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, at, now))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -158,10 +171,12 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 }
 
 // replayOf is the new delivery that replays d: same payload and headers,
-// normalized again, with provenance.
-func (s *Service) replayOf(d Delivery, providerID string, now time.Time) NewDelivery {
+// normalized again, with provenance. receivedAt is when the provider sent
+// it (d's, or its original's for a replay): the event's time when the
+// payload names none.
+func (s *Service) replayOf(d Delivery, providerID string, receivedAt, now time.Time) NewDelivery {
 	orig := d.ID
-	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt, now)
+	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, receivedAt, now)
 	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
 		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Event: ev}
@@ -219,7 +234,7 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 		if d.Payload == nil {
 			continue
 		}
-		ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, now))
+		ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, d.ReceivedAt, now)) // a filter replays originals only
 		if err != nil {
 			failed = err
 			break
