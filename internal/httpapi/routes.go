@@ -329,29 +329,42 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// answerOversized makes huma's 413 reach the client. Huma reads a body up to
-// the operation's MaxBodyBytes and closes it; net/http then closes the
-// connection on the unread rest (beyond 256 KiB of it), and a client still
-// sending gets a reset instead of the answer. The body is wrapped so that
-// closing it early drains the rest first, as the webhook ingress does
-// (drainRefused).
+// answerOversized makes a refusal of a large body reach the client. Huma
+// reads a body up to the operation's MaxBodyBytes and closes it, and a
+// request refused before its body is read (401, 403) leaves all of it;
+// net/http then closes the connection on the unread rest (beyond 256 KiB of
+// it), and a client still sending gets a reset instead of the answer. The
+// body is wrapped so that closing it early drains the rest first, as the
+// webhook ingress does (drainRefused), and so is a body left unread when
+// the operation ends, unless the client asked first (Expect: 100-continue)
+// and so has not sent it.
 func answerOversized(hctx huma.Context, next func(huma.Context)) {
-	if r, w := humago.Unwrap(hctx); r.Body != nil && r.Body != http.NoBody && hctx.Operation().MaxBodyBytes > 0 {
-		r.Body = &refusableBody{ReadCloser: r.Body, w: w, r: r}
+	r, w := humago.Unwrap(hctx)
+	if r.Body == nil || r.Body == http.NoBody || hctx.Operation().MaxBodyBytes <= 0 {
+		next(hctx)
+		return
 	}
+	b := &refusableBody{ReadCloser: r.Body, w: w, r: r}
+	r.Body = b
 	next(hctx)
+	if !b.eof && (b.read || !strings.EqualFold(r.Header.Get("Expect"), "100-continue")) {
+		b.eof = true
+		drainRefused(w, r)
+	}
 }
 
 // refusableBody is a request body that, closed before its end, drains the
 // rest (drainRefused) before the answer is written.
 type refusableBody struct {
 	io.ReadCloser
-	w   http.ResponseWriter
-	r   *http.Request
-	eof bool
+	w    http.ResponseWriter
+	r    *http.Request
+	read bool // Read was called
+	eof  bool // the end was seen, or the rest drained
 }
 
 func (b *refusableBody) Read(p []byte) (int, error) {
+	b.read = true
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
 		b.eof = true

@@ -707,7 +707,7 @@ func TestWebhookEndpointListFilters(t *testing.T) {
 // TestTooLargeAnswered: a client that sends its whole oversized body before
 // reading the answer (as most HTTP clients do) gets the 413, not a reset
 // connection: at the webhook ingress, and on the API's own routes, whose
-// limit is huma's.
+// limit is huma's. So does one refused before its body is read (401).
 func TestTooLargeAnswered(t *testing.T) {
 	t.Parallel()
 	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
@@ -719,15 +719,24 @@ func TestTooLargeAnswered(t *testing.T) {
 	decode(t, call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
 		"scheme": "header_token", "settings": map[string]any{"headerName": "X-Hook-Token"}, "generateSecret": true}), &ep)
 	body := bytes.Repeat([]byte("x"), 12<<20)
-	for _, path := range []string{"/api/v1/hooks/" + ep.ID, "/api/v1/integrations", "/api/v1/subscriptions"} {
+	for _, tc := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/api/v1/hooks/" + ep.ID, "", http.StatusRequestEntityTooLarge},
+		{"/api/v1/integrations", env.AdminToken, http.StatusRequestEntityTooLarge},
+		{"/api/v1/subscriptions", env.AdminToken, http.StatusRequestEntityTooLarge},
+		{"/api/v1/integrations", "ihub_pat_not_a_token", http.StatusUnauthorized},
+	} {
 		for _, chunked := range []bool{false, true} {
 			for _, expect := range []bool{false, true} {
-				name := fmt.Sprintf("%s chunked=%v expect=%v", path, chunked, expect)
+				path := tc.path
+				name := fmt.Sprintf("%s token=%.9s chunked=%v expect=%v", path, tc.token, chunked, expect)
 				conn, err := net.Dial("tcp", strings.TrimPrefix(env.Server.URL, "http://"))
 				if err != nil {
 					t.Fatal(err)
 				}
-				head := "POST " + path + " HTTP/1.1\r\nHost: ihub\r\nContent-Type: application/json\r\nAuthorization: Bearer " + env.AdminToken + "\r\n"
+				head := "POST " + path + " HTTP/1.1\r\nHost: ihub\r\nContent-Type: application/json\r\nAuthorization: Bearer " + tc.token + "\r\n"
 				if expect {
 					head += "Expect: 100-continue\r\n"
 				}
@@ -740,6 +749,11 @@ func TestTooLargeAnswered(t *testing.T) {
 				if chunked {
 					msg = append(msg, "\r\n0\r\n\r\n"...)
 				}
+				if expect && tc.want == http.StatusUnauthorized {
+					// Refused before the body is asked for: the answer
+					// comes without it being sent.
+					msg = []byte(head)
+				}
 				if _, err := conn.Write(msg); err != nil {
 					t.Fatalf("%s: sending the body: %v", name, err)
 				}
@@ -749,9 +763,9 @@ func TestTooLargeAnswered(t *testing.T) {
 					resp, err = http.ReadResponse(br, nil)
 				}
 				if err != nil {
-					t.Errorf("%s: reading the answer: %v, want a 413", name, err)
-				} else if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != "application/problem+json" {
-					t.Errorf("%s: answer %d %s, want a 413 problem", name, resp.StatusCode, resp.Header.Get("Content-Type"))
+					t.Errorf("%s: reading the answer: %v, want a %d", name, err, tc.want)
+				} else if resp.StatusCode != tc.want || resp.Header.Get("Content-Type") != "application/problem+json" {
+					t.Errorf("%s: answer %d %s, want a %d problem", name, resp.StatusCode, resp.Header.Get("Content-Type"), tc.want)
 				}
 				conn.Close()
 			}
