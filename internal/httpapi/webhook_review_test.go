@@ -565,6 +565,40 @@ func TestWebhookSecretFromIntegration(t *testing.T) {
 	if len(got) != 2 {
 		t.Errorf("events %+v: want two payment.succeeded for INV-1001, from the query's fields", evs.Events)
 	}
+
+	// An EFT payment posts pending, then, with the same RequestTrace, its
+	// settlement: a new delivery, not a duplicate of the first. The same
+	// postback again is one.
+	extra3, err := verify.NetcashExtra3([]byte(postback), "INV-2002", "75.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		accepted, reason string
+		status           int
+		word             string
+	}{
+		{"false", "Pending EFT payment", 202, "accepted"},
+		{"true", "Success", 202, "accepted"},
+		{"true", "Success", 200, "duplicate"},
+	} {
+		body := url.Values{"TransactionAccepted": {step.accepted}, "Reason": {step.reason}, "Reference": {"INV-2002"}, "Amount": {"75.00"},
+			"RequestTrace": {"trace-eft"}, "Method": {"2"}, "Extra3": {extra3}}.Encode()
+		st, b := deliver(t, env, "/api/v1/hooks/"+pay.ID, body, "Content-Type", "application/x-www-form-urlencoded")
+		if st != step.status || !strings.Contains(b, step.word) {
+			t.Errorf("NetCash postback %q = %d %s, want %d %s", step.reason, st, b, step.status, step.word)
+		}
+	}
+	decode(t, call(t, env, "GET", "/api/v1/events?limit=50", env.AdminToken, nil), &evs)
+	got = nil
+	for _, ev := range evs.Events {
+		if ev.Data["reference"] == "INV-2002" {
+			got = append(got, ev.Type)
+		}
+	}
+	if want := []string{"payment.pending", "payment.succeeded"}; !slices.Equal(got, want) {
+		t.Errorf("events for INV-2002 = %v, want %v", got, want)
+	}
 }
 
 // TestConcurrentPatchesWithoutIfMatch: PATCHes of an endpoint, a

@@ -139,7 +139,7 @@ func TestCapabilities(t *testing.T) {
 	notifiers := []string{"aws_sns", "clickatell", "discord", "resend", "slack", "sms_webhook", "smtp", "teams"}
 	webhooks := map[string]provider.WebhookSpec{
 		"github":     {Scheme: "github", DeliveryIDHeader: "X-GitHub-Delivery", EventHeader: "X-GitHub-Event"},
-		"gitlab":     {Scheme: "gitlab_token", DeliveryIDHeader: "X-Gitlab-Event-UUID", EventHeader: "X-Gitlab-Event"},
+		"gitlab":     {Scheme: "gitlab_token", DeliveryIDHeader: "Idempotency-Key", EventHeader: "X-Gitlab-Event"},
 		"slack":      {Scheme: "slack", SecretField: "signingSecret"},
 		"resend":     {Scheme: "standard_webhooks", DeliveryIDHeader: "svix-id"},
 		"bitbucket":  {Scheme: "bitbucket", DeliveryIDHeader: "X-Request-UUID", EventHeader: "X-Event-Key"},

@@ -86,7 +86,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 		},
 		Webhook: &provider.WebhookSpec{
 			Scheme:           "gitlab_token",
-			DeliveryIDHeader: "X-Gitlab-Event-UUID",
+			DeliveryIDHeader: "Idempotency-Key", // GitLab 17.4 on; before it, X-Gitlab-Event-UUID (webhook.verify)
 			EventHeader:      "X-Gitlab-Event",
 		},
 		DocsURL:  "https://docs.gitlab.com/api/rest/",

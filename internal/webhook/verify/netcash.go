@@ -22,8 +22,10 @@ import (
 // the payment form and anyone who saw it can replay it with another
 // outcome. Treat an accepted postback as authentic as to which payment it
 // concerns, confirm the outcome out of band (or at least restrict the
-// endpoint to NetCash's addresses), and de-duplicate on RequestTrace
-// (returned as DeliveryID).
+// endpoint to NetCash's addresses). The delivery id is left to the
+// normalizer: RequestTrace with the outcome, as a pending EFT payment posts
+// again with the same trace when it settles, and RequestTrace alone would
+// drop the settlement as a duplicate of the pending postback.
 
 // netcashTokenLen is the length of the Extra3 token: 24 bytes of
 // HMAC-SHA256, URL-safe base64 without padding (32 characters, within the
@@ -122,7 +124,7 @@ func (v *verifier) netcash() (Result, error) {
 		if hmac.Equal(netcashMAC(s, ref, cents), sig) {
 			// No Signature: the token is the same for every postback of a
 			// payment (pending, then accepted), so it is no replay marker.
-			return Result{DeliveryID: form.Get("RequestTrace")}, nil
+			return Result{}, nil
 		}
 	}
 	return Result{}, errMismatch

@@ -205,7 +205,9 @@ func schemeCases() map[string]schemeCase {
 				r.Body = []byte(url.Values{"TransactionAccepted": {"true"}, "Reason": {"Success"}, "Reference": {"INV-1001"},
 					"Amount": {"250.00"}, "RequestTrace": {"trace-1"}, "Extra3": {tok}}.Encode())
 			},
-			want: verify.Result{DeliveryID: "trace-1"},
+			// No delivery id: the normalizer's (trace and outcome) is the
+			// one, as a settlement reuses the pending postback's trace.
+			want: verify.Result{},
 		},
 		"didit": {
 			cfg: verify.Config{Scheme: "didit"}, base: jsonRequest(`{"session_id":"s-1","status":"Approved","webhook_type":"status.updated","timestamp":1700000000}`),
