@@ -50,12 +50,16 @@ func decodeJSON(data []byte, v any) error {
 		if te.Field != "" {
 			loc += "." + te.Field
 		}
-		msg := "is out of range"
+		var msg string
 		switch te.Type.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			msg = "must be an integer from " + strconv.FormatInt(minInt(te.Type.Bits()), 10) + " to " + strconv.FormatInt(-1-minInt(te.Type.Bits()), 10)
 		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 			msg = "must be a whole number from 0 to " + strconv.FormatUint(math.MaxUint64>>(64-te.Type.Bits()), 10)
+		case reflect.Float32, reflect.Float64:
+			msg = "is out of range"
+		default:
+			return err // a number where no number goes: the type is wrong, not the range
 		}
 		return &fieldDecodeError{loc: loc, msg: msg}
 	}

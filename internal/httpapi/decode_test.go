@@ -12,6 +12,8 @@ func TestDecodeJSONNumbers(t *testing.T) {
 		U8  uint8   `json:"u8"`
 		I32 int32   `json:"i32"`
 		F   float64 `json:"f"`
+		F32 float32 `json:"f32"`
+		S   string  `json:"s"`
 	}
 	type body struct {
 		In   inner          `json:"in"`
@@ -36,6 +38,8 @@ func TestDecodeJSONNumbers(t *testing.T) {
 		{name: "beyond int32", in: `{"in":{"i32":3e9}}`, err: "body.in.i32: must be an integer from -2147483648 to 2147483647"},
 		{name: "beyond uint8", in: `{"in":{"u8":256.0}}`, err: "body.in.u8: must be a whole number from 0 to 255"},
 		{name: "negative into unsigned", in: `{"in":{"u8":-1}}`, err: "body.in.u8: must be a whole number from 0 to 255"},
+		{name: "beyond float32", in: `{"in":{"f32":1e39}}`, err: "body.in.f32: is out of range"},
+		{name: "a number where a string goes", in: `{"in":{"s":1.0}}`, err: "json: cannot unmarshal number into Go struct field inner.in.s of type string"},
 		{name: "malformed stays the decoder's", in: `{"in":{"n":}}`, err: "invalid character '}' looking for beginning of value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
