@@ -245,6 +245,24 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 		}
 	}
 	change, errs := d.ValidateCredentials(in.Credentials, present)
+	// A patch that leaves the credentials and username alone is not refused
+	// for them: an integration stored before the provider's auth options
+	// were checked can still be renamed or deactivated.
+	if len(errs) == 0 && (create || in.Credentials != nil || in.Username != nil) {
+		set := maps.Clone(present)
+		if set == nil {
+			set = map[string]bool{}
+		}
+		for _, k := range change.Delete {
+			delete(set, k)
+		}
+		for k := range change.Set {
+			set[k] = true
+		}
+		if e := d.CheckAuthOptions(cur.Username, set); e != nil {
+			errs = append(errs, *e)
+		}
+	}
 	fe = append(fe, inBody(errs)...)
 	if in.IsActive != nil {
 		cur.IsActive = *in.IsActive

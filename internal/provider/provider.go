@@ -168,9 +168,15 @@ type Descriptor struct {
 	DefaultPort int `json:"defaultPort,omitempty"`
 	// Username says whether the top-level username is used, and UsernameHelp
 	// what it means for this provider.
-	Username     Usage        `json:"username"`
-	UsernameHelp string       `json:"usernameHelp,omitempty"`
-	Fields       []Field      `json:"fields"`
+	Username     Usage   `json:"username"`
+	UsernameHelp string  `json:"usernameHelp,omitempty"`
+	Fields       []Field `json:"fields"`
+	// AuthOptions lists the alternative ways to authenticate when there is
+	// more than one (an API token, or a user name and password): each names
+	// credential keys and, as "username", the top-level username, and an
+	// integration must have every value of at least one of them. Empty: the
+	// fields' Required flags say what is needed.
+	AuthOptions  [][]string   `json:"authOptions,omitempty"`
 	Capabilities []Capability `json:"capabilities"`
 	Webhook      *WebhookSpec `json:"webhook,omitempty"`
 	OAuth        *OAuthSpec   `json:"oauth,omitempty"`

@@ -129,6 +129,22 @@ func ValidateDescriptor(d Descriptor) error {
 			}
 		}
 	}
+	for _, opt := range d.AuthOptions {
+		if len(opt) == 0 {
+			return fmt.Errorf("provider %s: an empty auth option", d.ID)
+		}
+		for _, k := range opt {
+			if k == AuthOptionUsername {
+				if d.Username == UsageNone {
+					return fmt.Errorf("provider %s: auth option names the username, which is not used", d.ID)
+				}
+				continue
+			}
+			if f, ok := d.Field(k); !ok || !f.Sensitive || f.Required {
+				return fmt.Errorf("provider %s: auth option %q must be an optional credential field", d.ID, k)
+			}
+		}
+	}
 	for _, c := range d.Capabilities {
 		switch c {
 		case CapTest, CapActions, CapProxy, CapWebhooks, CapOAuth, CapNotify:

@@ -187,6 +187,39 @@ func (d Descriptor) ValidateCredentials(in map[string]any, present map[string]bo
 	return ch, errs
 }
 
+// AuthOptionUsername stands for the integration's top-level username in
+// Descriptor.AuthOptions.
+const AuthOptionUsername = "username"
+
+// CheckAuthOptions says, as a field error at "credentials", when an
+// integration with this username and these credential fields set has none
+// of the descriptor's alternative ways to authenticate complete; nil when
+// one is, or when the descriptor has no alternatives.
+func (d Descriptor) CheckAuthOptions(username string, set map[string]bool) *apperr.FieldError {
+	if len(d.AuthOptions) == 0 {
+		return nil
+	}
+	ways := make([]string, 0, len(d.AuthOptions))
+	for _, opt := range d.AuthOptions {
+		complete := true
+		names := make([]string, 0, len(opt))
+		for _, k := range opt {
+			if k == AuthOptionUsername {
+				complete = complete && strings.TrimSpace(username) != ""
+				names = append(names, "username")
+				continue
+			}
+			complete = complete && set[k]
+			names = append(names, "credentials."+k)
+		}
+		if complete {
+			return nil
+		}
+		ways = append(ways, strings.Join(names, " with "))
+	}
+	return &apperr.FieldError{Field: "credentials", Message: "are not enough to authenticate: set " + strings.Join(ways, ", or ")}
+}
+
 // reported says whether errs already has an error for field: a field given
 // with a wrong value is reported once, not also as missing.
 func reported(errs []apperr.FieldError, field string) bool {

@@ -62,3 +62,79 @@ func TestValidateOneErrorPerField(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckAuthOptions: with alternative ways to authenticate, one must be
+// complete; the message names every way, and nothing of the values.
+func TestCheckAuthOptions(t *testing.T) {
+	d := provider.Descriptor{
+		ID: "test", Username: provider.UsageOptional,
+		Fields: []provider.Field{
+			{Key: "identifier", Type: provider.FieldSecret, Sensitive: true},
+			{Key: "secret", Type: provider.FieldSecret, Sensitive: true},
+			{Key: "password", Type: provider.FieldSecret, Sensitive: true},
+		},
+		AuthOptions: [][]string{{"identifier", "secret"}, {provider.AuthOptionUsername, "password"}},
+	}
+	missing := &apperr.FieldError{Field: "credentials",
+		Message: "are not enough to authenticate: set credentials.identifier with credentials.secret, or username with credentials.password"}
+	for _, tc := range []struct {
+		name     string
+		username string
+		set      []string
+		want     *apperr.FieldError
+	}{
+		{"nothing", "", nil, missing},
+		{"identifier only", "", []string{"identifier"}, missing},
+		{"password without username", "", []string{"password"}, missing},
+		{"blank username", "  ", []string{"password"}, missing},
+		{"username without password", "admin", []string{"secret"}, missing},
+		{"identifier and secret", "", []string{"identifier", "secret"}, nil},
+		{"username and password", "admin", []string{"password"}, nil},
+		{"both ways", "admin", []string{"identifier", "secret", "password"}, nil},
+	} {
+		set := map[string]bool{}
+		for _, k := range tc.set {
+			set[k] = true
+		}
+		if diff := cmp.Diff(tc.want, d.CheckAuthOptions(tc.username, set)); diff != "" {
+			t.Errorf("%s: CheckAuthOptions() (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	d.AuthOptions = nil
+	if got := d.CheckAuthOptions("", nil); got != nil {
+		t.Errorf("without options: CheckAuthOptions() = %v, want nil", got)
+	}
+}
+
+// TestValidateDescriptorAuthOptions: an auth option names optional
+// credential fields, or the username where it is used.
+func TestValidateDescriptorAuthOptions(t *testing.T) {
+	base := provider.Descriptor{
+		ID: "test", Name: "Test", Category: provider.Categories[0], AuthKind: provider.AuthAPIToken,
+		BaseURL: provider.UsageNone, Username: provider.UsageOptional,
+		Fields: []provider.Field{
+			{Key: "token", Label: "Token", Type: provider.FieldSecret, Sensitive: true},
+			{Key: "key", Label: "Key", Type: provider.FieldSecret, Sensitive: true, Required: true},
+			{Key: "region", Label: "Region", Type: provider.FieldString},
+		},
+	}
+	for _, tc := range []struct {
+		name     string
+		options  [][]string
+		username provider.Usage
+		wantErr  bool
+	}{
+		{"token or username", [][]string{{"token"}, {"username"}}, provider.UsageOptional, false},
+		{"unknown field", [][]string{{"nope"}}, provider.UsageOptional, true},
+		{"a setting", [][]string{{"region"}}, provider.UsageOptional, true},
+		{"a required credential", [][]string{{"key"}}, provider.UsageOptional, true},
+		{"an empty option", [][]string{{}}, provider.UsageOptional, true},
+		{"an unused username", [][]string{{"username"}}, provider.UsageNone, true},
+	} {
+		d := base
+		d.AuthOptions, d.Username = tc.options, tc.username
+		if err := provider.ValidateDescriptor(d); (err != nil) != tc.wantErr {
+			t.Errorf("%s: ValidateDescriptor() = %v, want error %v", tc.name, err, tc.wantErr)
+		}
+	}
+}

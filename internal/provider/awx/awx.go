@@ -100,6 +100,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 				Help:      "The password set in the same notification template; AWX signs nothing, so use a long random value.",
 			},
 		},
+		AuthOptions: [][]string{{FieldToken}, {provider.AuthOptionUsername, FieldPassword}},
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks,
 		},

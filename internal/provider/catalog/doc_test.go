@@ -128,6 +128,13 @@ func reference(r *provider.Registry) string {
 		if d.Username != provider.UsageNone {
 			fmt.Fprintf(&b, "  (%s)\n", d.UsernameHelp)
 		}
+		if len(d.AuthOptions) > 0 {
+			ways := make([]string, 0, len(d.AuthOptions))
+			for _, opt := range d.AuthOptions {
+				ways = append(ways, "`"+strings.Join(opt, "` with `")+"`")
+			}
+			fmt.Fprintf(&b, "- Authentication: one way must be complete: %s\n", strings.Join(ways, ", or "))
+		}
 		fmt.Fprintf(&b, "- Proxy: %s; default rate limit: %s\n", yesNo(proxy), rateText(d))
 		if d.Webhook != nil {
 			fmt.Fprintf(&b, "- Inbound webhooks: scheme `%s`\n", d.Webhook.Scheme)

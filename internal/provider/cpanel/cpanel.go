@@ -76,6 +76,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 					"cPanel accepts Basic auth only on its TLS ports (2083, 2096); a token is preferred.",
 			},
 		},
+		AuthOptions:  [][]string{{FieldAPIToken}, {FieldPassword}},
 		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy},
 		DocsURL:      "https://api.docs.cpanel.net/cpanel/introduction/",
 		TestCall:     "GET /execute/DomainInfo/list_domains",

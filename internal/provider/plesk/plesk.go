@@ -76,6 +76,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 				Help:      "The Plesk administrator's password, sent with the login over HTTP Basic when no API key is set.",
 			},
 		},
+		AuthOptions:  [][]string{{FieldAPIKey}, {provider.AuthOptionUsername, FieldPassword}},
 		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy},
 		DocsURL:      "https://docs.plesk.com/en-US/obsidian/api-rpc/about-rest-api.79359/",
 		TestCall:     "GET /api/v2/server",

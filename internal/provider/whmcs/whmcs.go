@@ -107,6 +107,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 					"Generate a long random value and set the same value as the module's IHUB_WEBHOOK_SECRET.",
 			},
 		},
+		AuthOptions: [][]string{{FieldIdentifier, FieldSecret}, {provider.AuthOptionUsername, FieldPassword}},
 		Capabilities: []provider.Capability{
 			provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks,
 		},
