@@ -418,7 +418,7 @@ func TestRotateKeyWebhookSecrets(t *testing.T) {
 		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
 			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
 			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: t0, UpdatedAt: t0}
-		if err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{
+		if _, err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{
 			Current: sealWith(webhook.SecretAAD("whe_1", "secret"), "first secret"), CurrentKeyID: "k1", UpdatedAt: &t0},
 			audit.Entry{}); err != nil {
 			t.Fatalf("CreateWebhookEndpoint = %v", err)

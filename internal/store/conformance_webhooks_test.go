@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/integration"
 	"ihub/internal/store/storetest"
@@ -124,7 +126,7 @@ func TestPurgeKeepsLiveRetriesAndSilence(t *testing.T) {
 		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
 			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
 			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: old, UpdatedAt: old}
-		if err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
+		if _, err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
 			t.Fatalf("CreateWebhookEndpoint = %v", err)
 		}
 		// Two old accepted deliveries; the first one's event is retried by
@@ -526,6 +528,84 @@ func TestInlineProcessedAttempts(t *testing.T) {
 			if d.Attempts != want[d.ID] {
 				t.Errorf("delivery %d (%s): attempts %d, want %d", d.ID, d.Status, d.Attempts, want[d.ID])
 			}
+		}
+	})
+}
+
+// TestWebhookEndpointDefaultConcurrent: endpoints created at once on an
+// integration all succeed, and only the first to commit is its default;
+// moves of the default to each of them at once all succeed (conflicting
+// versions read again, as the service does) and leave exactly one. On
+// PostgreSQL these deadlocked or broke the unique index before the
+// integration's row was locked.
+func TestWebhookEndpointDefaultConcurrent(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "default-race")
+		mustCreate(t, db, in, nil)
+		const n = 8
+		now := time.Now().Truncate(time.Millisecond)
+		created := make([]webhook.Endpoint, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				ep := webhook.Endpoint{ID: fmt.Sprintf("whe_race%d", i), IntegrationID: in.ID, Provider: in.Provider, Name: "e",
+					Scheme: "github", Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{},
+					Tolerance: time.Minute, MaxBodyBytes: 1 << 20, IsActive: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+				created[i], errs[i] = db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{})
+			})
+		}
+		wg.Wait()
+		defaults := func() []string {
+			t.Helper()
+			eps, err := db.ListWebhookEndpoints(ctx, in.ID)
+			if err != nil || len(eps) != n {
+				t.Fatalf("ListWebhookEndpoints = %d endpoints, %v; want %d", len(eps), err, n)
+			}
+			var ids []string
+			for _, ep := range eps {
+				if ep.IsDefault {
+					ids = append(ids, ep.ID)
+				}
+			}
+			return ids
+		}
+		var said []string
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("create %d = %v, want success", i, errs[i])
+			}
+			if created[i].IsDefault {
+				said = append(said, created[i].ID)
+			}
+		}
+		if got := defaults(); len(said) != 1 || !slices.Equal(got, said) {
+			t.Fatalf("defaults stored %v, answered %v; want the same one", got, said)
+		}
+
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = apperr.RetryUnconditional(false, func() error {
+					ep, _, err := db.GetWebhookEndpoint(ctx, created[i].ID)
+					if err != nil {
+						return err
+					}
+					ep.IsDefault = true
+					return db.UpdateWebhookEndpoint(ctx, ep, nil, audit.Entry{})
+				})
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Errorf("move the default to %d = %v, want success", i, errs[i])
+			}
+		}
+		if got := defaults(); len(got) != 1 {
+			t.Errorf("defaults after the moves = %v, want one", got)
 		}
 	})
 }

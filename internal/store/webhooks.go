@@ -90,8 +90,18 @@ type pgRow struct{ pgx.Row }
 func (r pgRow) Scan(dest ...any) error { return pgErr(r.Row.Scan(dest...)) }
 
 // CreateWebhookEndpoint implements webhook.Store.
-func (db *DB) CreateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec webhook.SealedSecrets, e audit.Entry) error {
-	return db.inRawTx(ctx, func(t rawTx) error {
+func (db *DB) CreateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec webhook.SealedSecrets, e audit.Entry) (webhook.Endpoint, error) {
+	err := db.inRawTx(ctx, func(t rawTx) error {
+		if err := lockIntegration(ctx, t, ep.IntegrationID); err != nil {
+			return err
+		}
+		if !ep.IsDefault {
+			var n int
+			if err := t.queryRow(ctx, `SELECT COUNT(*) FROM webhook_endpoints WHERE integration_id = ?`, []any{ep.IntegrationID}, &n); err != nil {
+				return fmt.Errorf("store: create webhook endpoint: %w", err)
+			}
+			ep.IsDefault = n == 0
+		}
 		if err := takeDefault(ctx, t, ep); err != nil {
 			return err
 		}
@@ -112,6 +122,27 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, se
 		}
 		return recordIf(ctx, t, e)
 	})
+	return ep, err
+}
+
+// lockIntegration takes, on PostgreSQL, the integration's row for the rest
+// of t, so that the transactions that move its default endpoint run one
+// after another rather than deadlock on each other's rows (SQLite has one
+// writer already). It does not block the deliveries that refer to the row.
+func lockIntegration(ctx context.Context, t rawTx, id string) error {
+	q := `SELECT 1 FROM integrations WHERE id = ?`
+	if t.db.dialect == Postgres {
+		q += ` FOR NO KEY UPDATE`
+	}
+	var one int
+	err := t.queryRow(ctx, q, []any{id}, &one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.E(apperr.NotFound, "no such integration")
+	}
+	if err != nil {
+		return fmt.Errorf("store: lock the integration: %w", err)
+	}
+	return nil
 }
 
 // takeDefault unmarks the integration's other default endpoint when ep is
@@ -192,6 +223,11 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, integrationID string) ([
 // UpdateWebhookEndpoint implements webhook.Store.
 func (db *DB) UpdateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, sec *webhook.SealedSecrets, e audit.Entry) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
+		if ep.IsDefault {
+			if err := lockIntegration(ctx, t, ep.IntegrationID); err != nil {
+				return err
+			}
+		}
 		if err := takeDefault(ctx, t, ep); err != nil {
 			return err
 		}

@@ -464,11 +464,6 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	ep := Endpoint{ID: newEndpointID(), IntegrationID: it.ID, Provider: it.Provider, Name: it.Name + " webhooks",
 		Scheme: s.defaultScheme(it.Provider), Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{},
 		Tolerance: DefaultTolerance, MaxBodyBytes: DefaultMaxBody, IsActive: true, Version: 1, CreatedAt: now, UpdatedAt: now}
-	existing, err := s.o.Store.ListWebhookEndpoints(ctx, it.ID)
-	if err != nil {
-		return Endpoint{}, "", err
-	}
-	ep.IsDefault = len(existing) == 0
 	in.Settings = s.defaultSettings(it, in.Scheme, in.Settings)
 	errs := s.apply(&ep, in)
 	if in.GraceHours != nil {
@@ -513,7 +508,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointCreated, TargetType: "webhook_endpoint", TargetID: ep.ID,
 		TargetName: ep.Name, IntegrationID: it.ID, Success: true,
 		Details: map[string]any{"scheme": ep.Scheme, "secretGenerated": shown != "", "secretSet": secret != "", "secretFrom": from}}
-	if err := s.o.Store.CreateWebhookEndpoint(ctx, ep, sec, e); err != nil {
+	if ep, err = s.o.Store.CreateWebhookEndpoint(ctx, ep, sec, e); err != nil {
 		return Endpoint{}, "", err
 	}
 	s.cache.drop(ep.ID, ep.IntegrationID)

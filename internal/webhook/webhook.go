@@ -237,7 +237,12 @@ type Signals struct {
 
 // Store is what the package needs from persistence.
 type Store interface {
-	CreateWebhookEndpoint(ctx context.Context, ep Endpoint, sec SealedSecrets, e audit.Entry) error
+	// CreateWebhookEndpoint stores ep and returns it as stored: ep.IsDefault
+	// moves the integration's default mark to it, and the integration's
+	// first endpoint is its default whatever ep says (the seed's URL goes to
+	// it either way). Concurrent creates and moves of one integration's
+	// default are serialized.
+	CreateWebhookEndpoint(ctx context.Context, ep Endpoint, sec SealedSecrets, e audit.Entry) (Endpoint, error)
 	GetWebhookEndpoint(ctx context.Context, id string) (Endpoint, SealedSecrets, error)
 	DefaultWebhookEndpoint(ctx context.Context, integrationID string) (Endpoint, SealedSecrets, error)
 	ListWebhookEndpoints(ctx context.Context, integrationID string) ([]Endpoint, error)
