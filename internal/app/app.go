@@ -141,6 +141,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		},
 		Outbound: a.Outbound,
 		Dial:     func(allowPrivate bool) provider.DialFunc { return egress.NewDialer(allowPrivate) },
+		// a.Webhooks is made below, before anything can delete.
+		Deleted: func(id string) { a.Webhooks.ForgetIntegration(id) },
 	})
 	registerFactoryMetrics(a.Metrics, a.Integrations.Clients())
 	committers := 1 // SQLite has one writer: one group-commit writer fills it

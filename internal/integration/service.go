@@ -50,6 +50,10 @@ type Options struct {
 	// Dial returns the guarded dialer handed to non-HTTP adapters (SMTP);
 	// nil leaves them on a plain dialer (tests).
 	Dial func(allowPrivate bool) provider.DialFunc
+	// Deleted, when set, is called with the id of each integration this
+	// replica deletes, after the delete is committed, so that caches
+	// outside this package (webhook ingest's) let it go at once.
+	Deleted func(id string)
 	// Breakers returns the circuit-breaker state of an integration
 	// ("closed", "open", "half-open"); nil means always closed.
 	Breakers func(integrationID string) string
@@ -537,6 +541,9 @@ func (s *Service) Delete(ctx context.Context, by audit.Actor, idOrSlug string) e
 	s.clients.Invalidate(cur.ID)
 	if s.o.Outbound != nil {
 		s.o.Outbound.Forget(cur.ID)
+	}
+	if s.o.Deleted != nil {
+		s.o.Deleted(cur.ID)
 	}
 	return nil
 }

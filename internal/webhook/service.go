@@ -773,6 +773,22 @@ func (c *endpointCache) drop(id, integrationID string) {
 	c.mu.Unlock()
 }
 
+// dropIntegration forgets every endpoint of the integration.
+func (c *endpointCache) dropIntegration(integrationID string) {
+	c.mu.Lock()
+	for k, r := range c.entries {
+		if r.ep.IntegrationID == integrationID {
+			delete(c.entries, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// ForgetIntegration drops what ingest holds of a deleted integration's
+// endpoints, so that this replica refuses their deliveries at once; other
+// replicas do within cacheTTL.
+func (s *Service) ForgetIntegration(id string) { s.cache.dropIntegration(id) }
+
 // resolved is an endpoint ready for ingest.
 type resolved struct {
 	ep       Endpoint
