@@ -518,6 +518,9 @@ func TestWebhookEndpointSecretForms(t *testing.T) {
 		{"discord, raw 32 characters", "api", map[string]any{"scheme": "discord_ed25519", "secret": strings.Repeat("k", 32)}, 422, "body.secret"},
 		{"discord, no key", "api", map[string]any{"scheme": "discord_ed25519"}, 422, "body.secret"},
 		{"discord, generated", "api", map[string]any{"scheme": "discord_ed25519", "generateSecret": true}, 422, "body.generateSecret"},
+		{"none, generated", "api", map[string]any{"scheme": "none", "generateSecret": true}, 422, "body.generateSecret"},
+		{"none, secret given", "api", map[string]any{"scheme": "none", "secret": "a-secret-that-checks-nothing"}, 422, "body.secret"},
+		{"none", "api", map[string]any{"scheme": "none"}, 201, ""},
 	} {
 		r := call(t, env, "POST", "/api/v1/integrations/"+tc.integration+"/webhooks", env.AdminToken, tc.body)
 		if r.Status != tc.status || !strings.Contains(string(r.Body), tc.field) {
@@ -527,7 +530,11 @@ func TestWebhookEndpointSecretForms(t *testing.T) {
 		var ep struct{ ID, Secret string }
 		if tc.status == 201 {
 			decode(t, r, &ep)
-			if _, ok := tc.body["secret"]; !ok && !strings.HasPrefix(ep.Secret, "whsec_") {
+			if tc.body["scheme"] == "none" {
+				if ep.Secret != "" {
+					t.Errorf("%s: secret %q, want none", tc.name, ep.Secret)
+				}
+			} else if _, ok := tc.body["secret"]; !ok && !strings.HasPrefix(ep.Secret, "whsec_") {
 				t.Errorf("%s: generated secret %q, want whsec_…", tc.name, ep.Secret)
 			}
 			if r := call(t, env, "DELETE", "/api/v1/integrations/webhooks/"+ep.ID, env.AdminToken, nil); r.Status != 204 {

@@ -361,6 +361,15 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			bad("secret", p)
 		}
 	}
+	if ep.Scheme == verify.SchemeNone {
+		// Nothing would ever be checked against it.
+		if in.Secret != nil {
+			bad("secret", "the none scheme verifies nothing: it takes no secret")
+		}
+		if in.GenerateSecret {
+			bad("generateSecret", "the none scheme verifies nothing: it takes no secret")
+		}
+	}
 	if in.GenerateSecret && ep.Scheme == verify.SchemeDiscordEd25519 {
 		bad("generateSecret", "Discord signs with its own key pair: give the application's public key as secret")
 	}
