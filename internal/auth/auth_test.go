@@ -135,6 +135,19 @@ func TestTokens(t *testing.T) {
 			if _, _, err := s.CreateToken(ctx, root, auth.NewToken{Name: "bogus", Scopes: []auth.Permission{"root:everything"}}, cli); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("unknown scope: err = %v, want Invalid", err)
 			}
+			// A token made by a token for another user, without scopes,
+			// holds what the creator holds and the owner's role grants:
+			// not the super admin's integrations:manage for an IT manager.
+			itm := mustUser(t, s, "itm@example.com", auth.RoleITManager)
+			_, forITM, err := s.CreateToken(ctx, root, auth.NewToken{UserID: itm.ID, Name: "for it"}, cli)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := auth.RoleITManager.Permissions()
+			slices.Sort(want)
+			if !slices.Equal(forITM.Scopes, want) {
+				t.Errorf("scopes of a token for an IT manager = %v, want the role's %v", forITM.Scopes, want)
+			}
 			past := c.t.Add(-time.Minute)
 			if _, _, err := s.CreateToken(ctx, root, auth.NewToken{Name: "old", ExpiresAt: &past}, cli); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("expiry in the past: err = %v, want Invalid", err)

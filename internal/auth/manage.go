@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -92,11 +93,13 @@ func (s *Service) createToken(ctx context.Context, owner User, by Principal, in 
 		}
 	}
 	// A token created by a token without explicit scopes inherits the
-	// creator's (narrower) permissions, not the owner's full role.
+	// creator's (narrower) permissions, not the owner's full role, and of
+	// those only what the owner's role grants (a super admin's token
+	// making one for an operations manager).
 	if len(in.Scopes) == 0 && by.Kind == ViaToken {
-		scopes = by.Permissions()
+		scopes = slices.DeleteFunc(by.Permissions(), func(p Permission) bool { return !owner.Role.grants(p) })
 		if len(scopes) == 0 {
-			fields = append(fields, apperr.FieldError{Field: "body.scopes", Message: "the calling token holds no permissions to pass on"})
+			fields = append(fields, apperr.FieldError{Field: "body.scopes", Message: "the calling token holds no permission the owner's role grants to pass on"})
 		}
 	}
 	if len(fields) > 0 {
