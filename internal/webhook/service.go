@@ -304,13 +304,15 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			switch {
 			case t == "*":
 				bad(fmt.Sprintf("eventTypes[%d]", i), "leave eventTypes empty to accept every event type")
-			case base == "" || len(t) > 100 || strings.ContainsAny(t, " \r\n\x00"):
+			case len(t) > 100:
+				bad(fmt.Sprintf("eventTypes[%d]", i), "must be at most 100 characters")
+			case base == "" || strings.ContainsAny(t, " \r\n\x00"):
 				bad(fmt.Sprintf("eventTypes[%d]", i), "must be a non-empty event name without spaces")
 			case strings.Contains(base, "*"):
 				bad(fmt.Sprintf("eventTypes[%d]", i), "must be an event name (push, code.push) or a family such as code.*: * is only allowed after the last dot")
 			}
 		}
-		ep.EventTypes = in.EventTypes
+		ep.EventTypes = distinct(in.EventTypes)
 	}
 	if in.AllowedCIDRs != nil {
 		if len(in.AllowedCIDRs) > 100 {

@@ -338,7 +338,7 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 				bad(fmt.Sprintf("eventTypes[%d]", i), msg)
 			}
 		}
-		sub.EventTypes = in.EventTypes
+		sub.EventTypes = distinct(in.EventTypes)
 	}
 	if in.IntegrationIDs != nil {
 		sub.IntegrationIDs = in.IntegrationIDs
@@ -378,6 +378,9 @@ func checkEventFilter(t string) string {
 	if t == "*" {
 		return "leave eventTypes empty to receive every event type"
 	}
+	if len(t) > 100 {
+		return "must be at most 100 characters"
+	}
 	base, family := strings.CutSuffix(t, ".*")
 	if base == "" || len(t) > 100 || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".") ||
 		strings.Contains(base, "..") || (!family && !strings.Contains(base, ".")) {
@@ -391,6 +394,18 @@ func checkEventFilter(t string) string {
 		}
 	}
 	return ""
+}
+
+// distinct returns list without repeats, in its order: a filter named
+// twice is stored once.
+func distinct(list []string) []string {
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // checkTarget checks the fields of the subscription's target, and that the
