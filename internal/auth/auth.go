@@ -229,7 +229,7 @@ func NormalizeEmail(email string) (string, error) {
 func checkPassword(field, pw string) error {
 	n := utf8.RuneCountInString(pw)
 	if n < 10 || len(pw) > 1024 {
-		return apperr.InvalidFields("invalid password", apperr.FieldError{Field: field, Message: "must be between 10 and 1024 characters"})
+		return apperr.InvalidFields("invalid password", apperr.FieldError{Field: field, Message: "must be at least 10 characters and at most 1024 bytes"})
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -69,7 +70,7 @@ func (s *Service) CreateTokenForCLI(ctx context.Context, email, name string, exp
 func (s *Service) createToken(ctx context.Context, owner User, by Principal, in NewToken, from audit.Actor) (string, Token, error) {
 	var fields []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
-	if name == "" || len(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {
+	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {
 		fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be 1 to 100 characters, without control characters"})
 	}
 	now := s.now()
@@ -188,10 +189,10 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser, from audit.Actor) 
 		fields = append(fields, apperr.FieldError{Field: "body.role", Message: "must be one of " + roleList()})
 	}
 	if err := checkPassword("body.password", in.Password); err != nil {
-		fields = append(fields, apperr.FieldError{Field: "body.password", Message: "must be between 10 and 1024 characters"})
+		fields = append(fields, apperr.FieldError{Field: "body.password", Message: "must be at least 10 characters and at most 1024 bytes"})
 	}
 	name := strings.TrimSpace(in.Name)
-	if len(name) > 200 || strings.ContainsFunc(name, unicode.IsControl) {
+	if utf8.RuneCountInString(name) > 200 || strings.ContainsFunc(name, unicode.IsControl) {
 		fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters, without control characters"})
 	}
 	if len(fields) > 0 {
@@ -241,7 +242,7 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 	var changed []string
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
-		if len(n) > 200 || strings.ContainsFunc(n, unicode.IsControl) {
+		if utf8.RuneCountInString(n) > 200 || strings.ContainsFunc(n, unicode.IsControl) {
 			fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters, without control characters"})
 		}
 		u.Name, changed = n, append(changed, "name")
@@ -256,7 +257,7 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 	}
 	if p.Password != nil {
 		if err := checkPassword("body.password", *p.Password); err != nil {
-			fields = append(fields, apperr.FieldError{Field: "body.password", Message: "must be between 10 and 1024 characters"})
+			fields = append(fields, apperr.FieldError{Field: "body.password", Message: "must be at least 10 characters and at most 1024 bytes"})
 		} else {
 			hash, err := s.HashPassword(*p.Password)
 			if err != nil {

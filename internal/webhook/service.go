@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -251,7 +252,7 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	bad := func(field, msg string) { errs = append(errs, apperr.FieldError{Field: "body." + field, Message: msg}) }
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
-		if n == "" || len(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
+		if n == "" || utf8.RuneCountInString(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
 			bad("name", "must be 1 to 200 characters on one line")
 		}
 		ep.Name = n

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -293,7 +294,7 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 	bad := func(f, m string) { errs = append(errs, apperr.FieldError{Field: "body." + f, Message: m}) }
 	if in.Name != nil {
 		n := strings.TrimSpace(*in.Name)
-		if n == "" || len(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
+		if n == "" || utf8.RuneCountInString(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
 			bad("name", "must be 1 to 200 characters on one line")
 		}
 		sub.Name = n
@@ -605,6 +606,11 @@ func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in Sub
 			sub.Name = "chat via " + sub.ChatIntegrationID
 		default:
 			sub.Name = sub.URL
+		}
+		// A URL may be longer than a name may be: the default must be one
+		// the API takes back (a client's read-modify-write, a copy).
+		if r := []rune(sub.Name); len(r) > 200 {
+			sub.Name = string(r[:199]) + "…"
 		}
 	}
 	secret, shown := "", ""
