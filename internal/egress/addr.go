@@ -42,12 +42,14 @@ var metadataAddrs = map[netip.Addr]string{
 	netip.MustParseAddr("169.254.170.2"):   "cloud metadata address (ECS credentials)",  // AWS ECS task credentials
 	netip.MustParseAddr("169.254.170.23"):  "cloud metadata address (EKS Pod Identity)", // AWS EKS Pod Identity agent
 	netip.MustParseAddr("100.100.100.200"): "cloud metadata address (Alibaba Cloud)",    // Alibaba Cloud
+	netip.MustParseAddr("168.63.129.16"):   "cloud platform address (Azure WireServer)", // Azure VM agent: certificates, extension settings
 	netip.MustParseAddr("fd00:ec2::254"):   "cloud metadata address (AWS IPv6)",         // AWS IMDS over IPv6
 	netip.MustParseAddr("fd00:ec2::23"):    "cloud metadata address (EKS Pod Identity)", // AWS EKS Pod Identity over IPv6
 }
 
 var (
 	cgnat        = netip.MustParsePrefix("100.64.0.0/10")
+	benchmarking = netip.MustParsePrefix("198.18.0.0/15")
 	thisNetwork  = netip.MustParsePrefix("0.0.0.0/8")
 	reserved4    = netip.MustParsePrefix("240.0.0.0/4")
 	broadcast4   = netip.MustParseAddr("255.255.255.255")
@@ -78,14 +80,15 @@ const errNotAnIPMsg = "not a valid IP address"
 // Unless allowPrivate is true it refuses loopback (127.0.0.0/8, ::1), private
 // (10/8, 172.16/12, 192.168/16, fc00::/7, deprecated fec0::/10), link-local
 // (169.254/16, fe80::/10), unspecified and "this network" (0.0.0.0/8, ::),
-// shared CGNAT space (100.64/10), multicast, broadcast and reserved
-// (240/4) addresses. IPv6 forms that embed an IPv4 address — IPv4-mapped
+// shared CGNAT space (100.64/10), benchmarking (198.18/15), multicast,
+// broadcast and reserved (240/4) addresses. IPv6 forms that embed an IPv4 address — IPv4-mapped
 // (::ffff:a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16), Teredo
 // (2001::/32) and IPv4-compatible (::/96) — are judged by the IPv4 address
 // they embed.
 //
 // Cloud metadata and credential endpoints (169.254.169.254, 169.254.170.2,
-// 169.254.170.23, 100.100.100.200, fd00:ec2::254, fd00:ec2::23, and the
+// 169.254.170.23, 100.100.100.200, Azure's WireServer 168.63.129.16,
+// fd00:ec2::254, fd00:ec2::23, and the
 // embedded forms of those) are refused even when allowPrivate is true:
 // allowing private networks is meant for reaching a user's own servers (a
 // WHM host on a LAN), never the cloud provider's credential service of the
@@ -168,6 +171,8 @@ func classify4(ip netip.Addr) string {
 		return "broadcast address"
 	case reserved4.Contains(ip):
 		return "reserved address (240.0.0.0/4)"
+	case benchmarking.Contains(ip):
+		return "benchmarking address (198.18.0.0/15), not reachable on the internet"
 	}
 	return ""
 }

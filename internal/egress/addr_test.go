@@ -76,6 +76,10 @@ func TestCheckIP(t *testing.T) {
 		{"::ffff:0.0.0.0", private, "IPv4-mapped form of 0.0.0.0, an unspecified address"},
 		// CGNAT.
 		{"100.64.0.1", private, "CGNAT"},
+		{"198.18.0.1", private, "benchmarking"},
+		{"198.19.255.255", private, "benchmarking"},
+		{"198.17.255.255", public, ""}, // just below 198.18/15
+		{"198.20.0.0", public, ""},     // just above 198.18/15
 		{"100.127.255.255", private, "CGNAT"},
 		// Multicast, broadcast, reserved.
 		{"224.0.0.1", private, "multicast address"},
@@ -93,6 +97,8 @@ func TestCheckIP(t *testing.T) {
 		{"169.254.170.2", metadata, "cloud metadata address (ECS credentials)"},
 		{"169.254.170.23", metadata, "EKS Pod Identity"},
 		{"100.100.100.200", metadata, "Alibaba"},
+		{"168.63.129.16", metadata, "Azure WireServer"},
+		{"::ffff:168.63.129.16", metadata, "IPv4-mapped form of 168.63.129.16"},
 		{"fd00:ec2::254", metadata, "cloud metadata address"},
 		{"fd00:ec2::23", metadata, "cloud metadata address"},
 		{"::ffff:169.254.169.254", metadata, "IPv4-mapped form of 169.254.169.254, a cloud metadata address"},

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"errors"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -51,6 +52,9 @@ func ValidateBaseURL(raw string) (*url.URL, error) {
 	if u.Opaque != "" || u.Hostname() == "" {
 		return nil, urlError("must include a host")
 	}
+	if msg := checkHost(u.Hostname()); msg != "" {
+		return nil, urlError(msg)
+	}
 	if strings.HasSuffix(u.Host, ":") {
 		return nil, urlError("port must be between 1 and 65535")
 	}
@@ -64,4 +68,34 @@ func ValidateBaseURL(raw string) (*url.URL, error) {
 		return nil, urlError("must not contain a fragment")
 	}
 	return u, nil
+}
+
+// checkHost says what is wrong with a URL's host ("" when nothing): it is
+// an IP address, or a name of dot-separated labels. A name whose last
+// label is a number ("127.1", "2130706433", "0x7f.0.0.1", "127.0.0.1.")
+// is an IPv4 address in a form browsers and C resolvers read but Go does
+// not: it would be looked up in DNS, fail, and be retried for days.
+func checkHost(host string) string {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return ""
+	}
+	name := strings.TrimSuffix(host, ".")
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if l == "" {
+			return "host must be a name or an IP address"
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c >= 0x80) {
+				return "host must be a name or an IP address"
+			}
+		}
+	}
+	last := strings.ToLower(labels[len(labels)-1])
+	hex := strings.TrimPrefix(last, "0x")
+	if strings.Trim(last, "0123456789") == "" || (hex != last && strings.Trim(hex, "0123456789abcdef") == "") {
+		return "host must be a name, or an IP address written in full (such as 192.0.2.10)"
+	}
+	return ""
 }
