@@ -417,14 +417,14 @@ func parseDuration(v string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		if n, err := strconv.Atoi(days); err == nil {
 			if n < 0 || n > 36500 {
-				return 0, fmt.Errorf("%q is out of range: days go from 0d to 36500d (forms: 90d, 720h, 30m, 1h30m)", v)
+				return 0, fmt.Errorf("%q is out of range: days go from 0d to 36500d (forms: 90d, 720h, 1h30m, 45s)", v)
 			}
 			return time.Duration(n) * 24 * time.Hour, nil
 		}
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration: give one such as 90d, 720h, 30m or 1h30m", v)
+		return 0, fmt.Errorf("%q is not a duration: give a number with a unit (d, h, m, s), such as 90d, 720h, 1h30m or 45s", v)
 	}
 	return d, nil
 }
