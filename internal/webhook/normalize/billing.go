@@ -217,7 +217,10 @@ func netcash(in input) Event {
 	d := data{}
 	ref := o.first("Reference")
 	d.set("reference", ref)
-	d.set("amount", o.first("Amount"))
+	if amount := o.first("Amount"); amount != "" {
+		d.set("amount", amount)
+		d.set("currency", "ZAR") // Pay Now charges in rand only; the postback does not say
+	}
 	d.set("transaction_id", o.first("RequestTrace"))
 	d.set("method", o.first("Method"))
 	d.set("reason", o.first("Reason"))

@@ -68,6 +68,16 @@ func slack(in input) Event {
 	case "event_callback":
 		ev := o.obj("event")
 		et := ev.str("type")
+		// Every event names its team, and most a user and a channel (a
+		// reaction's is its item's), whatever its type.
+		channel := firstNonEmpty(ev.str("channel"), ev.str("item", "channel"))
+		d.set("team", firstNonEmpty(o.str("team_id"), ev.str("team")))
+		d.set("channel", channel)
+		d.set("user", ev.str("user"))
+		at := parseTime(o.get("event_time"))
+		if at.IsZero() {
+			at = parseTime(firstNonEmpty(ev.str("event_ts"), ev.str("ts")))
+		}
 		var typ string
 		switch et {
 		case "message":
@@ -75,16 +85,14 @@ func slack(in input) Event {
 		case "app_mention":
 			typ = "chat.mention"
 		default:
-			return Event{RawType: et}
+			d.set("reaction", ev.str("reaction"))
+			return result("", et, at, channel, d)
 		}
-		d.set("team", firstNonEmpty(o.str("team_id"), ev.str("team")))
-		d.set("channel", ev.str("channel"))
-		d.set("user", ev.str("user"))
 		d.set("text", ev.str("text"))
 		d.set("ts", ev.str("ts"))
 		d.set("thread_ts", ev.str("thread_ts"))
 		d.set("subtype", ev.str("subtype"))
-		return result(typ, et, parseTime(o.get("event_time")), ev.str("channel"), d)
+		return result(typ, et, at, channel, d)
 	default:
 		return Event{RawType: kind}
 	}

@@ -151,7 +151,8 @@ func github(in input) Event {
 		typ = "release.published"
 		r := o.obj("release")
 		d.set("tag", r.str("tag_name"))
-		d.set("name", r.str("name"))
+		// A release saved without a title shows its tag as one.
+		d.set("name", firstNonEmpty(r.str("name"), r.str("tag_name")))
 		d.set("url", r.str("html_url"))
 		at = parseTime(r.get("published_at"))
 	case "workflow_run":
@@ -166,7 +167,7 @@ func github(in input) Event {
 			typ = "ci.run.failed"
 		}
 		d.setInt("run_id", r, "id")
-		d.set("name", r.str("name"))
+		d.set("name", firstNonEmpty(r.str("name"), o.str("workflow", "name")))
 		d.set("branch", r.str("head_branch"))
 		d.set("sha", r.str("head_sha"))
 		d.set("status", r.str("conclusion"))
@@ -203,7 +204,8 @@ func gitlab(in input) Event {
 	action := attrs.str("action")
 	raw := withAction(kind, action)
 	repo := firstNonEmpty(o.str("project", "path_with_namespace"), o.str("project", "name"))
-	actor := firstNonEmpty(o.str("user_username"), o.str("user", "username"))
+	// A tag push in GitLab's own example names the user only by name.
+	actor := firstNonEmpty(o.str("user_username"), o.str("user", "username"), o.str("user_name"))
 	d := data{}
 	d.set("repository", repo)
 	var typ string
@@ -352,7 +354,11 @@ func bitbucket(in input) Event {
 			d.set("sha", oldRef.str("target", "hash"))
 		default:
 			typ = "code.push"
-			d.set("branch", firstNonEmpty(newRef.str("name"), oldRef.str("name")))
+			branch := firstNonEmpty(newRef.str("name"), oldRef.str("name"))
+			if branch != "" {
+				d.set("ref", "refs/heads/"+branch) // as GitHub and GitLab give it
+			}
+			d.set("branch", branch)
 			d.set("before", oldRef.str("target", "hash"))
 			d.set("after", newRef.str("target", "hash"))
 			d["commit_count"] = int64(len(ch.arr("commits")))

@@ -29,7 +29,12 @@ func resend(in input) Event {
 	dd := o.obj("data")
 	typ, ok := resendTypes[raw]
 	if !ok {
-		return Event{RawType: raw, OccurredAt: at}
+		// A contact or domain event: its object's id, name and status.
+		d := data{}
+		d.set("id", dd.str("id"))
+		d.set("name", dd.str("name"))
+		d.set("status", dd.str("status"))
+		return result("", raw, at, firstNonEmpty(dd.str("id"), dd.str("email_id")), d)
 	}
 	d := data{}
 	d.set("email_id", dd.str("email_id"))

@@ -2,6 +2,41 @@ package normalize
 
 // Sample payloads for the non-code providers (see normalizeCases).
 var moreCases = []normalizeCase{
+	// Code hosts' own examples, where a field sits elsewhere.
+	{
+		// GitLab's Tag events example names the user by name only.
+		name: "gitlab tag push by user name", provider: "gitlab",
+		header: hdr("X-Gitlab-Event", "Tag Push Hook"),
+		body: `{"object_kind":"tag_push","event_name":"tag_push","before":"0000000000000000000000000000000000000000","after":"82b3d5ae55f7080f1e6022629cdb57bfae7cccc7",
+"ref":"refs/tags/v1.0.0","checkout_sha":"82b3d5ae55f7080f1e6022629cdb57bfae7cccc7","user_id":1,"user_name":"John Smith","project_id":1,
+"project":{"id":1,"name":"Example","path_with_namespace":"jsmith/example"},"commits":[],"total_commits_count":0}`,
+		want: Event{Type: "code.tag.created", RawType: "tag_push", Subject: "jsmith/example",
+			Data: map[string]any{"repository": "jsmith/example", "tag": "v1.0.0", "sha": "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", "actor": "John Smith"}},
+	},
+	{
+		// octokit's workflow_run.completed example: the run has no name,
+		// its workflow has.
+		name: "github workflow run named by its workflow", provider: "github",
+		header: hdr("X-GitHub-Event", "workflow_run"),
+		body: `{"action":"completed","workflow_run":{"id":30433642,"name":"","head_branch":"main","head_sha":"acb5820ced9479c074f688cc328bf03f341a511d",
+"status":"completed","conclusion":"success","html_url":"https://github.com/octo-org/octo-repo/actions/runs/30433642","updated_at":"2020-01-22T19:33:08Z"},
+"workflow":{"id":159038,"name":"test"},"repository":{"full_name":"octo-org/octo-repo"},"sender":{"login":"octocat"}}`,
+		want: Event{Type: "ci.run.succeeded", RawType: "workflow_run.completed", Subject: "octo-org/octo-repo", OccurredAt: at("2020-01-22T19:33:08Z"),
+			Data: map[string]any{"repository": "octo-org/octo-repo", "run_id": int64(30433642), "name": "test", "branch": "main",
+				"sha": "acb5820ced9479c074f688cc328bf03f341a511d", "status": "success", "url": "https://github.com/octo-org/octo-repo/actions/runs/30433642"}},
+	},
+	{
+		// octokit's release.published example: no title, as GitHub shows
+		// the tag instead.
+		name: "github release without a title", provider: "github",
+		header: hdr("X-GitHub-Event", "release"),
+		body: `{"action":"published","release":{"tag_name":"0.0.1","name":"","html_url":"https://github.com/Codertocat/Hello-World/releases/tag/0.0.1",
+"published_at":"2019-05-15T15:20:53Z"},"repository":{"full_name":"Codertocat/Hello-World"},"sender":{"login":"Codertocat"}}`,
+		want: Event{Type: "release.published", RawType: "release.published", Subject: "Codertocat/Hello-World", OccurredAt: at("2019-05-15T15:20:53Z"),
+			Data: map[string]any{"repository": "Codertocat/Hello-World", "tag": "0.0.1", "name": "0.0.1",
+				"url": "https://github.com/Codertocat/Hello-World/releases/tag/0.0.1"}},
+	},
+
 	// Resend (Svix headers).
 	{
 		name: "resend delivered", provider: "resend",
@@ -36,7 +71,16 @@ var moreCases = []normalizeCase{
 	{
 		name: "resend unknown kept", provider: "resend",
 		body: `{"type":"contact.created","created_at":"2024-11-22T23:41:12Z","data":{"id":"c-1"}}`,
-		want: Event{Type: "resend.contact.created", RawType: "contact.created", OccurredAt: at("2024-11-22T23:41:12Z")},
+		want: Event{Type: "resend.contact.created", RawType: "contact.created", OccurredAt: at("2024-11-22T23:41:12Z"),
+			Subject: "c-1", Data: map[string]any{"id": "c-1"}},
+	},
+	{
+		// Resend's domain.created example.
+		name: "resend domain event keeps its object", provider: "resend",
+		body: `{"type":"domain.created","created_at":"2024-11-17T19:32:22.980Z","data":{"id":"d91cd9bd-1176-453e-8fc1-35364d380206","name":"example.com","status":"not_started","created_at":"2024-04-26T20:21:26.347412+00:00","region":"us-east-1","records":[]}}`,
+		want: Event{Type: "resend.domain.created", RawType: "domain.created", OccurredAt: at("2024-11-17T19:32:22.980Z"),
+			Subject: "d91cd9bd-1176-453e-8fc1-35364d380206",
+			Data:    map[string]any{"id": "d91cd9bd-1176-453e-8fc1-35364d380206", "name": "example.com", "status": "not_started"}},
 	},
 
 	// Didit.
@@ -82,7 +126,7 @@ var moreCases = []normalizeCase{
 		want: Event{
 			Type: "payment.succeeded", RawType: "postback", Subject: "INV-1001",
 			Data: map[string]any{
-				"reference": "INV-1001", "amount": "150.00", "transaction_id": "3b7e2a0c-1", "method": "1",
+				"reference": "INV-1001", "amount": "150.00", "currency": "ZAR", "transaction_id": "3b7e2a0c-1", "method": "1",
 				"reason": "Success", "accepted": true, "extra1": "order-1001",
 			},
 		},
@@ -93,7 +137,7 @@ var moreCases = []normalizeCase{
 		body:   "TransactionAccepted=false&RequestTrace=t-2&Reference=INV-1002&Amount=99.95&Reason=Transaction+declined+by+bank&Extra3=n",
 		want: Event{
 			Type: "payment.failed", RawType: "postback", Subject: "INV-1002",
-			Data: map[string]any{"reference": "INV-1002", "amount": "99.95", "transaction_id": "t-2", "reason": "Transaction declined by bank", "accepted": false},
+			Data: map[string]any{"reference": "INV-1002", "amount": "99.95", "currency": "ZAR", "transaction_id": "t-2", "reason": "Transaction declined by bank", "accepted": false},
 		},
 	},
 	{
@@ -102,7 +146,7 @@ var moreCases = []normalizeCase{
 		body:   "TransactionAccepted=false&RequestTrace=t-3&Reference=INV-1003&Amount=10.00&Method=2&Reason=Pending+EFT",
 		want: Event{
 			Type: "payment.pending", RawType: "postback", Subject: "INV-1003",
-			Data: map[string]any{"reference": "INV-1003", "amount": "10.00", "transaction_id": "t-3", "method": "2", "reason": "Pending EFT", "accepted": false},
+			Data: map[string]any{"reference": "INV-1003", "amount": "10.00", "currency": "ZAR", "transaction_id": "t-3", "method": "2", "reason": "Pending EFT", "accepted": false},
 		},
 	},
 	{

@@ -350,7 +350,7 @@ var normalizeCases = []normalizeCase{
 		want: Event{
 			Type: "code.push", RawType: "repo:push", Subject: "team/repo",
 			Data: map[string]any{
-				"repository": "team/repo", "branch": "main", "before": "beef", "after": "c0ffee", "commit_count": int64(1),
+				"repository": "team/repo", "ref": "refs/heads/main", "branch": "main", "before": "beef", "after": "c0ffee", "commit_count": int64(1),
 				"url": "https://bitbucket.org/team/repo/branches/compare/c0ffee..beef", "actor": "ann",
 				"created": false, "deleted": false, "forced": false,
 			},
@@ -430,7 +430,23 @@ var normalizeCases = []normalizeCase{
 	{
 		name: "slack unknown event kept", provider: "slack",
 		body: `{"type":"event_callback","event_id":"Ev1","event":{"type":"reaction_added","user":"U1","reaction":"thumbsup"}}`,
-		want: Event{Type: "slack.reaction_added", RawType: "reaction_added"},
+		want: Event{Type: "slack.reaction_added", RawType: "reaction_added", Data: map[string]any{"user": "U1", "reaction": "thumbsup"}},
+	},
+	{
+		// Slack's reaction_added example, in its envelope: the item's
+		// channel, the envelope's time.
+		name: "slack reaction keeps its channel and time", provider: "slack",
+		body: `{"token":"XXYYZZ","team_id":"TXXXXXXXX","api_app_id":"AXXXXXXXXX","event":{"type":"reaction_added","user":"U024BE7LH","reaction":"thumbsup","item_user":"U0G9QF9C6","item":{"type":"message","channel":"C0G9QF9GZ","ts":"1360782400.498405"},"event_ts":"1360782804.083113"},"type":"event_callback","event_id":"Ev0PV52K21","event_time":1360782804}`,
+		want: Event{Type: "slack.reaction_added", RawType: "reaction_added", Subject: "C0G9QF9GZ", OccurredAt: time.Unix(1360782804, 0).UTC(),
+			Data: map[string]any{"team": "TXXXXXXXX", "channel": "C0G9QF9GZ", "user": "U024BE7LH", "reaction": "thumbsup"}},
+	},
+	{
+		// Slack's app_mention example gives event_time in microseconds.
+		name: "slack mention with a microsecond time", provider: "slack",
+		body: `{"token":"ZZZZZZWSxxxxxxxxxxxxxxxx","team_id":"T061XXXXX","api_app_id":"A0MXXXXXX","event":{"type":"app_mention","user":"U061F7AUR","text":"<@U0LAN0Z89> is it everything a river should be?","ts":"1515449522.000016","channel":"C0LAN2Q65","event_ts":"1515449522000016"},"type":"event_callback","event_id":"Ev0LAN670R","event_time":1515449522000016,"authed_users":["U0LAN0Z89"]}`,
+		want: Event{Type: "chat.mention", RawType: "app_mention", Subject: "C0LAN2Q65", OccurredAt: time.UnixMicro(1515449522000016).UTC(),
+			Data: map[string]any{"team": "T061XXXXX", "channel": "C0LAN2Q65", "user": "U061F7AUR",
+				"text": "<@U0LAN0Z89> is it everything a river should be?", "ts": "1515449522.000016"}},
 	},
 	{
 		// providers.md B3's official signing example body.

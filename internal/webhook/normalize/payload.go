@@ -212,6 +212,13 @@ func parseTime(v any) time.Time {
 		switch {
 		case n <= 0:
 			return time.Time{}
+		case n > 1e17: // nanoseconds
+			return time.Unix(0, n).UTC()
+		case n > 1e14: // microseconds (Slack's app_mention example)
+			if n/1_000_000 > maxUnix {
+				return time.Time{}
+			}
+			return time.UnixMicro(n).UTC()
 		case n > 1e11: // milliseconds
 			if n/1000 > maxUnix {
 				return time.Time{}

@@ -268,7 +268,7 @@ var reviewCases = []normalizeCase{
 		want: Event{
 			Type: "code.push", RawType: "repo:push", Subject: "t/r",
 			Data: map[string]any{
-				"repository": "t/r", "branch": "gone", "before": "c1", "commit_count": int64(0),
+				"repository": "t/r", "ref": "refs/heads/gone", "branch": "gone", "before": "c1", "commit_count": int64(0),
 				"created": false, "deleted": true, "forced": false, "actor": "ann",
 			},
 		},
@@ -432,7 +432,7 @@ var reviewCases = []normalizeCase{
 		body:   "TransactionAccepted=false&Reference=INV-9&RequestTrace=t-9&Amount=5.00",
 		want: Event{
 			Type: "payment.failed", RawType: "postback", Subject: "INV-9",
-			Data: map[string]any{"reference": "INV-9", "amount": "5.00", "transaction_id": "t-9", "accepted": false},
+			Data: map[string]any{"reference": "INV-9", "amount": "5.00", "currency": "ZAR", "transaction_id": "t-9", "accepted": false},
 		},
 	},
 	{
