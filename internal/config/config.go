@@ -84,17 +84,33 @@ func (c *Config) ResolveSecrets(env Env) error {
 	var errs []error
 	if f := env("IHUB_DATABASE_URL_FILE"); f != "" {
 		if c.DatabaseURL != "" {
-			errs = append(errs, errors.New("database URL: set IHUB_DATABASE_URL or IHUB_DATABASE_URL_FILE, not both"))
+			errs = append(errs, errors.New("database URL: give --database-url (or IHUB_DATABASE_URL) or IHUB_DATABASE_URL_FILE, not both"))
 		} else if b, err := os.ReadFile(f); err != nil {
 			errs = append(errs, fmt.Errorf("IHUB_DATABASE_URL_FILE: %w", err))
-		} else {
-			c.DatabaseURL = strings.TrimSpace(string(b))
+		} else if c.DatabaseURL = strings.TrimSpace(string(b)); c.DatabaseURL == "" {
+			// A secret not mounted yet must not leave each replica on a
+			// SQLite database of its own.
+			errs = append(errs, fmt.Errorf("IHUB_DATABASE_URL_FILE: %s is empty (unset the variable to use SQLite)", f))
 		}
 	}
 	if c.MasterKeyFile != "" && c.MasterKey != "" {
 		errs = append(errs, errors.New("master key: set IHUB_MASTER_KEY or a master key file, not both"))
 	}
 	return errors.Join(errs...)
+}
+
+// UnencodedAt reports a URL whose user name or password holds a bare "@":
+// drivers disagree on which "@" ends them, and one that takes the first
+// would print the rest of the password as the host in its errors.
+func UnencodedAt(raw string) bool {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Count(rest, "@") > 1
 }
 
 // Validate checks the configuration and reports every problem at once.
@@ -118,7 +134,9 @@ func (c Config) Validate() error {
 			bad("--database-url: not a URL") // never echo it: it may hold a password
 		case u.Scheme != "postgres" && u.Scheme != "postgresql":
 			bad("--database-url: must be postgres://… (or empty for SQLite in the data directory)")
-		case u.Host == "":
+		case UnencodedAt(c.DatabaseURL):
+			bad("--database-url: write an @ in the user name or password as %%40")
+		case u.Hostname() == "":
 			bad("--database-url: must name a host")
 		}
 		if c.MasterKey == "" && c.MasterKeyFile == "" {

@@ -31,6 +31,15 @@ func TestValidate(t *testing.T) {
 		}, []string{"--listen", "--log-format", "--log-level", "--public-url", "--data-dir"}},
 		{"bad synchronous", func(c *config.Config) { c.SQLiteSynchronous = "OFF" }, []string{"--sqlite-synchronous"}},
 		{"public url with a password", func(c *config.Config) { c.PublicURL = "https://admin:hunter2@ihub.example.com" }, []string{"--public-url"}},
+		// The rest of the password would be the host for a driver that
+		// takes the first "@".
+		{"an @ in the password", func(c *config.Config) {
+			c.DatabaseURL = "postgres://ihub:p@hunter2@127.0.0.1:5432/db"
+			c.MasterKey = "k"
+		},
+			[]string{"--database-url", "%40"}},
+		{"a port without a host", func(c *config.Config) { c.DatabaseURL = "postgres://u:hunter2@:5432/db"; c.MasterKey = "k" },
+			[]string{"--database-url: must name a host"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +92,14 @@ func TestResolveSecrets(t *testing.T) {
 	c = valid()
 	if err := c.ResolveSecrets(env(map[string]string{"IHUB_DATABASE_URL_FILE": filepath.Join(dir, "missing")})); err == nil {
 		t.Error("missing _FILE: got nil error")
+	}
+	blank := filepath.Join(dir, "blank")
+	if err := os.WriteFile(blank, []byte("  \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c = valid()
+	if err := c.ResolveSecrets(env(map[string]string{"IHUB_DATABASE_URL_FILE": blank})); err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Errorf("an empty _FILE (a secret not mounted yet): err = %v, want one saying it is empty, not SQLite", err)
 	}
 	c = valid()
 	c.MasterKey, c.MasterKeyFile = "k", "f"

@@ -37,6 +37,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"ihub/internal/apperr"
+	"ihub/internal/config"
 	"ihub/internal/jobqueue"
 	"ihub/internal/store/internal/pgdb"
 	"ihub/internal/store/internal/sqlitedb"
@@ -263,6 +264,11 @@ func createSQLite(ctx context.Context, path string) error {
 }
 
 func openPostgres(ctx context.Context, o Options) (*DB, error) {
+	if config.UnencodedAt(o.DatabaseURL) {
+		// pgx takes the first "@" as the end of the password and would
+		// name the rest of it as the host in its errors.
+		return nil, errors.New("store: the PostgreSQL URL cannot be parsed: write an @ in the user name or password as %40")
+	}
 	cfg, err := pgxpool.ParseConfig(o.DatabaseURL)
 	if err != nil {
 		// pgx errors can echo the URL, password included: say only what failed.
