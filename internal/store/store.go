@@ -222,12 +222,16 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// The database holds sealed credentials and password hashes: keep the
-	// file (and its -wal/-shm companions, created with the same mode by
-	// SQLite) private to the user running ihub.
-	if err := os.Chmod(path, 0o600); err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("store: chmod %s: %w", path, err)
+	// file and its -wal/-shm companions private to the user running ihub.
+	// SQLite gives the companions the file's mode when it creates them, and
+	// createSQLite makes a new file 0600 before SQLite opens it; companions
+	// left readable by an older ihub are mended here.
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(f, 0o600); err != nil && (f == path || !errors.Is(err, os.ErrNotExist)) {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("store: chmod %s: %w", f, err)
+		}
 	}
 	return &DB{dialect: SQLite, w: w, r: r, log: o.Logger, now: o.Now, path: path}, nil
 }
@@ -247,8 +251,18 @@ const newPageSize = 16384
 // write, and modernc runs the DSN's pragmas sorted by name, so journal_mode
 // would come first.
 func createSQLite(ctx context.Context, path string) error {
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		return nil
+	if st, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) && (err != nil || st.Size() > 0) {
+		return nil // there, or for Open to report; an empty one was cut short here
+	}
+	// Created empty and private first: SQLite takes an empty file for a
+	// new database, and gives the -wal and -shm files it creates the
+	// database file's mode (under umask 022 they were world-readable).
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
 	}
 	c, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=page_size("+strconv.Itoa(newPageSize)+")")
 	if err == nil {
