@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"reflect"
 	"runtime/debug"
 	"strconv"
@@ -55,7 +56,7 @@ type serveCmd struct {
 	TrustedProxies     []string      `name:"trusted-proxies" env:"IHUB_TRUSTED_PROXIES" help:"Load balancers or proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For gives the client's address."`
 	ActivityRetention  time.Duration `name:"activity-retention" env:"IHUB_ACTIVITY_RETENTION" default:"2160h" help:"How long activity log entries are kept (default 90 days)."`
 	WebhookRetention   time.Duration `name:"webhook-retention" env:"IHUB_WEBHOOK_RETENTION" default:"2160h" help:"How long webhook deliveries and their events are kept (default 90 days)."`
-	Demo               bool          `name:"demo" env:"IHUB_DEMO" help:"Demo mode: start built-in fake providers, seed integrations against them and a demo admin, on a throwaway SQLite database in a temporary directory (unless --data-dir is given). Sign-in details are written to demo-credentials.txt there."`
+	Demo               bool          `name:"demo" env:"IHUB_DEMO" help:"Demo mode: start built-in fake providers, seed integrations against them and a demo admin, on a throwaway SQLite database in a temporary directory (unless --data-dir names one without a database). Sign-in details are written to demo-credentials.txt there."`
 }
 
 // serverGCPercent is the garbage collector's target for `ihub serve` when
@@ -94,6 +95,10 @@ func (c *serveCmd) Run(g *globals) error {
 			}
 			defer os.RemoveAll(dir) // throwaway data, as announced
 			cfg.DataDir = dir
+		} else if _, err := os.Stat(filepath.Join(cfg.DataDir, "ihub.db")); err == nil {
+			// Seeding would add a super admin and thirteen integrations
+			// pointing at loopback fakes to whatever the database holds.
+			return configError{fmt.Errorf("--demo seeds a new database, and --data-dir %s already holds one: give an empty directory, or omit --data-dir for a throwaway one", cfg.DataDir)}
 		}
 		cfg.Demo = true
 	}

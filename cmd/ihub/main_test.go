@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -181,5 +182,23 @@ func TestSetServerGC(t *testing.T) {
 	setServerGC()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GC percent with GOGC set = %d; want it left alone (100)", got)
+	}
+}
+
+// TestDemoRefusesADatabase: --demo with a --data-dir that already holds a
+// database is a bad command line, and leaves that database alone (no demo
+// admin, no demo integrations seeded into it).
+func TestDemoRefusesADatabase(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := ihub(t, "a long enough password\n", nil, "users", "create", "--data-dir", dir, "--email", "admin@example.com",
+		"--role", "super_admin", "--password-stdin"); code != 0 {
+		t.Fatalf("users create = exit %d: %s", code, stderr)
+	}
+	code, _, stderr := ihub(t, "", nil, "serve", "--demo", "--data-dir", dir, "--listen", "127.0.0.1:0")
+	if code != 2 || !strings.Contains(stderr, "already holds one") {
+		t.Fatalf("serve --demo on a database = exit %d, %q; want 2 saying the directory holds a database", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "demo-credentials.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("demo-credentials.txt: %v; want none written", err)
 	}
 }
