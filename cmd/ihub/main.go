@@ -400,6 +400,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintln(stderr, "ihub:", err)
+	if errors.As(err, new(config.InvalidError)) {
+		return 2 // a key or URL found wrong when applied: restarting will not help
+	}
 	return 1
 }
 
@@ -418,6 +421,9 @@ func mapDuration(ctx *kong.DecodeContext, target reflect.Value) error {
 	return nil
 }
 
+// maxDuration bounds every duration flag, whichever unit it is written in.
+const maxDuration = 36500 * 24 * time.Hour
+
 func parseDuration(v string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		if n, err := strconv.Atoi(days); err == nil {
@@ -430,6 +436,9 @@ func parseDuration(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a duration: give a number with a unit (d, h, m, s), such as 90d, 720h, 1h30m or 45s", v)
+	}
+	if d > maxDuration || d < -maxDuration {
+		return 0, fmt.Errorf("%q is out of range: at most 36500d (876000h)", v)
 	}
 	return d, nil
 }

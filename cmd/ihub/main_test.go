@@ -87,12 +87,15 @@ func TestParseDuration(t *testing.T) {
 		{"99999999d", 0, false},
 		{"36500d", 36500 * 24 * time.Hour, true},
 		{"36501d", 0, false},
+		{"876000h", 36500 * 24 * time.Hour, true},
+		{"876001h", 0, false},
+		{"9223372036854775807ns", 0, false},
 	} {
 		got, err := parseDuration(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
 		}
-		if err != nil && !strings.Contains(err.Error(), "90d, 720h") {
+		if err != nil && !strings.Contains(err.Error(), "90d, 720h") && !strings.Contains(err.Error(), "at most 36500d") {
 			t.Errorf("parseDuration(%q) error %q does not show the accepted forms", tc.in, err)
 		}
 		if tc.in == "36501d" && (err == nil || !strings.Contains(err.Error(), "36500d")) {
@@ -200,5 +203,36 @@ func TestDemoRefusesADatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "demo-credentials.txt")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("demo-credentials.txt: %v; want none written", err)
+	}
+}
+
+// TestConfigErrorsFoundLateExit2: a master key or database URL found wrong
+// only when it is used is still a configuration error (exit 2, which the
+// documented systemd unit does not restart on), and says why without the
+// password.
+func TestConfigErrorsFoundLateExit2(t *testing.T) {
+	key, err := secret.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"missing key file", nil, []string{"--master-key-file", filepath.Join(dir, "missing.key")}, "master key file"},
+		{"malformed key", map[string]string{"IHUB_MASTER_KEY": "ihubmk1_bm90IGEga2V5"}, nil, "IHUB_MASTER_KEY"},
+		{"port out of range", map[string]string{"IHUB_MASTER_KEY": key}, []string{"--database-url", "postgres://u:hunter2@127.0.0.1:99999/db"}, "cannot be parsed"},
+		{"bad sslmode", map[string]string{"IHUB_MASTER_KEY": key}, []string{"--database-url", "postgres://u:hunter2@127.0.0.1:5432/db?sslmode=bogus"}, "sslmode"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"serve", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, tc.args...)
+			code, _, stderr := ihub(t, "", tc.env, args...)
+			if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "hunter2") {
+				t.Errorf("exit %d, stderr %q; want 2 naming %q, without the password", code, stderr, tc.want)
+			}
+		})
 	}
 }

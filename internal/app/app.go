@@ -269,18 +269,19 @@ func (a *App) masterKey() (secret.MasterKey, error) {
 	case cfg.MasterKey != "":
 		k, err := secret.ParseMasterKey(cfg.MasterKey)
 		if err != nil {
-			return k, fmt.Errorf("IHUB_MASTER_KEY: %w", err)
+			return k, config.Invalid(fmt.Errorf("IHUB_MASTER_KEY: %w", err))
 		}
 		return k, nil
 	case cfg.MasterKeyFile != "":
-		return readKeyFile(cfg.MasterKeyFile)
+		k, err := readKeyFile(cfg.MasterKeyFile)
+		return k, config.Invalid(err)
 	case a.DB.Dialect() == store.Postgres:
-		return secret.MasterKey{}, errors.New("PostgreSQL mode needs the master key: set IHUB_MASTER_KEY or --master-key-file (`ihub keys generate` prints a new one)")
+		return secret.MasterKey{}, config.Invalid(errors.New("PostgreSQL mode needs the master key: set IHUB_MASTER_KEY or --master-key-file (`ihub keys generate` prints a new one)"))
 	}
 	path := filepath.Join(cfg.DataDir, MasterKeyFileName)
 	k, err := readKeyFile(path)
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
-		return k, err
+		return k, config.Invalid(err)
 	}
 	text, err := secret.GenerateMasterKey()
 	if err != nil {

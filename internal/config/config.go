@@ -99,6 +99,23 @@ func (c *Config) ResolveSecrets(env Env) error {
 	return errors.Join(errs...)
 }
 
+// InvalidError marks an error found while applying the configuration (a
+// master key file that does not parse, a database URL the driver refuses)
+// as a configuration problem: the command exits with status 2, which a
+// service manager need not restart on.
+type InvalidError struct{ Err error }
+
+func (e InvalidError) Error() string { return e.Err.Error() }
+func (e InvalidError) Unwrap() error { return e.Err }
+
+// Invalid marks err as a configuration problem (nil stays nil).
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return InvalidError{err}
+}
+
 // UnencodedAt reports a URL whose user name or password holds a bare "@":
 // drivers disagree on which "@" ends them, and one that takes the first
 // would print the rest of the password as the host in its errors.

@@ -281,12 +281,11 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	if config.UnencodedAt(o.DatabaseURL) {
 		// pgx takes the first "@" as the end of the password and would
 		// name the rest of it as the host in its errors.
-		return nil, errors.New("store: the PostgreSQL URL cannot be parsed: write an @ in the user name or password as %40")
+		return nil, config.Invalid(errors.New("store: the PostgreSQL URL cannot be parsed: write an @ in the user name or password as %40"))
 	}
 	cfg, err := pgxpool.ParseConfig(o.DatabaseURL)
 	if err != nil {
-		// pgx errors can echo the URL, password included: say only what failed.
-		return nil, errors.New("store: the PostgreSQL URL cannot be parsed")
+		return nil, config.Invalid(errors.New("store: the PostgreSQL URL cannot be parsed" + parseReason(err, o.DatabaseURL)))
 	}
 	cfg.MaxConns = 16
 	if o.MaxConns > 0 {
@@ -302,6 +301,31 @@ func openPostgres(ctx context.Context, o Options) (*DB, error) {
 	}
 	q := pgQuerier{pgdb.New(pool)}
 	return &DB{dialect: Postgres, pool: pool, qw: q, qr: q, log: o.Logger, now: o.Now}, nil
+}
+
+// parseReason is why pgx refused a URL (": invalid sslmode", ": failed to
+// configure TLS (open /x: no such file or directory)"), or "" when the
+// reason could hold the URL: pgx's message quotes the whole URL, and a
+// URL it could not take apart may keep its password there.
+func parseReason(err error, raw string) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ""
+	}
+	s := err.Error()
+	i := strings.Index(s, "`: ")
+	if i < 0 {
+		return ""
+	}
+	reason := s[i+3:]
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" && strings.Contains(reason, pw) {
+				return ""
+			}
+		}
+	}
+	return ": " + reason
 }
 
 // redactURL keeps a password from reaching logs through a driver error.
