@@ -448,5 +448,10 @@ func (a *App) RotateKeys(ctx context.Context, batchSize int, progress io.Writer)
 	}
 	late, err := a.DB.ResealRemaining(ctx, a.Vault, batchSize)
 	res.Resealed += late
+	if p := a.Vault.Keyring().Primary(); err == nil && p != res.NewKeyID {
+		// ResealRemaining re-read the keys: a rotation that overlapped this
+		// one made its own key primary, and every value went under it.
+		return res, fmt.Errorf("another key rotation made %s primary while this one ran: %s is not primary, and every value is now under %s", p, res.NewKeyID, p)
+	}
 	return res, err
 }
