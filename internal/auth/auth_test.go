@@ -204,6 +204,13 @@ func TestTokens(t *testing.T) {
 			if _, err := s.TokenPrincipal(ctx, opsTok); !apperr.Is(err, apperr.Unauthenticated) {
 				t.Errorf("disabled user's token: err = %v, want Unauthenticated", err)
 			}
+			// No new token for a disabled user: it would be refused.
+			if _, _, err := s.CreateTokenForCLI(ctx, "ops@example.com", "again", nil); !apperr.Is(err, apperr.Conflict) {
+				t.Errorf("CLI token for a disabled user: err = %v, want Conflict", err)
+			}
+			if _, _, err := s.CreateToken(ctx, root, auth.NewToken{UserID: ops.ID, Name: "again"}, cli); !apperr.Is(err, apperr.Conflict) {
+				t.Errorf("token for a disabled user: err = %v, want Conflict", err)
+			}
 
 			for _, bad := range []string{"", "Bearer", "ihub_pat_", "ihub_pat_nope", "ghp_notours", plain + "x"} {
 				if _, err := s.TokenPrincipal(ctx, bad); !apperr.Is(err, apperr.Unauthenticated) {

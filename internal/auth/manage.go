@@ -68,6 +68,9 @@ func (s *Service) CreateTokenForCLI(ctx context.Context, email, name string, exp
 }
 
 func (s *Service) createToken(ctx context.Context, owner User, by Principal, in NewToken, from audit.Actor) (string, Token, error) {
+	if owner.Disabled {
+		return "", Token{}, apperr.E(apperr.Conflict, "%s is disabled: a token of theirs would be refused; enable the user first", owner.Email)
+	}
 	var fields []apperr.FieldError
 	name := strings.TrimSpace(in.Name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsFunc(name, unicode.IsControl) {

@@ -116,6 +116,11 @@ func Invalid(err error) error {
 	return InvalidError{err}
 }
 
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
 // UnencodedAt reports a URL whose user name or password holds a bare "@":
 // drivers disagree on which "@" ends them, and one that takes the first
 // would print the rest of the password as the host in its errors.
@@ -166,8 +171,13 @@ func (c Config) Validate() error {
 		case err == nil && u.User != nil:
 			// Not quoted: the user info may hold a password.
 			bad("--public-url: must not hold a user name or password")
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
 			bad("--public-url %q: must be an http(s) URL such as https://ihub.example.com", c.PublicURL)
+		case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(c.PublicURL, "#"):
+			// Ingress URLs are built by appending paths to it.
+			bad("--public-url %q: must not have a query or a fragment", c.PublicURL)
+		case u.Port() != "" && !validPort(u.Port()):
+			bad("--public-url %q: port must be 1-65535", c.PublicURL)
 		}
 	}
 	switch c.LogFormat {

@@ -31,6 +31,10 @@ func TestValidate(t *testing.T) {
 		}, []string{"--listen", "--log-format", "--log-level", "--public-url", "--data-dir"}},
 		{"bad synchronous", func(c *config.Config) { c.SQLiteSynchronous = "OFF" }, []string{"--sqlite-synchronous"}},
 		{"public url with a password", func(c *config.Config) { c.PublicURL = "https://admin:hunter2@ihub.example.com" }, []string{"--public-url"}},
+		{"public url with a query", func(c *config.Config) { c.PublicURL = "https://ihub.example.com/?x=1" }, []string{"--public-url", "query"}},
+		{"public url with a fragment", func(c *config.Config) { c.PublicURL = "https://ihub.example.com/#f" }, []string{"--public-url", "fragment"}},
+		{"public url port out of range", func(c *config.Config) { c.PublicURL = "https://ihub.example.com:99999/sub" }, []string{"--public-url", "port"}},
+		{"public url with a path", func(c *config.Config) { c.PublicURL = "https://example.com:8443/ihub" }, nil},
 		// The rest of the password would be the host for a driver that
 		// takes the first "@".
 		{"an @ in the password", func(c *config.Config) {
