@@ -107,6 +107,13 @@ func (c *serveCmd) Run(g *globals) error {
 		return err
 	}
 	defer a.Close()
+	if a.Config.DatabaseURL == "" { // SQLite in the data directory
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	if c.Demo {
 		stopFakes, err := a.StartDemo(context.Background())
 		if err != nil {

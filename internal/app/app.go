@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -36,8 +37,38 @@ import (
 	"ihub/internal/webhook"
 )
 
-// Version is the ihub version, set at build time with -ldflags.
+// Version is the ihub version, set at build time with
+// -ldflags "-X ihub/internal/app.Version=v1.2.3"; without it, the commit
+// go build recorded from the checkout ("dev+1a2b3c4d5e6f", "+dirty" when
+// the tree had changes), else "dev".
 var Version = "dev"
+
+func init() {
+	if Version != "dev" {
+		return
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		Version = "dev+" + rev + dirty
+	}
+}
 
 // App is a wired ihub.
 type App struct {
