@@ -106,14 +106,15 @@ func (c *serveCmd) Run(g *globals) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
 	if a.Config.DatabaseURL == "" { // SQLite in the data directory
 		release, err := lockDataDir(cfg.DataDir)
 		if err != nil {
+			a.Close()
 			return err
 		}
-		defer release()
+		defer release() // after a.Close: the next server starts on a closed database
 	}
+	defer a.Close()
 	if c.Demo {
 		stopFakes, err := a.StartDemo(context.Background())
 		if err != nil {

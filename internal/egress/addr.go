@@ -81,15 +81,15 @@ const errNotAnIPMsg = "not a valid IP address"
 // (10/8, 172.16/12, 192.168/16, fc00::/7, deprecated fec0::/10), link-local
 // (169.254/16, fe80::/10), unspecified and "this network" (0.0.0.0/8, ::),
 // shared CGNAT space (100.64/10), benchmarking (198.18/15), multicast,
-// broadcast and reserved (240/4) addresses. IPv6 forms that embed an IPv4 address — IPv4-mapped
-// (::ffff:a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16), Teredo
-// (2001::/32) and IPv4-compatible (::/96) — are judged by the IPv4 address
-// they embed.
+// broadcast and reserved (240/4) addresses. IPv6 forms that embed an IPv4
+// address — IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96), 6to4
+// (2002::/16), Teredo (2001::/32) and IPv4-compatible (::/96) — are judged
+// by the IPv4 address they embed.
 //
 // Cloud metadata and credential endpoints (169.254.169.254, 169.254.170.2,
 // 169.254.170.23, 100.100.100.200, Azure's WireServer 168.63.129.16,
-// fd00:ec2::254, fd00:ec2::23, and the
-// embedded forms of those) are refused even when allowPrivate is true:
+// fd00:ec2::254, fd00:ec2::23, and the embedded forms of those) are
+// refused even when allowPrivate is true:
 // allowing private networks is meant for reaching a user's own servers (a
 // WHM host on a LAN), never the cloud provider's credential service of the
 // machine ihub runs on.

@@ -305,7 +305,7 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 			switch {
 			case t == "*":
 				bad(fmt.Sprintf("eventTypes[%d]", i), "leave eventTypes empty to accept every event type")
-			case len(t) > 100:
+			case utf8.RuneCountInString(t) > 100:
 				bad(fmt.Sprintf("eventTypes[%d]", i), "must be at most 100 characters")
 			case base == "" || strings.ContainsAny(t, " \r\n\x00"):
 				bad(fmt.Sprintf("eventTypes[%d]", i), "must be a non-empty event name without spaces")

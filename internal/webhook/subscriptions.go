@@ -383,7 +383,7 @@ func checkEventFilter(t string) string {
 		return "must be at most 100 characters"
 	}
 	base, family := strings.CutSuffix(t, ".*")
-	if base == "" || len(t) > 100 || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".") ||
+	if base == "" || strings.HasPrefix(base, ".") || strings.HasSuffix(base, ".") ||
 		strings.Contains(base, "..") || (!family && !strings.Contains(base, ".")) {
 		return msg
 	}
