@@ -379,7 +379,7 @@ func checkEventFilter(t string) string {
 	if t == "*" {
 		return "leave eventTypes empty to receive every event type"
 	}
-	if len(t) > 100 {
+	if utf8.RuneCountInString(t) > 100 {
 		return "must be at most 100 characters"
 	}
 	base, family := strings.CutSuffix(t, ".*")
