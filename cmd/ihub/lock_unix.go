@@ -15,6 +15,9 @@ import (
 // the first and send events twice. The lock goes with the process, however
 // it ends; release frees it sooner.
 func lockDataDir(dir string) (release func(), err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil { // a first start makes it here
+		return nil, fmt.Errorf("lock the data directory: %w", err)
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock the data directory: %w", err)

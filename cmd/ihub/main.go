@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -102,17 +103,30 @@ func (c *serveCmd) Run(g *globals) error {
 		}
 		cfg.Demo = true
 	}
-	a, err := open(g, cfg, true)
-	if err != nil {
+	// The lock and the listener come before the database is opened: a
+	// second server, or a taken port, stops here, before any migration.
+	if err := checkConfig(&cfg); err != nil {
 		return err
 	}
-	if a.Config.DatabaseURL == "" { // SQLite in the data directory
+	if cfg.DatabaseURL == "" { // SQLite in the data directory
 		release, err := lockDataDir(cfg.DataDir)
 		if err != nil {
-			a.Close()
 			return err
 		}
 		defer release() // after a.Close: the next server starts on a closed database
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close() // Serve closes it; this covers an Open that fails
+	if _, port, _ := net.SplitHostPort(cfg.Listen); port == "0" {
+		// An ephemeral port: ingress URLs and the log name the one given.
+		cfg.Listen = ln.Addr().String()
+	}
+	a, err := app.Open(context.Background(), cfg, app.NewLogger(g.stderr, cfg.LogFormat, cfg.LogLevel), app.Options{Worker: true})
+	if err != nil {
+		return err
 	}
 	defer a.Close()
 	if c.Demo {
@@ -131,7 +145,7 @@ func (c *serveCmd) Run(g *globals) error {
 		<-ctx.Done()
 		stop() // a second signal now ends the process without waiting for the drain
 	}()
-	return a.Serve(ctx, nil)
+	return a.Serve(ctx, ln, nil)
 }
 
 type globals struct {
@@ -139,15 +153,25 @@ type globals struct {
 	stdout, stderr io.Writer
 }
 
-func open(g *globals, cfg config.Config, worker bool) (*app.App, error) {
+// checkConfig reads the secrets given by file or environment into cfg and
+// validates the whole configuration.
+func checkConfig(cfg *config.Config) error {
 	if err := cfg.ResolveSecrets(os.Getenv); err != nil {
-		return nil, configError{err}
+		return configError{err}
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, configError{err}
+		return configError{err}
+	}
+	return nil
+}
+
+// open opens the database for a command other than serve.
+func open(g *globals, cfg config.Config) (*app.App, error) {
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
 	}
 	log := app.NewLogger(g.stderr, cfg.LogFormat, cfg.LogLevel)
-	return app.Open(context.Background(), cfg, log, app.Options{Worker: worker})
+	return app.Open(context.Background(), cfg, log, app.Options{})
 }
 
 type configError struct{ error }
@@ -169,7 +193,7 @@ func (c *usersCreateCmd) Run(g *globals) error {
 	if pw == "" {
 		return errors.New("no password on standard input (pipe it in: echo \"$PW\" | ihub users create …)")
 	}
-	a, err := open(g, c.config(), false)
+	a, err := open(g, c.config())
 	if err != nil {
 		return err
 	}
@@ -194,7 +218,7 @@ func (c *tokensCreateCmd) Run(g *globals) error {
 	if c.ExpiresIn < 0 {
 		return configError{errors.New("--expires-in must be positive")}
 	}
-	a, err := open(g, c.config(), false)
+	a, err := open(g, c.config())
 	if err != nil {
 		return err
 	}
@@ -226,7 +250,7 @@ func (keysGenerateCmd) Run(g *globals) error {
 type keysListCmd struct{ dbFlags }
 
 func (c *keysListCmd) Run(g *globals) error {
-	a, err := open(g, c.config(), false)
+	a, err := open(g, c.config())
 	if err != nil {
 		return err
 	}
@@ -252,7 +276,7 @@ func (c *keysRotateCmd) Run(g *globals) error {
 	if c.BatchSize < 1 || c.BatchSize > 100000 {
 		return configError{errors.New("--batch-size must be between 1 and 100000")}
 	}
-	a, err := open(g, c.config(), false)
+	a, err := open(g, c.config())
 	if err != nil {
 		return err
 	}
@@ -395,7 +419,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ce configError
 	if errors.As(err, &ce) {
 		fmt.Fprintln(stderr, "ihub: invalid configuration:")
+		fromEnv := envFlags(kctx, args)
 		for _, line := range strings.Split(ce.Error(), "\n") {
+			flag, _, _ := strings.Cut(line, " ")
+			if env := fromEnv[strings.TrimSuffix(flag, ":")]; env != "" {
+				line += " (from envar " + env + ")" // as kong says it; the value is not repeated: it may be a secret
+			}
 			fmt.Fprintln(stderr, "  -", line)
 		}
 		return 2
@@ -412,6 +441,26 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2 // a key or URL found wrong when applied: restarting will not help
 	}
 	return 1
+}
+
+// envFlags maps each flag whose value came from the environment, not the
+// command line, to its variable ("--listen" -> "IHUB_LISTEN"): the
+// configuration's messages name flags, and a value set in a unit file is
+// found by its variable.
+func envFlags(kctx *kong.Context, args []string) map[string]string {
+	out := map[string]string{}
+	for _, f := range kctx.Flags() {
+		name := "--" + f.Name
+		if slices.ContainsFunc(args, func(a string) bool { return a == name || strings.HasPrefix(a, name+"=") }) {
+			continue
+		}
+		for _, env := range f.Envs {
+			if _, set := os.LookupEnv(env); set {
+				out[name] = env
+			}
+		}
+	}
+	return out
 }
 
 // mapDuration reads a duration flag: Go's form (720h, 90m, 1h30m) or whole
@@ -464,7 +513,7 @@ func (c *devSeedCmd) Run(g *globals) error {
 	if c.Integrations < 1 || c.Integrations > 1_000_000 {
 		return configError{errors.New("--integrations must be between 1 and 1000000")}
 	}
-	a, err := open(g, c.config(), false)
+	a, err := open(g, c.config())
 	if err != nil {
 		return err
 	}

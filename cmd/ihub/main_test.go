@@ -236,3 +236,28 @@ func TestConfigErrorsFoundLateExit2(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigErrorsNameTheVariable: a bad value given by environment
+// variable is reported with the variable's name beside the flag's, as
+// kong reports its own parse errors; one given on the command line is not.
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	code, _, stderr := ihub(t, "", map[string]string{"IHUB_TRUSTED_PROXIES": "banana", "IHUB_LOG_LEVEL": "loud",
+		"IHUB_LOG_FORMAT": "yaml", "IHUB_DATABASE_URL": "postgres://u:hunter2@/x"},
+		"serve", "--data-dir", t.TempDir(), "--log-format", "xml")
+	if code != 2 {
+		t.Fatalf("exit %d; want 2:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		`--trusted-proxies "banana": must be an IP address or a CIDR such as 10.0.0.0/8 (from envar IHUB_TRUSTED_PROXIES)`,
+		`--log-level "loud": must be debug, info, warn or error (from envar IHUB_LOG_LEVEL)`,
+		`--log-format "xml": must be text or json` + "\n",
+		`--database-url: must name a host (from envar IHUB_DATABASE_URL)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "hunter2") {
+		t.Errorf("stderr leaks the database password:\n%s", stderr)
+	}
+}

@@ -369,12 +369,15 @@ func (a *App) Close() {
 
 // Serve runs the HTTP server and the job workers until ctx is cancelled,
 // then shuts down in order: stop accepting requests and finish in-flight
-// ones, let running jobs finish, close the database. ready, if not nil, is
+// ones, let running jobs finish, close the database. It serves on ln, or
+// listens on the configured address when ln is nil. ready, if not nil, is
 // called with the bound address once the server accepts connections.
-func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
-	ln, err := net.Listen("tcp", a.Config.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+func (a *App) Serve(ctx context.Context, ln net.Listener, ready func(addr net.Addr)) error {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.Config.Listen); err != nil {
+			return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+		}
 	}
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,

@@ -75,7 +75,7 @@ func TestShutdownLetsWebhookSendsFinish(t *testing.T) {
 			serveCtx, stop := context.WithCancel(ctx)
 			addrc := make(chan net.Addr, 1)
 			served := make(chan error, 1)
-			go func() { served <- a.Serve(serveCtx, func(addr net.Addr) { addrc <- addr }) }()
+			go func() { served <- a.Serve(serveCtx, nil, func(addr net.Addr) { addrc <- addr }) }()
 			<-addrc
 			h := http.Header{"X-Token": {token}, "Content-Type": {"application/json"}}
 			if _, err := ws.Ingest(ctx, target, webhook.Request{Method: "POST", Header: h, Body: []byte(`{"type":"x.y"}`)}); err != nil {

@@ -50,7 +50,7 @@ func TestGracefulShutdown(t *testing.T) {
 	serveCtx, stop := context.WithCancel(ctx)
 	addrc := make(chan net.Addr, 1)
 	served := make(chan error, 1)
-	go func() { served <- a.Serve(serveCtx, func(addr net.Addr) { addrc <- addr }) }()
+	go func() { served <- a.Serve(serveCtx, nil, func(addr net.Addr) { addrc <- addr }) }()
 	addr := <-addrc
 
 	type result struct {
@@ -122,7 +122,7 @@ func TestShutdownEndsLongPolls(t *testing.T) {
 	serveCtx, stop := context.WithCancel(ctx)
 	addrc := make(chan net.Addr, 1)
 	served := make(chan error, 1)
-	go func() { served <- a.Serve(serveCtx, func(addr net.Addr) { addrc <- addr }) }()
+	go func() { served <- a.Serve(serveCtx, nil, func(addr net.Addr) { addrc <- addr }) }()
 	addr := <-addrc
 
 	type result struct {
