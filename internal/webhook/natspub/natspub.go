@@ -209,7 +209,7 @@ func (p *Publisher) get(ctx context.Context, server string, private bool, auth A
 			}
 			return nil, fmt.Errorf("%s refused ihub's credentials (%s)", server, auth.Kind())
 		}
-		return nil, fmt.Errorf("connecting to %s: %w", server, err)
+		return nil, auth.redact(fmt.Errorf("connecting to %s: %w", server, err))
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -242,7 +242,35 @@ func (p *Publisher) Publish(ctx context.Context, server string, private bool, au
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("JetStream did not acknowledge in time (%s)", server)
 	}
-	return fmt.Errorf("publishing to %s: %w", subject, err)
+	return auth.redact(fmt.Errorf("publishing to %s: %w", subject, err))
+}
+
+// redact takes a's secrets out of err's text. A server's error may quote
+// the CONNECT line that carried them, JSON-encoded as nats.go wrote it;
+// the error goes into an attempt's lastError, which readers of the
+// subscription see.
+func (a Auth) redact(err error) error {
+	secrets := []string{a.Token, a.Password}
+	if a.Creds != "" {
+		if jwt, kp, perr := a.parseCreds(); perr == nil {
+			seed, _ := kp.Seed()
+			secrets = append(secrets, jwt, string(seed))
+		}
+	}
+	msg := err.Error()
+	out := msg
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		enc, _ := json.Marshal(s)
+		out = strings.ReplaceAll(out, s, "[REDACTED]")
+		out = strings.ReplaceAll(out, string(enc[1:len(enc)-1]), "[REDACTED]")
+	}
+	if out == msg {
+		return err
+	}
+	return errors.New(out)
 }
 
 // Close closes every connection.

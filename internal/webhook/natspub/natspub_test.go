@@ -99,18 +99,25 @@ func TestPublish(t *testing.T) {
 // it with PONG, or with an authorization error when refuse is set.
 type fakeNATS struct {
 	ln       net.Listener
-	refuse   bool
+	answer   string // to CONNECT: acceptAll, refuseAll or echoConnect
 	connects chan map[string]any
 }
 
+// What the fake answers CONNECT with.
+const (
+	acceptAll   = ""
+	refuseAll   = "refuse"
+	echoConnect = "echo" // refuses, quoting the CONNECT line (as a careless server or proxy might)
+)
+
 const fakeNonce = "bm9uY2Utb2YtdGhlLWZha2U"
 
-func newFakeNATS(t *testing.T, refuse bool) *fakeNATS {
+func newFakeNATS(t *testing.T, answer string) *fakeNATS {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeNATS{ln: ln, refuse: refuse, connects: make(chan map[string]any, 16)}
+	f := &fakeNATS{ln: ln, answer: answer, connects: make(chan map[string]any, 16)}
 	t.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		for {
@@ -137,8 +144,12 @@ func (f *fakeNATS) serve(c net.Conn) {
 	var m map[string]any
 	_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "CONNECT ")), &m)
 	f.connects <- m
-	if f.refuse {
+	switch f.answer {
+	case refuseAll:
 		_, _ = io.WriteString(c, "-ERR 'Authorization Violation'\r\n")
+		return
+	case echoConnect:
+		_, _ = io.WriteString(c, "-ERR 'Authorization Violation: "+strings.TrimSpace(line)+"'\r\n")
 		return
 	}
 	for {
@@ -186,7 +197,7 @@ func TestAuth(t *testing.T) {
 	}
 
 	// What each way sends in CONNECT.
-	f := newFakeNATS(t, false)
+	f := newFakeNATS(t, acceptAll)
 	p := natspub.New(dialer)
 	t.Cleanup(p.Close)
 	for _, tc := range []struct {
@@ -215,7 +226,7 @@ func TestAuth(t *testing.T) {
 	}
 
 	// A server refusing the credentials: said so, without them.
-	refusing := newFakeNATS(t, true)
+	refusing := newFakeNATS(t, refuseAll)
 	err = p.Publish(t.Context(), refusing.url(), true, natspub.Auth{Token: "s3cret"}, "a.b", "evt_1", nil, []byte("{}"))
 	if err == nil || !strings.Contains(err.Error(), "refused ihub's credentials (token)") || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("publish with refused credentials = %v", err)
@@ -223,5 +234,21 @@ func TestAuth(t *testing.T) {
 	err = p.Publish(t.Context(), refusing.url(), true, natspub.Auth{}, "a.b", "evt_1", nil, []byte("{}"))
 	if err == nil || !strings.Contains(err.Error(), "requires authentication") {
 		t.Errorf("publish without credentials to a server that wants them = %v", err)
+	}
+
+	// A server whose error quotes the CONNECT line: its text is kept, the
+	// credentials are not, however JSON wrote them.
+	echoing := newFakeNATS(t, echoConnect)
+	for _, auth := range []natspub.Auth{{Token: "s3cret<&>tok"}, {User: "ihub", Password: "p\"w<1>"}, {Creds: creds}} {
+		err := p.Publish(t.Context(), echoing.url(), true, auth, "a.b", "evt_1", nil, []byte("{}"))
+		if err == nil || !strings.Contains(err.Error(), "Authorization Violation") || !strings.Contains(err.Error(), "[REDACTED]") {
+			t.Errorf("%s: publish to an echoing server = %v; want its message, redacted", auth.Kind(), err)
+			continue
+		}
+		for _, leak := range []string{"s3cret", `p\"w`, "u003c1", jwt, string(seed)} {
+			if strings.Contains(err.Error(), leak) {
+				t.Errorf("%s: the error holds %q: %v", auth.Kind(), leak, err)
+			}
+		}
 	}
 }
