@@ -51,7 +51,7 @@ func TestShutdownLetsWebhookSendsFinish(t *testing.T) {
 			ctx := context.Background()
 			ws := a.Webhooks
 			url, yes := srv.URL, true
-			sub, _, err := ws.CreateSubscription(ctx, audit.System, webhook.SubscriptionInput{URL: &url, AllowPrivateNetwork: &yes})
+			sub, _, err := ws.CreateSubscription(ctx, audit.System, webhook.SubscriptionInput{URL: &url, AllowPrivateNetwork: &yes, CredentialsWrite: true})
 			if err != nil {
 				t.Fatal(err)
 			}

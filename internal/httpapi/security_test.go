@@ -53,6 +53,63 @@ func TestRedirectingCredentialsNeedsCredentialsWrite(t *testing.T) {
 	}
 }
 
+// As for integrations: a token that may manage subscriptions but not write
+// credentials can neither set NATS credentials, nor send the stored ones
+// to another server, nor open the SSRF guard.
+func TestSubscriptionCredentialsNeedCredentialsWrite(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"target": "nats",
+		"url": "nats://nats.example.com:4222", "subject": "ihub.events", "natsAuth": map[string]any{"token": "nats-secret-token"}})
+	var held struct{ ID string }
+	decode(t, r, &held)
+	if r.Status != 201 {
+		t.Fatalf("create with natsAuth as admin = %d %s", r.Status, r.Body)
+	}
+	r = call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "https://hooks.example.com/a"})
+	var plain struct{ ID string }
+	decode(t, r, &plain)
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	r = call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "http://10.0.0.1/hook", "allowPrivateNetwork": true})
+	var private struct{ ID string }
+	decode(t, r, &private)
+	if r.Status != 201 {
+		t.Fatalf("create with allowPrivateNetwork as admin = %d %s", r.Status, r.Body)
+	}
+	manager := scopedToken(t, env, auth.PermIntegrationsRead, auth.PermIntegrationsManage)
+	for _, c := range []struct {
+		method, path string
+		body         map[string]any
+		want         int
+	}{
+		{"POST", "/api/v1/subscriptions", map[string]any{"target": "nats", "url": "nats://nats.example.com:4222", "subject": "a",
+			"natsAuth": map[string]any{"token": "t"}}, 403},
+		{"POST", "/api/v1/subscriptions", map[string]any{"url": "http://10.0.0.1/hook", "allowPrivateNetwork": true}, 403},
+		{"PATCH", "/api/v1/subscriptions/" + held.ID, map[string]any{"url": "nats://evil.example.com:4222"}, 403},
+		{"PATCH", "/api/v1/subscriptions/" + held.ID, map[string]any{"allowPrivateNetwork": true}, 403},
+		{"PATCH", "/api/v1/subscriptions/" + held.ID, map[string]any{"natsAuth": map[string]any{"user": "u", "password": "p"}}, 403},
+		{"PATCH", "/api/v1/subscriptions/" + plain.ID, map[string]any{"allowPrivateNetwork": true}, 403},
+		{"PATCH", "/api/v1/subscriptions/" + private.ID, map[string]any{"url": "http://10.0.0.2:5432/"}, 403},
+		{"PATCH", "/api/v1/subscriptions/" + private.ID, map[string]any{"name": "renamed", "maxConcurrency": 2}, 200},
+		// What sends no credentials anywhere new stays open to the manager.
+		{"PATCH", "/api/v1/subscriptions/" + held.ID, map[string]any{"subject": "ihub.other", "name": "renamed"}, 200},
+		{"PATCH", "/api/v1/subscriptions/" + plain.ID, map[string]any{"url": "https://hooks.example.com/b"}, 200},
+		{"POST", "/api/v1/subscriptions", map[string]any{"target": "nats", "url": "nats://nats.example.com:4222", "subject": "b"}, 201},
+		{"PATCH", "/api/v1/subscriptions/" + held.ID, map[string]any{"natsAuth": map[string]any{}}, 200}, // removes them
+		{"PATCH", "/api/v1/subscriptions/" + held.ID, map[string]any{"url": "nats://elsewhere.example.com:4222"}, 200},
+	} {
+		r := call(t, env, c.method, c.path, manager, c.body)
+		if r.Status != c.want {
+			t.Errorf("%s %s %v with integrations:manage only = %d %s, want %d", c.method, c.path, c.body, r.Status, r.Body, c.want)
+		}
+		if r.Status == 403 && !strings.Contains(string(r.Body), "integrations:credentials:write") {
+			t.Errorf("%s %v: the 403 does not name the permission: %s", c.method, c.body, r.Body)
+		}
+	}
+}
+
 // A token scoped to users:manage must not mint or take over accounts with
 // more power than it has.
 func TestUsersManageCannotEscalate(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"ihub/internal/auth"
 	"ihub/internal/webhook"
 	"ihub/internal/webhook/natspub"
 )
@@ -52,8 +53,8 @@ type SubscriptionInputBody struct {
 	URL                 *string       `json:"url,omitempty" maxLength:"2000" doc:"http target: where events are POSTed. nats target: the NATS server (nats://host:4222 or tls://host:4222, no credentials). Not used by chat."`
 	Subject             *string       `json:"subject,omitempty" maxLength:"255" doc:"nats target: the subject to publish to; a JetStream stream must capture it."`
 	ChatIntegration     *string       `json:"chatIntegration,omitempty" maxLength:"200" doc:"chat target: id or slug of a Slack, Discord or Teams integration."`
-	NATSAuth            *NATSAuthBody `json:"natsAuth,omitempty" doc:"nats target: credentials for the NATS server, one way of three; sealed, never shown. On PATCH, {} removes them and leaving it out keeps them."`
-	AllowPrivateNetwork *bool         `json:"allowPrivateNetwork,omitempty" doc:"Allow a loopback or private address (the SSRF guard refuses them otherwise)."`
+	NATSAuth            *NATSAuthBody `json:"natsAuth,omitempty" doc:"nats target: credentials for the NATS server, one way of three; sealed, never shown. On PATCH, {} removes them and leaving it out keeps them. Setting them, and changing url while they are held, needs integrations:credentials:write."`
+	AllowPrivateNetwork *bool         `json:"allowPrivateNetwork,omitempty" doc:"Allow a loopback or private address (the SSRF guard refuses them otherwise). Turning it on, and changing url while it is on, needs integrations:credentials:write, as for integrations."`
 	MaxConcurrency      *int          `json:"maxConcurrency,omitempty" minimum:"1" maximum:"64"`
 	IsActive            *bool         `json:"isActive,omitempty"`
 	Secret              *string       `json:"secret,omitempty" maxLength:"200" doc:"Your own whsec_ secret (create only); otherwise one is generated and shown once."`
@@ -69,13 +70,14 @@ type NATSAuthBody struct {
 	Creds    string `json:"creds,omitempty" minLength:"1" maxLength:"20000" doc:"The contents of a .creds file: a user JWT and its NKey seed."`
 }
 
-func (b SubscriptionInputBody) input() webhook.SubscriptionInput {
-	var auth *natspub.Auth
+func (b SubscriptionInputBody) input(ctx context.Context) webhook.SubscriptionInput {
+	var nats *natspub.Auth
 	if b.NATSAuth != nil {
-		auth = &natspub.Auth{Token: b.NATSAuth.Token, User: b.NATSAuth.User, Password: b.NATSAuth.Password, Creds: b.NATSAuth.Creds}
+		nats = &natspub.Auth{Token: b.NATSAuth.Token, User: b.NATSAuth.User, Password: b.NATSAuth.Password, Creds: b.NATSAuth.Creds}
 	}
-	return webhook.SubscriptionInput{NATSAuth: auth, Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, Target: b.Target,
-		URL: b.URL, Subject: b.Subject, ChatIntegration: b.ChatIntegration, AllowPrivateNetwork: b.AllowPrivateNetwork, MaxConcurrency: b.MaxConcurrency, IsActive: b.IsActive, Secret: b.Secret}
+	return webhook.SubscriptionInput{NATSAuth: nats, Name: b.Name, EventTypes: b.EventTypes, IntegrationIDs: b.IntegrationIDs, Target: b.Target,
+		URL: b.URL, Subject: b.Subject, ChatIntegration: b.ChatIntegration, AllowPrivateNetwork: b.AllowPrivateNetwork, MaxConcurrency: b.MaxConcurrency, IsActive: b.IsActive, Secret: b.Secret,
+		CredentialsWrite: principal(ctx).Can(auth.PermCredentialsWrite)}
 }
 
 type createSubscriptionInput struct {
@@ -88,7 +90,7 @@ type subscriptionOutput struct {
 }
 
 func (s *Server) createSubscription(ctx context.Context, in *createSubscriptionInput) (*subscriptionOutput, error) {
-	sub, secret, err := s.d.Webhooks.CreateSubscription(ctx, actor(ctx), in.Body.input())
+	sub, secret, err := s.d.Webhooks.CreateSubscription(ctx, actor(ctx), in.Body.input(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ func (s *Server) updateSubscription(ctx context.Context, in *updateSubscriptionI
 	if err != nil {
 		return nil, err
 	}
-	sub, err := s.d.Webhooks.UpdateSubscription(ctx, actor(ctx), in.ID, in.Body.input(), check)
+	sub, err := s.d.Webhooks.UpdateSubscription(ctx, actor(ctx), in.ID, in.Body.input(ctx), check)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func BenchmarkDispatch(b *testing.B) {
 			ctx := context.Background()
 			url, yes, conc := srv.URL, true, 64
 			if _, _, err := ws.CreateSubscription(ctx, audit.System, webhook.SubscriptionInput{URL: &url,
-				AllowPrivateNetwork: &yes, MaxConcurrency: &conc}); err != nil {
+				AllowPrivateNetwork: &yes, MaxConcurrency: &conc, CredentialsWrite: true}); err != nil {
 				b.Fatal(err)
 			}
 			name, prov, base, no := "bench", "http", "https://bench.invalid", false

@@ -97,7 +97,7 @@ func newDispatchSetup(t *testing.T, e storetest.Engine, url string, maxConcurren
 	ctx := t.Context()
 	yes := true
 	sub, _, err := ws.CreateSubscription(ctx, audit.System, webhook.SubscriptionInput{URL: &url,
-		AllowPrivateNetwork: &yes, MaxConcurrency: &maxConcurrency})
+		AllowPrivateNetwork: &yes, MaxConcurrency: &maxConcurrency, CredentialsWrite: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,6 +321,7 @@ func patch(t *testing.T, s dispatchSetup, in webhook.SubscriptionInput) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	in.CredentialsWrite = true // an administrator's change
 	if _, err := s.ws.UpdateSubscription(t.Context(), audit.System, cur.ID, in, nil); err != nil {
 		t.Fatal(err)
 	}

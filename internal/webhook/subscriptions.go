@@ -279,6 +279,37 @@ type SubscriptionInput struct {
 	// Secret is a whsec_ secret chosen by the caller; otherwise one is
 	// generated at creation and returned once.
 	Secret *string
+	// CredentialsWrite says the caller holds integrations:credentials:write,
+	// which, as for integrations, setting NATS credentials, sending stored
+	// ones to another server and opening the SSRF guard need.
+	CredentialsWrite bool
+}
+
+// PermCredentialsWrite names the permission CredentialsWrite stands for.
+const PermCredentialsWrite = "integrations:credentials:write"
+
+// checkCredentialsWrite refuses, unless in.CredentialsWrite, a change that
+// sets NATS credentials, sends the stored ones to another server, lets
+// the SSRF guard pass private addresses or picks another address behind
+// it. before is nil on create.
+func checkCredentialsWrite(before *Subscription, sub Subscription, in SubscriptionInput) error {
+	if in.CredentialsWrite {
+		return nil
+	}
+	var what string
+	switch {
+	case in.NATSAuth != nil && in.NATSAuth.Kind() != natspub.AuthNone && sub.Target == TargetNATS:
+		what = "setting natsAuth"
+	case before != nil && sub.URL != before.URL && sub.NATSAuthKind != "":
+		what = "changing url of a subscription that holds NATS credentials (they would be sent there)"
+	case before != nil && sub.URL != before.URL && sub.AllowPrivateNetwork:
+		what = "changing url of a subscription that may reach private addresses"
+	case sub.AllowPrivateNetwork && (before == nil || !before.AllowPrivateNetwork):
+		what = "allowPrivateNetwork (it lets ihub reach loopback and private addresses)"
+	default:
+		return nil
+	}
+	return apperr.E(apperr.Forbidden, "%s needs the %s permission", what, PermCredentialsWrite)
 }
 
 func (s *Service) subStore() (SubscriptionStore, error) {
@@ -592,6 +623,9 @@ func (s *Service) CreateSubscription(ctx context.Context, by audit.Actor, in Sub
 	if len(errs) > 0 {
 		return Subscription{}, "", apperr.InvalidFields("the subscription is not valid", errs...)
 	}
+	if err := checkCredentialsWrite(nil, sub, in); err != nil {
+		return Subscription{}, "", err
+	}
 	if err := s.resolveChat(ctx, &sub); err != nil {
 		return Subscription{}, "", err
 	}
@@ -703,6 +737,9 @@ func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id str
 		return Subscription{}, err
 	}
 	if err := s.sealTargetSecret(&sub, in.NATSAuth); err != nil {
+		return Subscription{}, err
+	}
+	if err := checkCredentialsWrite(&before, sub, in); err != nil {
 		return Subscription{}, err
 	}
 	changed := changedSubscriptionFields(before, sub, in.NATSAuth)
