@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -26,6 +27,11 @@ var jsonFormat = huma.Format{Marshal: huma.DefaultJSONFormat.Marshal, Unmarshal:
 //
 // Only bodies that json.Unmarshal refuses for a number take the slower way.
 func decodeJSON(data []byte, v any) error {
+	if bytes.Contains(data, []byte(`\u0000`)) {
+		if err := nulInJSON(data); err != nil {
+			return err
+		}
+	}
 	err := json.Unmarshal(data, v)
 	te, ok := errors.AsType[*json.UnmarshalTypeError](err)
 	if !ok || !strings.HasPrefix(te.Value, "number") {
@@ -103,6 +109,55 @@ func wholeNumbers(v *any, at string) error {
 		}
 	}
 	return nil
+}
+
+// nulInJSON names the first string or object key in a JSON body that holds
+// a NUL character: PostgreSQL's text cannot store one (a 500 before), and
+// no field of ihub's takes one.
+func nulInJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var tree any
+	if dec.Decode(&tree) != nil {
+		return nil // json.Unmarshal says what is wrong
+	}
+	if loc := nulAt(tree, "body"); loc != "" {
+		return &fieldDecodeError{loc: loc, msg: "must not contain NUL characters (\\u0000)"}
+	}
+	return nil
+}
+
+// nulAt is where in v a string or key holds a NUL ("" for nowhere); a key
+// is reported at the object holding it.
+func nulAt(v any, at string) string {
+	switch x := v.(type) {
+	case string:
+		if strings.IndexByte(x, 0) >= 0 {
+			return at
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if strings.IndexByte(k, 0) >= 0 {
+				return at
+			}
+			if loc := nulAt(x[k], at+"."+k); loc != "" {
+				return loc
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if loc := nulAt(e, at+"["+strconv.Itoa(i)+"]"); loc != "" {
+				return loc
+			}
+		}
+	}
+	return ""
+}
+
+// plainText says s is UTF-8 without NUL: what ids, names and filters are,
+// and what PostgreSQL's text columns can hold.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // fieldDecodeError is a number in the body that no field can hold. Huma

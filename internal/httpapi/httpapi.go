@@ -427,6 +427,13 @@ func (m *splitMux) pattern(r *http.Request) string {
 
 // ServeHTTP routes by path prefix, then by pattern.
 func (m *splitMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !plainText(r.URL.Path) {
+		// No id or route holds such bytes; PostgreSQL would refuse them
+		// as a query's argument (a 500 before, on the ingress too).
+		r.Pattern = ""
+		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: the path holds a NUL character or is not UTF-8", requestID(r.Context())))
+		return
+	}
 	if methods, ok := m.literal[r.URL.Path]; ok && r.Method != http.MethodOptions && !slices.Contains(methods, r.Method) &&
 		(r.Method != http.MethodHead || !slices.Contains(methods, http.MethodGet)) {
 		m.noRoute(w, r)

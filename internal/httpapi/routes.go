@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -212,6 +213,10 @@ func (s *Server) checkQuery(hctx huma.Context, next func(huma.Context)) {
 		next(hctx)
 		return
 	}
+	if errs := queryTextErrors(u.RawQuery); len(errs) > 0 {
+		_ = huma.WriteErr(s.api, hctx, http.StatusUnprocessableEntity, "validation failed", errs...)
+		return
+	}
 	q := u.Query()
 	var errs []error
 	var known []string
@@ -245,6 +250,39 @@ func (s *Server) checkQuery(hctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	next(hctx)
+}
+
+// queryTextErrors names the parameters url.Query would drop without a word
+// (a malformed percent-escape, a ';' separator), so that a filter or a
+// cursor silently meant none, and those the store cannot hold (NUL, text
+// that is not UTF-8).
+func queryTextErrors(raw string) []error {
+	var errs []error
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, kerr := url.QueryUnescape(k)
+		val, verr := url.QueryUnescape(v)
+		loc := "query"
+		if kerr == nil && key != "" && plainText(key) && !strings.Contains(key, ";") {
+			loc = "query." + scrubMessage(key)
+		}
+		var msg string
+		switch {
+		case strings.Contains(pair, ";"):
+			msg = "parameters are separated by &, not ; (write a ; in a value as %3B)"
+		case kerr != nil || verr != nil:
+			msg = "is not percent-encoded correctly (a % must be followed by two hexadecimal digits; write a % itself as %25)"
+		case !plainText(key) || !plainText(val):
+			msg = "must be UTF-8 text without NUL characters"
+		default:
+			continue
+		}
+		errs = append(errs, &huma.ErrorDetail{Location: loc, Message: msg})
+	}
+	return errs
 }
 
 // epoch bounds the times a filter takes: ihub holds nothing older.
