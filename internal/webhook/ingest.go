@@ -82,15 +82,18 @@ func (t Target) Allowed(ip netip.Addr) bool {
 	return false
 }
 
-// secretWords mark a header that may carry a credential or a signature:
-// a header whose name contains one (ignoring case) is never stored with a
-// delivery in clear. A signature is no secret, but where it covers the body
-// alone (GitHub, Bitbucket, hmac) it lets whoever reads the logs send that
-// body again under a new delivery id as if from the provider.
-var secretWords = [][]byte{[]byte("auth"), []byte("token"), []byte("secret"), []byte("password"), []byte("passwd"),
-	[]byte("signature"), []byte("hmac"), []byte("cookie"), []byte("credential"), []byte("session"),
-	[]byte("apikey"), []byte("api-key"), []byte("api_key"), []byte("accesskey"), []byte("access-key"), []byte("access_key"),
-	[]byte("privatekey"), []byte("private-key"), []byte("private_key")}
+// secretWords (normalize.SecretWords) mark a header that may carry a
+// credential or a signature: a header whose name contains one (ignoring
+// case) is never stored with a delivery in clear. A signature is no
+// secret, but where it covers the body alone (GitHub, Bitbucket, hmac) it
+// lets whoever reads the logs send that body again under a new delivery id
+// as if from the provider.
+var secretWords = func() (out [][]byte) {
+	for _, w := range normalize.SecretWords {
+		out = append(out, []byte(w))
+	}
+	return out
+}()
 
 // redactHeaders copies h without secret-bearing values: any header named
 // with one of secretWords (Authorization, X-Gitlab-Token, X-Webhook-Token,

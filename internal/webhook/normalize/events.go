@@ -422,11 +422,18 @@ var genericTypeKeys = []string{"type", "event", "event_type", "eventType"}
 // maxGenericFields bounds the fields generic copies into Data.
 const maxGenericFields = 32
 
-// secretish reports whether a field name suggests a credential, which
+// SecretWords mark a name that may stand for a credential or a signature:
+// a header stored with a delivery, or a field generic would copy into an
+// event's data. A name holding one, ignoring case, is never kept in clear.
+var SecretWords = []string{"auth", "token", "secret", "password", "passwd", "passphrase", "signature", "hmac", "cookie",
+	"credential", "session", "apikey", "api-key", "api_key", "accesskey", "access-key", "access_key",
+	"privatekey", "private-key", "private_key", "signingkey", "signing-key", "signing_key", "sshkey", "ssh-key", "ssh_key"}
+
+// secretish reports whether a field name holds one of SecretWords, which
 // generic never copies.
 func secretish(key string) bool {
 	k := strings.ToLower(key)
-	for _, s := range []string{"token", "secret", "password", "passwd", "apikey", "api_key", "signature", "auth", "credential"} {
+	for _, s := range SecretWords {
 		if strings.Contains(k, s) {
 			return true
 		}

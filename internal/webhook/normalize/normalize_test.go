@@ -492,6 +492,15 @@ var normalizeCases = []normalizeCase{
 		},
 	},
 
+	// Generic events leave out every field named like a credential, as the
+	// headers stored with a delivery do (SecretWords).
+	{
+		name: "generic event without secret-named fields", provider: "http",
+		body: `{"type":"evt.secret","data":{"private_key":"a","privateKey":"b","x-api-key":"c","accessKey":"d","access_key":"e",
+"cookie":"f","hmac":"g","session":"h","session_id":"i","passphrase":"j","signing_key":"k","ssh_key":"l","password":"m",
+"apiKey":"n","client_secret":"o","Authorization":"p","refreshToken":"q","id":"obj_1","amount":5}}`,
+		want: Event{Type: "http.evt.secret", RawType: "evt.secret", Subject: "obj_1", Data: map[string]any{"id": "obj_1", "amount": "5"}},
+	},
 	// Stripe-shaped events through the generic http provider.
 	{
 		name: "stripe vector body", provider: "http",
