@@ -127,7 +127,7 @@ func tokenBody(t auth.Token) TokenBody {
 type createTokenInput struct {
 	Body struct {
 		Name      string            `json:"name" minLength:"1" maxLength:"100"`
-		Scopes    []auth.Permission `json:"scopes,omitempty" maxItems:"20" doc:"Permissions the token holds; they cannot exceed the owner's. Omit for all of the owner's."`
+		Scopes    []auth.Permission `json:"scopes,omitempty" minItems:"1" maxItems:"20" doc:"Permissions the token holds; they cannot exceed the owner's. Omit for all of the owner's (an empty list is refused: it would read as none)."`
 		ExpiresAt *time.Time        `json:"expiresAt,omitempty" doc:"Optional expiry (RFC 3339)."`
 		UserID    string            `json:"userId,omitempty" doc:"Create the token for another user (needs users:manage)."`
 	}

@@ -240,3 +240,22 @@ func TestEchoedCredentialIsRedactedFromSuccess(t *testing.T) {
 		}
 	}
 }
+
+// An empty scope list is refused: read as "all of the owner's" (what an
+// absent one means), a script whose computed scopes came out empty got an
+// administrator's token.
+func TestEmptyScopesRefused(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	before := call(t, env, "GET", "/api/v1/tokens", env.AdminToken, nil)
+	r := call(t, env, "POST", "/api/v1/tokens", env.AdminToken, map[string]any{"name": "x", "scopes": []string{}})
+	if p, _ := readProblem(t, r); r.Status != 422 || !strings.Contains(strings.Join(p.locations(), ","), "body.scopes") {
+		t.Errorf("a token with scopes [] = %d %s; want 422 naming body.scopes", r.Status, r.Body)
+	}
+	if after := call(t, env, "GET", "/api/v1/tokens", env.AdminToken, nil); string(after.Body) != string(before.Body) {
+		t.Errorf("tokens changed by a refused create:\nbefore %s\nafter  %s", before.Body, after.Body)
+	}
+	if r := call(t, env, "POST", "/api/v1/tokens", env.AdminToken, map[string]any{"name": "all"}); r.Status != 201 {
+		t.Errorf("a token without scopes = %d %s; want 201", r.Status, r.Body)
+	}
+}
