@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -105,6 +106,21 @@ type csvOutput struct {
 	Body               func(huma.Context)
 }
 
+// csvTime writes a time in UTC with milliseconds always written
+// (2026-12-06T20:17:49.000Z): an export's times sort as text, which
+// RFC3339Nano's dropped zeros (…:49Z after …:49.5Z) broke.
+func csvTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// exportEnded logs why a streamed export stopped before its end: at debug
+// level when the client went away (nothing is wrong), else as an error.
+func exportEnded(ctx context.Context, what string, err error) {
+	level := slog.LevelError
+	if ctx.Err() != nil {
+		level = slog.LevelDebug
+	}
+	logger(ctx).Log(ctx, level, what+" export ended early", "error", err)
+}
+
 // csvSafe defuses spreadsheet formulas: a cell starting with = + - @ is
 // prefixed with a quote so that opening the export cannot run anything.
 func csvSafe(s string) string {
@@ -142,7 +158,7 @@ func (s *Server) exportActivity(ctx context.Context, in *csvInput) (*csvOutput, 
 		for {
 			for _, e := range es {
 				d, _ := json.Marshal(e.Details) // map[string]any from JSON: always encodable
-				_ = w.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), string(e.Actor.Type), e.Actor.ID,
+				_ = w.Write([]string{strconv.FormatInt(e.ID, 10), csvTime(e.At), string(e.Actor.Type), e.Actor.ID,
 					csvSafe(e.Actor.Name), e.Actor.TokenID, e.Action, e.TargetType, e.TargetID, csvSafe(e.TargetName), e.IntegrationID,
 					strconv.FormatBool(e.Success), e.Actor.IP, csvSafe(e.Actor.UserAgent), csvSafe(string(d))})
 			}
@@ -153,7 +169,7 @@ func (s *Server) exportActivity(ctx context.Context, in *csvInput) (*csvOutput, 
 			w.Flush()
 			f.BeforeID, f.Limit = es[len(es)-1].ID, min(remaining, 1000)
 			if es, err = s.d.Activity.ListActivity(ctx, f); err != nil {
-				logger(ctx).ErrorContext(ctx, "activity export ended early", "error", err)
+				exportEnded(ctx, "activity", err)
 				break
 			}
 		}

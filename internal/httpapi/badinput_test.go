@@ -115,7 +115,7 @@ func TestBadInput(t *testing.T) {
 		{name: "top-level array", method: "POST", path: integrations, body: `[{"provider":"github","name":"x"}]`, want: 422, locations: []string{"body"}},
 		{name: "top-level string", method: "POST", path: integrations, body: `"github"`, want: 422, locations: []string{"body"}},
 		{name: "top-level null", method: "POST", path: integrations, body: `null`, want: 422, locations: []string{"body"}},
-		{name: "empty body", method: "POST", path: integrations, body: ``, want: 400},
+		{name: "empty body", method: "POST", path: integrations, body: ``, want: 422, locations: []string{"body"}},
 		{name: "not JSON content type", method: "POST", path: integrations, body: integ(nil), headers: []string{"Content-Type", "text/plain"}, want: 415},
 		{name: "oversized body", method: "POST", path: integrations, body: integ(map[string]any{"labels": map[string]string{"big": strings.Repeat("x", 257<<10)}}), want: 413},
 

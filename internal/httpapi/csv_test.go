@@ -37,12 +37,19 @@ func TestActivityCSVStreamsAcrossPages(t *testing.T) {
 	if len(rows) != 2101 {
 		t.Fatalf("export has %d rows, want a header and 2100 entries", len(rows))
 	}
-	prev := int64(1 << 62)
+	prev, prevAt := int64(1<<62), "9"
 	for _, row := range rows[1:] {
 		id, err := strconv.ParseInt(row[0], 10, 64)
 		if err != nil || id >= prev {
 			t.Fatalf("row ids not strictly decreasing: %v after %d", row[0], prev)
 		}
 		prev = id
+		// Times written to the millisecond, whole seconds too, so that
+		// they sort as text in the order of the rows.
+		if at, err := time.Parse(time.RFC3339, row[1]); err != nil || len(row[1]) != len("2006-01-02T15:04:05.000Z") ||
+			at.Format("2006-01-02T15:04:05.000Z") != row[1] || row[1] >= prevAt {
+			t.Fatalf("row %d: at %q after %q; want a UTC time with milliseconds, decreasing", id, row[1], prevAt)
+		}
+		prevAt = row[1]
 	}
 }

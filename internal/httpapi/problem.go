@@ -121,6 +121,13 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 	if status == http.StatusUnsupportedMediaType {
 		msg = "send the body as JSON with Content-Type: application/json"
 	}
+	if status == http.StatusBadRequest && msg == "request body is required" && len(errs) == 0 {
+		// Huma's answer to an empty body where one is required: a
+		// missing field like any other, at "body".
+		p := newProblem(http.StatusUnprocessableEntity, "validation failed", rid)
+		p.Errors = []FieldProblem{{Location: "body", Message: "is required: send a JSON object"}}
+		return p
+	}
 	p := newProblem(status, msg, rid)
 	for _, err := range errs {
 		if err == nil {

@@ -65,3 +65,18 @@ func TestTextTheStoreCannotHold(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyBodyIs422: a route that needs a body answers an empty one with
+// a 422 naming "body", as webhooks.md promises for a replay, not huma's
+// 400 without a location.
+func TestEmptyBodyIs422(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	for _, path := range []string{"/api/v1/integrations/webhooks/whe_none/replay", "/api/v1/subscriptions", "/api/v1/integrations"} {
+		r := call(t, env, "POST", path, env.AdminToken, "")
+		p, _ := readProblem(t, r)
+		if r.Status != 422 || strings.Join(p.locations(), ",") != "body" {
+			t.Errorf("POST %s with no body = %d %s; want 422 at body", path, r.Status, r.Body)
+		}
+	}
+}

@@ -476,7 +476,7 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*logs
 		ds := first
 		for {
 			for _, d := range ds {
-				_ = w.Write([]string{strconv.FormatInt(d.ID, 10), d.ReceivedAt.Format(time.RFC3339Nano), d.Status,
+				_ = w.Write([]string{strconv.FormatInt(d.ID, 10), csvTime(d.ReceivedAt), d.Status,
 					csvSafe(d.ProviderDeliveryID), csvSafe(d.EventType), d.SourceIP, strconv.FormatInt(d.PayloadSize, 10),
 					strconv.FormatInt(d.Attempts, 10), optInt(d.ProcessingMs), csvSafe(d.Reason), optInt(d.ReplayOf), optInt(d.DuplicateOf), strconv.FormatBool(d.Test)})
 			}
@@ -487,7 +487,7 @@ func (s *Server) exportWebhookLogs(ctx context.Context, in *logsCSVInput) (*logs
 			w.Flush()
 			f.BeforeID, f.Limit = ds[len(ds)-1].ID, min(remaining, 1000)
 			if ds, err = s.d.Webhooks.Deliveries(ctx, f); err != nil {
-				logger(ctx).ErrorContext(ctx, "webhook log export ended early", "error", err)
+				exportEnded(ctx, "webhook log", err)
 				break
 			}
 		}
