@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -481,6 +482,10 @@ func mapDuration(ctx *kong.DecodeContext, target reflect.Value) error {
 // maxDuration bounds every duration flag, whichever unit it is written in.
 const maxDuration = 36500 * 24 * time.Hour
 
+// durationForm is what parseDuration reads, whatever the size: whole days,
+// or Go's number-and-unit sequence.
+var durationForm = regexp.MustCompile(`^[-+]?(\d+d|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$`)
+
 func parseDuration(v string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		if n, err := strconv.Atoi(days); err == nil {
@@ -492,6 +497,9 @@ func parseDuration(v string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil {
+		if durationForm.MatchString(v) { // well formed, too large for time.Duration
+			return 0, fmt.Errorf("%q is out of range: at most 36500d (876000h)", v)
+		}
 		return 0, fmt.Errorf("%q is not a duration: give a number with a unit (d, h, m, s), such as 90d, 720h, 1h30m or 45s", v)
 	}
 	if d > maxDuration || d < -maxDuration {

@@ -90,8 +90,16 @@ func TestParseDuration(t *testing.T) {
 		{"876000h", 36500 * 24 * time.Hour, true},
 		{"876001h", 0, false},
 		{"9223372036854775807ns", 0, false},
+		{"10000000h", 0, false},
+		{"99999999999999999999d", 0, false},
+		{"1h99999999999999m", 0, false},
 	} {
 		got, err := parseDuration(tc.in)
+		// Well formed but too large says so; garbage shows the forms.
+		tooLarge := !tc.ok && durationLike(tc.in)
+		if err != nil && tooLarge != strings.Contains(err.Error(), "out of range") {
+			t.Errorf("parseDuration(%q) error %q; want out of range %t", tc.in, err, tooLarge)
+		}
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
 		}
@@ -102,6 +110,11 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("parseDuration(%q) error %v does not name the largest number of days", tc.in, err)
 		}
 	}
+}
+
+// durationLike: digits and units only, as a person writes a duration.
+func durationLike(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789dhmns") == "" && strings.ContainsAny(s, "0123456789") && strings.ContainsAny(s, "dhmns")
 }
 
 func TestBootstrapCommands(t *testing.T) {
