@@ -56,6 +56,7 @@ var (
 	nat64        = netip.MustParsePrefix("64:ff9b::/96")
 	nat64Local   = netip.MustParsePrefix("64:ff9b:1::/48")
 	v4Compatible = netip.MustParsePrefix("::/96")
+	v4Translated = netip.MustParsePrefix("::ffff:0:0:0/96") // SIIT, RFC 2765
 	sixToFour    = netip.MustParsePrefix("2002::/16")
 	teredo       = netip.MustParsePrefix("2001::/32")
 	siteLocal6   = netip.MustParsePrefix("fec0::/10")
@@ -83,8 +84,9 @@ const errNotAnIPMsg = "not a valid IP address"
 // shared CGNAT space (100.64/10), benchmarking (198.18/15), multicast,
 // broadcast and reserved (240/4) addresses. IPv6 forms that embed an IPv4
 // address — IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96), 6to4
-// (2002::/16), Teredo (2001::/32) and IPv4-compatible (::/96) — are judged
-// by the IPv4 address they embed.
+// (2002::/16), Teredo (2001::/32), IPv4-compatible (::/96) and
+// IPv4-translated (::ffff:0:0:0/96) — are judged by the IPv4 address they
+// embed; the last two are refused as reserved when it is public.
 //
 // Cloud metadata and credential endpoints (169.254.169.254, 169.254.170.2,
 // 169.254.170.23, 100.100.100.200, Azure's WireServer 168.63.129.16,
@@ -132,6 +134,11 @@ func classify(ip netip.Addr) (reason string, always bool) {
 			return r, a
 		}
 		return "reserved address (deprecated IPv4-compatible form)", false
+	case v4Translated.Contains(ip):
+		if r, a := embedded("IPv4-translated", v4At(ip, 12, 0)); r != "" {
+			return r, a
+		}
+		return "reserved address (IPv4-translated form)", false
 	case sixToFour.Contains(ip):
 		return embedded("6to4", v4At(ip, 2, 0))
 	case teredo.Contains(ip):

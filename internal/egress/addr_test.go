@@ -91,6 +91,9 @@ func TestCheckIP(t *testing.T) {
 		{"::ffff:255.255.255.255", private, "broadcast address"},
 		{"::2", private, "IPv4-compatible form of 0.0.0.2"},
 		{"::8.8.8.8", private, "reserved address (deprecated IPv4-compatible form)"},
+		{"::ffff:0:7f00:1", private, "IPv4-translated form of 127.0.0.1, a loopback address"},
+		{"::ffff:0:a00:1", private, "IPv4-translated form of 10.0.0.1"},
+		{"::ffff:0:808:808", private, "reserved address (IPv4-translated form)"},
 
 		// Cloud metadata: refused even when private networks are allowed.
 		{"169.254.169.254", metadata, "cloud metadata address"},
@@ -107,6 +110,7 @@ func TestCheckIP(t *testing.T) {
 		{"64:ff9b::6464:64c8", metadata, "NAT64 form of 100.100.100.200"},
 		{"2002:a9fe:a9fe::", metadata, "6to4 form of 169.254.169.254"},
 		{"::169.254.169.254", metadata, "cloud metadata address"},
+		{"::ffff:0:a9fe:a9fe", metadata, "IPv4-translated form of 169.254.169.254"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
