@@ -131,6 +131,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.DB = db
+	if fi, err := os.Stat(cfg.DataDir); err == nil && cfg.DatabaseURL == "" && fi.Mode().Perm()&0o077 != 0 {
+		// ihub makes it 0700; one made before by someone else is theirs
+		// to narrow. Its files are 0600 whatever it is.
+		log.Warn("the data directory is open to its group or others: chmod 700 it", "path", cfg.DataDir,
+			"mode", fmt.Sprintf("%o", fi.Mode().Perm()))
+	}
 	master, err := a.masterKey()
 	if err != nil {
 		db.Close()
@@ -348,7 +354,7 @@ func readKeyFile(path string) (secret.MasterKey, error) {
 		return secret.MasterKey{}, fmt.Errorf("master key file: %w", err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
-		return secret.MasterKey{}, fmt.Errorf("master key file %s is readable by others (mode %o); chmod 600 it", path, fi.Mode().Perm())
+		return secret.MasterKey{}, fmt.Errorf("master key file %s is open to its group or others (mode %o); chmod 600 it (or 400)", path, fi.Mode().Perm())
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

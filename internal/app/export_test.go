@@ -15,3 +15,6 @@ func (a *App) WorkCleanup(ctx context.Context) error {
 func (a *App) MaintainTables(ctx context.Context) {
 	a.newMaintenance().step(ctx)
 }
+
+// ReadKeyFile is readKeyFile, for tests.
+var ReadKeyFile = readKeyFile
