@@ -135,6 +135,11 @@ func (s *Server) listAllEndpoints(ctx context.Context, in *allEndpointsInput) (*
 		return nil, apperr.InvalidFields("bad filter", bad...)
 	}
 	out, err := s.listEndpoints(ctx, in.Integration)
+	if ae, ok := apperr.As(err); ok && ae.Kind == apperr.NotFound && in.Integration != "" {
+		// A filter naming no integration is a bad filter, as an unknown
+		// provider or scheme is, not a missing resource.
+		return nil, apperr.InvalidFields("bad filter", apperr.FieldError{Field: "query.integration", Message: "names no integration (give an id or a slug)"})
+	}
 	if err != nil {
 		return nil, err
 	}

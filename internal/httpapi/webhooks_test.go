@@ -703,7 +703,7 @@ func TestWebhookEndpointListFilters(t *testing.T) {
 		}
 	}
 	for q, field := range map[string]string{"active=maybe": "query.active", "scheme=bogus": "query.scheme",
-		"provider=bogus": "query.provider"} {
+		"provider=bogus": "query.provider", "integration=nope": "query.integration"} {
 		if r := call(t, env, "GET", "/api/v1/integrations/webhooks?"+q, env.AdminToken, nil); r.Status != 422 ||
 			!strings.Contains(string(r.Body), field) {
 			t.Errorf("%s = %d %s, want 422 naming %s", q, r.Status, r.Body, field)
