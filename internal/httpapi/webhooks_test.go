@@ -150,11 +150,12 @@ func TestWebhookIngest(t *testing.T) {
 			// Logs: every delivery with its status; payload only for accepted.
 			var logs struct {
 				Deliveries []struct {
-					ID      int64
-					Status  string
-					Error   string
-					Payload string
-					Headers map[string][]string
+					ID          int64
+					Status      string
+					Error       string
+					Payload     string
+					Headers     map[string][]string
+					DuplicateOf int64
 				}
 			}
 			decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+ep.ID+"/logs?limit=50", env.AdminToken, nil), &logs)
@@ -256,6 +257,17 @@ func TestWebhookIngest(t *testing.T) {
 			decode(t, call(t, env, "GET", "/api/v1/events?after="+strconv.FormatInt(evs.Next, 10), env.AdminToken, nil), &evs)
 			if len(evs.Events) != 1 || evs.Events[0].Type != "code.push" || evs.Events[0].DeliveryID == first {
 				t.Errorf("events after the replay = %+v, want one new code.push from the copy", evs.Events)
+			}
+
+			// A duplicate holds no payload: the 409 names the original.
+			for _, d := range logs.Deliveries {
+				if d.Status != "duplicate" {
+					continue
+				}
+				r := call(t, env, "POST", "/api/v1/integrations/webhooks/"+ep.ID+"/replay", env.AdminToken, map[string]any{"deliveryId": d.ID})
+				if r.Status != 409 || d.DuplicateOf == 0 || !strings.Contains(string(r.Body), "duplicate of delivery "+strconv.FormatInt(d.DuplicateOf, 10)) {
+					t.Errorf("replay of duplicate %d (of %d) = %d %s; want 409 naming the original", d.ID, d.DuplicateOf, r.Status, r.Body)
+				}
 			}
 
 			// Bulk replay by filter; bad combinations are refused.

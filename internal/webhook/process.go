@@ -136,6 +136,9 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 	if d.EndpointID != endpointID {
 		return Outcome{}, apperr.E(apperr.NotFound, "no such delivery on this endpoint")
 	}
+	if d.Payload == nil && d.DuplicateOf != nil {
+		return Outcome{}, apperr.E(apperr.Conflict, "this delivery is a duplicate of delivery %d, which holds the payload: replay that one", *d.DuplicateOf)
+	}
 	if d.Payload == nil {
 		return Outcome{}, apperr.E(apperr.Conflict, "this delivery has no stored payload (it was rejected or a duplicate)")
 	}
