@@ -156,6 +156,8 @@ func (s *Server) deleteSubscription(ctx context.Context, in *subscriptionIDInput
 type AttemptBody struct {
 	ID            int64      `json:"id"`
 	EventCursor   int64      `json:"eventCursor"`
+	EventID       string     `json:"eventId,omitempty" doc:"The event's id, the webhook-id the subscriber receives (left out once retention removed the event)."`
+	EventType     string     `json:"eventType,omitempty"`
 	Status        string     `json:"status" enum:"pending,delivered,failed"`
 	Attempts      int64      `json:"attempts"`
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
@@ -193,7 +195,7 @@ func (s *Server) listAttempts(ctx context.Context, in *attemptsInput) (*attempts
 		out.Body.HasMore, out.Body.NextBefore = true, as[len(as)-1].ID
 	}
 	for _, a := range as {
-		b := AttemptBody{ID: a.ID, EventCursor: a.EventSeq, Status: a.Status, Attempts: a.Attempts, LastStatus: a.LastStatus,
+		b := AttemptBody{ID: a.ID, EventCursor: a.EventSeq, EventID: a.EventID, EventType: a.EventType, Status: a.Status, Attempts: a.Attempts, LastStatus: a.LastStatus,
 			LastError: a.LastError, CreatedAt: a.CreatedAt, DeliveredAt: a.DeliveredAt}
 		if a.Status == webhook.AttemptPending {
 			next := a.NextAttemptAt

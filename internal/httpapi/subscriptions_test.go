@@ -142,21 +142,23 @@ func TestSubscriptions(t *testing.T) {
 				return sent
 			}
 			attempts := func() []struct {
-				ID            int64
-				Status        string
-				Attempts      int64
-				LastStatus    int64
-				LastError     string
-				NextAttemptAt *time.Time
+				ID                 int64
+				EventID, EventType string
+				Status             string
+				Attempts           int64
+				LastStatus         int64
+				LastError          string
+				NextAttemptAt      *time.Time
 			} {
 				var out struct {
 					Attempts []struct {
-						ID            int64
-						Status        string
-						Attempts      int64
-						LastStatus    int64
-						LastError     string
-						NextAttemptAt *time.Time
+						ID                 int64
+						EventID, EventType string
+						Status             string
+						Attempts           int64
+						LastStatus         int64
+						LastError          string
+						NextAttemptAt      *time.Time
 					}
 				}
 				decode(t, call(t, env, "GET", "/api/v1/subscriptions/"+created.ID+"/attempts", env.AdminToken, nil), &out)
@@ -172,6 +174,10 @@ func TestSubscriptions(t *testing.T) {
 			}
 			if step() != 0 || sub.count() != 1 {
 				t.Errorf("a delivered event was sent again")
+			}
+			// The attempt names its event as the subscriber knows it.
+			if a := attempts()[0]; a.EventID != sub.received[0]["id"] || a.EventType != "code.push" {
+				t.Errorf("attempt names event %q of type %q; want %v, code.push", a.EventID, a.EventType, sub.received[0]["id"])
 			}
 
 			// A failing subscriber: retried later, not now.

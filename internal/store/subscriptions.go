@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -989,7 +990,42 @@ func (db *DB) ListAttempts(ctx context.Context, subscriptionID string, f webhook
 		}
 		out = append(out, a)
 	}
-	return out, r.Err()
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("store: list attempts: %w", err)
+	}
+	return out, db.nameAttemptEvents(ctx, out)
+}
+
+// nameAttemptEvents fills in the id and type of each attempt's event, by
+// the events' primary key (one query for the page).
+func (db *DB) nameAttemptEvents(ctx context.Context, as []webhook.Attempt) error {
+	if len(as) == 0 {
+		return nil
+	}
+	at := make(map[int64][]int, len(as))
+	args := make([]any, 0, len(as))
+	for i, a := range as {
+		if _, seen := at[a.EventSeq]; !seen {
+			args = append(args, a.EventSeq)
+		}
+		at[a.EventSeq] = append(at[a.EventSeq], i)
+	}
+	r, err := db.query(ctx, `SELECT id, delivery_id, type FROM webhook_events WHERE id IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("store: name attempts' events: %w", err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var seq, delivery int64
+		var typ string
+		if err := r.Scan(&seq, &delivery, &typ); err != nil {
+			return fmt.Errorf("store: name attempts' events: %w", err)
+		}
+		for _, i := range at[seq] {
+			as[i].EventID, as[i].EventType = webhook.EventID(delivery), typ
+		}
+	}
+	return r.Err()
 }
 
 // HastenAttempts implements webhook.SubscriptionStore: the subscription's

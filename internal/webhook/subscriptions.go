@@ -107,6 +107,10 @@ type Attempt struct {
 	LastError      string
 	CreatedAt      time.Time
 	DeliveredAt    *time.Time
+	// EventID ("evt_…", the webhook-id subscribers receive) and EventType
+	// name the event; filled by the attempts list, empty once retention
+	// removed the event.
+	EventID, EventType string
 }
 
 // Work is a due attempt with what is needed to send it.
