@@ -237,12 +237,19 @@ func TestProxy(t *testing.T) {
 				{"dot-dot", "/api/v1/integrations/w/proxy/json-api/%2e%2e/%2e%2e/etc/passwd", 422},
 				{"encoded slash", "/api/v1/integrations/w/proxy/json-api%2Fversion", 422},
 				{"unknown integration", "/api/v1/integrations/nope/proxy/json-api/version", 404},
+				{"NUL in the integration", "/api/v1/integrations/w%00/proxy/json-api/version", 404},
 				{"provider error status relayed", "/api/v1/integrations/w/proxy/json-api/nosuchfunction?api.version=1", 200},
 			} {
 				r := call(t, env, "GET", tc.path, env.AdminToken, nil)
 				if r.Status != tc.status {
 					t.Errorf("%s: = %d %s, want %d", tc.name, r.Status, r.Body, tc.status)
 				}
+			}
+
+			// The path after /proxy/ is the provider's: ihub's own text rules
+			// (UTF-8 without NUL, for what it reads) do not apply to it.
+			if r := call(t, env, "GET", "/api/v1/integrations/w/proxy/json-api/%FF?api.version=1", env.AdminToken, nil); strings.Contains(string(r.Body), "not UTF-8") {
+				t.Errorf("a provider path that is not UTF-8 = %d %s; want it passed on", r.Status, r.Body)
 			}
 
 			// Metrics: the calls above are recorded with endpoint templates.

@@ -425,9 +425,20 @@ func (m *splitMux) pattern(r *http.Request) string {
 	return p
 }
 
+// ihubPart is the part of a path ihub reads: all of it, but for the
+// proxy's, whose path after /proxy/ is the provider's, passed on as sent.
+func ihubPart(path string) string {
+	if rest, ok := strings.CutPrefix(path, "/api/v1/integrations/"); ok {
+		if i := strings.Index(rest, "/proxy/"); i >= 0 {
+			return path[:len("/api/v1/integrations/")+i]
+		}
+	}
+	return path
+}
+
 // ServeHTTP routes by path prefix, then by pattern.
 func (m *splitMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !plainText(r.URL.Path) {
+	if !plainText(ihubPart(r.URL.Path)) {
 		// No id or route holds such bytes; PostgreSQL would refuse them
 		// as a query's argument (a 500 before, on the ingress too).
 		r.Pattern = ""
