@@ -18,6 +18,7 @@ import (
 
 	"ihub/internal/app/apptest"
 	"ihub/internal/auth"
+	"ihub/internal/httpapi"
 	"ihub/internal/store/storetest"
 )
 
@@ -141,26 +142,8 @@ func TestSubscriptions(t *testing.T) {
 				}
 				return sent
 			}
-			attempts := func() []struct {
-				ID                 int64
-				EventID, EventType string
-				Status             string
-				Attempts           int64
-				LastStatus         int64
-				LastError          string
-				NextAttemptAt      *time.Time
-			} {
-				var out struct {
-					Attempts []struct {
-						ID                 int64
-						EventID, EventType string
-						Status             string
-						Attempts           int64
-						LastStatus         int64
-						LastError          string
-						NextAttemptAt      *time.Time
-					}
-				}
+			attempts := func() []httpapi.AttemptBody {
+				var out struct{ Attempts []httpapi.AttemptBody }
 				decode(t, call(t, env, "GET", "/api/v1/subscriptions/"+created.ID+"/attempts", env.AdminToken, nil), &out)
 				return out.Attempts
 			}
