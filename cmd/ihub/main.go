@@ -435,6 +435,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, f := range ae.Fields {
 			fmt.Fprintf(stderr, "  - %s: %s\n", strings.TrimPrefix(f.Field, "body."), f.Message)
 		}
+		if ae.Kind == apperr.Invalid {
+			return 2 // what the command line gave was refused (a short password, a bad email)
+		}
 		return 1
 	}
 	fmt.Fprintln(stderr, "ihub:", err)

@@ -125,8 +125,8 @@ func TestBootstrapCommands(t *testing.T) {
 		t.Fatalf("users create without a password = exit %d, %q; want a failure about the password", code, stderr)
 	}
 	code, _, stderr = ihub(t, "short\n", nil, "users", "create", "--data-dir", dir, "--email", "admin@example.com", "--role", "super_admin", "--password-stdin")
-	if code == 0 || !strings.Contains(stderr, "password") {
-		t.Fatalf("users create with a short password = exit %d, %q; want a failure naming the password", code, stderr)
+	if code != 2 || !strings.Contains(stderr, "password") {
+		t.Fatalf("users create with a short password = exit %d, %q; want 2 (a bad command line), naming the password", code, stderr)
 	}
 	code, _, stderr = ihub(t, "a long enough password\n", nil, "users", "create", "--data-dir", dir, "--email", "Admin@Example.com", "--role", "super_admin", "--password-stdin")
 	if code != 0 {
@@ -146,8 +146,8 @@ func TestBootstrapCommands(t *testing.T) {
 		t.Errorf("tokens create printed %q; want only the token on one line", stdout)
 	}
 	code, _, _ = ihub(t, "", nil, "tokens", "create", "--data-dir", dir, "--email", "nobody@example.com", "--name", "ci")
-	if code == 0 {
-		t.Error("tokens create for an unknown user succeeded")
+	if code != 1 {
+		t.Errorf("tokens create for an unknown user = exit %d; want 1", code)
 	}
 
 	code, stdout, _ = ihub(t, "", nil, "keys", "list", "--data-dir", dir)
@@ -165,8 +165,8 @@ func TestBootstrapCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr = ihub(t, "", map[string]string{"IHUB_MASTER_KEY": other}, "keys", "list", "--data-dir", dir)
-	if code == 0 || !strings.Contains(stderr, "master key does not match") {
-		t.Errorf("wrong master key = exit %d, %q; want a clear failure", code, stderr)
+	if code != 2 || !strings.Contains(stderr, "master key does not match") {
+		t.Errorf("wrong master key = exit %d, %q; want 2 (restarting will not help) and a clear message", code, stderr)
 	}
 	if strings.Contains(stderr, other) {
 		t.Error("the error message contains the master key")

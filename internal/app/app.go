@@ -144,6 +144,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 	}
 	if a.Vault, err = db.OpenVault(ctx, master); err != nil {
 		db.Close()
+		if errors.Is(err, store.ErrWrongMasterKey) {
+			return nil, config.Invalid(err) // another key is needed: restarting will not help
+		}
 		return nil, err
 	}
 	a.Registry = provider.NewRegistry()
