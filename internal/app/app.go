@@ -131,11 +131,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 		return nil, err
 	}
 	a.DB = db
-	if fi, err := os.Stat(cfg.DataDir); err == nil && cfg.DatabaseURL == "" && fi.Mode().Perm()&0o077 != 0 {
-		// ihub makes it 0700; one made before by someone else is theirs
-		// to narrow. Its files are 0600 whatever it is.
-		log.Warn("the data directory is open to its group or others: chmod 700 it", "path", cfg.DataDir,
-			"mode", fmt.Sprintf("%o", fi.Mode().Perm()))
+	if cfg.DatabaseURL == "" { // SQLite: the data directory holds the database
+		if fi, err := os.Stat(cfg.DataDir); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			// ihub makes it 0700; one made before by someone else is theirs
+			// to narrow. Its files are 0600 whatever it is.
+			log.Warn("the data directory is open to its group or others: chmod 700 it", "path", cfg.DataDir,
+				"mode", fmt.Sprintf("%o", fi.Mode().Perm()))
+		}
 	}
 	master, err := a.masterKey()
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -1003,14 +1002,14 @@ func (db *DB) nameAttemptEvents(ctx context.Context, as []webhook.Attempt) error
 		return nil
 	}
 	at := make(map[int64][]int, len(as))
-	args := make([]any, 0, len(as))
+	seqs := make([]int64, 0, len(as))
 	for i, a := range as {
 		if _, seen := at[a.EventSeq]; !seen {
-			args = append(args, a.EventSeq)
+			seqs = append(seqs, a.EventSeq)
 		}
 		at[a.EventSeq] = append(at[a.EventSeq], i)
 	}
-	r, err := db.query(ctx, `SELECT id, delivery_id, type FROM webhook_events WHERE id IN (?`+strings.Repeat(",?", len(args)-1)+`)`, args...)
+	r, err := db.query(ctx, `SELECT id, delivery_id, type FROM webhook_events WHERE id `+db.anyOf(), listArg(db, seqs))
 	if err != nil {
 		return fmt.Errorf("store: name attempts' events: %w", err)
 	}
