@@ -91,6 +91,21 @@ func ihubCmd(t *testing.T, env []string, stdin string, args ...string) (int, str
 	return code, out.String(), errb.String()
 }
 
+// adminToken creates a super admin with email through the CLI, in a child
+// process with env, and returns an API token of theirs.
+func adminToken(t *testing.T, env []string, email string) string {
+	t.Helper()
+	if code, _, stderr := ihubCmd(t, env, "a long enough test password\n", "users", "create", "--email", email,
+		"--role", "super_admin", "--password-stdin"); code != 0 {
+		t.Fatalf("users create: %s", stderr)
+	}
+	code, token, stderr := ihubCmd(t, env, "", "tokens", "create", "--email", email, "--name", "test")
+	if code != 0 {
+		t.Fatalf("tokens create: %s", stderr)
+	}
+	return strings.TrimSpace(token)
+}
+
 // apiClient has its own transport (see providertest.HTTPClient).
 var apiClient = &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 
@@ -158,15 +173,7 @@ func TestCrashDuringBurst(t *testing.T) {
 			}
 			dir := t.TempDir()
 			env := []string{"IHUB_MASTER_KEY=" + key, "IHUB_DATA_DIR=" + dir, "IHUB_DATABASE_URL=" + so.DatabaseURL}
-			if code, _, stderr := ihubCmd(t, env, "a long crash-test password\n", "users", "create", "--email", "crash@example.com",
-				"--role", "super_admin", "--password-stdin"); code != 0 {
-				t.Fatalf("users create: %s", stderr)
-			}
-			code, token, stderr := ihubCmd(t, env, "", "tokens", "create", "--email", "crash@example.com", "--name", "crash")
-			if code != 0 {
-				t.Fatalf("tokens create: %s", stderr)
-			}
-			token = strings.TrimSpace(token)
+			token := adminToken(t, env, "crash@example.com")
 
 			srv := startServer(t, env, "--sqlite-synchronous", "FULL")
 			var it, ep struct{ ID string }

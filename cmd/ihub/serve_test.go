@@ -56,14 +56,7 @@ func TestServeOnAnEphemeralPort(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	env := []string{"IHUB_DATA_DIR=" + dir}
-	if code, _, stderr := ihubCmd(t, env, "a long enough password\n", "users", "create", "--email", "port@example.com",
-		"--role", "super_admin", "--password-stdin"); code != 0 {
-		t.Fatalf("users create: %s", stderr)
-	}
-	code, token, stderr := ihubCmd(t, env, "", "tokens", "create", "--email", "port@example.com", "--name", "port")
-	if code != 0 {
-		t.Fatalf("tokens create: %s", stderr)
-	}
+	token := adminToken(t, env, "port@example.com")
 	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0", "--log-format", "json")
 	cmd.Env = append(append(os.Environ(), "IHUB_TEST_MAIN=1"), env...)
 	logs, err := cmd.StderrPipe()
@@ -101,9 +94,9 @@ func TestServeOnAnEphemeralPort(t *testing.T) {
 		t.Errorf("logged public_url %v; want %s", line["public_url"], want)
 	}
 	var it, ep struct{ ID, URL string }
-	apiJSON(t, want, strings.TrimSpace(token), "POST", "/api/v1/integrations", map[string]any{"name": "port", "provider": "http",
+	apiJSON(t, want, token, "POST", "/api/v1/integrations", map[string]any{"name": "port", "provider": "http",
 		"baseUrl": "https://port.invalid", "isActive": false}, &it)
-	apiJSON(t, want, strings.TrimSpace(token), "POST", "/api/v1/integrations/"+it.ID+"/webhooks", map[string]any{"scheme": "none"}, &ep)
+	apiJSON(t, want, token, "POST", "/api/v1/integrations/"+it.ID+"/webhooks", map[string]any{"scheme": "none"}, &ep)
 	if u, err := url.Parse(ep.URL); err != nil || u.Host != addr {
 		t.Errorf("ingress URL %q; want it on %s", ep.URL, addr)
 	}
