@@ -20,19 +20,35 @@ import (
 // twice as two events; their delivery id is what tells them apart.
 //
 // The cache is in memory, per process: it protects one replica for as long
-// as it runs.
+// as it runs. It holds up to replayCacheMax signatures; beyond that the
+// oldest one recorded gives way to the newest (so at more than
+// replayCacheMax timestamped deliveries per tolerance, the window it covers
+// is shorter than the tolerance, never empty).
 type replayCache struct {
 	mu      sync.Mutex
 	entries map[string]replayEntry
+	// ring holds the keys in the order they were recorded, replayCacheMax
+	// slots reused in turn; an entry owns the slot it was last recorded
+	// in, so that a key recorded again is not evicted by its older slot.
+	ring  []string
+	next  int
+	limit int // replayCacheMax when 0 (tests set less)
+}
+
+func (c *replayCache) max() int {
+	if c.limit > 0 {
+		return c.limit
+	}
+	return replayCacheMax
 }
 
 type replayEntry struct {
 	dedupeKey string
 	expires   time.Time
+	slot      int
 }
 
-// replayCacheMax bounds the cache; when it is full, expired entries are
-// dropped, and if that is not enough, all of them.
+// replayCacheMax bounds the cache.
 const replayCacheMax = 100_000
 
 // dedupeKey returns the dedupe key the signature key first arrived with
@@ -41,19 +57,25 @@ const replayCacheMax = 100_000
 func (c *replayCache) dedupeKey(key, dedupeKey string, expires, now time.Time) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[key]; ok && now.Before(e.expires) {
+	// An entry holds through its expiry itself: a timestamp exactly at
+	// the tolerance is still accepted by the verifier.
+	if e, ok := c.entries[key]; ok && !now.After(e.expires) {
 		return e.dedupeKey
 	}
-	if len(c.entries) >= replayCacheMax {
-		for k, e := range c.entries {
-			if !now.Before(e.expires) {
-				delete(c.entries, k)
-			}
-		}
-		if len(c.entries) >= replayCacheMax {
-			c.entries = map[string]replayEntry{}
-		}
+	if c.entries == nil {
+		c.entries = map[string]replayEntry{}
 	}
-	c.entries[key] = replayEntry{dedupeKey: dedupeKey, expires: expires}
+	slot := c.next
+	if len(c.ring) < c.max() {
+		c.ring = append(c.ring, key)
+	} else {
+		old := c.ring[slot]
+		if e, ok := c.entries[old]; ok && e.slot == slot {
+			delete(c.entries, old)
+		}
+		c.ring[slot] = key
+	}
+	c.next = (slot + 1) % c.max()
+	c.entries[key] = replayEntry{dedupeKey: dedupeKey, expires: expires, slot: slot}
 	return dedupeKey
 }

@@ -169,7 +169,12 @@ var deliveryHeaders = map[string][]string{
 	"http":        {"I-Twilio-Idempotency-Token"},
 }
 
-// commonDeliveryHeaders are tried for every provider after its own.
+// commonDeliveryHeaders are tried after the provider's own for the generic
+// provider (and unknown ones), whose senders may send any of them. A
+// provider ihub knows gets its documented id only: an unsigned header that
+// took precedence over an id from the signed body, or over the body's hash,
+// would let a captured delivery, replayed with a new header, pass for a new
+// one.
 var commonDeliveryHeaders = []string{"webhook-id", "svix-id", "Idempotency-Key"}
 
 // maxDeliveryID bounds a delivery id taken from a header or body; longer or
@@ -190,9 +195,11 @@ func DeliveryID(provider string, header http.Header, body []byte) string {
 			return BoundID(v)
 		}
 	}
-	for _, name := range commonDeliveryHeaders {
-		if v := headerValue(header, name); v != "" {
-			return BoundID(v)
+	if _, known := normalizers[provider]; !known || provider == "http" {
+		for _, name := range commonDeliveryHeaders {
+			if v := headerValue(header, name); v != "" {
+				return BoundID(v)
+			}
 		}
 	}
 	if v, ok := decode(header, body); ok {

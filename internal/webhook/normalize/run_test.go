@@ -145,6 +145,17 @@ func TestDeliveryID(t *testing.T) {
 		{"didit envelope", "didit", nil, `{"session_id":"s-1","status":"Approved","webhook_type":"status.updated","timestamp":1700000000}`, "s-1:status.updated:Approved:1700000000"},
 		{"didit partial envelope hashes", "didit", nil, `{"session_id":"s-1"}`, sha(`{"session_id":"s-1"}`)},
 		{"terraform has none", "terraform", nil, `{"payload_version":1}`, sha(`{"payload_version":1}`)},
+		// The generic headers are not signed: for a provider ihub knows,
+		// they must not replace the id from its signed body or the
+		// body's hash, or a captured request with a new one would pass
+		// for a new delivery.
+		{"terraform ignores webhook-id", "terraform", hdr("webhook-id", "x-3"), `{"payload_version":1}`, sha(`{"payload_version":1}`)},
+		{"zoho sign ignores Idempotency-Key", "zoho_sign", hdr("Idempotency-Key", "x-1"), `{"a":1}`, sha(`{"a":1}`)},
+		{"slack event id beats Idempotency-Key", "slack", hdr("Idempotency-Key", "evil-2"), `{"type":"event_callback","event_id":"Ev1"}`, "Ev1"},
+		{"discord id beats svix-id", "discord", hdr("svix-id", "evil"), `{"id":"117","type":2}`, "117"},
+		{"didit envelope beats webhook-id", "didit", hdr("webhook-id", "evil"), `{"session_id":"s-1","status":"Approved","webhook_type":"status.updated","timestamp":1700000000}`, "s-1:status.updated:Approved:1700000000"},
+		{"generic http reads Idempotency-Key", "http", hdr("Idempotency-Key", "k-1"), `{"a":1}`, "k-1"},
+		{"unknown provider reads svix-id", "acme", hdr("svix-id", "m-1"), `{"a":1}`, "m-1"},
 		{"garbage body", "github", nil, "\x00\xff", sha("\x00\xff")},
 		{"empty body", "github", nil, "", sha("")},
 		{"unknown provider", "acme", nil, `{"a":1}`, sha(`{"a":1}`)},

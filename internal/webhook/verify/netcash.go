@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // NetCash Pay Now postbacks carry no signature (providers.md B11), so ihub
@@ -92,6 +93,14 @@ func (v *verifier) netcash() (Result, error) {
 		if u, err := url.Parse(v.r.URL); err == nil {
 			raw = u.RawQuery
 		}
+	}
+	// A postback is a form. A body that reads as JSON would be read as
+	// JSON by the normalizer too, which would then take the event's
+	// Reference and Amount from the JSON, not from the form fields the
+	// token was checked against (hidden in a JSON string): a token for one
+	// cheap payment would vouch for any other.
+	if t := strings.TrimLeftFunc(raw, func(r rune) bool { return r == '\ufeff' || unicode.IsSpace(r) }); t != "" && (t[0] == '{' || t[0] == '[') {
+		return Result{}, fail(KindMalformed, "the postback is JSON, not a form")
 	}
 	form, err := url.ParseQuery(raw)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"filippo.io/edwards25519"
 )
 
 // macOf returns the HMAC of the concatenated parts.
@@ -293,10 +295,9 @@ func (v *verifier) gitlab() (Result, error) {
 		}
 		res, err := v.swVerify(keys)
 		if err == nil {
-			if id == "" {
-				id = res.DeliveryID
-			}
-			res.DeliveryID = id
+			// The signed webhook-id, not the unsigned Idempotency-Key: a
+			// captured request sent again with a new header must not pass
+			// for a new delivery.
 			return res, nil
 		}
 		sigErr = err
@@ -315,13 +316,22 @@ func (v *verifier) gitlab() (Result, error) {
 }
 
 // discordKey decodes an Ed25519 public key given as 64 hex characters or
-// 32 raw bytes.
+// 32 raw bytes. A key that is no point of the curve, or a point of small
+// order (the identity among them), is refused: under such a key a
+// signature made without any private key verifies, for any message.
 func discordKey(secret []byte) (ed25519.PublicKey, bool) {
-	if len(secret) == ed25519.PublicKeySize {
-		return ed25519.PublicKey(secret), true
+	k := secret
+	if len(secret) != ed25519.PublicKeySize {
+		var err error
+		if k, err = hex.DecodeString(strings.TrimSpace(string(secret))); err != nil || len(k) != ed25519.PublicKeySize {
+			return nil, false
+		}
 	}
-	k, err := hex.DecodeString(strings.TrimSpace(string(secret)))
-	return ed25519.PublicKey(k), err == nil && len(k) == ed25519.PublicKeySize
+	p, err := new(edwards25519.Point).SetBytes(k)
+	if err != nil || new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+		return nil, false
+	}
+	return ed25519.PublicKey(k), true
 }
 
 // discord: X-Signature-Ed25519 = hex Ed25519 signature of

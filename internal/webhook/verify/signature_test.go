@@ -349,7 +349,7 @@ func TestSignatureCanonical(t *testing.T) {
 			cfg.Now = at(now)
 			// Bodies valid for every scheme here (Didit's V2 wants
 			// canonical JSON, its Simple form a status).
-			bodyA, bodyB := `{"n":1}`, `{"n":2}`
+			bodyA, bodyB := `{"n":1,"timestamp":1700000000}`, `{"n":2,"timestamp":1700000000}`
 			orig := tt.request(bodyA)
 			want, err := verify.Verify(cfg, orig)
 			if err != nil {

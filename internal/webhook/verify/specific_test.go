@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,9 +49,9 @@ func TestCases(t *testing.T) {
 	body := `{"a":1}`
 	ts := "1700000000"
 	diditOld := `{"session_id":"s","status":"Approved","webhook_type":"status.updated","timestamp":1697408000}` // 30 days before ts
-	v2Body := `{"z":{"b":2.0,"a":[1,"é",true,null]},"a":"x\"y<>&","n":1.5,"big":12345678901234567890}`
-	v2Unicode := `{"a":"x\"y<>&","big":12345678901234567890,"n":1.5,"z":{"a":[1,"é",true,null],"b":2}}`
-	v2ASCII := `{"a":"x\"y<>&","big":12345678901234567890,"n":1.5,"z":{"a":[1,"\u00e9",true,null],"b":2}}`
+	v2Body := `{"z":{"b":2.0,"a":[1,"é",true,null]},"a":"x\"y<>&","n":1.5,"timestamp":1700000000,"big":12345678901234567890}`
+	v2Unicode := `{"a":"x\"y<>&","big":12345678901234567890,"n":1.5,"timestamp":1700000000,"z":{"a":[1,"é",true,null],"b":2}}`
+	v2ASCII := `{"a":"x\"y<>&","big":12345678901234567890,"n":1.5,"timestamp":1700000000,"z":{"a":[1,"\u00e9",true,null],"b":2}}`
 	twilioJSONURL := "https://hub.example.com/hook?bodySHA256=" + hex.EncodeToString(func() []byte { s := sha256.Sum256([]byte(body)); return s[:] }())
 	secret := [][]byte{[]byte(key)}
 	form := "Content-Type"
@@ -138,9 +139,9 @@ func TestCases(t *testing.T) {
 		{"didit v2 over raw body is not canonical", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
 			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, v2Body)), Body: []byte(v2Body)}, verify.KindMismatch},
 		{"didit v2 changed value", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
-			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, v2Unicode)), Body: []byte(`{"z":{"b":3.0,"a":[1,"é",true,null]},"a":"x\"y<>&","n":1.5,"big":12345678901234567890}`)}, verify.KindMismatch},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, v2Unicode)), Body: []byte(`{"z":{"b":3.0,"a":[1,"é",true,null]},"a":"x\"y<>&","n":1.5,"timestamp":1700000000,"big":12345678901234567890}`)}, verify.KindMismatch},
 		{"didit v2 reformatted body still accepted", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
-			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, v2Unicode)), Body: []byte("{\n \"a\": \"x\\\"y<>&\", \"n\": 1.5, \"big\": 12345678901234567890,\n \"z\": {\"a\": [1, \"\\u00e9\", true, null], \"b\": 2}}")}, ""},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, v2Unicode)), Body: []byte("{\n \"a\": \"x\\\"y<>&\", \"n\": 1.5, \"timestamp\": 1700000000, \"big\": 12345678901234567890,\n \"z\": {\"a\": [1, \"\\u00e9\", true, null], \"b\": 2}}")}, ""},
 		{"didit v2 duplicate key refused", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
 			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, `{"status":"Approved"}`)), Body: []byte(`{"status":"Declined","status":"Approved"}`)}, verify.KindMismatch},
 		{"didit simple duplicate key refused", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now), Legacy: true},
@@ -163,6 +164,14 @@ func TestCases(t *testing.T) {
 			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature", hexMAC(sha256.New, key, `{"timestamp":1.7e9}`)), Body: []byte(`{"timestamp":1.7e9}`)}, verify.KindMalformed},
 		{"didit simple without body timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now), Legacy: true},
 			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-Simple", hexMAC(sha256.New, key, ":s:Approved:status.updated")), Body: []byte(`{"session_id":"s","status":"Approved","webhook_type":"status.updated"}`)}, verify.KindMissing},
+		// Nothing signed says when a body without a timestamp was sent,
+		// unless the V2 form with the "{ts}:" prefix signs X-Timestamp.
+		{"didit X-Signature without body timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature", hexMAC(sha256.New, key, `{"session_id":"s","status":"Approved"}`)), Body: []byte(`{"session_id":"s","status":"Approved"}`)}, verify.KindMissing},
+		{"didit X-Signature-V2 without body timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, `{"session_id":"s","status":"Approved"}`)), Body: []byte(`{"session_id":"s","status":"Approved"}`)}, verify.KindMissing},
+		{"didit X-Signature-V2 with ts prefix, without body timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
+			verify.Request{Header: hdr("X-Timestamp", ts, "X-Signature-V2", hexMAC(sha256.New, key, ts+`:{"session_id":"s","status":"Approved"}`)), Body: []byte(`{"session_id":"s","status":"Approved"}`)}, ""},
 		{"didit missing timestamp", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now)},
 			verify.Request{Header: hdr("X-Signature", hexMAC(sha256.New, key, body)), Body: []byte(body)}, verify.KindMissing},
 		{"didit stale", verify.Config{Scheme: "didit", Secrets: secret, Now: at(now + 301)},
@@ -176,6 +185,14 @@ func TestCases(t *testing.T) {
 			func() verify.Request {
 				r := netcashReq(t, key, "INV-1", "99.50", "99.50")
 				r.Body = []byte(string(r.Body) + "&Reference=INV-2")
+				return r
+			}(), verify.KindMalformed},
+		// A JSON body would be read as JSON by the normalizer, not as the
+		// form whose fields the token covers.
+		{"netcash JSON body hiding form fields", verify.Config{Scheme: "netcash", Secrets: secret},
+			func() verify.Request {
+				r := netcashReq(t, key, "MY-REF", "1.00", "1.00")
+				r.Body = []byte(`{"Reference":"VICTIM","Amount":"5000.00","pad":"&` + string(r.Body) + `&z="}`)
 				return r
 			}(), verify.KindMalformed},
 		{"netcash missing Extra3", verify.Config{Scheme: "netcash", Secrets: secret},
@@ -360,15 +377,15 @@ func TestDiditV2Numbers(t *testing.T) {
 	t.Parallel()
 	const key = "k"
 	tests := []struct{ in, canonical string }{
-		{`{"n":1.0}`, `{"n":1}`},
-		{`{"n":-0.0}`, `{"n":0}`},
-		{`{"n":1234567.5}`, `{"n":1234567.5}`},
-		{`{"n":0.1}`, `{"n":0.1}`},
-		{`{"n":1e-5}`, `{"n":1e-05}`},
-		{`{"n":1.5e-300}`, `{"n":1.5e-300}`},
-		{`{"n":1e20}`, `{"n":100000000000000000000}`},
-		{`{"n":98765432109876543210}`, `{"n":98765432109876543210}`},
-		{`{"s":"\u2028\u0001\ud83d\ude00"}`, `{"s":"` + "\u2028" + `\u0001` + "\U0001F600" + `"}`},
+		{`{"n":1.0,"timestamp":1700000000}`, `{"n":1,"timestamp":1700000000}`},
+		{`{"n":-0.0,"timestamp":1700000000}`, `{"n":0,"timestamp":1700000000}`},
+		{`{"n":1234567.5,"timestamp":1700000000}`, `{"n":1234567.5,"timestamp":1700000000}`},
+		{`{"n":0.1,"timestamp":1700000000}`, `{"n":0.1,"timestamp":1700000000}`},
+		{`{"n":1e-5,"timestamp":1700000000}`, `{"n":1e-05,"timestamp":1700000000}`},
+		{`{"n":1.5e-300,"timestamp":1700000000}`, `{"n":1.5e-300,"timestamp":1700000000}`},
+		{`{"n":1e20,"timestamp":1700000000}`, `{"n":100000000000000000000,"timestamp":1700000000}`},
+		{`{"n":98765432109876543210,"timestamp":1700000000}`, `{"n":98765432109876543210,"timestamp":1700000000}`},
+		{`{"s":"\u2028\u0001\ud83d\ude00","timestamp":1700000000}`, `{"s":"` + "\u2028" + `\u0001` + "\U0001F600" + `","timestamp":1700000000}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -379,5 +396,51 @@ func TestDiditV2Numbers(t *testing.T) {
 				t.Errorf("Verify(%s) with the signature of %s: %v", tt.in, tt.canonical, err)
 			}
 		})
+	}
+}
+
+// TestGitlabSignedDeliveryID: a request in GitLab's signing form is
+// identified by its signed webhook-id, not by the Idempotency-Key beside
+// it, which is not signed: with the latter, a captured request sent again
+// with a new key passed for a new delivery.
+func TestGitlabSignedDeliveryID(t *testing.T) {
+	t.Parallel()
+	c := verify.Config{Scheme: "gitlab_token", Secrets: [][]byte{[]byte(swSecret)}, Now: at(1614265330)}
+	for _, key := range []string{"", "attacker-chosen"} {
+		r := verify.Request{Header: hdr("webhook-id", swID, "webhook-timestamp", swTS, "webhook-signature", swSig), Body: []byte(swBody)}
+		if key != "" {
+			r.Header.Set("Idempotency-Key", key)
+		}
+		res, err := verify.Verify(c, r)
+		if err != nil || res.DeliveryID != swID {
+			t.Errorf("Idempotency-Key %q: Verify() = %q, %v; want the signed webhook-id %q", key, res.DeliveryID, err, swID)
+		}
+	}
+}
+
+// TestDiscordSmallOrderKeys: a public key of small order, which the
+// identity signature ("01" then zeros) verifies under for any message, or
+// one that is no point of the curve, is refused when configured, not taken
+// as a key under which forged interactions verify.
+func TestDiscordSmallOrderKeys(t *testing.T) {
+	t.Parallel()
+	identitySig := "01" + strings.Repeat("00", 63)
+	for name, key := range map[string]string{
+		"identity":       "01" + strings.Repeat("00", 31),
+		"order 2 (y=-1)": "ec" + strings.Repeat("ff", 30) + "7f",
+		"order 4 (y=0)":  strings.Repeat("00", 32),
+		"not a point":    "02" + strings.Repeat("00", 31),
+	} {
+		if p := verify.SecretProblem("discord_ed25519", key); p == "" {
+			t.Errorf("%s: SecretProblem = \"\"; want the key refused", name)
+		}
+		c := verify.Config{Scheme: "discord_ed25519", Secrets: [][]byte{[]byte(key)}, Now: at(now)}
+		r := verify.Request{Header: hdr("X-Signature-Ed25519", identitySig, "X-Signature-Timestamp", "1700000000"), Body: []byte(`{"type":1}`)}
+		if _, err := verify.Verify(c, r); err == nil {
+			t.Errorf("%s: Verify() accepted a forged interaction", name)
+		}
+	}
+	if p := verify.SecretProblem("discord_ed25519", "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"); p != "" {
+		t.Errorf("RFC 8032's test key: SecretProblem = %q; want none", p)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Validate reports a configuration that Verify cannot use: an unknown or
@@ -108,6 +107,9 @@ func SecretProblem(scheme, secret string) string {
 		if k, err := hex.DecodeString(secret); err != nil || len(k) != ed25519.PublicKeySize {
 			return "must be the Discord application's public key: 64 hexadecimal digits"
 		}
+		if _, ok := discordKey([]byte(secret)); !ok {
+			return "is not a usable Ed25519 public key (not a point of the curve, or of small order); copy the application's public key again"
+		}
 	}
 	return ""
 }
@@ -119,7 +121,8 @@ func PlaceholderSecret(scheme string) []byte {
 	case SchemeStandardWebhooks:
 		return []byte("whsec_cGxhY2Vob2xkZXItc2VjcmV0LWZvci12YWxpZGF0aW9u")
 	case SchemeDiscordEd25519:
-		return []byte(strings.Repeat("ab", ed25519.PublicKeySize))
+		// RFC 8032's first test key: any valid point will do.
+		return []byte("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
 	}
 	return []byte("placeholder-secret-for-validation")
 }
