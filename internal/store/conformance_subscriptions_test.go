@@ -457,3 +457,92 @@ func TestHastenAttempts(t *testing.T) {
 		}
 	})
 }
+
+// TestSubscriptionCap: ihub holds at most webhook.MaxSubscriptions
+// subscriptions, and the dispatchers' list holds every one of them. The
+// list once stopped at 1000 with no bound on creation, so subscriptions
+// past it (by id, so any new one could push out an old one) were silently
+// never served.
+func TestSubscriptionCap(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		db, ctx := b.db, t.Context()
+		now := time.Now()
+		createSubscription(t, db, "sub_seed", now)
+		cols := `name, event_types, integration_ids, url, allow_private_network, secret_ciphertext, secret_key_id,
+ max_concurrency, is_active, version, created_at, updated_at, target, nats_subject, chat_integration_id, nats_auth_kind,
+ target_secret_ciphertext, target_secret_key_id, start_seq`
+		q := fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d)
+ INSERT INTO subscriptions (id, %s) SELECT 'sub_' || (100000 + x), %s FROM subscriptions, g WHERE id = 'sub_seed'`,
+			webhook.MaxSubscriptions-1, cols, cols)
+		if _, err := b.raw.exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		subs, err := db.ListSubscriptions(ctx)
+		if err != nil || len(subs) != webhook.MaxSubscriptions {
+			t.Fatalf("ListSubscriptions = %d, %v; want all %d", len(subs), err, webhook.MaxSubscriptions)
+		}
+		sub := webhook.Subscription{ID: "sub_000_one_too_many", Name: "x", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: true, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("CreateSubscription past the cap = %v; want a conflict", err)
+		}
+		if err := db.DeleteSubscription(ctx, "sub_seed", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+			t.Errorf("CreateSubscription after a delete = %v; want room again", err)
+		}
+	})
+}
+
+// TestLate410KeepsTheFixedSubscription: a 410 answered under settings that
+// have since been changed (the URL fixed, say) does not disable the
+// subscription at its new settings; under the settings still in force, it
+// does.
+func TestLate410KeepsTheFixedSubscription(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "gone")
+		mustCreate(t, db, in, nil)
+		now := time.Now().Truncate(time.Millisecond)
+		createSubscription(t, db, "sub_1", now)
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
+			t.Fatal(err)
+		}
+		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
+		work, err := db.FanOutAndClaim(ctx, now, 100, all, webhook.Claim{Lease: time.Minute, Limit: 10,
+			Room: func(webhook.Subscription) int { return 1 }, Owner: "a"})
+		if err != nil || len(work) != 1 {
+			t.Fatalf("FanOutAndClaim = %d, %v; want one", len(work), err)
+		}
+		w := work[0]
+		sub, _, err := db.GetSubscription(ctx, "sub_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub.URL = "https://fixed.example.com/"
+		if err := db.UpdateSubscription(ctx, sub, audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		gone := webhook.SendResult{AttemptID: w.Attempt.ID, Lease: w.Attempt.NextAttemptAt, Status: 410, Error: "410 Gone",
+			Disable: "the subscriber answered 410 Gone", SentVersion: w.Subscription.Version, At: now.Add(time.Second)}
+		if err := db.RecordSends(ctx, []webhook.SendResult{gone}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := db.GetSubscription(ctx, "sub_1")
+		if err != nil || !got.IsActive {
+			t.Fatalf("after a 410 from the old URL: active %v, %v; want still active at the fixed URL", got.IsActive, err)
+		}
+		gone.SentVersion, gone.Lease = got.Version, time.Time{}
+		if err := db.RecordSends(ctx, []webhook.SendResult{gone}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := db.GetSubscription(ctx, "sub_1"); err != nil || got.IsActive {
+			t.Errorf("after a 410 under the settings in force: active %v, %v; want disabled", got.IsActive, err)
+		}
+	})
+}

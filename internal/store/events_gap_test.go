@@ -107,25 +107,49 @@ func TestEventsCommittedLate(t *testing.T) {
 		t.Errorf("fanned out after the commit: %v, want all three", got)
 	}
 
-	// A rolled-back transaction leaves a hole for good: it is waited for
-	// only until the event after it is older than the timeout.
+	// A transaction that holds an id for long (a stalled commit, or a
+	// replica whose clock is behind, so that the event after it looks
+	// old): the events after it wait, however old they look. A timeout
+	// once let readers pass such an id, and the event was never read.
+	stalled, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := insert(stalled, 4, now)
+	old := insert(conn2(t, opts.DatabaseURL), 5, now.Add(-time.Hour))
+	if got := seqs(); slices.Contains(got, old) {
+		t.Errorf("events while %d is uncommitted = %v, want none after it, however old", held, got)
+	}
+	if _, err := db.FanOut(ctx, 100, time.Now(), all); err != nil {
+		t.Fatal(err)
+	}
+	if got := queued(); slices.Contains(got, old) {
+		t.Errorf("fanned out while %d is uncommitted: %v, want none after it", held, got)
+	}
+	if err := stalled.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := seqs(); !slices.Contains(got, held) || !slices.Contains(got, old) {
+		t.Errorf("events after the stalled commit = %v, want %d and %d", got, held, old)
+	}
+
+	// A rolled-back transaction leaves a hole for good: passed as soon as
+	// it has ended, whatever the times.
 	rb, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hole := insert(rb, 4, now)
+	hole := insert(rb, 6, now)
 	_ = rb.Rollback(ctx)
-	old := insert(conn, 5, now.Add(-time.Minute))
-	if got := seqs(); !slices.Contains(got, old) || slices.Contains(got, hole) {
-		t.Errorf("events after an old hole = %v, want %d included", got, old)
+	fresh := insert(conn, 7, now)
+	if got := seqs(); !slices.Contains(got, fresh) || slices.Contains(got, hole) {
+		t.Errorf("events after a rolled-back id = %v, want %d included", got, fresh)
 	}
-	fresh := insert(conn, 6, now)
-	rb2, _ := conn.Begin(ctx)
-	insert(rb2, 7, now)
-	_ = rb2.Rollback(ctx)
-	after := insert(conn, 8, now)
-	if got := seqs(); !slices.Contains(got, fresh) || slices.Contains(got, after) {
-		t.Errorf("events after a fresh hole = %v, want up to %d and not %d yet", got, fresh, after)
+	if _, err := db.FanOut(ctx, 100, time.Now(), all); err != nil {
+		t.Fatal(err)
+	}
+	if got := queued(); !slices.Contains(got, fresh) || !slices.Contains(got, old) {
+		t.Errorf("fanned out after the rolled-back id: %v, want %d and %d", got, old, fresh)
 	}
 }
 

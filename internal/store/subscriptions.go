@@ -57,6 +57,15 @@ func (db *DB) CreateSubscription(ctx context.Context, s webhook.Subscription, se
 				return fmt.Errorf("store: dispatch cursor: %w", err)
 			}
 		}
+		// Counted inside the transaction, which creates serialize on (the
+		// cursor's row lock on PostgreSQL, the one writer on SQLite).
+		var n int
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM subscriptions WHERE deleted_at IS NULL`, nil, &n); err != nil {
+			return fmt.Errorf("store: count subscriptions: %w", err)
+		}
+		if n >= webhook.MaxSubscriptions {
+			return apperr.E(apperr.Conflict, "ihub holds at most %d subscriptions; delete one you no longer need first", webhook.MaxSubscriptions)
+		}
 		var start int64
 		if err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM webhook_events`, nil, &start); err != nil {
 			return fmt.Errorf("store: newest event: %w", err)
@@ -91,7 +100,10 @@ func (db *DB) ListSubscriptions(ctx context.Context) ([]webhook.Subscription, er
 	return scanSubs(r)
 }
 
-const listSubsQuery = `SELECT ` + subCols + ` FROM subscriptions WHERE deleted_at IS NULL ORDER BY id LIMIT 1000`
+// listSubsQuery reads every subscription: CreateSubscription keeps them to
+// webhook.MaxSubscriptions, and the dispatchers must see each one (a LIMIT
+// here once left those past it unserved).
+const listSubsQuery = `SELECT ` + subCols + ` FROM subscriptions WHERE deleted_at IS NULL ORDER BY id`
 
 func scanSubs(r rows) ([]webhook.Subscription, error) {
 	defer r.Close()
@@ -433,27 +445,30 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 		return nil, 0, err
 	}
 	// Matching needs the type and integration, not the data.
-	r, err := t.query(ctx, `SELECT id, integration_id, provider, type, created_at FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`,
-		cursor, limit)
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: events to fan out: %w", err)
-	}
-	var evs []webhook.Event
-	for r.Next() {
-		var ev webhook.Event
-		var created int64
-		if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Provider, &ev.Type, &created); err != nil {
-			r.Close()
-			return nil, 0, err
+	read := func() ([]webhook.Event, error) {
+		r, err := t.query(ctx, `SELECT id, integration_id, provider, type, created_at FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`,
+			cursor, limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: events to fan out: %w", err)
 		}
-		ev.CreatedAt = fromMS(created)
-		evs = append(evs, ev)
+		defer r.Close()
+		var evs []webhook.Event
+		for r.Next() {
+			var ev webhook.Event
+			var created int64
+			if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Provider, &ev.Type, &created); err != nil {
+				return nil, err
+			}
+			ev.CreatedAt = fromMS(created)
+			evs = append(evs, ev)
+		}
+		return evs, r.Err()
 	}
-	r.Close()
-	if err := r.Err(); err != nil {
+	evs, err := db.readPastGaps(ctx, t, cursor, read)
+	if err != nil {
 		return nil, 0, err
 	}
-	if evs = db.committedPrefix(cursor, evs, now); len(evs) == 0 {
+	if len(evs) == 0 {
 		return subs, 0, nil
 	}
 	var subIDs []string
@@ -471,26 +486,84 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 	return subs, len(evs), err
 }
 
-// gapTimeout is how long an id missing from the events is waited for. On
-// PostgreSQL, ids come from a sequence when rows are inserted, and several
-// transactions commit concurrently: id 100 may become visible after 101.
-// A reader that moved its cursor past 100 would never see it. So readers
-// take events only up to the first missing id, unless the event after the
-// gap is older than this: by then the transaction that took the missing id
-// has rolled back (group commits take milliseconds). SQLite has one writer
-// and no such gaps.
-const gapTimeout = 15 * time.Second
+// Events past a missing id. On PostgreSQL, event ids come from a sequence
+// as rows are inserted, and several transactions commit concurrently: id
+// 100 may become visible after 101. A reader that moved its cursor past 100
+// while the transaction holding it was still running would never see it.
+// A missing id below a visible one was taken before that one was, by a
+// transaction that had written already (its delivery, or the update of
+// it) and so had a transaction id. Once every transaction that was running
+// after the read has ended, such an id is final: visible to a new read, or
+// rolled back (or burnt by ON CONFLICT) for good. So a reader that meets a
+// gap waits, up to gapWait, for those transactions, and reads again; if
+// they have not ended, it stops before the gap and the next read tries
+// again. Nothing is ever passed on a clock's say: a write stalled for any
+// length of time (a database pause, a replica's clock behind) delays the
+// events after it, never loses them. SQLite has one writer and no gaps.
+const gapWait = time.Second
+
+// pgRunningWriters lists, as text, the transactions in progress that may
+// still commit an event: all those with a transaction id, less the
+// reader's own and those known to be another database's (whose backend_xid
+// this role can see: others are waited for too, which is only slower).
+const pgRunningWriters = `SELECT COALESCE(array_agg(x::text), '{}') FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+ WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()
+ AND xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)`
+
+// readPastGaps reads events after `after` with read (ascending ids) and
+// returns those a cursor may pass: all of them on SQLite; on PostgreSQL,
+// those before the first id that may still commit (see gapWait).
+func (db *DB) readPastGaps(ctx context.Context, t rawTx, after int64, read func() ([]webhook.Event, error)) ([]webhook.Event, error) {
+	evs, err := read()
+	if err != nil || db.dialect != Postgres || len(committedPrefix(after, evs, 0)) == len(evs) {
+		return evs, err
+	}
+	final := evs[len(evs)-1].Seq
+	settled, err := settleWriters(ctx, t)
+	if err != nil || !settled {
+		return committedPrefix(after, evs, 0), err
+	}
+	if evs, err = read(); err != nil {
+		return nil, err
+	}
+	return committedPrefix(after, evs, final), nil
+}
+
+// settleWriters waits, up to gapWait, until the transactions running now
+// that may commit events have ended, and reports whether they have.
+func settleWriters(ctx context.Context, t rawTx) (bool, error) {
+	var running []string
+	if err := t.queryRow(ctx, pgRunningWriters, nil, &running); err != nil {
+		return false, fmt.Errorf("store: running transactions: %w", err)
+	}
+	deadline := time.Now().Add(gapWait)
+	for len(running) > 0 {
+		var ended bool
+		if err := t.queryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM unnest(?::text[]) AS x
+ WHERE pg_xact_status(x::xid8) = 'in progress')`, []any{running}, &ended); err != nil {
+			return false, fmt.Errorf("store: transaction status: %w", err)
+		}
+		if ended {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return true, nil
+}
 
 // committedPrefix returns the events (ascending ids, all after `after`)
-// that a cursor may pass: those before the first gap younger than
-// gapTimeout.
-func (db *DB) committedPrefix(after int64, evs []webhook.Event, now time.Time) []webhook.Event {
-	if db.dialect != Postgres {
-		return evs
-	}
+// before the first gap that may still fill: a missing id above final.
+func committedPrefix(after int64, evs []webhook.Event, final int64) []webhook.Event {
 	next := after + 1
 	for i, ev := range evs {
-		if ev.Seq != next && now.Sub(ev.CreatedAt) < gapTimeout {
+		if ev.Seq != next && ev.Seq-1 > final {
 			return evs[:i]
 		}
 		next = ev.Seq + 1
@@ -927,6 +1000,10 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET attempts = attempts + 1, last_status = ?, last_error = ?,
  next_attempt_at = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, ms(r.At), r.AttemptID}, fenceArgs...)})
 			disables = append(disables, r)
+		case r.CutShort:
+			// Not the subscriber's failure: not counted, due again now.
+			ss = append(ss, stmt{`UPDATE subscription_attempts SET last_error = ?, next_attempt_at = ?, leased = FALSE
+ WHERE id = ?` + fence, append([]any{r.Error, ms(r.At), r.AttemptID}, fenceArgs...)})
 		case r.GiveUp:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'failed', attempts = attempts + 1, last_status = ?,
  last_error = ?, leased = FALSE WHERE id = ?` + fence, append([]any{r.Status, r.Error, r.AttemptID}, fenceArgs...)})
@@ -948,8 +1025,13 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 		// once, from the answer that turned it off (several sends in
 		// flight may all get one).
 		for _, r := range disables {
-			n, err := t.exec(ctx, `UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1, updated_at = ?
- WHERE is_active AND id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, r.Disable, ms(r.At), r.AttemptID)
+			q, args := `UPDATE subscriptions SET is_active = FALSE, disabled_reason = ?, version = version + 1, updated_at = ?
+ WHERE is_active AND id = (SELECT subscription_id FROM subscription_attempts WHERE id = ?)`, []any{r.Disable, ms(r.At), r.AttemptID}
+			if r.SentVersion > 0 {
+				// Only the settings the 410 answered (see SentVersion).
+				q, args = q+` AND version = ?`, append(args, r.SentVersion)
+			}
+			n, err := t.exec(ctx, q, args...)
 			if err != nil {
 				return fmt.Errorf("store: record sends: disable subscription: %w", err)
 			}

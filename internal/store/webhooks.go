@@ -619,10 +619,18 @@ func (db *DB) ClaimPending(ctx context.Context, n int) ([]webhook.Delivery, erro
 func (db *DB) CompleteDeliveries(ctx context.Context, done []webhook.Completed) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
 		for _, c := range done {
-			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, reason = ?, attempts = attempts + 1,
+			n, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, reason = ?, attempts = attempts + 1,
  processed_at = ?, processing_ms = ? WHERE id = ? AND status = 'pending'`,
-				c.Status, c.Reason, ms(c.ProcessedAt), c.ProcessingMs, c.DeliveryID); err != nil {
+				c.Status, c.Reason, ms(c.ProcessedAt), c.ProcessingMs, c.DeliveryID)
+			if err != nil {
 				return fmt.Errorf("store: complete delivery: %w", err)
+			}
+			if n == 0 {
+				// Completed already (by another replica): so is its
+				// event. Writing none here also keeps a rule readers
+				// rely on: an event id is taken only by a transaction
+				// that has written before (see gapWait).
+				continue
 			}
 			for _, ev := range c.Events {
 				if err := insertEvent(ctx, t, ev.DeliveryID, ev); err != nil {
@@ -747,13 +755,24 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	evs, err := db.eventsWhere(ctx, `e.id > ? ORDER BY e.id LIMIT ?`, afterSeq, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list events: %w", err)
+	read := func() ([]webhook.Event, error) {
+		evs, err := db.eventsWhere(ctx, `e.id > ? ORDER BY e.id LIMIT ?`, afterSeq, limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: list events: %w", err)
+		}
+		return evs, nil
+	}
+	if db.dialect != Postgres {
+		return read()
 	}
 	// A consumer moves its cursor past what it reads: only what no late
 	// commit can precede.
-	return db.committedPrefix(afterSeq, evs, time.Now()), nil
+	var evs []webhook.Event
+	err := db.inRawTx(ctx, func(t rawTx) (err error) {
+		evs, err = db.readPastGaps(ctx, t, afterSeq, read)
+		return err
+	})
+	return evs, err
 }
 
 // sqliteLastID is the query of the largest id an AUTOINCREMENT table has

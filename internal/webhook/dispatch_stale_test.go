@@ -331,15 +331,19 @@ func patch(t *testing.T, s dispatchSetup, in webhook.SubscriptionInput) {
 // more and gives back what it claimed and has not begun to send, while the
 // send under way finishes and is recorded as delivered, so that it is not
 // sent again after a restart; only CutShort (the shutdown timeout) cuts a
-// send short, and that one is recorded as a failure, to be sent again.
+// send short, and that one is recorded as cut short, not counted as one of
+// the retries (on its last retry it was once recorded as the final
+// failure, and never sent again), and due again at once.
 func TestDispatchShutdown(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		cut  bool
+		name         string
+		cut          bool
+		failedBefore int
 	}{
 		{name: "sends finish"},
 		{name: "cut short", cut: true},
+		{name: "cut short on the last retry", cut: true, failedBefore: 11},
 	}
 	for _, e := range storetest.Engines(t) {
 		for _, tc := range tests {
@@ -348,6 +352,9 @@ func TestDispatchShutdown(t *testing.T) {
 				sub, url := newHoldingSubscriber(t, http.StatusNoContent)
 				s := newDispatchSetup(t, e, url, 1)
 				evs := s.events(2)
+				if tc.failedBefore > 0 {
+					failBefore(t, s, evs, tc.failedBefore)
+				}
 				d, stop, done := s.run(t)
 				select {
 				case <-sub.got:
@@ -377,15 +384,32 @@ func TestDispatchShutdown(t *testing.T) {
 				as := s.attempts(t, evs...)
 				first := as[0]
 				switch {
-				case tc.cut && (first.Status != webhook.AttemptPending || first.Attempts != 1 || !strings.Contains(first.LastError, "shutting down")):
-					t.Errorf("the send cut short: %+v, want pending, one failed attempt saying so", first)
+				case tc.cut && (first.Status != webhook.AttemptPending || first.Attempts != int64(tc.failedBefore) ||
+					!strings.Contains(first.LastError, "shutting down") || first.NextAttemptAt.After(time.Now())):
+					t.Errorf("the send cut short: %+v, want pending, due now, the attempt not counted (%d), saying so", first, tc.failedBefore)
 				case !tc.cut && (first.Status != webhook.AttemptDelivered || first.Attempts != 1):
 					t.Errorf("the send under way at shutdown: %+v, want delivered once", first)
 				}
-				if !givenBack(as[1]) {
-					t.Errorf("the event claimed and not sent: %+v, want due again, never tried", as[1])
+				if b := as[1]; b.Status != webhook.AttemptPending || b.Attempts != int64(tc.failedBefore) || time.Until(b.NextAttemptAt) > time.Minute {
+					t.Errorf("the event claimed and not sent: %+v, want due again, not tried once more", b)
 				}
 			})
+		}
+	}
+}
+
+// failBefore records n failed sends, due again now, of evs' attempts.
+func failBefore(t *testing.T, s dispatchSetup, evs []webhook.Event, n int) {
+	t.Helper()
+	db, now := s.env.App.DB, time.Now()
+	if _, err := db.FanOut(t.Context(), 100, now, func(webhook.Event, []webhook.Subscription) []string { return []string{s.sub.ID} }); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.attempts(t, evs...) {
+		for range n {
+			if err := db.RecordSends(t.Context(), []webhook.SendResult{{AttemptID: a.ID, Status: 500, Error: "HTTP 500", At: now, NextAttempt: now}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }

@@ -88,6 +88,10 @@ func (s Subscription) Matches(ev Event) bool {
 	return len(s.IntegrationIDs) == 0 || slices.Contains(s.IntegrationIDs, ev.IntegrationID)
 }
 
+// MaxSubscriptions bounds how many subscriptions ihub holds: every
+// dispatcher step looks at each of them.
+const MaxSubscriptions = 1000
+
 // Attempt statuses.
 const (
 	AttemptPending   = "pending"
@@ -140,7 +144,15 @@ type SendResult struct {
 	Disable string
 	// Disabled is the activity entry recorded with a Disable, when it is
 	// the one that turns the subscription off.
-	Disabled    *audit.Entry
+	Disabled *audit.Entry
+	// CutShort marks a send the shutdown ended (Dispatcher.CutShort): it
+	// is recorded with its Error, not counted, and due again at At.
+	CutShort bool
+	// SentVersion is the subscription's version the send was made under:
+	// a Disable applies only while the subscription is still at it, so
+	// that a late 410 from the old URL does not switch off the one just
+	// fixed. Zero: not checked.
+	SentVersion int64
 	Status      int
 	Error       string
 	NextAttempt time.Time
@@ -1165,8 +1177,27 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 				results <- giveBack
 				return
 			}
+			// Again: current may have waited for the database, and a send
+			// must start with its whole timeout and margin left.
+			if !d.withinLease(w) {
+				<-d.sending
+				<-slots
+				d.s.o.Logger.Info("a claimed event waited too long to be sent within its lease; it is sent when the lease ends",
+					"subscription", w.Subscription.ID, "attempt", w.Attempt.ID)
+				results <- sent{sub: w.Subscription.ID, skipped: true}
+				return
+			}
 			r := d.send(sendCtx, w)
+			if !r.Delivered && r.Disable == "" && sendCtx.Err() != nil {
+				// Cut short by the shutdown (CutShort): not the
+				// subscriber's failure, so not one of the retries; due
+				// again at once (on another replica, or after the
+				// restart).
+				r = SendResult{AttemptID: r.AttemptID, Lease: r.Lease, CutShort: true, At: r.At,
+					Error: "the send was cut short by ihub shutting down; it is sent again"}
+			}
 			if r.Disable != "" {
+				r.SentVersion = w.Subscription.Version
 				r.Disabled = &audit.Entry{At: r.At, Actor: audit.System, Action: audit.SubscriptionDisabled,
 					TargetType: "subscription", TargetID: w.Subscription.ID, TargetName: w.Subscription.Name, Success: true,
 					Details: map[string]any{"reason": r.Disable, "attemptId": w.Attempt.ID, "status": r.Status}}
@@ -1508,11 +1539,21 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	return fail(resp.StatusCode, fmt.Sprintf("HTTP %d", resp.StatusCode), ra)
 }
 
+// clipText bounds an error text kept in the attempt log to 300 bytes.
+// It cuts at a character boundary and makes the text valid UTF-8 without
+// NUL: PostgreSQL refuses anything else, and an error text it refused
+// rolled back the whole batch of outcomes recorded with it, subscribers'
+// 2xx answers included (which were then sent again).
 func clipText(s string) string {
-	if len(s) > 300 {
-		return s[:300]
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	if len(s) <= 300 {
+		return s
 	}
-	return s
+	cut := 300
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // Close closes the dispatcher's NATS connections and removes its presence
@@ -1525,7 +1566,8 @@ func (d *Dispatcher) Close() {
 }
 
 // CutShort ends the sends that Run lets finish after its context ended:
-// each is recorded as cut short by the shutdown, and sent again later. A
+// each is recorded as cut short by the shutdown, not counted as a retry,
+// and due again at once (on another replica, or after the restart). A
 // server calls it when its shutdown timeout runs out.
 func (d *Dispatcher) CutShort() {
 	d.cutOnce.Do(func() { close(d.cut) })
