@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,6 +103,10 @@ type DB struct {
 	log     *slog.Logger
 	now     func() time.Time
 	path    string
+	// settled (PostgreSQL) is an event id up to which every missing id is
+	// known to be final: rolled back or burnt, never to commit (see
+	// gapWait).
+	settled atomic.Int64
 }
 
 // IsPostgresURL reports whether u selects PostgreSQL.

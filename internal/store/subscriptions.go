@@ -357,11 +357,23 @@ func (db *DB) FanOut(ctx context.Context, limit int, now time.Time, match func(w
 		return 0, err
 	}
 	taken := 0
-	err = db.inRawTx(ctx, func(t rawTx) error {
-		_, taken, err = db.fanOutTx(ctx, t, limit, now, match)
-		return err
-	})
-	return taken, err
+	for try := 0; ; try++ {
+		var n int
+		var gap int64
+		err = db.inRawTx(ctx, func(t rawTx) (err error) {
+			_, n, gap, err = db.fanOutTx(ctx, t, limit, now, match)
+			return err
+		})
+		taken += n
+		if err != nil || gap == 0 || try > 0 {
+			return taken, err
+		}
+		// Settled outside the transaction: another replica's fan-out
+		// may be waiting for the cursor's lock it holds.
+		if settled, err := db.settleGaps(ctx, gap); err != nil || !settled {
+			return taken, err
+		}
+	}
 }
 
 // newEvents returns the subscriptions, and whether there are events not
@@ -398,7 +410,7 @@ const (
 // share one transaction (one commit, so one disk sync, per step). On
 // PostgreSQL the cursor row is locked, so replicas fan out one at a time,
 // and the cursor never passes an event id that may still commit (see
-// committedPrefix).
+// gapWait).
 func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, match func(webhook.Event, []webhook.Subscription) []string,
 	c webhook.Claim) ([]webhook.Work, error) {
 	subs, news, err := db.newEvents(ctx)
@@ -410,17 +422,25 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 		return nil, err
 	}
 	var claimed []webhook.Attempt
+	var gap int64
 	err = db.inRawTx(ctx, func(t rawTx) error {
 		subs := subs
 		if news {
 			var err error
-			if subs, _, err = db.fanOutTx(ctx, t, fanLimit, now, match); err != nil {
+			if subs, _, gap, err = db.fanOutTx(ctx, t, fanLimit, now, match); err != nil {
 				return err
 			}
 		}
 		claimed, err = db.claimTx(ctx, t, subs, now, c)
 		return err
 	})
+	if err == nil && gap > 0 {
+		// Outside the transaction (see FanOut); the next step passes
+		// the gap if it is settled by then.
+		if _, err := db.settleGaps(ctx, gap); err != nil {
+			db.log.Warn("checking the transactions that may still commit events failed", "err", err)
+		}
+	}
 	if err != nil || len(claimed) == 0 {
 		return nil, err
 	}
@@ -428,21 +448,22 @@ func (db *DB) FanOutAndClaim(ctx context.Context, now time.Time, fanLimit int, m
 }
 
 // fanOutTx is one fan-out step inside t; it returns the subscriptions it
-// matched against and how many events it took. The subscriptions are read
+// matched against, how many events it took, and, when it stopped before an
+// id that may still commit, the last id it read (for settleGaps). The subscriptions are read
 // after the cursor is locked (see CreateSubscription).
 func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
-	match func(webhook.Event, []webhook.Subscription) []string) ([]webhook.Subscription, int, error) {
+	match func(webhook.Event, []webhook.Subscription) []string) ([]webhook.Subscription, int, int64, error) {
 	lock := ""
 	if db.dialect == Postgres {
 		lock = " FOR UPDATE"
 	}
 	var cursor int64
 	if err := t.queryRow(ctx, `SELECT value FROM dispatch_cursor WHERE name = 'fanout'`+lock, nil, &cursor); err != nil {
-		return nil, 0, fmt.Errorf("store: dispatch cursor: %w", err)
+		return nil, 0, 0, fmt.Errorf("store: dispatch cursor: %w", err)
 	}
 	subs, err := db.dispatchSubscriptions(ctx, &t)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	// Matching needs the type and integration, not the data.
 	read := func() ([]webhook.Event, error) {
@@ -464,12 +485,18 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 		}
 		return evs, r.Err()
 	}
-	evs, err := db.readPastGaps(ctx, t, cursor, read)
+	evs, err := read()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
+	}
+	var gap int64
+	if db.dialect == Postgres {
+		if p := committedPrefix(cursor, evs, db.settled.Load()); len(p) < len(evs) {
+			evs, gap = p, evs[len(evs)-1].Seq
+		}
 	}
 	if len(evs) == 0 {
-		return subs, 0, nil
+		return subs, 0, gap, nil
 	}
 	var subIDs []string
 	var seqs []int64
@@ -480,10 +507,10 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 		cursor = ev.Seq
 	}
 	if err := db.queueAttempts(ctx, t, subIDs, seqs, now); err != nil {
-		return nil, 0, fmt.Errorf("store: queue attempts: %w", err)
+		return nil, 0, 0, fmt.Errorf("store: queue attempts: %w", err)
 	}
 	_, err = t.exec(ctx, `UPDATE dispatch_cursor SET value = ? WHERE name = 'fanout'`, cursor)
-	return subs, len(evs), err
+	return subs, len(evs), gap, err
 }
 
 // Events past a missing id. On PostgreSQL, event ids come from a sequence
@@ -499,52 +526,60 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 // they have not ended, it stops before the gap and the next read tries
 // again. Nothing is ever passed on a clock's say: a write stalled for any
 // length of time (a database pause, a replica's clock behind) delays the
-// events after it, never loses them. SQLite has one writer and no gaps.
+// events after it, never loses them. The fan-out, whose transaction holds
+// the cursor's lock (which another replica's fan-out, a writer, may be
+// waiting for), waits after it, for its next step. SQLite has one writer
+// and no gaps.
 const gapWait = time.Second
 
 // pgRunningWriters lists, as text, the transactions in progress that may
-// still commit an event: all those with a transaction id, less the
-// reader's own and those known to be another database's (whose backend_xid
-// this role can see: others are waited for too, which is only slower).
+// still commit an event: all those with a transaction id, less those known
+// to be another database's (whose backend_xid this role can see: others
+// are waited for too, which is only slower). It runs outside any
+// transaction of the reader's.
 const pgRunningWriters = `SELECT COALESCE(array_agg(x::text), '{}') FROM pg_snapshot_xip(pg_current_snapshot()) AS x
- WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned()
- AND xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)`
+ WHERE xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)`
 
 // readPastGaps reads events after `after` with read (ascending ids) and
 // returns those a cursor may pass: all of them on SQLite; on PostgreSQL,
-// those before the first id that may still commit (see gapWait).
-func (db *DB) readPastGaps(ctx context.Context, t rawTx, after int64, read func() ([]webhook.Event, error)) ([]webhook.Event, error) {
+// those before the first id that may still commit (see gapWait). It must
+// not run inside a transaction that holds a lock another writer may be
+// waiting for: it may wait for every writer to end.
+func (db *DB) readPastGaps(ctx context.Context, after int64, read func() ([]webhook.Event, error)) ([]webhook.Event, error) {
 	evs, err := read()
-	if err != nil || db.dialect != Postgres || len(committedPrefix(after, evs, 0)) == len(evs) {
+	if err != nil || db.dialect != Postgres {
 		return evs, err
 	}
-	final := evs[len(evs)-1].Seq
-	settled, err := settleWriters(ctx, t)
-	if err != nil || !settled {
-		return committedPrefix(after, evs, 0), err
+	p := committedPrefix(after, evs, db.settled.Load())
+	if len(p) == len(evs) {
+		return evs, nil
+	}
+	if settled, err := db.settleGaps(ctx, evs[len(evs)-1].Seq); err != nil || !settled {
+		return p, err
 	}
 	if evs, err = read(); err != nil {
 		return nil, err
 	}
-	return committedPrefix(after, evs, final), nil
+	return committedPrefix(after, evs, db.settled.Load()), nil
 }
 
-// settleWriters waits, up to gapWait, until the transactions running now
-// that may commit events have ended, and reports whether they have.
-func settleWriters(ctx context.Context, t rawTx) (bool, error) {
+// settleGaps waits, up to gapWait, until the transactions running now that
+// may commit events have ended; then every missing event id up to through
+// (the last one a read saw) is final, and db.settled says so.
+func (db *DB) settleGaps(ctx context.Context, through int64) (bool, error) {
 	var running []string
-	if err := t.queryRow(ctx, pgRunningWriters, nil, &running); err != nil {
+	if err := db.queryRow(ctx, pgRunningWriters).Scan(&running); err != nil {
 		return false, fmt.Errorf("store: running transactions: %w", err)
 	}
 	deadline := time.Now().Add(gapWait)
 	for len(running) > 0 {
 		var ended bool
-		if err := t.queryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM unnest(?::text[]) AS x
- WHERE pg_xact_status(x::xid8) = 'in progress')`, []any{running}, &ended); err != nil {
+		if err := db.queryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM unnest(?::text[]) AS x
+ WHERE pg_xact_status(x::xid8) = 'in progress')`, running).Scan(&ended); err != nil {
 			return false, fmt.Errorf("store: transaction status: %w", err)
 		}
 		if ended {
-			return true, nil
+			break
 		}
 		if time.Now().After(deadline) {
 			return false, nil
@@ -554,6 +589,8 @@ func settleWriters(ctx context.Context, t rawTx) (bool, error) {
 			return false, ctx.Err()
 		case <-time.After(2 * time.Millisecond):
 		}
+	}
+	for cur := db.settled.Load(); through > cur && !db.settled.CompareAndSwap(cur, through); cur = db.settled.Load() {
 	}
 	return true, nil
 }

@@ -762,17 +762,9 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 		}
 		return evs, nil
 	}
-	if db.dialect != Postgres {
-		return read()
-	}
 	// A consumer moves its cursor past what it reads: only what no late
 	// commit can precede.
-	var evs []webhook.Event
-	err := db.inRawTx(ctx, func(t rawTx) (err error) {
-		evs, err = db.readPastGaps(ctx, t, afterSeq, read)
-		return err
-	})
-	return evs, err
+	return db.readPastGaps(ctx, afterSeq, read)
 }
 
 // sqliteLastID is the query of the largest id an AUTOINCREMENT table has
