@@ -282,6 +282,15 @@ func TestRecordSendsFenced(t *testing.T) {
 		if got := attempt(); got.Status != "delivered" || got.Attempts != 1 {
 			t.Errorf("after the second claim's delivery: %+v, want delivered after one recorded attempt", got)
 		}
+		// Recorded again (the dispatcher retries when the database's
+		// answer to the first was lost): nothing changes.
+		if err := db.RecordSends(ctx, []webhook.SendResult{{AttemptID: second.ID, Lease: second.NextAttemptAt, Delivered: true,
+			Status: 204, At: now.Add(lease + 4*time.Second)}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := attempt(); got.Status != "delivered" || got.Attempts != 1 {
+			t.Errorf("after the delivery was recorded twice: %+v, want one recorded attempt", got)
+		}
 	})
 }
 

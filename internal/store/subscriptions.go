@@ -485,13 +485,14 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 		}
 		return evs, r.Err()
 	}
+	settled := db.settled.Load() // before the read: it holds for reads after it was set
 	evs, err := read()
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	var gap int64
 	if db.dialect == Postgres {
-		if p := committedPrefix(cursor, evs, db.settled.Load()); len(p) < len(evs) {
+		if p := committedPrefix(cursor, evs, settled); len(p) < len(evs) {
 			evs, gap = p, evs[len(evs)-1].Seq
 		}
 	}
@@ -518,9 +519,9 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 // 100 may become visible after 101. A reader that moved its cursor past 100
 // while the transaction holding it was still running would never see it.
 // A missing id below a visible one was taken before that one was, by a
-// transaction that had written already (its delivery, or the update of
-// it) and so had a transaction id. Once every transaction that was running
-// after the read has ended, such an id is final: visible to a new read, or
+// transaction that had a transaction id already (ingest takes one first
+// thing; processing updates the delivery first). Once every transaction
+// older than one taken after the read has ended, such an id is final: visible to a new read, or
 // rolled back (or burnt by ON CONFLICT) for good. So a reader that meets a
 // gap waits, up to gapWait, for those transactions, and reads again; if
 // they have not ended, it stops before the gap and the next read tries
@@ -532,53 +533,73 @@ func (db *DB) fanOutTx(ctx context.Context, t rawTx, limit int, now time.Time,
 // and no gaps.
 const gapWait = time.Second
 
-// pgRunningWriters lists, as text, the transactions in progress that may
-// still commit an event: all those with a transaction id, less those known
-// to be another database's (whose backend_xid this role can see: others
-// are waited for too, which is only slower). It runs outside any
-// transaction of the reader's.
-const pgRunningWriters = `SELECT COALESCE(array_agg(x::text), '{}') FROM pg_snapshot_xip(pg_current_snapshot()) AS x
- WHERE xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL)`
+// pgWritersBefore says whether a transaction older than the given one
+// (xid8, as text) is still running, among those that may commit an event:
+// all but those known to be another database's (whose backend_xid this
+// role can see: others are waited for too, which is only slower). Asked
+// of a snapshot taken after the given transaction ended, every older one
+// still running is in the snapshot's list (a snapshot lists the running
+// transactions older than the newest one ended).
+const pgWritersBefore = `SELECT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE x < ?::text::xid8
+ AND xid(x) NOT IN (SELECT backend_xid FROM pg_stat_activity WHERE datname IS DISTINCT FROM current_database() AND backend_xid IS NOT NULL))`
 
 // readPastGaps reads events after `after` with read (ascending ids) and
 // returns those a cursor may pass: all of them on SQLite; on PostgreSQL,
 // those before the first id that may still commit (see gapWait). It must
 // not run inside a transaction that holds a lock another writer may be
 // waiting for: it may wait for every writer to end.
+//
+// What db.settled says holds for reads made after it was set: a read that
+// began before a settle ended may miss rows the settle waited for, so the
+// mark is taken before each read.
 func (db *DB) readPastGaps(ctx context.Context, after int64, read func() ([]webhook.Event, error)) ([]webhook.Event, error) {
+	settled := db.settled.Load()
 	evs, err := read()
 	if err != nil || db.dialect != Postgres {
 		return evs, err
 	}
-	p := committedPrefix(after, evs, db.settled.Load())
+	p := committedPrefix(after, evs, settled)
 	if len(p) == len(evs) {
 		return evs, nil
 	}
-	if settled, err := db.settleGaps(ctx, evs[len(evs)-1].Seq); err != nil || !settled {
+	if ok, err := db.settleGaps(ctx, evs[len(evs)-1].Seq); err != nil || !ok {
 		return p, err
 	}
+	settled = db.settled.Load()
 	if evs, err = read(); err != nil {
 		return nil, err
 	}
-	return committedPrefix(after, evs, db.settled.Load()), nil
+	return committedPrefix(after, evs, settled), nil
 }
 
 // settleGaps waits, up to gapWait, until the transactions running now that
 // may commit events have ended; then every missing event id up to through
 // (the last one a read saw) is final, and db.settled says so.
+//
+// "Now" is a transaction id taken here, after the read: every transaction
+// that took an event id before the read is older. (Asked of the snapshot's
+// list, not of pg_xact_status: a transaction is marked committed a moment
+// before snapshots stop counting it as running, and a read in that moment
+// would not see its rows.) The probe commits without waiting for the disk:
+// it wrote nothing, and only its place among transaction ids matters.
 func (db *DB) settleGaps(ctx context.Context, through int64) (bool, error) {
-	var running []string
-	if err := db.queryRow(ctx, pgRunningWriters).Scan(&running); err != nil {
-		return false, fmt.Errorf("store: running transactions: %w", err)
+	var now string
+	err := db.inRawTx(ctx, func(t rawTx) error {
+		if _, err := t.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		return t.queryRow(ctx, `SELECT pg_current_xact_id()::text`, nil, &now)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: transaction id: %w", err)
 	}
 	deadline := time.Now().Add(gapWait)
-	for len(running) > 0 {
-		var ended bool
-		if err := db.queryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM unnest(?::text[]) AS x
- WHERE pg_xact_status(x::xid8) = 'in progress')`, running).Scan(&ended); err != nil {
-			return false, fmt.Errorf("store: transaction status: %w", err)
+	for {
+		var running bool
+		if err := db.queryRow(ctx, pgWritersBefore, now).Scan(&running); err != nil {
+			return false, fmt.Errorf("store: running transactions: %w", err)
 		}
-		if ended {
+		if !running {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -1030,7 +1051,7 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 			ids, statuses, ats = append(ids, r.AttemptID), append(statuses, int64(r.Status)), append(ats, ms(r.At))
 		case r.Delivered:
 			ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = ?,
- last_error = '', delivered_at = ?, leased = FALSE WHERE id = ?`, []any{r.Status, ms(r.At), r.AttemptID}})
+ last_error = '', delivered_at = ?, leased = FALSE WHERE id = ? AND status <> 'delivered'`, []any{r.Status, ms(r.At), r.AttemptID}})
 		case r.Disable != "":
 			// Sent and answered: counted; it goes out again when the
 			// subscription is enabled.
@@ -1052,7 +1073,7 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 	if len(ids) > 0 {
 		ss = append(ss, stmt{`UPDATE subscription_attempts SET status = 'delivered', attempts = attempts + 1, last_status = u.st,
  last_error = '', delivered_at = u.at, leased = FALSE FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) AS u(id, st, at)
- WHERE subscription_attempts.id = u.id`, []any{ids, statuses, ats}})
+ WHERE subscription_attempts.id = u.id AND subscription_attempts.status <> 'delivered'`, []any{ids, statuses, ats}})
 	}
 	return db.inRawTx(ctx, func(t rawTx) error {
 		if err := t.execAll(ctx, ss); err != nil {

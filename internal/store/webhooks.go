@@ -681,6 +681,10 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 	out := make([]webhook.Inserted, len(ds))
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
+		// The transaction takes its id before any event id: readers that
+		// meet a missing event id wait for the transactions running
+		// then, and must find the one holding it among them (gapWait).
+		b.Queue(`SELECT pg_current_xact_id()`)
 		for _, d := range ds {
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
@@ -696,6 +700,10 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 			b.Queue(pgInsertDelivery, args...)
 		}
 		br := tx.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("store: insert deliveries: %w", err)
+		}
 		var dups []int
 		for i, d := range ds {
 			var id int64

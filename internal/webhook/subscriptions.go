@@ -1299,7 +1299,7 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 				batch = append(batch, g.r)
 			}
 		}
-		if err := d.st.RecordSends(context.WithoutCancel(ctx), batch); err != nil {
+		if err := d.recordSends(context.WithoutCancel(ctx), batch); err != nil {
 			// The attempts stay leased and go out again when the lease ends.
 			d.s.o.Logger.Warn("recording webhook sends failed", "count", len(batch), "err", err)
 			if firstErr == nil {
@@ -1563,6 +1563,24 @@ func (d *Dispatcher) Close() {
 	if d.presence != nil {
 		d.presence.Release()
 	}
+}
+
+// recordSends records outcomes, trying again twice (after 100 ms, then
+// 1 s) when the database fails: a dropped connection must not leave a
+// subscriber's 2xx unrecorded, or the event goes out again when its lease
+// ends. An outcome recorded twice (the first commit's answer lost) changes
+// nothing the second time: a failure is fenced by its lease, a delivery
+// by its status.
+func (d *Dispatcher) recordSends(ctx context.Context, batch []SendResult) error {
+	err := d.st.RecordSends(ctx, batch)
+	for _, wait := range []time.Duration{100 * time.Millisecond, time.Second} {
+		if err == nil || len(batch) == 0 {
+			return err
+		}
+		time.Sleep(wait)
+		err = d.st.RecordSends(ctx, batch)
+	}
+	return err
 }
 
 // CutShort ends the sends that Run lets finish after its context ended:
