@@ -86,7 +86,7 @@ func (s *Service) createToken(ctx context.Context, owner User, by Principal, in 
 		f := fmt.Sprintf("body.scopes[%d]", i)
 		switch {
 		case !ValidPermission(sc):
-			fields = append(fields, apperr.FieldError{Field: f, Message: "unknown permission " + string(sc)})
+			fields = append(fields, apperr.FieldError{Field: f, Message: "is not a permission ihub knows"})
 		case !owner.Role.grants(sc):
 			fields = append(fields, apperr.FieldError{Field: f, Message: "exceeds the owner's role " + string(owner.Role)})
 		case by.Kind == ViaToken && !by.Can(sc):
@@ -248,7 +248,9 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 		if utf8.RuneCountInString(n) > 200 || strings.ContainsFunc(n, unicode.IsControl) {
 			fields = append(fields, apperr.FieldError{Field: "body.name", Message: "must be at most 200 characters, without control characters"})
 		}
-		u.Name, changed = n, append(changed, "name")
+		if n != u.Name {
+			u.Name, changed = n, append(changed, "name")
+		}
 	}
 	if p.Role != nil {
 		if !p.Role.Valid() {
@@ -284,6 +286,12 @@ func (s *Service) UpdateUser(ctx context.Context, by Principal, id string, p Use
 	}
 	if p.Disabled != nil && *p.Disabled != u.Disabled {
 		u.Disabled, changed = *p.Disabled, append(changed, "disabled")
+	}
+	if len(changed) == 0 {
+		// A patch that changes nothing writes nothing: no activity entry,
+		// the same updatedAt. A password given is always a change (it ends
+		// the user's sessions), even if it is the one they had.
+		return u, nil
 	}
 	u.UpdatedAt = s.now()
 	e := audit.Entry{At: u.UpdatedAt, Actor: from, Action: audit.UserUpdated, TargetType: "user", TargetID: u.ID, TargetName: u.Email, Success: true,

@@ -42,10 +42,9 @@ func (in *ActivityQuery) filter(limit int) (audit.Filter, error) {
 		}
 		f.BeforeID = n
 	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return f, apperr.InvalidFields("bad time range", apperr.FieldError{Field: "query.until", Message: "must be after since"})
-	}
-	return f, nil
+	// A range that can hold no entry (until not after since, since in the
+	// future) is refused, as for a webhook log export.
+	return f, checkRange("query", f.Since, f.Until)
 }
 
 type activityOutput struct {

@@ -86,28 +86,32 @@ func integ(over map[string]any) map[string]any {
 	return m
 }
 
+const (
+	integrations = "/api/v1/integrations"
+	existing     = "/api/v1/integrations/existing"
+	other        = "/api/v1/integrations/other"
+)
+
+// badCase is a request TestBadInput expects refused, leaving everything
+// as it was.
+type badCase struct {
+	name         string
+	method, path string
+	// as says who calls: "" is the super admin, "anon" nobody, "ops"
+	// an operations manager.
+	as      string
+	body    any
+	headers []string
+	want    int
+	// locations must each be named by errors[].location.
+	locations []string
+	// secrets must not appear in the answer (the submitted token is
+	// always checked).
+	secrets []string
+}
+
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	const (
-		integrations = "/api/v1/integrations"
-		existing     = "/api/v1/integrations/existing"
-		other        = "/api/v1/integrations/other"
-	)
-	type badCase struct {
-		name         string
-		method, path string
-		// as says who calls: "" is the super admin, "anon" nobody, "ops"
-		// an operations manager.
-		as      string
-		body    any
-		headers []string
-		want    int
-		// locations must each be named by errors[].location.
-		locations []string
-		// secrets must not appear in the answer (the submitted token is
-		// always checked).
-		secrets []string
-	}
 	tests := []badCase{
 		// Integration create: the body as a whole.
 		{name: "malformed JSON", method: "POST", path: integrations, body: `{"provider":"github","name":`, want: 400, locations: []string{"body"}},
@@ -238,6 +242,7 @@ func TestBadInput(t *testing.T) {
 		{name: "misspelt query parameter", method: "GET", path: "/api/v1/integrations?limt=5", want: 422, locations: []string{"query.limt"}},
 		{name: "token for an unknown user", method: "POST", path: "/api/v1/tokens", body: map[string]any{"name": "x", "userId": "usr_nope"}, want: 422, locations: []string{"body.userId"}},
 	}
+	tests = append(tests, reviewCases()...)
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()

@@ -25,10 +25,22 @@ var jsonFormat = huma.Format{Marshal: huma.DefaultJSONFormat.Marshal, Unmarshal:
 //     naming the field, so that the answer is a 422 at "body.<field>", not
 //     the decoder's message at "body".
 //
+// and in what it refuses, each as an error naming the place (checkJSONText,
+// nullsIn):
+//   - a string or key that is not UTF-8 text (invalid bytes, a lone UTF-16
+//     surrogate escape) or holds a NUL: json.Unmarshal would silently turn
+//     the first two into U+FFFD;
+//   - a key given twice in one object: json.Unmarshal keeps the last;
+//   - null for a field that is not a list (or free-form): json.Unmarshal
+//     reads it as if the field were absent.
+//
 // Only bodies that json.Unmarshal refuses for a number take the slower way.
 func decodeJSON(data []byte, v any) error {
-	if bytes.Contains(data, []byte(`\u0000`)) {
-		if err := nulInJSON(data); err != nil {
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
+	if bytes.Contains(data, []byte("null")) {
+		if err := nullsIn(data, v); err != nil {
 			return err
 		}
 	}
@@ -111,49 +123,6 @@ func wholeNumbers(v *any, at string) error {
 	return nil
 }
 
-// nulInJSON names the first string or object key in a JSON body that holds
-// a NUL character: PostgreSQL's text cannot store one (a 500 before), and
-// no field of ihub's takes one.
-func nulInJSON(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var tree any
-	if dec.Decode(&tree) != nil {
-		return nil // json.Unmarshal says what is wrong
-	}
-	if loc := nulAt(tree, "body"); loc != "" {
-		return &fieldDecodeError{loc: loc, msg: "must not contain NUL characters (\\u0000)"}
-	}
-	return nil
-}
-
-// nulAt is where in v a string or key holds a NUL ("" for nowhere); a key
-// is reported at the object holding it.
-func nulAt(v any, at string) string {
-	switch x := v.(type) {
-	case string:
-		if strings.IndexByte(x, 0) >= 0 {
-			return at
-		}
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			if strings.IndexByte(k, 0) >= 0 {
-				return at
-			}
-			if loc := nulAt(x[k], at+"."+k); loc != "" {
-				return loc
-			}
-		}
-	case []any:
-		for i, e := range x {
-			if loc := nulAt(e, at+"["+strconv.Itoa(i)+"]"); loc != "" {
-				return loc
-			}
-		}
-	}
-	return ""
-}
-
 // plainText says s is UTF-8 without NUL: what ids, names and filters are,
 // and what PostgreSQL's text columns can hold.
 func plainText(s string) bool {
@@ -171,7 +140,10 @@ func (e *fieldDecodeError) Error() string { return e.loc + ": " + e.msg }
 // and message.
 func fieldOfDecodeError(text string) (loc, msg string, ok bool) {
 	i := strings.LastIndex(text, ": ")
-	if i < 0 || !strings.HasPrefix(text, "body.") || strings.ContainsRune(text, '\n') {
+	if i < 0 || !strings.HasPrefix(text, "body") || strings.ContainsRune(text, '\n') {
+		return "", "", false
+	}
+	if len(text[:i]) > len("body") && !strings.ContainsRune(".[", rune(text[len("body")])) {
 		return "", "", false
 	}
 	return text[:i], text[i+2:], true

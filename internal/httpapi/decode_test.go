@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,6 +80,9 @@ func TestFieldOfDecodeError(t *testing.T) {
 		{"json: cannot unmarshal number", "", "", false},
 		{"invalid character 'x'", "", "", false},
 		{"body.x: one\ntwo", "", "", false},
+		{"body: must be UTF-8 text", "body", "must be UTF-8 text", true},
+		{"body[2].a: is given more than once", "body[2].a", "is given more than once", true},
+		{"bodyguard: x", "", "", false},
 	} {
 		loc, msg, ok := fieldOfDecodeError(tc.text)
 		if loc != tc.loc || msg != tc.msg || ok != tc.ok {
@@ -95,6 +101,99 @@ func TestScrubMessageNumbers(t *testing.T) {
 	} {
 		if got := scrubMessage(in); got != want {
 			t.Errorf("scrubMessage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCheckJSONText: a string or key that is not UTF-8 text, holds a NUL,
+// or a key given twice in one object, is named; everything else, and
+// malformed JSON (the decoder's to report), passes.
+func TestCheckJSONText(t *testing.T) {
+	many := `{`
+	for i := range 40 {
+		many += `"k` + strconv.Itoa(i) + `":1,`
+	}
+	for _, tc := range []struct {
+		name, in string
+		err      string // "" for none
+	}{
+		{"plain", `{"a":"b","c":[1,"d",{"e":null}]}`, ""},
+		{"surrogate pair", `{"a":"\ud83d\ude00"}`, ""},
+		{"upper-case pair", `{"a":"\uD83D\uDE00x"}`, ""},
+		{"escaped backslash", `{"a":"\\ud800"}`, ""},
+		{"replacement character", `{"a":"\ufffd"}`, ""},
+		{"keys differing in case", `{"a":1,"A":2}`, ""},
+		{"same key in two objects", `{"a":{"x":1},"b":{"x":2}}`, ""},
+		{"malformed", `{"a":"\ud800`, ""},
+		{"malformed escape", `{"a":"\u12"}`, ""},
+		{"invalid byte", "{\"a\":\"x\xffy\"}", "body.a: must be UTF-8 text"},
+		{"lone high", `{"a":"\ud800"}`, "body.a: must be UTF-8 text"},
+		{"high then text", `{"a":"\ud800x"}`, "body.a: must be UTF-8 text"},
+		{"high then escape", `{"a":"\ud800\n"}`, "body.a: must be UTF-8 text"},
+		{"high then high", `{"a":"\ud800\ud800\udc00"}`, "body.a: must be UTF-8 text"},
+		{"lone low", `{"a":"x\udc00"}`, "body.a: must be UTF-8 text"},
+		{"in a list", `{"a":["ok","\udbff"]}`, "body.a[1]: must be UTF-8 text"},
+		{"top-level list", `["ok",{"b":"\ud800"}]`, "body[1].b: must be UTF-8 text"},
+		{"in a key", `{"a":{"\ud800":1}}`, "body.a: must be UTF-8 text"},
+		{"in a top-level key", `{"\ud800":1}`, "body: must be UTF-8 text"},
+		{"NUL", `{"a":{"b":"x\u0000"}}`, `body.a.b: must not contain NUL characters (\u0000)`},
+		{"repeated key", `{"a":1,"a":2}`, "body.a: is given more than once"},
+		{"repeated key, escaped", `{"ab":1,"\u0061b":2}`, "body.ab: is given more than once"},
+		{"repeated key, deep", `{"a":[{"b":{"c":1,"d":2,"c":3}}]}`, "body.a[0].b.c: is given more than once"},
+		{"repeated key among many", many + `"k7":2}`, "body.k7: is given more than once"},
+		{"many keys", many + `"z":2}`, ""},
+		{"too deep for the decoder", strings.Repeat(`[`, 20000) + `{"a":1,"a":2}` + strings.Repeat(`]`, 20000), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkJSONText([]byte(tc.in))
+			if got := fmt.Sprint(err); (tc.err == "" && err != nil) || (tc.err != "" && got != tc.err) {
+				t.Errorf("checkJSONText(%s) = %v, want %q", tc.in, err, tc.err)
+			}
+		})
+	}
+}
+
+// TestNullsIn: null is refused where the field is not a list or free-form,
+// at any depth, and only there.
+func TestNullsIn(t *testing.T) {
+	type inner struct {
+		S    string   `json:"s"`
+		List []string `json:"list"`
+	}
+	type Embedded struct {
+		E *int `json:"e,omitempty"`
+	}
+	type body struct {
+		Embedded
+		Name   *string           `json:"name,omitempty"`
+		In     *inner            `json:"in,omitempty"`
+		Ins    []inner           `json:"ins,omitempty"`
+		Labels map[string]string `json:"labels,omitempty"`
+		Free   map[string]any    `json:"free,omitempty"`
+		Any    any               `json:"any,omitempty"`
+		Plain  int
+	}
+	for _, tc := range []struct{ in, err string }{
+		{`{"name":"x","free":{"a":null},"any":null,"ins":null,"in":{"list":null}}`, ""},
+		{`{"unknown":null,"NAME":null}`, ""}, // huma's to refuse
+		{`{"ins":[{"list":[null]}]}`, "body.ins[0].list[0]: must not be null"},
+		{`{"name":null}`, "body.name: must not be null"},
+		{`{"in":null}`, "body.in: must not be null"},
+		{`{"in":{"s":null}}`, "body.in.s: must not be null"},
+		{`{"ins":[null]}`, "body.ins[0]: must not be null"},
+		{`{"labels":{"a":"b","c":null}}`, "body.labels.c: must not be null"},
+		{`{"free":null}`, "body.free: must not be null"},
+		{`{"e":null}`, "body.e: must not be null"},
+		{`{"Plain":null}`, "body.Plain: must not be null"},
+	} {
+		var v body
+		err := decodeJSON([]byte(tc.in), &v)
+		if got := fmt.Sprint(err); (tc.err == "" && err != nil) || (tc.err != "" && got != tc.err) {
+			t.Errorf("decodeJSON(%s) = %v, want %q", tc.in, err, tc.err)
+		}
+		var tree any
+		if err := decodeJSON([]byte(tc.in), &tree); err != nil {
+			t.Errorf("decodeJSON(%s) into any = %v, want no error: null is the struct's to refuse", tc.in, err)
 		}
 	}
 }

@@ -83,7 +83,7 @@ const SessionCookie = "ihub_session"
 
 // New builds the HTTP handler.
 func New(d Deps) (http.Handler, *Server) {
-	installProblemErrors()
+	installHumaGlobals()
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -105,7 +105,7 @@ func New(d Deps) (http.Handler, *Server) {
 	}
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	s.api = humago.New(mux, cfg)
-	s.api.UseMiddleware(answerOversized, s.authenticate, s.checkQuery)
+	s.api.UseMiddleware(answerOversized, s.authenticate, s.checkQuery, s.checkContentType)
 	s.routes()
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -436,6 +436,26 @@ func ihubPart(path string) string {
 	return path
 }
 
+// uncleanPath says whether an /api/ path, as sent (percent-escapes kept),
+// has a "." or ".." segment or an empty one ("//"), which ServeMux would
+// clean away. An escaped dot or slash is not one: it is part of a
+// segment's value (the proxy refuses those in its path itself).
+func uncleanPath(escaped string) bool {
+	rest, ok := strings.CutPrefix(escaped, "/api/")
+	if !ok {
+		return false
+	}
+	if strings.Contains(escaped, "//") {
+		return true
+	}
+	for seg := range strings.SplitSeq(rest, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // ServeHTTP routes by path prefix, then by pattern.
 func (m *splitMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !plainText(ihubPart(r.URL.Path)) {
@@ -443,6 +463,16 @@ func (m *splitMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// as a query's argument (a 500 before, on the ingress too).
 		r.Pattern = ""
 		writeProblem(w, r, newProblem(http.StatusNotFound, "no such API route: the path holds a NUL character or is not UTF-8", requestID(r.Context())))
+		return
+	}
+	if uncleanPath(r.URL.EscapedPath()) {
+		// ServeMux would answer with a redirect to the cleaned path, which
+		// a client may follow with its method and body: a POST to
+		// …/proxy/a/../../test would run the connection test.
+		r.Pattern = ""
+		p := newProblem(http.StatusUnprocessableEntity, "the path is not valid", requestID(r.Context()))
+		p.Errors = []FieldProblem{{Location: "path", Message: "must not contain . or .. segments or empty ones (//)"}}
+		writeProblem(w, r, p)
 		return
 	}
 	if methods, ok := m.literal[r.URL.Path]; ok && r.Method != http.MethodOptions && !slices.Contains(methods, r.Method) &&

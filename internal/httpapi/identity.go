@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"ihub/internal/apperr"
@@ -184,7 +185,24 @@ type listTokensOutput struct {
 	}
 }
 
+// idCursor checks that a cursor is what the list gave out: the id of the
+// last item of a page, which auth.NewID makes of prefix and URL-safe
+// base64. Anything else would be compared with the ids as text and answer
+// a page from some arbitrary place (or none), as if it were right.
+func idCursor(cursor, prefix string) error {
+	rest, ok := strings.CutPrefix(cursor, prefix)
+	if cursor == "" || (ok && rest != "" && !strings.ContainsFunc(rest, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '-' && r != '_'
+	})) {
+		return nil
+	}
+	return apperr.InvalidFields("bad cursor", apperr.FieldError{Field: "query.cursor", Message: "is not a cursor this API gave out"})
+}
+
 func (s *Server) listTokens(ctx context.Context, in *listTokensInput) (*listTokensOutput, error) {
+	if err := idCursor(in.Cursor, "tok_"); err != nil {
+		return nil, err
+	}
 	ts, err := s.d.Auth.ListTokens(ctx, principal(ctx), in.All, in.Cursor, in.Limit+1)
 	if err != nil {
 		return nil, err
@@ -210,6 +228,9 @@ type usersOutput struct {
 }
 
 func (s *Server) listUsers(ctx context.Context, in *PageInput) (*usersOutput, error) {
+	if err := idCursor(in.Cursor, "usr_"); err != nil {
+		return nil, err
+	}
 	us, err := s.d.Auth.ListUsers(ctx, in.Cursor, in.Limit+1)
 	if err != nil {
 		return nil, err

@@ -188,7 +188,7 @@ func (s *Server) listIntegrations(ctx context.Context, in *listIntegrationsInput
 	f := integration.Filter{Provider: in.Provider, Category: in.Category, HealthStatus: in.HealthStatus, Search: in.Q, Limit: in.Limit}
 	if in.Provider != "" {
 		if _, ok := s.d.Registry.Get(in.Provider); !ok {
-			return nil, apperr.InvalidFields("unknown provider", apperr.FieldError{Field: "query.provider", Message: "unknown provider " + strconv.Quote(in.Provider)})
+			return nil, apperr.InvalidFields("unknown provider", apperr.FieldError{Field: "query.provider", Message: "is not a known provider id"})
 		}
 	}
 	if in.IsActive != "" {

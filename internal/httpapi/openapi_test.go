@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"ihub/internal/app/apptest"
@@ -125,4 +126,60 @@ func firstDifference(a, b []byte) string {
 		}
 	}
 	return "no difference"
+}
+
+// TestOpenAPIErrorStatuses: the document declares the statuses the server
+// answers before a handler runs: 400, 413, 415 and 422 where an operation
+// takes a JSON body, 422 where it takes query parameters; and those of the
+// plain handlers (405 and 429 on the ingress, 409 on a logout by token).
+func TestOpenAPIErrorStatuses(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(openAPIFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Parameters  []struct {
+				In string `json:"in"`
+			} `json:"parameters"`
+			RequestBody *struct {
+				Content map[string]json.RawMessage `json:"content"`
+			} `json:"requestBody"`
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			var want []string
+			if op.RequestBody != nil && op.RequestBody.Content["application/json"] != nil {
+				want = append(want, "400", "413", "415", "422")
+			}
+			for _, p := range op.Parameters {
+				if p.In == "query" {
+					want = append(want, "422")
+				}
+			}
+			switch {
+			case op.OperationID == "logout":
+				want = append(want, "409")
+			case strings.HasPrefix(op.OperationID, "ingestWebhook"):
+				want = append(want, "405", "413", "429")
+				seen++
+			}
+			for _, code := range want {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("%s %s (%s) does not declare %s", strings.ToUpper(method), path, op.OperationID, code)
+				}
+			}
+		}
+	}
+	if seen != 4 {
+		t.Errorf("found %d ingress operations, want 4", seen)
+	}
 }

@@ -197,10 +197,14 @@ var floatInText = regexp.MustCompile(`-?\b\d\.\d+e\+\d+\b`)
 
 var installErrors sync.Once
 
-// installProblemErrors points huma's error constructors at toProblem. Huma
-// keeps them in package variables; every API in this process uses ours.
-func installProblemErrors() {
+// installHumaGlobals points huma's error constructors at toProblem and
+// makes its validation match JSON keys case-sensitively ({"NAME": …} is an
+// unexpected property, not name: encoding/json would fill name from it,
+// and huma would have validated neither). Huma keeps these in package
+// variables; every API in this process uses ours.
+func installHumaGlobals() {
 	installErrors.Do(func() {
+		huma.ValidateStrictCasing = true
 		huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 			return toProblem(hctx.Context(), status, msg, errs...)
 		}

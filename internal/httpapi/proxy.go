@@ -328,11 +328,16 @@ func (s *Server) documentProxy() {
 				"401":     {Description: "Not signed in.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 				"403":     {Description: "Missing " + access + ".", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 				"404":     {Description: "No such integration, or its provider has no proxy.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
-				"502":     {Description: "The provider cannot be reached.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"409":     {Description: "The integration is inactive.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"422":     {Description: "The path has . or .. segments, empty ones or encoded slashes or dots.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"429":     {Description: "Client-side rate limit; Retry-After says when to try again.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"502":     {Description: "The provider cannot be reached, or its circuit breaker is open.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+				"504":     {Description: "The provider did not answer in 60 s.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 			},
 		}
 		if m != http.MethodGet && m != http.MethodDelete {
 			op.RequestBody = &huma.RequestBody{Description: "Forwarded as is.", Content: map[string]*huma.MediaType{"*/*": {}}}
+			op.Responses["413"] = &huma.Response{Description: "The body is larger than 32 MiB.", Content: map[string]*huma.MediaType{"application/problem+json": {}}}
 		}
 		s.api.OpenAPI().AddOperation(op)
 	}

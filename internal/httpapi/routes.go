@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -44,6 +45,16 @@ func route[I, O any](s *Server, access string, op huma.Operation, h func(context
 	if op.MaxBodyBytes == 0 {
 		op.MaxBodyBytes = 256 << 10
 	}
+	// What the middleware and the body decoder answer before the handler
+	// runs: every operation refuses a query parameter it does not take
+	// (checkQuery), and one that takes a body refuses malformed JSON (400),
+	// a body over MaxBodyBytes (413) and another media type (415).
+	op.Errors = append(op.Errors, http.StatusUnprocessableEntity)
+	if hasBody(reflect.TypeFor[I]()) {
+		op.Errors = append(op.Errors, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+	}
+	slices.Sort(op.Errors)
+	op.Errors = slices.Compact(op.Errors)
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if ae, ok := apperr.As(err); ok && ae.RetryAfter > 0 {
@@ -53,6 +64,12 @@ func route[I, O any](s *Server, access string, op huma.Operation, h func(context
 		}
 		return out, err
 	})
+}
+
+// hasBody says whether an operation's input type takes a request body.
+func hasBody(t reflect.Type) bool {
+	f, ok := t.FieldByName("Body")
+	return ok && len(f.Index) == 1
 }
 
 // routes is the whole API surface: one line per route, with the access it
@@ -65,7 +82,8 @@ func (s *Server) routes() {
 		Summary: "Sign in", Description: "Checks email and password and sets the session cookie. Failed attempts are throttled per account and per address.",
 		Errors: []int{http.StatusUnauthorized, http.StatusTooManyRequests}}, s.login)
 	route(s, accessAuthenticated, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: v + "/auth/logout", Tags: []string{"Auth"},
-		Summary: "Sign out", DefaultStatus: http.StatusNoContent}, s.logout)
+		Summary: "Sign out", Description: "Ends the console session; 409 when called with an API token.",
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusConflict}}, s.logout)
 	route(s, accessAuthenticated, huma.Operation{OperationID: "me", Method: http.MethodGet, Path: v + "/auth/me", Tags: []string{"Auth"},
 		Summary: "Who am I"}, s.me)
 
@@ -254,15 +272,16 @@ func (s *Server) checkQuery(hctx huma.Context, next func(huma.Context)) {
 
 // queryTextErrors names the parameters url.Query would drop without a word
 // (a malformed percent-escape, a ';' separator), so that a filter or a
-// cursor silently meant none, and those the store cannot hold (NUL, text
-// that is not UTF-8).
+// cursor silently meant none, those the store cannot hold (NUL, text that
+// is not UTF-8), and those given without "=" (?q), which would be read as
+// true or as empty.
 func queryTextErrors(raw string) []error {
 	var errs []error
 	for pair := range strings.SplitSeq(raw, "&") {
 		if pair == "" {
 			continue
 		}
-		k, v, _ := strings.Cut(pair, "=")
+		k, v, hasValue := strings.Cut(pair, "=")
 		key, kerr := url.QueryUnescape(k)
 		val, verr := url.QueryUnescape(v)
 		loc := "query"
@@ -277,12 +296,51 @@ func queryTextErrors(raw string) []error {
 			msg = "is not percent-encoded correctly (a % must be followed by two hexadecimal digits; write a % itself as %25)"
 		case !plainText(key) || !plainText(val):
 			msg = "must be UTF-8 text without NUL characters"
+		case !hasValue:
+			// url.Query reads ?all as all=, which huma reads as true for
+			// a flag and as no filter for text: the client meant something.
+			msg = "needs a value (name=value)"
 		default:
 			continue
 		}
 		errs = append(errs, &huma.ErrorDetail{Location: loc, Message: msg})
 	}
 	return errs
+}
+
+// checkContentType refuses, with 415, a body sent as something other than
+// JSON to an operation that takes one: a Content-Type that is not
+// application/json or application/<x>+json, one that cannot be parsed
+// (";;;", which huma read as no type at all, that is JSON), or JSON in a
+// charset other than UTF-8 (huma would decode it as UTF-8 regardless). A
+// request without Content-Type is read as JSON, and one without a body is
+// not refused for its type (curl -X POST -d "" sends a form type). The hook
+// ingress and the proxy are plain handlers: their bodies are the
+// providers' and never pass here.
+func (s *Server) checkContentType(hctx huma.Context, next func(huma.Context)) {
+	ct := hctx.Header("Content-Type")
+	if ct == "" || hctx.Operation().RequestBody == nil || jsonMediaType(ct) {
+		next(hctx)
+		return
+	}
+	if r, _ := humago.Unwrap(hctx); r.ContentLength == 0 {
+		next(hctx)
+		return
+	}
+	_ = huma.WriteErr(s.api, hctx, http.StatusUnsupportedMediaType, "")
+}
+
+// jsonMediaType says whether a Content-Type names JSON in UTF-8.
+func jsonMediaType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	if mt != "application/json" && (!strings.HasPrefix(mt, "application/") || !strings.HasSuffix(mt, "+json")) {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
 // epoch bounds the times a filter takes: ihub holds nothing older.

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -162,7 +163,8 @@ func TestBadFiltersAndPreconditions(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("create = %d %s", r.Status, r.Body)
 	}
-	for _, tt := range []struct {
+	// Each PATCH renames it: one that changes nothing would keep the version.
+	for i, tt := range []struct {
 		ifMatch string
 		want    int
 	}{
@@ -173,7 +175,7 @@ func TestBadFiltersAndPreconditions(t *testing.T) {
 		{`nonsense`, 422},   // not an entity tag
 		{`"3", W/"x"`, 422}, // malformed entry
 	} {
-		if r := call(t, env, "PATCH", "/api/v1/integrations/e", env.AdminToken, map[string]any{"name": "e"}, "If-Match", tt.ifMatch); r.Status != tt.want {
+		if r := call(t, env, "PATCH", "/api/v1/integrations/e", env.AdminToken, map[string]any{"name": fmt.Sprint("e", i)}, "If-Match", tt.ifMatch); r.Status != tt.want {
 			t.Errorf("If-Match %s = %d %s, want %d", tt.ifMatch, r.Status, r.Body, tt.want)
 		}
 	}

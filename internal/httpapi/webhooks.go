@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -86,6 +87,19 @@ func (b EndpointInputBody) input() webhook.EndpointInput {
 		GraceHours: b.GraceHours}
 }
 
+// checkName refuses a name (of an endpoint or a subscription) holding
+// control characters, as user and token names are refused: a tab or an
+// escape sequence in a name shows in the console, the activity log and its
+// CSV export. Spaces around it are trimmed, not refused, as the webhook
+// service trims them.
+func checkName(name *string) error {
+	if name != nil && strings.ContainsFunc(strings.TrimSpace(*name), unicode.IsControl) {
+		return apperr.InvalidFields("the name is not valid", apperr.FieldError{Field: "body.name",
+			Message: "must be 1 to 200 characters on one line, without control characters"})
+	}
+	return nil
+}
+
 type createEndpointInput struct {
 	ID   string `path:"id" maxLength:"64" doc:"Integration id or slug."`
 	Body EndpointInputBody
@@ -97,6 +111,9 @@ type endpointOutput struct {
 }
 
 func (s *Server) createEndpoint(ctx context.Context, in *createEndpointInput) (*endpointOutput, error) {
+	if err := checkName(in.Body.Name); err != nil {
+		return nil, err
+	}
 	ep, secret, err := s.d.Webhooks.CreateEndpoint(ctx, actor(ctx), in.ID, in.Body.input())
 	if err != nil {
 		return nil, err
@@ -182,6 +199,9 @@ type updateEndpointInput struct {
 }
 
 func (s *Server) updateEndpoint(ctx context.Context, in *updateEndpointInput) (*endpointOutput, error) {
+	if err := checkName(in.Body.Name); err != nil {
+		return nil, err
+	}
 	check, err := versionCheck(in.IfMatch)
 	if err != nil {
 		return nil, err
@@ -211,7 +231,7 @@ func (s *Server) endpointOf(ctx context.Context, integration, endpointID string)
 			return nil
 		}
 	}
-	return apperr.E(apperr.NotFound, "this integration has no webhook endpoint %s", endpointID)
+	return apperr.E(apperr.NotFound, "this integration has no such webhook endpoint")
 }
 
 type updateIntegrationEndpointInput struct {
@@ -798,8 +818,11 @@ func (s *Server) documentIngest() {
 					"200": {Description: "A duplicate, or an event type the endpoint does not accept; stored as such. Also a provider's handshake answer."},
 					"204": {Description: "Accepted and stored (Discord event webhooks)."},
 					"401": {Description: "Rejected.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+					"403": {Description: "The source address may not deliver to this endpoint.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 					"404": {Description: "No such active endpoint.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+					"405": {Description: "A method other than POST or PUT (the answer's Allow says so).", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 					"413": {Description: "Body too large.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
+					"429": {Description: "Too many rejected deliveries from this address; Retry-After says when to try again.", Content: map[string]*huma.MediaType{"application/problem+json": {}}},
 				},
 			})
 		}

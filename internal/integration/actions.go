@@ -50,7 +50,7 @@ func (s *Service) ActionSpec(ctx context.Context, idOrSlug, name string) (provid
 			return sp, nil
 		}
 	}
-	return provider.ActionSpec{}, apperr.E(apperr.NotFound, "this integration has no action %q", name)
+	return provider.ActionSpec{}, apperr.E(apperr.NotFound, "this integration has no such action; GET its actions to list them")
 }
 
 // ActionResult is the outcome of RunAction.
@@ -87,7 +87,7 @@ func (s *Service) runAction(ctx context.Context, by *audit.Actor, idOrSlug, name
 	}
 	a, ok := provider.FindAction(r, name)
 	if !ok {
-		return ActionResult{}, apperr.E(apperr.NotFound, "this integration has no action %q", name)
+		return ActionResult{}, apperr.E(apperr.NotFound, "this integration has no such action; GET its actions to list them")
 	}
 	if !h.Integration.IsActive {
 		return ActionResult{}, apperr.E(apperr.Conflict, "the integration is inactive; activate it to run actions")

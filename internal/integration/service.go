@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"ihub/internal/apperr"
@@ -162,6 +163,17 @@ func Slugify(name string) string {
 	return s
 }
 
+// noControl refuses a name or user name holding control characters (tab,
+// line breaks, escape sequences, C1): as user and token names, and since a
+// user name is sent in a header or a form field, where a line break would
+// add one of the caller's choosing.
+func noControl(field, v string, max int) *apperr.FieldError {
+	if utf8.RuneCountInString(v) > max || strings.ContainsFunc(v, unicode.IsControl) {
+		return &apperr.FieldError{Field: field, Message: fmt.Sprintf("must be at most %d characters, without control characters", max)}
+	}
+	return nil
+}
+
 func oneLine(field, v string, max int) *apperr.FieldError {
 	if utf8.RuneCountInString(v) > max || strings.ContainsAny(v, "\r\n\x00") {
 		return &apperr.FieldError{Field: field, Message: fmt.Sprintf("must be a single line of at most %d characters", max)}
@@ -183,7 +195,7 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 		if n == "" {
 			add(&apperr.FieldError{Field: "body.name", Message: "must not be empty"})
 		}
-		add(oneLine("body.name", n, 200))
+		add(noControl("body.name", n, 200))
 		cur.Name = n
 	} else if create {
 		add(&apperr.FieldError{Field: "body.name", Message: "is required"})
@@ -219,7 +231,7 @@ func (s *Service) apply(cur *Integration, d provider.Descriptor, in Input, creat
 	}
 	if in.Username != nil {
 		cur.Username = strings.TrimSpace(*in.Username)
-		add(oneLine("body.username", cur.Username, 200))
+		add(noControl("body.username", cur.Username, 200))
 	}
 	if cur.Username == "" && d.Username == provider.UsageRequired {
 		add(&apperr.FieldError{Field: "body.username", Message: "is required for provider " + d.ID})
@@ -323,7 +335,7 @@ func (s *Service) descriptor(id string) (provider.Provider, provider.Descriptor,
 	p, ok := s.o.Registry.Get(id)
 	if !ok {
 		return nil, provider.Descriptor{}, apperr.InvalidFields("unknown provider",
-			apperr.FieldError{Field: "body.provider", Message: fmt.Sprintf("unknown provider %q; GET /api/v1/providers lists them", id)})
+			apperr.FieldError{Field: "body.provider", Message: "is not a provider ihub knows; GET /api/v1/providers lists them"})
 	}
 	return p, p.Descriptor(), nil
 }
@@ -464,12 +476,22 @@ func (s *Service) update(ctx context.Context, by audit.Actor, idOrSlug string, i
 	for _, c := range sealed {
 		next.Credentials[c.Field] = now
 	}
+	// Deleting a credential that is not set changes nothing.
+	change.Delete = slices.DeleteFunc(change.Delete, func(f string) bool { _, set := cur.Credentials[f]; return !set })
 	for _, f := range change.Delete {
 		delete(next.Credentials, f)
 	}
+	changed := changedFields(before, next)
+	if len(changed) == 0 && len(change.Set)+len(change.Delete) == 0 {
+		// A patch that changes nothing writes nothing: the same version
+		// (ETag), no activity entry, no client rebuilt. A credential given
+		// is always a change: whether it is the same value could be told
+		// only by decrypting the stored one.
+		return cur, nil
+	}
 	next.UpdatedAt = now
 	action := audit.IntegrationUpdated
-	details := map[string]any{"changed": changedFields(before, next)}
+	details := map[string]any{"changed": changed}
 	if len(change.Set)+len(change.Delete) > 0 {
 		details["credentialsSet"] = slices.Sorted(maps.Keys(change.Set))
 		details["credentialsDeleted"] = change.Delete

@@ -94,7 +94,11 @@ type Field struct {
 	Sensitive bool      `json:"sensitive"`
 	Default   any       `json:"default,omitempty"`
 	Options   []string  `json:"options,omitempty"` // allowed values for FieldEnum
-	Help      string    `json:"help,omitempty"`
+	// Minimum and Maximum bound a FieldInteger's value, inclusive; nil
+	// leaves that side open.
+	Minimum *int64 `json:"minimum,omitempty"`
+	Maximum *int64 `json:"maximum,omitempty"`
+	Help    string `json:"help,omitempty"`
 	// Placeholder is an example value shown in empty form inputs.
 	Placeholder string `json:"placeholder,omitempty"`
 }

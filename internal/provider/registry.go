@@ -120,6 +120,12 @@ func ValidateDescriptor(d Descriptor) error {
 		if f.Type == FieldEnum && len(f.Options) == 0 {
 			return fmt.Errorf("provider %s: enum field %s needs options", d.ID, f.Key)
 		}
+		if (f.Minimum != nil || f.Maximum != nil) && f.Type != FieldInteger {
+			return fmt.Errorf("provider %s: field %s has bounds but is not an integer", d.ID, f.Key)
+		}
+		if f.Minimum != nil && f.Maximum != nil && *f.Minimum > *f.Maximum {
+			return fmt.Errorf("provider %s: field %s has a minimum above its maximum", d.ID, f.Key)
+		}
 		if f.Sensitive && f.Default != nil {
 			return fmt.Errorf("provider %s: sensitive field %s must not have a default", d.ID, f.Key)
 		}

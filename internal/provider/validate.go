@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"fmt"
 	"math"
 	"net/mail"
 	"net/url"
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"ihub/internal/apperr"
 )
@@ -30,8 +32,16 @@ func checkValue(f Field, v any) (any, string) {
 		if strings.ContainsRune(s, 0) {
 			return nil, "must not contain NUL characters"
 		}
-		if f.Type != FieldText && f.Type != FieldSecret && strings.ContainsAny(s, "\r\n") {
-			return nil, "must be a single line"
+		// Control characters: a line break in a token or a host name would
+		// add a header (or an SMTP command) of the sender's choosing when
+		// the value is used, long after it was saved. Text may hold line
+		// breaks and tabs, nothing else of the kind.
+		if f.Type == FieldText {
+			if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) {
+				return nil, "must not contain control characters other than line breaks and tabs"
+			}
+		} else if strings.ContainsFunc(s, unicode.IsControl) {
+			return nil, "must be a single line, without control characters"
 		}
 		switch f.Type {
 		case FieldURL:
@@ -56,6 +66,9 @@ func checkValue(f Field, v any) (any, string) {
 		}
 		if !ok || n != math.Trunc(n) || math.Abs(n) > 1<<53 {
 			return nil, "must be an integer"
+		}
+		if msg := outOfRange(f, int64(n)); msg != "" {
+			return nil, msg
 		}
 		return int64(n), ""
 	case FieldNumber:
@@ -91,6 +104,20 @@ func checkValue(f Field, v any) (any, string) {
 		return out, ""
 	}
 	return nil, "has an unknown type"
+}
+
+// outOfRange says how n is outside f's bounds ("" when it is not).
+func outOfRange(f Field, n int64) string {
+	lo, hi := f.Minimum, f.Maximum
+	switch {
+	case lo != nil && hi != nil && (n < *lo || n > *hi):
+		return fmt.Sprintf("must be between %d and %d", *lo, *hi)
+	case lo != nil && n < *lo:
+		return fmt.Sprintf("must be at least %d", *lo)
+	case hi != nil && n > *hi:
+		return fmt.Sprintf("must be at most %d", *hi)
+	}
+	return ""
 }
 
 // ValidateSettings checks non-sensitive settings against the descriptor and

@@ -138,3 +138,78 @@ func TestValidateDescriptorAuthOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateControlCharacters: single-line values (credentials among
+// them) refuse every control character, so that a token cannot carry a
+// header into the request it is used in; text takes line breaks and tabs
+// only. The messages never hold the value.
+func TestValidateControlCharacters(t *testing.T) {
+	t.Parallel()
+	d := provider.Descriptor{ID: "test", Fields: []provider.Field{
+		{Key: "host", Type: provider.FieldString},
+		{Key: "notes", Type: provider.FieldText},
+		{Key: "token", Type: provider.FieldSecret, Sensitive: true},
+	}}
+	for _, tc := range []struct {
+		name     string
+		settings map[string]any
+		creds    map[string]any
+		want     []apperr.FieldError
+	}{
+		{"plain", map[string]any{"host": "h", "notes": "a\r\nb\tc"}, map[string]any{"token": "tok"}, nil},
+		{"token with a header", nil, map[string]any{"token": "tok\r\nX-Evil: 1"},
+			[]apperr.FieldError{{Field: "credentials.token", Message: "must be a single line, without control characters"}}},
+		{"token with a tab", nil, map[string]any{"token": "to\tk"},
+			[]apperr.FieldError{{Field: "credentials.token", Message: "must be a single line, without control characters"}}},
+		{"token with DEL", nil, map[string]any{"token": "tok\x7f"},
+			[]apperr.FieldError{{Field: "credentials.token", Message: "must be a single line, without control characters"}}},
+		{"setting with an escape", map[string]any{"host": "h\x1b[0m"}, nil,
+			[]apperr.FieldError{{Field: "settings.host", Message: "must be a single line, without control characters"}}},
+		{"text with a C1 control", map[string]any{"notes": "a\u0085b"}, nil,
+			[]apperr.FieldError{{Field: "settings.notes", Message: "must not contain control characters other than line breaks and tabs"}}},
+	} {
+		_, errs := d.ValidateSettings(tc.settings)
+		_, cerrs := d.ValidateCredentials(tc.creds, nil)
+		if diff := cmp.Diff(tc.want, append(errs, cerrs...)); diff != "" {
+			t.Errorf("%s: errors (-want +got):\n%s", tc.name, diff)
+		}
+	}
+}
+
+// TestValidateIntegerBounds: an integer field's minimum and maximum are
+// checked, each side on its own.
+func TestValidateIntegerBounds(t *testing.T) {
+	t.Parallel()
+	d := provider.Descriptor{ID: "test", Fields: []provider.Field{
+		{Key: "port", Type: provider.FieldInteger, Minimum: new(int64(1)), Maximum: new(int64(65535))},
+		{Key: "min", Type: provider.FieldInteger, Minimum: new(int64(0))},
+		{Key: "max", Type: provider.FieldInteger, Maximum: new(int64(10))},
+	}}
+	for _, tc := range []struct {
+		in   map[string]any
+		want []apperr.FieldError
+	}{
+		{map[string]any{"port": 1, "min": 0, "max": 10}, nil},
+		{map[string]any{"port": 65535.0, "min": 1e9, "max": -1e9}, nil},
+		{map[string]any{"port": 0}, []apperr.FieldError{{Field: "settings.port", Message: "must be between 1 and 65535"}}},
+		{map[string]any{"port": 65536}, []apperr.FieldError{{Field: "settings.port", Message: "must be between 1 and 65535"}}},
+		{map[string]any{"min": -1}, []apperr.FieldError{{Field: "settings.min", Message: "must be at least 0"}}},
+		{map[string]any{"max": 11}, []apperr.FieldError{{Field: "settings.max", Message: "must be at most 10"}}},
+	} {
+		if _, errs := d.ValidateSettings(tc.in); !cmp.Equal(tc.want, errs) {
+			t.Errorf("ValidateSettings(%v) = %v, want %v", tc.in, errs, tc.want)
+		}
+	}
+	bad := provider.Descriptor{ID: "test", Name: "Test", Category: provider.Categories[0], AuthKind: provider.AuthNone,
+		BaseURL: provider.UsageNone, Username: provider.UsageNone}
+	for _, f := range []provider.Field{
+		{Key: "a", Label: "A", Type: provider.FieldString, Minimum: new(int64(1))},
+		{Key: "a", Label: "A", Type: provider.FieldInteger, Minimum: new(int64(2)), Maximum: new(int64(1))},
+		{Key: "a", Label: "A", Type: provider.FieldInteger, Minimum: new(int64(2)), Default: 1},
+	} {
+		bad.Fields = []provider.Field{f}
+		if err := provider.ValidateDescriptor(bad); err == nil {
+			t.Errorf("ValidateDescriptor(field %+v) = nil, want an error", f)
+		}
+	}
+}

@@ -155,6 +155,14 @@ func reference(r *provider.Registry) string {
 			if f.Default != nil {
 				req += fmt.Sprintf(" (default `%v`)", f.Default)
 			}
+			switch {
+			case f.Minimum != nil && f.Maximum != nil:
+				kind += fmt.Sprintf(", %d–%d", *f.Minimum, *f.Maximum)
+			case f.Minimum != nil:
+				kind += fmt.Sprintf(", at least %d", *f.Minimum)
+			case f.Maximum != nil:
+				kind += fmt.Sprintf(", at most %d", *f.Maximum)
+			}
 			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", f.Key, kind, req, cell(f.Help))
 		}
 		if ar, ok := p.(provider.ActionRunner); ok {

@@ -68,6 +68,7 @@ func (*Provider) Descriptor() provider.Descriptor {
 			},
 			{
 				Key: FieldPort, Label: "Port", Type: provider.FieldInteger, Required: true, Default: 587,
+				Minimum: new(int64(1)), Maximum: new(int64(65535)),
 				Help: "587 for submission with STARTTLS (recommended), 465 for implicit TLS, 25 only for a relay " +
 					"(often blocked by cloud providers).",
 			},
