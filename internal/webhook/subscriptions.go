@@ -1162,14 +1162,6 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 				results <- giveBack
 				return
 			}
-			if !d.withinLease(w) {
-				<-d.sending
-				<-slots
-				d.s.o.Logger.Info("a claimed event waited too long to be sent within its lease; it is sent when the lease ends",
-					"subscription", w.Subscription.ID, "attempt", w.Attempt.ID)
-				results <- sent{sub: w.Subscription.ID, skipped: true}
-				return
-			}
 			if why := d.current(ctx, w); why != "" {
 				<-d.sending
 				<-slots
@@ -1177,8 +1169,8 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 				results <- giveBack
 				return
 			}
-			// Again: current may have waited for the database, and a send
-			// must start with its whole timeout and margin left.
+			// After current, which may wait for the database: a send must
+			// start with its whole timeout and margin left.
 			if !d.withinLease(w) {
 				<-d.sending
 				<-slots
