@@ -316,22 +316,27 @@ func (v *verifier) gitlab() (Result, error) {
 }
 
 // discordKey decodes an Ed25519 public key given as 64 hex characters or
-// 32 raw bytes. A key that is no point of the curve, or a point of small
-// order (the identity among them), is refused: under such a key a
-// signature made without any private key verifies, for any message.
+// 32 raw bytes.
 func discordKey(secret []byte) (ed25519.PublicKey, bool) {
-	k := secret
-	if len(secret) != ed25519.PublicKeySize {
-		var err error
-		if k, err = hex.DecodeString(strings.TrimSpace(string(secret))); err != nil || len(k) != ed25519.PublicKeySize {
-			return nil, false
-		}
+	if len(secret) == ed25519.PublicKeySize {
+		return ed25519.PublicKey(secret), true
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(secret)))
+	return ed25519.PublicKey(k), err == nil && len(k) == ed25519.PublicKeySize
+}
+
+// usableDiscordKey is discordKey refusing, besides, a key that is no point
+// of the curve or a point of small order (the identity among them): under
+// such a key a signature made without any private key verifies, for any
+// message. Validate checks it, on every request (Verify runs it first);
+// the verifier itself then only decodes.
+func usableDiscordKey(secret []byte) bool {
+	k, ok := discordKey(secret)
+	if !ok {
+		return false
 	}
 	p, err := new(edwards25519.Point).SetBytes(k)
-	if err != nil || new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
-		return nil, false
-	}
-	return ed25519.PublicKey(k), true
+	return err == nil && new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 0
 }
 
 // discord: X-Signature-Ed25519 = hex Ed25519 signature of

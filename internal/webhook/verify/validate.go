@@ -38,8 +38,8 @@ func Validate(c Config) error {
 				return fail(KindConfig, "secret "+strconv.Itoa(i+1)+" is not a whsec_ base64 secret")
 			}
 		case SchemeDiscordEd25519:
-			if _, ok := discordKey(s); !ok {
-				return fail(KindConfig, "secret "+strconv.Itoa(i+1)+" is not a hex Ed25519 public key")
+			if !usableDiscordKey(s) {
+				return fail(KindConfig, "secret "+strconv.Itoa(i+1)+" is not a usable hex Ed25519 public key (64 hex digits of a point of the curve, not of small order)")
 			}
 		}
 	}
@@ -107,7 +107,7 @@ func SecretProblem(scheme, secret string) string {
 		if k, err := hex.DecodeString(secret); err != nil || len(k) != ed25519.PublicKeySize {
 			return "must be the Discord application's public key: 64 hexadecimal digits"
 		}
-		if _, ok := discordKey([]byte(secret)); !ok {
+		if !usableDiscordKey([]byte(secret)) {
 			return "is not a usable Ed25519 public key (not a point of the curve, or of small order); copy the application's public key again"
 		}
 	}
