@@ -198,18 +198,8 @@ func (w *jsonWalk) object() error {
 			return errNotJSON
 		}
 		w.pos++
-		if err := w.value(); err != nil {
+		if end, err := w.member('}'); end || err != nil {
 			return err
-		}
-		w.path = w.path[:len(w.path)-1]
-		switch w.next() {
-		case ',':
-			w.pos++
-		case '}':
-			w.pos++
-			return nil
-		default:
-			return errNotJSON
 		}
 	}
 }
@@ -222,20 +212,29 @@ func (w *jsonWalk) array() error {
 	}
 	for i := 0; ; i++ {
 		w.path = append(w.path, pathSeg{index: i})
-		if err := w.value(); err != nil {
+		if end, err := w.member(']'); end || err != nil {
 			return err
 		}
-		w.path = w.path[:len(w.path)-1]
-		switch w.next() {
-		case ',':
-			w.pos++
-		case ']':
-			w.pos++
-			return nil
-		default:
-			return errNotJSON
-		}
 	}
+}
+
+// member walks the value of an object member or array element (its path
+// segment pushed) and what follows it: a comma, or closer, which ends the
+// container (end).
+func (w *jsonWalk) member(closer byte) (end bool, err error) {
+	if err := w.value(); err != nil {
+		return false, err
+	}
+	w.path = w.path[:len(w.path)-1]
+	switch w.next() {
+	case ',':
+		w.pos++
+		return false, nil
+	case closer:
+		w.pos++
+		return true, nil
+	}
+	return false, errNotJSON
 }
 
 // str reads the string at w.pos: its value when decode is set (a key), and
