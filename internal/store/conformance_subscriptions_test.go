@@ -232,15 +232,8 @@ func TestRecordSendsFenced(t *testing.T) {
 	t.Parallel()
 	const lease = 2 * time.Minute
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
-		db := openStore(t, e.Options(t))
+		db, now := oneEventForSub1(t, e, "fence")
 		ctx := t.Context()
-		in := newIntegration(1, "fence")
-		mustCreate(t, db, in, nil)
-		now := time.Now().Truncate(time.Millisecond)
-		createSubscription(t, db, "sub_1", now)
-		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
-			t.Fatal(err)
-		}
 		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
 		claim := func(owner string, at time.Time) webhook.Attempt {
 			t.Helper()
@@ -292,6 +285,22 @@ func TestRecordSendsFenced(t *testing.T) {
 			t.Errorf("after the delivery was recorded twice: %+v, want one recorded attempt", got)
 		}
 	})
+}
+
+// oneEventForSub1 opens a store holding an active subscription sub_1 and
+// one accepted delivery (with its event, not fanned out yet) of an
+// integration named name; now is when they were made.
+func oneEventForSub1(t *testing.T, e storetest.Engine, name string) (*store.DB, time.Time) {
+	t.Helper()
+	db := openStore(t, e.Options(t))
+	in := newIntegration(1, name)
+	mustCreate(t, db, in, nil)
+	now := time.Now().Truncate(time.Millisecond)
+	createSubscription(t, db, "sub_1", now)
+	if _, err := db.InsertDeliveries(t.Context(), []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
+		t.Fatal(err)
+	}
+	return db, now
 }
 
 // createSubscription stores an active HTTP subscription with a
@@ -513,15 +522,8 @@ func TestSubscriptionCap(t *testing.T) {
 func TestLate410KeepsTheFixedSubscription(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
-		db := openStore(t, e.Options(t))
+		db, now := oneEventForSub1(t, e, "gone")
 		ctx := t.Context()
-		in := newIntegration(1, "gone")
-		mustCreate(t, db, in, nil)
-		now := time.Now().Truncate(time.Millisecond)
-		createSubscription(t, db, "sub_1", now)
-		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "d-1", now)}); err != nil {
-			t.Fatal(err)
-		}
 		all := func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }
 		work, err := db.FanOutAndClaim(ctx, now, 100, all, webhook.Claim{Lease: time.Minute, Limit: 10,
 			Room: func(webhook.Subscription) int { return 1 }, Owner: "a"})
