@@ -1180,14 +1180,6 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 				return
 			}
 			r := d.send(sendCtx, w)
-			if !r.Delivered && r.Disable == "" && sendCtx.Err() != nil {
-				// Cut short by the shutdown (CutShort): not the
-				// subscriber's failure, so not one of the retries; due
-				// again at once (on another replica, or after the
-				// restart).
-				r = SendResult{AttemptID: r.AttemptID, Lease: r.Lease, CutShort: true, At: r.At,
-					Error: "the send was cut short by ihub shutting down; it is sent again"}
-			}
 			if r.Disable != "" {
 				r.SentVersion = w.Subscription.Version
 				r.Disabled = &audit.Entry{At: r.At, Actor: audit.System, Action: audit.SubscriptionDisabled,
@@ -1432,6 +1424,13 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 	}
 	fail := func(status int, msg string, retryAfter time.Duration) SendResult {
 		r.Status, r.Error, r.At = status, msg, d.s.o.Now()
+		if ctx.Err() != nil {
+			// Cut short by the shutdown (CutShort): not the subscriber's
+			// failure, so not one of the retries; due again at once (on
+			// another replica, or after the restart).
+			r.Status, r.CutShort, r.Error = 0, true, "the send was cut short by ihub shutting down; it is sent again"
+			return r
+		}
 		n := int(w.Attempt.Attempts) // failures so far, this one excluded
 		if n >= len(retrySchedule) {
 			r.GiveUp = true
@@ -1445,14 +1444,15 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		r.NextAttempt = r.At.Add(wait)
 		return r
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	// ctx is the sends' context, which CutShort ends; tctx bounds this one.
+	tctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	ev := w.Event
 	if w.Subscription.Target == TargetChat { // a message for people: no envelope, no signature
 		if d.s.o.Chat == nil {
 			return fail(0, "chat targets are not available on this server", 0)
 		}
-		if err := d.s.o.Chat(ctx, w.Subscription.ChatIntegrationID, chatMessage(ev)); err != nil {
+		if err := d.s.o.Chat(tctx, w.Subscription.ChatIntegrationID, chatMessage(ev)); err != nil {
 			if ae, ok := errors.AsType[*apperr.Error](err); ok {
 				return fail(0, clipText(ae.Message), ae.RetryAfter)
 			}
@@ -1484,14 +1484,14 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		// JetStream deduplicates per stream, and one stream may capture
 		// the subjects of several subscriptions (or ihubs): the event id
 		// alone would store one event once for all of them.
-		if err := d.nats.Publish(ctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, auth, w.Subscription.Subject,
+		if err := d.nats.Publish(tctx, w.Subscription.URL, w.Subscription.AllowPrivateNetwork, auth, w.Subscription.Subject,
 			w.Subscription.ID+":"+ev.ID, h, body); err != nil {
 			return fail(0, clipText(err.Error()), 0)
 		}
 		r.Delivered = true
 		return done()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.Subscription.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(tctx, http.MethodPost, w.Subscription.URL, bytes.NewReader(body))
 	if err != nil {
 		return fail(0, "the subscription's URL is not valid", 0)
 	}
