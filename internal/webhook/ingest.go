@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -482,10 +483,12 @@ func (c *committer) write(ctx context.Context, ds []NewDelivery) ([]Inserted, er
 }
 
 // rejectLimiter throttles rejected deliveries per endpoint and source: 20
-// in a burst, then one per 3 seconds.
+// in a burst, then one per 3 seconds. It holds at most rejectKeysMax
+// buckets; see prune for which give way beyond that.
 type rejectLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	limit   int // rejectKeysMax when 0 (tests set less)
 }
 
 type bucket struct {
@@ -494,17 +497,27 @@ type bucket struct {
 }
 
 const (
-	rejectBurst = 20
-	rejectRate  = 1.0 / 3 // per second
+	rejectBurst   = 20
+	rejectRate    = 1.0 / 3 // per second
+	rejectKeysMax = 100_000
 )
+
+// refilled reports whether b has refilled to the burst by now: such a
+// bucket says nothing a missing one would not.
+func (b *bucket) refilled(now time.Time) bool {
+	return b.tokens+now.Sub(b.last).Seconds()*rejectRate >= rejectBurst
+}
 
 func (l *rejectLimiter) allow(key string, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.buckets[key]
 	if b == nil {
-		if len(l.buckets) > 100_000 {
+		if l.buckets == nil {
 			l.buckets = map[string]*bucket{}
+		}
+		if len(l.buckets) >= l.max() {
+			l.prune(now)
 		}
 		b = &bucket{tokens: rejectBurst, last: now}
 		l.buckets[key] = b
@@ -516,4 +529,42 @@ func (l *rejectLimiter) allow(key string, now time.Time) bool {
 	}
 	b.tokens--
 	return true
+}
+
+func (l *rejectLimiter) max() int {
+	if l.limit > 0 {
+		return l.limit
+	}
+	return rejectKeysMax
+}
+
+// prune makes room when the limiter is full. Buckets that have refilled go
+// first: forgetting them changes nothing. If more than half are still
+// draining (more sources rejected within a minute than the limit), the
+// ones with the most tokens left go until half remain, so the sources
+// throttled hardest stay throttled and a flood of new sources cannot
+// reset them. Halving keeps the cost of a prune, O(n log n), to once per
+// n/2 new sources.
+func (l *rejectLimiter) prune(now time.Time) {
+	for k, b := range l.buckets {
+		if b.refilled(now) {
+			delete(l.buckets, k)
+		}
+	}
+	keep := l.max() / 2
+	if len(l.buckets) <= keep {
+		return
+	}
+	type held struct {
+		key    string
+		tokens float64
+	}
+	all := make([]held, 0, len(l.buckets))
+	for k, b := range l.buckets {
+		all = append(all, held{k, b.tokens + now.Sub(b.last).Seconds()*rejectRate})
+	}
+	slices.SortFunc(all, func(a, b held) int { return cmp.Compare(a.tokens, b.tokens) })
+	for _, h := range all[keep:] {
+		delete(l.buckets, h.key)
+	}
 }
