@@ -1289,6 +1289,7 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 			if firstErr == nil {
 				firstErr = err
 			}
+			d.forgetGone(got)
 		}
 		if len(back) > 0 {
 			if err := d.st.ReturnClaims(context.WithoutCancel(ctx), d.s.o.Now(), back); err != nil {
@@ -1312,6 +1313,23 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 		}
 	}
 	return firstErr
+}
+
+// forgetGone undoes the marks of 410 answers whose disabling was not
+// recorded: the subscription is still active in the store, and its other
+// attempts must go out (and meet the 410, which disables it then) rather
+// than be given back for as long as this process runs.
+func (d *Dispatcher) forgetGone(got []sent) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, g := range got {
+		if g.returned || g.skipped || g.r.Disable == "" {
+			continue
+		}
+		if v, ok := d.gone[g.sub]; ok && v <= g.r.SentVersion {
+			delete(d.gone, g.sub)
+		}
+	}
 }
 
 // observe reports a send to Options.OnSend.
