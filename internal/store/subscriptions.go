@@ -788,9 +788,9 @@ func (db *DB) MarkPresent(ctx context.Context, owner string) (webhook.Presence, 
 
 type alwaysPresent struct{}
 
-func (alwaysPresent) Check(context.Context) bool { return true }
-func (alwaysPresent) Held() bool                 { return true }
-func (alwaysPresent) Release()                   {}
+func (alwaysPresent) Check(context.Context) (time.Time, bool) { return time.Time{}, true }
+func (alwaysPresent) Held() bool                              { return true }
+func (alwaysPresent) Release()                                {}
 
 type pgPresence struct {
 	db    *DB
@@ -830,20 +830,21 @@ func closeConn(conn *pgx.Conn) {
 	_ = conn.Close(ctx)
 }
 
-func (p *pgPresence) Check(ctx context.Context) bool {
+func (p *pgPresence) Check(ctx context.Context) (time.Time, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.conn == nil {
-		return false
+		return time.Time{}, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, presenceTimeout)
 	defer cancel()
-	if p.conn.Ping(ctx) == nil {
-		return true
+	var us int64 // clock_timestamp(), not now(): the time of the answer, not of a transaction's start
+	if err := p.conn.QueryRow(ctx, `SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)`).Scan(&us); err == nil {
+		return time.UnixMicro(us).UTC(), true
 	}
 	closeConn(p.conn)
 	p.conn = nil
-	return false
+	return time.Time{}, false
 }
 
 func (p *pgPresence) Held() bool {

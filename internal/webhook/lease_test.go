@@ -80,9 +80,9 @@ func (s *leaseStore) MarkPresent(context.Context, string) (Presence, error) { re
 
 type present struct{}
 
-func (present) Check(context.Context) bool { return true }
-func (present) Held() bool                 { return true }
-func (present) Release()                   {}
+func (present) Check(context.Context) (time.Time, bool) { return time.Time{}, true }
+func (present) Held() bool                              { return true }
+func (present) Release()                                {}
 
 // openSealer "opens" by returning the sealed bytes.
 type openSealer struct{}

@@ -40,11 +40,11 @@ type fakePresence struct {
 	checks         int
 }
 
-func (p *fakePresence) Check(context.Context) bool {
+func (p *fakePresence) Check(context.Context) (time.Time, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.checks++
-	return p.held
+	return time.Time{}, p.held
 }
 func (p *fakePresence) Held() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.held }
 func (p *fakePresence) Release() {

@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -189,8 +190,10 @@ type Presence interface {
 	// Check says whether the mark still holds (its database connection
 	// answers). A mark found lost is gone for good: the dispatcher marks
 	// itself again under a new name, as the old one may still look held
-	// to others until the database notices the broken connection.
-	Check(ctx context.Context) bool
+	// to others until the database notices the broken connection. It
+	// also reads the shared store's clock: dbNow is the database's time
+	// when it answered, zero where one process has the store (SQLite).
+	Check(ctx context.Context) (dbNow time.Time, ok bool)
 	// Held says whether the mark held when last made or checked.
 	Held() bool
 	// Release removes the mark.
@@ -910,8 +913,13 @@ type Dispatcher struct {
 	// checked every presenceCheck. Used by the claiming goroutine only.
 	presence    Presence
 	presentSeen time.Time
-	sending     chan struct{} // the sends in flight, all subscriptions together
-	freed       chan struct{} // a held attempt was recorded: there may be room again
+	// skew is what to add to this process's clock to read the database's
+	// (nanoseconds; see syncClock): the leases and the times of attempts
+	// that all replicas compare are written on the database's clock.
+	skew       atomic.Int64
+	skewLogged time.Duration // the skew last warned about (claiming goroutine)
+	sending    chan struct{} // the sends in flight, all subscriptions together
+	freed      chan struct{} // a held attempt was recorded: there may be room again
 	// versions shares the reads of the subscriptions' versions among the
 	// sends (see current).
 	versions freshRead[map[string]int64]
@@ -1032,7 +1040,7 @@ func (d *Dispatcher) present(ctx context.Context) error {
 		if now.Sub(d.presentSeen) < presenceCheck && d.presence.Held() {
 			return nil
 		}
-		if d.presence.Check(ctx) {
+		if d.syncClock(ctx) {
 			d.presentSeen = now
 			return nil
 		}
@@ -1051,9 +1059,57 @@ func (d *Dispatcher) present(ctx context.Context) error {
 			return err
 		}
 		d.presence, d.presentSeen = p, now
+		d.syncClock(ctx)
 		return nil
 	}
 	return ErrOwnerNameTaken
+}
+
+// Clock skew: readings whose round trip took longer than maxClockRTT are
+// not used (the database's time is placed at the middle of the round
+// trip, so the error is at most half of it); a skew of skewWarn or more is
+// logged, again when it moves by another second.
+const (
+	maxClockRTT = 100 * time.Millisecond
+	skewWarn    = 2 * time.Second
+)
+
+// syncClock checks the presence mark and, with the database's time it
+// reads, how far this process's clock is from the database's. Leases
+// (Attempt.NextAttemptAt of a claimed attempt), subscription ownership and
+// retry times are compared by every replica, each with its own clock: a
+// replica whose clock was behind would see another's lease end early and
+// send its event as well. Written on the database's clock, they mean the
+// same to all.
+func (d *Dispatcher) syncClock(ctx context.Context) bool {
+	t0 := d.s.o.Now()
+	start := time.Now()
+	dbNow, ok := d.presence.Check(ctx)
+	rtt := time.Since(start)
+	if !ok || dbNow.IsZero() || rtt > maxClockRTT {
+		return ok
+	}
+	skew := dbNow.Sub(t0.Add(rtt / 2))
+	d.skew.Store(int64(skew))
+	if abs(skew) >= skewWarn && abs(skew-d.skewLogged) >= time.Second {
+		d.skewLogged = skew
+		d.s.o.Logger.Warn("this replica's clock differs from the database's; the dispatcher's leases and retry times follow the database's (keep replicas' clocks in step with NTP)",
+			"skew", skew.Round(time.Millisecond).String())
+	}
+	return ok
+}
+
+func abs(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// now is the time on the database's clock, as far as the last reading
+// tells (this process's clock where it has the store alone).
+func (d *Dispatcher) now() time.Time {
+	return d.s.o.Now().Add(time.Duration(d.skew.Load())).Truncate(time.Millisecond)
 }
 
 // fanOutMatch returns the subscriptions ev goes to: those it matches that
@@ -1106,7 +1162,7 @@ const leaseMargin = 10 * time.Second
 // has room) takes it, and sending it here too would deliver it twice,
 // possibly after the subscriber acknowledged the other send.
 func (d *Dispatcher) withinLease(w Work) bool {
-	return w.Attempt.NextAttemptAt.Sub(d.s.o.Now()) > d.timeout+leaseMargin
+	return w.Attempt.NextAttemptAt.Sub(d.now()) > d.timeout+leaseMargin
 }
 
 // room is how many more attempts of sub this dispatcher may hold.
@@ -1131,7 +1187,7 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
 	if err := d.present(ctx); err != nil {
 		return nil, err
 	}
-	work, err := d.st.FanOutAndClaim(ctx, d.s.o.Now(), 1000, fanOutMatch,
+	work, err := d.st.FanOutAndClaim(ctx, d.now(), 1000, fanOutMatch,
 		Claim{Lease: claimLease, Limit: limit, Room: d.room, Owner: d.owner})
 	d.mu.Lock()
 	for _, w := range work {
@@ -1292,7 +1348,7 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 			d.forgetGone(got)
 		}
 		if len(back) > 0 {
-			if err := d.st.ReturnClaims(context.WithoutCancel(ctx), d.s.o.Now(), back); err != nil {
+			if err := d.st.ReturnClaims(context.WithoutCancel(ctx), d.now(), back); err != nil {
 				d.s.o.Logger.Warn("giving back claimed webhook sends failed; they go out when their lease ends", "count", len(back), "err", err)
 				if firstErr == nil {
 					firstErr = err
@@ -1434,14 +1490,14 @@ func sendError(err error, timeout time.Duration) string {
 // retry is scheduled from then: a send that took the whole timeout is
 // not retried at once.
 func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
-	now := d.s.o.Now()
+	now := d.now()
 	r := SendResult{AttemptID: w.Attempt.ID, Lease: w.Attempt.NextAttemptAt}
 	done := func() SendResult {
-		r.At = d.s.o.Now()
+		r.At = d.now()
 		return r
 	}
 	fail := func(status int, msg string, retryAfter time.Duration) SendResult {
-		r.Status, r.Error, r.At = status, msg, d.s.o.Now()
+		r.Status, r.Error, r.At = status, msg, d.now()
 		if ctx.Err() != nil {
 			// Cut short by the shutdown (CutShort): not the subscriber's
 			// failure, so not one of the retries; due again at once (on
@@ -1543,7 +1599,7 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs > 0 {
 			ra = time.Duration(secs) * time.Second
 		} else if t, err := http.ParseTime(v); err == nil {
-			ra = t.Sub(d.s.o.Now())
+			ra = t.Sub(d.now())
 		}
 	}
 	return fail(resp.StatusCode, fmt.Sprintf("HTTP %d", resp.StatusCode), ra)
@@ -1622,7 +1678,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 		case <-sendCtx.Done():
 		}
 	}()
-	if n, err := d.st.ReleaseLeases(ctx, d.s.o.Now()); err != nil {
+	if n, err := d.st.ReleaseLeases(ctx, d.now()); err != nil {
 		d.s.o.Logger.Warn("releasing the leases of a stopped dispatcher failed", "err", err)
 	} else if n > 0 {
 		d.s.o.Logger.Info("attempts claimed by a stopped dispatcher are due again", "attempts", n)

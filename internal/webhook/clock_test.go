@@ -1,0 +1,67 @@
+package webhook_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"ihub/internal/app/apptest"
+	"ihub/internal/store/storetest"
+	"ihub/internal/webhook"
+)
+
+// TestLeasesOnTheDatabaseClock: replicas compare each other's leases and
+// retry times, so a dispatcher writes them on the database's clock, not
+// its own. Here a replica's clock is 90 s behind: its lease must still end
+// 2 minutes from now as the other replicas read it (not 30 s from now,
+// when another would send the event again), and the retry after a 500 is
+// due 5 s from now. The skew is logged.
+func TestLeasesOnTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(storetest.EnvDatabaseURL) == "" {
+		t.Skipf("%s is not set: only PostgreSQL is shared by replicas with clocks of their own", storetest.EnvDatabaseURL)
+	}
+	e := storetest.Engine{Name: "postgres", Options: storetest.PostgresOptions}
+	sub, url := newHoldingSubscriber(t, http.StatusInternalServerError)
+	s := newDispatchSetup(t, e, url, 1)
+	ev := s.events(1)[0]
+
+	const skew = -90 * time.Second
+	logs := &apptest.SyncBuffer{}
+	behind := webhook.NewService(webhook.Options{Store: s.env.App.DB, Vault: s.env.App.Vault,
+		Now: func() time.Time { return time.Now().Add(skew) }, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	d, err := behind.NewDispatcher(15 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	stepped := make(chan error, 1)
+	go func() { _, err := d.Step(context.Background()); stepped <- err }()
+	select {
+	case <-sub.got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event was not sent within 10 s")
+	}
+	a := s.attempts(t, ev)[0]
+	if left := time.Until(a.NextAttemptAt); left < 2*time.Minute-10*time.Second || left > 2*time.Minute+time.Second {
+		t.Errorf("the lease ends in %v on the database's clock, want about 2m0s", left.Round(time.Second))
+	}
+	sub.let()
+	if err := <-stepped; err != nil {
+		t.Fatalf("Step: %v", err)
+	}
+	a = s.attempts(t, ev)[0]
+	if a.Attempts != 1 || a.Status != webhook.AttemptPending {
+		t.Fatalf("after a 500: %d attempts, status %s; want 1, pending", a.Attempts, a.Status)
+	}
+	if due := time.Until(a.NextAttemptAt); due < 3*time.Second || due > 6*time.Second {
+		t.Errorf("the retry is due in %v on the database's clock, want about 5s", due.Round(100*time.Millisecond))
+	}
+	if !strings.Contains(logs.String(), "clock differs from the database's") || !strings.Contains(logs.String(), "skew=1m30") {
+		t.Errorf("the skew was not logged:\n%s", logs.String())
+	}
+}
