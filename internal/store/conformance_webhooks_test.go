@@ -14,6 +14,7 @@ import (
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/integration"
+	"ihub/internal/store"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
 )
@@ -606,6 +607,90 @@ func TestWebhookEndpointDefaultConcurrent(t *testing.T) {
 		}
 		if got := defaults(); len(got) != 1 {
 			t.Errorf("defaults after the moves = %v, want one", got)
+		}
+	})
+}
+
+// TestPurgeRacingAManualRetry: on PostgreSQL, a manual retry that makes an
+// old failed attempt pending again while the hourly purge runs keeps its
+// delivery and event. The purge once read the attempt as failed, then
+// waited for the retry's row lock in its DELETE and deleted the attempt
+// the retry had just made due: the retry was acknowledged and never sent.
+func TestPurgeRacingAManualRetry(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		o := e.Options(t)
+		if dialectOf(o) != store.Postgres {
+			t.Skip("SQLite's one writer runs a retry and a purge one after the other")
+		}
+		db := openStore(t, o)
+		ctx := t.Context()
+		in := newIntegration(1, "purge-retry")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		old := now.Add(-100 * 24 * time.Hour).Truncate(time.Millisecond)
+		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
+			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
+			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: old, UpdatedAt: old}
+		if _, err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
+			t.Fatalf("CreateWebhookEndpoint = %v", err)
+		}
+		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "a", old)}); err != nil {
+			t.Fatal(err)
+		}
+		sub := webhook.Subscription{ID: "sub_1", Name: "s", Target: webhook.TargetHTTP, URL: "https://example.com/",
+			MaxConcurrency: 1, IsActive: true, CreatedAt: old, UpdatedAt: old}
+		if err := db.CreateSubscription(ctx, sub, []byte("sealed"), "k1", audit.Entry{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FanOut(ctx, 100, now, func(webhook.Event, []webhook.Subscription) []string { return []string{"sub_1"} }); err != nil {
+			t.Fatal(err)
+		}
+		raw := openRaw(t, o)
+		if n, err := raw.exec(ctx, `UPDATE subscription_attempts SET status = 'failed'`); err != nil || n != 1 {
+			t.Fatalf("failing the attempt: %d, %v", n, err)
+		}
+		// The retry's transaction holds the attempt, made pending, while
+		// the purge runs.
+		retry, err := raw.pg.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = retry.Rollback(context.Background()) }()
+		if _, err := retry.Exec(ctx, `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = $1`, now.UnixMilli()); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			n   int64
+			err error
+		}
+		purged := make(chan result, 1)
+		go func() {
+			n, err := db.PurgeDeliveries(context.Background(), now.Add(-90*24*time.Hour))
+			purged <- result{n, err}
+		}()
+		watch := openRaw(t, o)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			n, err := watch.queryInt(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the purge did not wait for the retry's lock within 10 s")
+			}
+		}
+		if err := retry.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r := <-purged; r.err != nil || r.n != 0 {
+			t.Fatalf("PurgeDeliveries = %d, %v; want 0 (the delivery whose attempt was retried kept)", r.n, r.err)
+		}
+		as, err := db.ListAttempts(ctx, "sub_1", webhook.AttemptFilter{Limit: 10})
+		if err != nil || len(as) != 1 || as[0].Status != webhook.AttemptPending {
+			t.Fatalf("attempts after the purge = %+v, %v; want the retried one, pending", as, err)
 		}
 	})
 }

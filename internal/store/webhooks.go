@@ -905,6 +905,38 @@ const purgeBatchQuery = `SELECT d.id FROM webhook_deliveries d WHERE d.received_
  AND NOT EXISTS (SELECT 1 FROM webhook_events e JOIN subscription_attempts a ON a.event_seq = e.id JOIN subscriptions s ON s.id = a.subscription_id
  WHERE e.delivery_id = d.id AND a.status = 'pending' AND s.is_active) ORDER BY d.id LIMIT 2000`
 
+// lockPurged locks the attempts of the events of the deliveries a purge
+// batch selected, then selects again those that no active subscription is
+// retrying. A manual retry (or a re-enable's hastening) committed after
+// the first read made an attempt pending again: its delivery stays. One
+// that comes later waits for the purge and finds the attempt gone, as
+// if it had come after it. Without the lock, the DELETE would wait for
+// such a retry and then delete the attempt it had just made due.
+// (PostgreSQL; SQLite's one writer orders them anyway.)
+func (db *DB) lockPurged(ctx context.Context, t rawTx, ids []int64) ([]int64, error) {
+	list, in := listArg(db, ids), db.anyOf()
+	if _, err := t.exec(ctx, `SELECT a.id FROM subscription_attempts a WHERE a.event_seq IN (SELECT e.id FROM webhook_events e
+ WHERE e.delivery_id `+in+`) ORDER BY a.id FOR UPDATE OF a`, list); err != nil {
+		return nil, err
+	}
+	r, err := t.query(ctx, `SELECT d.id FROM webhook_deliveries d WHERE d.id `+in+`
+ AND NOT EXISTS (SELECT 1 FROM webhook_events e JOIN subscription_attempts a ON a.event_seq = e.id JOIN subscriptions s ON s.id = a.subscription_id
+ WHERE e.delivery_id = d.id AND a.status = 'pending' AND s.is_active) ORDER BY d.id`, list)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	kept := ids[:0]
+	for r.Next() {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return nil, err
+		}
+		kept = append(kept, id)
+	}
+	return kept, r.Err()
+}
+
 // PurgeDeliveries implements webhook.Store: removes deliveries received
 // before the cut-off and their events, in batches, except those whose
 // event an active subscription is still retrying (their attempts end
@@ -933,6 +965,11 @@ func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, err
 			r.Close()
 			if err := r.Err(); err != nil || len(ids) == 0 {
 				return err
+			}
+			if db.dialect == Postgres {
+				if ids, err = db.lockPurged(ctx, t, ids); err != nil || len(ids) == 0 {
+					return err
+				}
 			}
 			list, in := listArg(db, ids), db.anyOf()
 			if _, err := t.exec(ctx, `INSERT INTO webhook_last_accepted (endpoint_id, received_at)
