@@ -776,7 +776,11 @@ func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id str
 		// Enabled again, most likely because its subscriber was mended:
 		// what waited goes now, not at retry times a failing subscriber
 		// pushed hours away.
-		if n, err := st.HastenAttempts(ctx, sub.ID, s.o.Now()); err != nil {
+		// Not cut short by a caller that hangs up: the change is made.
+		n, err := retried(context.WithoutCancel(ctx), func(ctx context.Context) (int64, error) {
+			return st.HastenAttempts(ctx, sub.ID, s.o.Now())
+		})
+		if err != nil {
 			s.o.Logger.WarnContext(ctx, "an enabled subscription's waiting events stay at their retry times", "subscription", sub.ID, "err", err)
 		} else if n > 0 {
 			s.committed.signal() // the dispatcher looks at once
@@ -1638,15 +1642,28 @@ func (d *Dispatcher) Close() {
 // nothing the second time: a failure is fenced by its lease, a delivery
 // by its status.
 func (d *Dispatcher) recordSends(ctx context.Context, batch []SendResult) error {
-	err := d.st.RecordSends(ctx, batch)
+	if len(batch) == 0 {
+		return nil
+	}
+	_, err := retried(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, d.st.RecordSends(ctx, batch)
+	})
+	return err
+}
+
+// retried runs write, and twice more over about a second while it fails:
+// for writes that must not be lost to a moment's trouble with the
+// database.
+func retried[T any](ctx context.Context, write func(context.Context) (T, error)) (T, error) {
+	v, err := write(ctx)
 	for _, wait := range []time.Duration{100 * time.Millisecond, time.Second} {
-		if err == nil || len(batch) == 0 {
-			return err
+		if err == nil || ctx.Err() != nil {
+			return v, err
 		}
 		time.Sleep(wait)
-		err = d.st.RecordSends(ctx, batch)
+		v, err = write(ctx)
 	}
-	return err
+	return v, err
 }
 
 // CutShort ends the sends that Run lets finish after its context ended:
