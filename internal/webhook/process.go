@@ -200,7 +200,7 @@ type ReplayFilter struct {
 // originals they copy, in the same order (oldest first).
 type ReplayResult struct {
 	Replays, Originals []int64
-	// NextAfterID, when not 0, is the last original replayed while more
+	// NextAfterID, when not 0, is the last original looked at while more
 	// matched than the limit: ReplayFilter.AfterID for the rest.
 	NextAfterID int64
 }
@@ -249,7 +249,10 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 		return res, failed
 	}
 	if failed == nil && more {
-		res.NextAfterID = res.Originals[len(res.Originals)-1]
+		// The last one looked at, replayed or not: a page of deliveries
+		// whose payload could not be read back (status failed) replays
+		// nothing, and the next page must still go on after them.
+		res.NextAfterID = ds[len(ds)-1].ID
 	}
 	details := map[string]any{"count": len(res.Replays), "limit": f.Limit}
 	if f.Status != "" {
