@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -21,7 +22,9 @@ import (
 //
 // Schemes whose secret cannot sign are refused: discord_ed25519 (public
 // key) and netcash (the token is in the body; see NetcashExtra3).
-// gitlab_token sets X-Gitlab-Token; didit sets X-Signature (raw body).
+// gitlab_token sets X-Gitlab-Token; didit sets X-Signature (raw body), or
+// for a JSON body without "timestamp" X-Signature-V2 over "{ts}:" and the
+// canonical JSON (the verifier needs a signed time).
 // twilio changes r.URL for a body that is not a form of a request other
 // than GET (JSON): it adds the bodySHA256 parameter, as Twilio does.
 func Sign(c Config, r *Request) error {
@@ -65,6 +68,17 @@ func Sign(c Config, r *Request) error {
 		return signTwilio(r, secret)
 	case SchemeDidit:
 		h.Set("X-Timestamp", ts)
+		if _, err := diditBodyTime(r.Body, true); err != nil {
+			// Nothing in the body says when it was sent (the gateway's
+			// test payload): sign X-Timestamp with it, in X-Signature-V2's
+			// "{timestamp}:" form, the one the verifier then accepts.
+			if val, ok := decodeJSON(r.Body); ok {
+				var b bytes.Buffer
+				writeCanonical(&b, val, false)
+				h.Set("X-Signature-V2", hexMAC(sha256.New, []byte(ts+":"), b.Bytes()))
+				break
+			}
+		}
 		h.Set("X-Signature", hexMAC(sha256.New, r.Body))
 	case SchemeZohoSign:
 		h.Set("X-ZS-WEBHOOK-SIGNATURE", base64.StdEncoding.EncodeToString(macOf(sha256.New, secret, r.Body)))
