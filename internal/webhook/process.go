@@ -331,8 +331,14 @@ func (s *Service) SendTest(ctx context.Context, by audit.Actor, endpointID strin
 	// The test delivery and its audit entry are written even if the
 	// caller goes away: subscribers receive its event.
 	wctx := context.WithoutCancel(ctx)
+	// The test comes from whoever asked for it (the logs' sourceIp), or
+	// from ihub itself for an actor without an address.
+	source, perr := netip.ParseAddr(by.IP)
+	if perr != nil {
+		source = netip.MustParseAddr("127.0.0.1")
+	}
 	o, err := s.Ingest(wctx, t, Request{Method: req.Method, URL: req.URL, Header: req.Header, Body: req.Body,
-		SourceIP: netip.MustParseAddr("127.0.0.1"), Test: true})
+		SourceIP: source, Test: true})
 	var ve *verify.Error
 	if err != nil && !errors.As(err, &ve) {
 		return o, err
