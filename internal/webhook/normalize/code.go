@@ -343,12 +343,15 @@ func bitbucket(in input) Event {
 			ch = asObj(changes[0])
 		}
 		newRef, oldRef := ch.obj("new"), ch.obj("old")
+		// Bitbucket's payload reference types a ref "branch", "tag" or
+		// "annotated_tag".
+		isTag := func(ref obj) bool { t := ref.str("type"); return t == "tag" || t == "annotated_tag" }
 		switch {
-		case newRef.str("type") == "tag" && ch.bool("created"):
+		case isTag(newRef) && ch.bool("created"):
 			typ = "code.tag.created"
 			d.set("tag", newRef.str("name"))
 			d.set("sha", newRef.str("target", "hash"))
-		case newRef == nil && oldRef.str("type") == "tag":
+		case newRef == nil && isTag(oldRef):
 			typ = "code.tag.deleted"
 			d.set("tag", oldRef.str("name"))
 			d.set("sha", oldRef.str("target", "hash"))
