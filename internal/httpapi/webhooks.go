@@ -52,6 +52,9 @@ func (s *Server) endpointBody(ep webhook.Endpoint) EndpointBody {
 		AllowedCIDRs: ep.AllowedCIDRs, ToleranceSeconds: int64(ep.Tolerance / time.Second), MaxBodyBytes: ep.MaxBodyBytes,
 		IsActive: ep.IsActive, HasSecret: ep.HasSecret, SecretUpdatedAt: ep.SecretUpdatedAt,
 		PreviousSecretExpiresAt: ep.PreviousSecretExpiresAt, Version: ep.Version, CreatedAt: ep.CreatedAt, UpdatedAt: ep.UpdatedAt}
+	if exp := b.PreviousSecretExpiresAt; exp != nil && !time.Now().Before(*exp) {
+		b.PreviousSecretExpiresAt = nil // the grace period is over: no previous secret is accepted
+	}
 	if b.Settings == nil {
 		b.Settings = map[string]string{}
 	}
@@ -75,7 +78,7 @@ type EndpointInputBody struct {
 	ToleranceSeconds *int              `json:"toleranceSeconds,omitempty" minimum:"1" maximum:"86400"`
 	MaxBodyBytes     *int64            `json:"maxBodyBytes,omitempty" minimum:"1024" maximum:"33554432"`
 	IsActive         *bool             `json:"isActive,omitempty"`
-	Secret           *string           `json:"secret,omitempty" minLength:"8" maxLength:"1024" doc:"Set the secret yourself (as the provider shows or lets you choose it)."`
+	Secret           *string           `json:"secret,omitempty" minLength:"1" maxLength:"1024" doc:"Set the secret yourself (as the provider shows or lets you choose it), taken as it is; where you choose it, make it long and random."`
 	GenerateSecret   bool              `json:"generateSecret,omitempty" doc:"Generate a new secret; it is in the answer once. The previous one stays valid for graceHours."`
 	GraceHours       *int              `json:"graceHours,omitempty" minimum:"0" maximum:"720" doc:"How long the previous secret stays valid after a change (default 24). Alone in a PATCH: the running grace period ends that many hours from now (0: at once)."`
 }

@@ -435,7 +435,7 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 		{"a setting of a scheme that takes none", map[string]any{"scheme": "stripe", "settings": map[string]any{"legacy": "true"}}, `"body.settings.legacy"`},
 		{"endpoint eventTypes star", map[string]any{"eventTypes": []string{"*"}}, `"body.eventTypes[0]"`},
 		{"bad cidr", map[string]any{"allowedCidrs": []string{"10.0.0.0/33"}}, "body.allowedCidrs[0]"},
-		{"short secret", map[string]any{"secret": "abc"}, "body.secret"},
+		{"empty secret", map[string]any{"secret": ""}, "body.secret"},
 		{"both secrets", map[string]any{"secret": "abcdefghijkl", "generateSecret": true}, "body.secret"},
 		{"graceHours on create", map[string]any{"secret": "abcdefghijkl", "graceHours": 48}, "body.graceHours"},
 		{"tolerance", map[string]any{"toleranceSeconds": 0}, "body.toleranceSeconds"},
@@ -444,6 +444,28 @@ func TestWebhookEndpointBadInput(t *testing.T) {
 		if r.Status != 422 || !strings.Contains(string(r.Body), tc.field) {
 			t.Errorf("%s = %d %s, want 422 naming %s", tc.name, r.Status, r.Body, tc.field)
 		}
+	}
+	// A secret given is taken as it is, however short: a provider may have
+	// chosen it. Switched to the none scheme, the endpoint keeps no secret.
+	var short struct {
+		ID        string
+		HasSecret bool
+	}
+	if r := call(t, env, "POST", "/api/v1/integrations/api/webhooks", env.AdminToken, map[string]any{
+		"scheme": "header_token", "settings": map[string]any{"headerName": "X-Short"}, "secret": "abc"}); r.Status != 201 {
+		t.Fatalf("a 3-character secret = %d %s, want 201", r.Status, r.Body)
+	} else {
+		decode(t, r, &short)
+	}
+	if st, body := deliver(t, env, "/api/v1/hooks/"+short.ID, `{"type":"x"}`, "X-Short", "abc"); st != 202 {
+		t.Errorf("a delivery with the short secret = %d %s, want 202", st, body)
+	}
+	if r := call(t, env, "PATCH", "/api/v1/integrations/webhooks/"+short.ID, env.AdminToken, map[string]any{"scheme": "none"}); r.Status != 200 {
+		t.Fatalf("switching to none = %d %s", r.Status, r.Body)
+	}
+	decode(t, call(t, env, "GET", "/api/v1/integrations/webhooks/"+short.ID, env.AdminToken, nil), &short)
+	if short.HasSecret {
+		t.Error("an endpoint switched to the none scheme still has a secret")
 	}
 	if r := call(t, env, "POST", "/api/v1/integrations/nope/webhooks", env.AdminToken, map[string]any{}); r.Status != 404 {
 		t.Errorf("unknown integration = %d, want 404", r.Status)
