@@ -59,9 +59,12 @@ func providersTable() string {
 			continue
 		}
 		id, ev := d.Webhook.DeliveryIDHeader, d.Webhook.EventHeader
-		if id == "" {
+		switch {
+		case id == "" && normalize.HasBodyID(d.ID):
 			id = "from the body, else a hash of the body"
-		} else {
+		case id == "":
+			id = "a hash of the body"
+		default:
 			id = "`" + id + "`"
 		}
 		if ev == "" {

@@ -140,7 +140,7 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 		return Outcome{}, apperr.E(apperr.Conflict, "this delivery is a duplicate of delivery %d, which holds the payload: replay that one", *d.DuplicateOf)
 	}
 	if d.Payload == nil {
-		return Outcome{}, apperr.E(apperr.Conflict, "this delivery has no stored payload (it was rejected or a duplicate)")
+		return Outcome{}, apperr.E(apperr.Conflict, "this delivery has no stored payload to replay (it was rejected, a duplicate, or failed because its payload can no longer be read)")
 	}
 	orig := d.ID
 	// A replay of a replay keeps the provider's time too: the first

@@ -150,7 +150,14 @@ func TestCapabilities(t *testing.T) {
 		"didit":      {Scheme: "didit"},
 		"zoho_sign":  {Scheme: "zoho_sign"},
 		"clickatell": {Scheme: "header_token", SecretField: "webhookToken"},
-		"awx":        {Scheme: "basic_auth", SecretField: "webhookPassword", SettingsFrom: map[string]string{"username": "webhookUsername"}},
+		// Forwarded hooks and senders that take a custom header.
+		"whm":          {Scheme: "header_token"},
+		"cpanel":       {Scheme: "header_token"},
+		"zoho_crm":     {Scheme: "header_token"},
+		"zoho_billing": {Scheme: "header_token"},
+		"zoho_desk":    {Scheme: "header_token"},
+		"sms_webhook":  {Scheme: "header_token"},
+		"awx":          {Scheme: "basic_auth", SecretField: "webhookPassword", SettingsFrom: map[string]string{"username": "webhookUsername"}},
 		"http": {Scheme: "hmac", SettingsFrom: map[string]string{"header": "signatureHeader", "algorithm": "signatureAlgorithm",
 			"encoding": "signatureEncoding", "prefix": "signaturePrefix"}},
 	}

@@ -77,9 +77,11 @@ func (*Provider) Descriptor() provider.Descriptor {
 			},
 		},
 		AuthOptions:  [][]string{{FieldAPIToken}, {FieldPassword}},
-		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy},
-		DocsURL:      "https://api.docs.cpanel.net/cpanel/introduction/",
-		TestCall:     "GET /execute/DomainInfo/list_domains",
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks},
+		// Forwarded hooks, as for WHM: a shared token in a header.
+		Webhook:  &provider.WebhookSpec{Scheme: "header_token"},
+		DocsURL:  "https://api.docs.cpanel.net/cpanel/introduction/",
+		TestCall: "GET /execute/DomainInfo/list_domains",
 		// cPanel documents no rate limit.
 	}
 }

@@ -114,8 +114,11 @@ func (*Provider) Descriptor() provider.Descriptor {
 					"header: URLs end up in proxy logs.",
 			},
 		},
-		Capabilities: []provider.Capability{provider.CapTest, provider.CapNotify, provider.CapActions},
-		TestCall:     "HEAD on the send URL, without message parameters (sends nothing)",
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapNotify, provider.CapActions, provider.CapWebhooks},
+		// Gateways' delivery and reply callbacks: a shared token in a header
+		// (a Twilio-style gateway: the twilio scheme, chosen on the endpoint).
+		Webhook:  &provider.WebhookSpec{Scheme: "header_token"},
+		TestCall: "HEAD on the send URL, without message parameters (sends nothing)",
 	}
 }
 

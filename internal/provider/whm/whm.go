@@ -74,9 +74,12 @@ func (*Provider) Descriptor() provider.Descriptor {
 				"WHM shows the token once; it is sent as \"Authorization: whm user:token\".",
 			Placeholder: "32-character token",
 		}},
-		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy},
-		DocsURL:      "https://api.docs.cpanel.net/whm/introduction/",
-		TestCall:     "GET /json-api/version and /json-api/applist",
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapWebhooks},
+		// Forwarded hooks (a script of yours posts WHM's hook data): a shared
+		// token in a header, which the script sets.
+		Webhook:  &provider.WebhookSpec{Scheme: "header_token"},
+		DocsURL:  "https://api.docs.cpanel.net/whm/introduction/",
+		TestCall: "GET /json-api/version and /json-api/applist",
 		// WHM documents no rate limit.
 	}
 }

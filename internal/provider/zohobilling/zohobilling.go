@@ -57,7 +57,9 @@ func (*Provider) Descriptor() provider.Descriptor {
 				"organization_id from GET /billing/v1/organizations). Sent as " +
 				"X-com-zoho-subscriptions-organizationid; needed when the account has several organizations.",
 		}),
-		Capabilities: []provider.Capability{provider.CapTest, provider.CapProxy, provider.CapOAuth},
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapProxy, provider.CapOAuth, provider.CapWebhooks},
+		// Webhooks take custom headers: a shared token in one.
+		Webhook: &provider.WebhookSpec{Scheme: "header_token"},
 		OAuth: zoho.OAuth(
 			"ZohoSubscriptions.customers.ALL", "ZohoSubscriptions.subscriptions.ALL",
 			"ZohoSubscriptions.invoices.ALL", "ZohoSubscriptions.plans.READ", "ZohoSubscriptions.settings.READ",

@@ -46,7 +46,9 @@ func (*Provider) Descriptor() provider.Descriptor {
 		BaseURL:      provider.UsageNone,
 		Username:     provider.UsageNone,
 		Fields:       zoho.Fields("Zoho CRM"),
-		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapOAuth},
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapOAuth, provider.CapWebhooks},
+		// Workflow webhooks with a custom header carrying a shared token.
+		Webhook: &provider.WebhookSpec{Scheme: "header_token"},
 		OAuth: zoho.OAuth(
 			"ZohoCRM.modules.ALL", "ZohoCRM.settings.READ", "ZohoCRM.org.READ", "ZohoCRM.users.READ",
 		),

@@ -55,7 +55,9 @@ func (*Provider) Descriptor() provider.Descriptor {
 			Help: "The Zoho Desk organization ID: Setup » Developer Space » API » OrgId (or the id from " +
 				"GET /api/v1/organizations). Sent as the orgId header on every call.",
 		}),
-		Capabilities: []provider.Capability{provider.CapTest, provider.CapProxy, provider.CapOAuth},
+		Capabilities: []provider.Capability{provider.CapTest, provider.CapProxy, provider.CapOAuth, provider.CapWebhooks},
+		// A shared token in a custom header of the webhook.
+		Webhook: &provider.WebhookSpec{Scheme: "header_token"},
 		OAuth: zoho.OAuth(
 			"Desk.basic.READ", "Desk.tickets.ALL", "Desk.contacts.READ", "Desk.settings.READ",
 		),

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -235,11 +236,20 @@ func BoundID(id string) string {
 	return id
 }
 
+// bodyIDProviders are the providers whose bodies carry an id that
+// bodyEventID reads; the others' deliveries without a delivery id header
+// are told apart by a hash of the body.
+var bodyIDProviders = []string{"slack", "discord", "zoho_billing", "aws_sns", "didit", "netcash", "clickatell", "sms_webhook", "http"}
+
+// HasBodyID reports whether the provider's bodies carry an id ihub
+// deduplicates on (when the delivery has no id header).
+func HasBodyID(provider string) bool { return slices.Contains(bodyIDProviders, provider) }
+
 // bodyEventID returns the provider's event id from a parsed body, "" when
 // the provider puts none there.
 func bodyEventID(provider string, v any) string {
 	o := asObj(v)
-	if o == nil {
+	if o == nil || !HasBodyID(provider) {
 		return ""
 	}
 	join := func(parts ...string) string {
