@@ -68,6 +68,7 @@ var wantAccess = map[string]string{
 	"testWebhook":                       string(auth.PermIntegrationsManage),
 	"webhookSignals":                    string(auth.PermIntegrationsRead),
 	"listEvents":                        string(auth.PermIntegrationsRead),
+	"getWebhookDelivery":                string(auth.PermIntegrationsRead),
 	"createSubscription":                string(auth.PermIntegrationsManage),
 	"listSubscriptions":                 string(auth.PermIntegrationsRead),
 	"getSubscription":                   string(auth.PermIntegrationsRead),
@@ -135,6 +136,7 @@ func fillPath(t testing.TB, path string) string {
 		{"/api/v1/hooks/{id}", "whe_nope"},
 		{"/api/v1/subscriptions/{id}", "sub_nope"},
 		{"/api/v1/integrations/hooks/{id}", "int_nope"},
+		{"/api/v1/webhook-deliveries/{id}", "999999"},
 	} {
 		if strings.HasPrefix(r, p.prefix) {
 			r = strings.Replace(r, "{id}", p.id, 1)

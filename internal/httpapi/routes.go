@@ -182,6 +182,10 @@ func (s *Server) routes() {
 		Summary: "Send a signed test delivery through the endpoint", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testWebhook)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "webhookSignals", Method: http.MethodGet, Path: v + "/integrations/webhooks/{id}/signals", Tags: []string{"Webhooks"},
 		Summary: "An endpoint's failure rate over 24 h and time since the last accepted delivery", Errors: []int{http.StatusNotFound}}, s.webhookSignals)
+	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "getWebhookDelivery", Method: http.MethodGet, Path: v + "/webhook-deliveries/{id}", Tags: []string{"Webhooks"},
+		Summary: "One received delivery, as in the logs", Description: "The raw delivery an event's deliveryId links to: status, headers with secrets redacted, payload. " +
+			"Kept until retention removes it.",
+		Errors: []int{http.StatusNotFound}}, s.webhookDelivery)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listEvents", Method: http.MethodGet, Path: v + "/events", Tags: []string{"Webhooks"},
 		Summary: "Read the normalized event stream", Description: "Events in order after a cursor; wait= long-polls until one arrives."}, s.listEvents)
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,8 +73,29 @@ func TestForwardedWHMHook(t *testing.T) {
 	if st, body := deliver(t, env, "/api/v1/hooks/"+ep.ID, hook, "X-Webhook-Token", ep.Secret); st != 202 {
 		t.Fatalf("the hook = %d %s, want 202", st, body)
 	}
-	r = call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil)
-	if r.Status != 200 || !strings.Contains(string(r.Body), `"type":"account.suspended"`) || !strings.Contains(string(r.Body), `"subject":"bob"`) {
-		t.Errorf("events = %d %s; want account.suspended for bob", r.Status, r.Body)
+	var events struct {
+		Events []struct {
+			Type, Subject string
+			DeliveryID    int64
+		}
+	}
+	decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &events)
+	if len(events.Events) != 1 || events.Events[0].Type != "account.suspended" || events.Events[0].Subject != "bob" {
+		t.Fatalf("events = %+v; want account.suspended for bob", events.Events)
+	}
+	// The event's deliveryId links to the raw delivery.
+	var d struct{ EndpointID, Payload, Status string }
+	r = call(t, env, "GET", "/api/v1/webhook-deliveries/"+strconv.FormatInt(events.Events[0].DeliveryID, 10), env.AdminToken, nil)
+	if r.Status != 200 {
+		t.Fatalf("the event's delivery = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &d)
+	if d.EndpointID != ep.ID || d.Payload != hook || d.Status != "processed" && d.Status != "pending" {
+		t.Errorf("the event's delivery = %+v; want the hook as received at %s", d, ep.ID)
+	}
+	for path, want := range map[string]int{"/api/v1/webhook-deliveries/999999": 404, "/api/v1/webhook-deliveries/abc": 422, "/api/v1/webhook-deliveries/0": 422} {
+		if r := call(t, env, "GET", path, env.AdminToken, nil); r.Status != want {
+			t.Errorf("GET %s = %d %s, want %d", path, r.Status, r.Body, want)
+		}
 	}
 }

@@ -351,6 +351,24 @@ func (s *Server) loggedEndpoint(ctx context.Context, id string) error {
 	return nil
 }
 
+type deliveryInput struct {
+	ID int64 `path:"id" minimum:"1" maximum:"9007199254740991" doc:"Delivery id: an event's deliveryId, or a log entry's id."`
+}
+
+type deliveryOutput struct {
+	Body DeliveryBody
+}
+
+// webhookDelivery is the raw delivery an event links to (its deliveryId),
+// as a log entry; readable as the endpoints' logs are.
+func (s *Server) webhookDelivery(ctx context.Context, in *deliveryInput) (*deliveryOutput, error) {
+	d, err := s.d.Webhooks.Delivery(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &deliveryOutput{Body: deliveryBody(d)}, nil
+}
+
 func (s *Server) webhookLogs(ctx context.Context, in *logsInput) (*logsOutput, error) {
 	if err := s.loggedEndpoint(ctx, in.ID); err != nil {
 		return nil, err

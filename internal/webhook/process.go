@@ -90,6 +90,12 @@ func (s *Service) Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery,
 	return s.o.Store.ListDeliveries(ctx, f)
 }
 
+// Delivery returns one stored delivery, with its payload: what an event's
+// deliveryId points to.
+func (s *Service) Delivery(ctx context.Context, id int64) (Delivery, error) {
+	return s.o.Store.GetDelivery(ctx, id)
+}
+
 // Events lists normalized events after a cursor (the pull API). A cursor
 // above every event id ever given (one from another database, or from
 // before a restore) is refused, naming query.after: read from it, a
