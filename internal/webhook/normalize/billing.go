@@ -158,9 +158,13 @@ func whmcs(in input) Event {
 		if subject == "" {
 			subject = asObj(vars.fold("invoice")).first("id", "invoiceid")
 		}
+		inv := asObj(vars.fold("invoice")) // some hooks pass the invoice itself
 		d.set("invoice_id", subject)
-		d.set("status", vars.first("status"))
-		d.set("amount", firstNonEmpty(vars.first("amount", "total"), asObj(vars.fold("invoice")).first("total")))
+		d.set("status", firstNonEmpty(vars.first("status"), inv.first("status")))
+		d.set("amount", firstNonEmpty(vars.first("amount", "total"), inv.first("total")))
+		if customer == "" {
+			customer = inv.first("userid", "clientid", "client_id")
+		}
 		d.set("transaction_id", vars.first("transid", "transaction_id"))
 		d.set("method", vars.first("gateway", "paymentmethod"))
 	case strings.HasPrefix(typ, "customer."):

@@ -201,7 +201,7 @@ var moreCases = []normalizeCase{
 		body:   `{"invoiceid":1001,"invoice":{"id":1001,"userid":7,"total":"150.00","status":"Paid"}}`,
 		want: Event{
 			Type: "invoice.paid", RawType: "InvoicePaid", Subject: "1001",
-			Data: map[string]any{"invoice_id": "1001", "amount": "150.00"},
+			Data: map[string]any{"invoice_id": "1001", "amount": "150.00", "status": "Paid", "customer_id": "7"},
 		},
 	},
 	{
