@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -131,8 +132,19 @@ func (o obj) int(path ...string) (int64, bool) {
 	if s == "" {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true
+	}
+	// Another JSON spelling of a whole number (1.5e3, 42.0), within the
+	// integers a float64 holds exactly.
+	if strings.ContainsAny(s, "xXpP_") { // Go's syntax, not JSON's
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 // bool reports whether the value at path is true, "true" or "1".
