@@ -16,7 +16,7 @@ type TypeInfo struct {
 // other type except "<provider>.<raw>" (the generic http provider's too:
 // "http.<the body's type>") and "<provider>.unparsed".
 var catalogue = []TypeInfo{
-	{"code.push", "Commits pushed to a branch (or a branch created/deleted). Data: repository, ref, branch, before, after, commit_count, actor, url, created, deleted, forced.", []string{"github", "gitlab", "bitbucket"}},
+	{"code.push", "Commits pushed to a branch (or a branch created/deleted). Data: repository, ref, branch, before, after, commit_count, actor, url, created, deleted, forced. commit_count is GitLab's total; GitHub's payload lists 20 commits at most, Bitbucket's 5 (then commits_truncated is true).", []string{"github", "gitlab", "bitbucket"}},
 	{"code.tag.created", "A tag was pushed. Data: repository, tag, sha, actor.", []string{"github", "gitlab", "bitbucket"}},
 	{"code.tag.deleted", "A tag was deleted. Data: repository, tag, sha, actor.", []string{"github", "gitlab", "bitbucket"}},
 	{"code.pr.opened", "A pull/merge request was opened or reopened. Data: repository, number, title, actor, source_branch, target_branch, url.", []string{"github", "gitlab", "bitbucket"}},

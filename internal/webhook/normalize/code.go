@@ -10,6 +10,8 @@ import (
 // one vocabulary across the three:
 //
 //	code.push          repository, ref, branch, before, after, commit_count, actor, url, created, deleted, forced
+//	                   (commit_count: the commits listed; GitLab gives the total, GitHub lists 20 at
+//	                   most, Bitbucket 5 with commits_truncated)
 //	code.tag.*         repository, tag, sha, actor
 //	code.pr.*          repository, number, title, actor, source_branch, target_branch, url
 //	issue.*            repository, number, title, actor, url
@@ -365,6 +367,9 @@ func bitbucket(in input) Event {
 			d.set("before", oldRef.str("target", "hash"))
 			d.set("after", newRef.str("target", "hash"))
 			d["commit_count"] = int64(len(ch.arr("commits")))
+			if ch.bool("truncated") { // Bitbucket lists 5 commits at most
+				d["commits_truncated"] = true
+			}
 			d.set("url", ch.str("links", "html", "href"))
 			d.setBool("created", ch.bool("created"))
 			d.setBool("deleted", ch.bool("closed"))

@@ -357,6 +357,21 @@ var normalizeCases = []normalizeCase{
 		},
 	},
 	{
+		// Bitbucket lists 5 commits at most: the count is of those listed.
+		name: "bitbucket push with its commits truncated", provider: "bitbucket",
+		header: hdr("X-Event-Key", "repo:push", "X-Request-UUID", "0e5a5b4a-ea3f-4a1b-a9ba-8b1b8a05c6f6"),
+		body: `{"actor":{"nickname":"ann"},"repository":{"full_name":"team/repo"},
+"push":{"changes":[{"new":{"type":"branch","name":"main","target":{"hash":"c6"}},"old":{"type":"branch","name":"main","target":{"hash":"c0"}},
+"created":false,"closed":false,"forced":false,"truncated":true,"commits":[{"hash":"c6"},{"hash":"c5"},{"hash":"c4"},{"hash":"c3"},{"hash":"c2"}]}]}}`,
+		want: Event{
+			Type: "code.push", RawType: "repo:push", Subject: "team/repo",
+			Data: map[string]any{
+				"repository": "team/repo", "ref": "refs/heads/main", "branch": "main", "before": "c0", "after": "c6", "commit_count": int64(5),
+				"commits_truncated": true, "actor": "ann", "created": false, "deleted": false, "forced": false,
+			},
+		},
+	},
+	{
 		name: "bitbucket tag created", provider: "bitbucket",
 		header: hdr("X-Event-Key", "repo:push"),
 		body:   `{"actor":{"nickname":"ann"},"repository":{"full_name":"team/repo"},"push":{"changes":[{"new":{"type":"tag","name":"v2","target":{"hash":"c0ffee"}},"old":null,"created":true}]}}`,
