@@ -1,9 +1,13 @@
 package httpapi_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"ihub/internal/app/apptest"
 	"ihub/internal/store/storetest"
@@ -97,5 +101,42 @@ func TestForwardedWHMHook(t *testing.T) {
 		if r := call(t, env, "GET", path, env.AdminToken, nil); r.Status != want {
 			t.Errorf("GET %s = %d %s, want %d", path, r.Status, r.Body, want)
 		}
+	}
+}
+
+// TestZohoPaymentsWebhook: a Zoho Payments webhook, signed with
+// X-Zoho-Webhook-Signature (t in milliseconds), on a zoho_billing
+// integration's endpoint with the zoho_payments scheme, is accepted and
+// normalized; the same request with a byte changed is 401.
+func TestZohoPaymentsWebhook(t *testing.T) {
+	t.Parallel()
+	env := apptest.New(t, storetest.Engines(t)[0], apptest.Options{})
+	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "zb", "provider": "zoho_billing",
+		"isActive": false, "settings": map[string]any{"organizationId": "10234695", "clientId": "1000.ABC"},
+		"credentials": map[string]any{"clientSecret": "s3cret-client", "refreshToken": "1000.refresh"}}); r.Status != 201 {
+		t.Fatalf("create integration = %d %s", r.Status, r.Body)
+	}
+	const key = "zp-signing-key-0123456789"
+	var ep struct{ ID string }
+	r := call(t, env, "POST", "/api/v1/integrations/zb/webhooks", env.AdminToken, map[string]any{"scheme": "zoho_payments", "secret": key})
+	if r.Status != 201 {
+		t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+	}
+	decode(t, r, &ep)
+	body := `{"event_id":"2000000001","event_type":"payment.succeeded","event_time":"2026-12-07T01:00:00Z",` +
+		`"event_object":{"payment":{"payment_id":"pay_1","amount":"250.00","currency":"ZAR"}}}`
+	ms := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(ms + "." + body))
+	sig := "t=" + ms + ",v=" + hex.EncodeToString(mac.Sum(nil))
+	if st, b := deliver(t, env, "/api/v1/hooks/"+ep.ID, strings.Replace(body, "250", "950", 1), "X-Zoho-Webhook-Signature", sig); st != 401 {
+		t.Errorf("a changed body = %d %s, want 401", st, b)
+	}
+	if st, b := deliver(t, env, "/api/v1/hooks/"+ep.ID, body, "X-Zoho-Webhook-Signature", sig); st != 202 {
+		t.Fatalf("the webhook = %d %s, want 202", st, b)
+	}
+	r = call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"type":"payment.succeeded"`) {
+		t.Errorf("events = %d %s; want payment.succeeded", r.Status, r.Body)
 	}
 }

@@ -56,6 +56,8 @@
 //     timestamp-prefix variants tried [?]) or X-Signature (raw body);
 //     X-Signature-Simple (envelope only) with Config.Legacy.
 //   - zoho_sign: X-ZS-WEBHOOK-SIGNATURE, base64 HMAC-SHA256 of the body [L].
+//   - zoho_payments: X-Zoho-Webhook-Signature "t={ms},v={hex}", HMAC-SHA256
+//     of "{t}.{body}" (providers.md B13) [V]; t held to the tolerance.
 //   - header_token: the header Config.HeaderName equals a secret.
 //   - basic_auth: Authorization: Basic with Config.Username and a secret.
 //   - hmac: generic, per Config.HMAC (algorithm, header, hex/base64, prefix,

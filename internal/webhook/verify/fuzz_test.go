@@ -53,9 +53,14 @@ var hexFamily = []struct {
 	{Config{Scheme: SchemeSlack}, "X-Slack-Signature", "X-Slack-Request-Timestamp", sha256.New, func(t, b string) string { return "v0:" + t + ":" + b }, false},
 	{Config{Scheme: SchemeStripe}, "Stripe-Signature", "", sha256.New, func(t, b string) string { return t + "." + b }, false},
 	{Config{Scheme: SchemeZohoSign}, "X-ZS-WEBHOOK-SIGNATURE", "", sha256.New, func(_, b string) string { return b }, true},
+	{Config{Scheme: SchemeZohoPayments}, "X-Zoho-Webhook-Signature", "", sha256.New, func(t, b string) string { return t + "." + b }, false},
 	{Config{Scheme: SchemeHMAC, HMAC: HMACConfig{Algorithm: "sha1", Header: "X-Sig", Prefix: "sha1="}}, "X-Sig", "", sha1.New, func(_, b string) string { return b }, false},
 	{Config{Scheme: SchemeHMAC, HMAC: HMACConfig{Header: "X-Sig", Encoding: EncodingBase64, Signed: SignedTimestampBody, TimestampHeader: "X-Ts"}}, "X-Sig", "X-Ts", sha256.New, func(t, b string) string { return t + "." + b }, true},
 }
+
+// tsInSignature: the scheme carries its timestamp in the signature header
+// ("t=…,v1=…").
+func tsInSignature(scheme string) bool { return scheme == SchemeStripe || scheme == SchemeZohoPayments }
 
 func FuzzHexHMAC(f *testing.F) {
 	body := `{"a":1}`
@@ -67,7 +72,7 @@ func FuzzHexHMAC(f *testing.F) {
 			f.Fatal(err)
 		}
 		sig := r.Header.Get(s.sigHeader)
-		if s.cfg.Scheme == SchemeStripe {
+		if tsInSignature(s.cfg.Scheme) {
 			sig = strings.SplitN(sig, ",", 2)[1]
 		}
 		f.Add(uint8(i), []byte(body), sig, "1700000000")
@@ -80,7 +85,7 @@ func FuzzHexHMAC(f *testing.F) {
 		c := s.cfg
 		c.Secrets, c.Now = [][]byte{fuzzSecret}, fuzzClock
 		r := Request{Header: http.Header{}, Body: body}
-		if s.cfg.Scheme == SchemeStripe {
+		if tsInSignature(s.cfg.Scheme) {
 			r.Header.Set(s.sigHeader, "t="+ts+","+sig)
 		} else {
 			r.Header.Set(s.sigHeader, sig)
@@ -90,7 +95,7 @@ func FuzzHexHMAC(f *testing.F) {
 		}
 		res, err := Verify(c, r)
 		if err == nil {
-			if s.cfg.Scheme == SchemeStripe && strings.ContainsAny(ts, ",=") {
+			if tsInSignature(s.cfg.Scheme) && strings.ContainsAny(ts, ",=") {
 				t.Skip("timestamp text splits the header")
 			}
 			mac := fuzzMAC(s.h, fuzzSecret, s.msg(ts, string(body)))

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"filippo.io/edwards25519"
 )
@@ -158,11 +159,11 @@ func (v *verifier) slack() (Result, error) {
 	return Result{Timestamp: ts, Signature: sig}, nil
 }
 
-// stripe: Stripe-Signature "t=…,v1=…[,v1=…]", hex HMAC-SHA256 of
-// "{t}.{body}" keyed with the whsec_ string as is; any v1 may match, other
-// schemes are ignored (providers.md B5).
-func (v *verifier) stripe() (Result, error) {
-	const header = "Stripe-Signature"
+// timestamped: Stripe's "t={timestamp},v1={hex}" (several v1 allowed) and
+// Zoho Payments' "t={timestamp in ms},v={hex}" in header, hex
+// HMAC-SHA256 of "{t}.{body}" keyed with the secret as it is; unit is the
+// timestamp's (a second, a millisecond). Other entries are ignored.
+func (v *verifier) timestamped(header, sigKey string, unit time.Duration) (Result, error) {
 	value := v.r.Header.Get(header)
 	if value == "" {
 		return Result{}, missing(header)
@@ -179,21 +180,21 @@ func (v *verifier) stripe() (Result, error) {
 			if tsText == "" {
 				tsText = val
 			}
-		case "v1":
+		case sigKey:
 			if b, err := hex.DecodeString(val); err == nil && len(b) > 0 {
 				sigs = append(sigs, b)
 			}
 		}
 	}
 	if tsText == "" {
-		return Result{}, fail(KindMalformed, "Stripe-Signature has no timestamp")
+		return Result{}, fail(KindMalformed, header+" has no timestamp")
 	}
-	ts, err := parseUnix(header+" timestamp", tsText)
+	ts, err := parseUnixIn(header+" timestamp", tsText, unit)
 	if err != nil {
 		return Result{}, err
 	}
 	if len(sigs) == 0 {
-		return Result{}, fail(KindMalformed, "Stripe-Signature has no v1 signature")
+		return Result{}, fail(KindMalformed, header+" has no "+sigKey+" signature")
 	}
 	i := matchMAC(sha256.New, v.c.Secrets, sigs, []byte(tsText+"."), v.r.Body)
 	if i < 0 {

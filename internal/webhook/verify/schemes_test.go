@@ -151,6 +151,11 @@ func schemeCases() map[string]schemeCase {
 			header: "Stripe-Signature", want: verify.Result{Timestamp: time.Unix(now, 0)}, sigInResult: true, sigPrefix: "v1=",
 			bodyCovered: true, timestamped: true,
 		},
+		"zoho_payments": {
+			cfg: verify.Config{Scheme: "zoho_payments"}, base: jsonRequest(body),
+			header: "X-Zoho-Webhook-Signature", want: verify.Result{Timestamp: time.Unix(now, 0)}, sigInResult: true, sigPrefix: "v=",
+			bodyCovered: true, timestamped: true,
+		},
 		"bitbucket": {
 			cfg: verify.Config{Scheme: "bitbucket"}, base: jsonRequest(body, "X-Request-UUID", "{bb-1}"),
 			header: "X-Hub-Signature", want: verify.Result{DeliveryID: "{bb-1}"}, sigInResult: true, sigPrefix: "sha256=",

@@ -59,6 +59,9 @@ func Sign(c Config, r *Request) error {
 		h.Set("X-Slack-Signature", "v0="+hexMAC(sha256.New, []byte("v0:"+ts+":"), r.Body))
 	case SchemeStripe:
 		h.Set("Stripe-Signature", "t="+ts+",v1="+hexMAC(sha256.New, []byte(ts+"."), r.Body))
+	case SchemeZohoPayments:
+		ms := strconv.FormatInt(v.now().UnixMilli(), 10)
+		h.Set("X-Zoho-Webhook-Signature", "t="+ms+",v="+hexMAC(sha256.New, []byte(ms+"."), r.Body))
 	case SchemeStandardWebhooks:
 		key, _ := standardWebhookKey(secret)
 		return signStandard(r, key, ts)

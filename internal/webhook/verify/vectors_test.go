@@ -88,6 +88,8 @@ func twilioForm(caller string) string {
 // TestVectors runs every vector of providers.md Part D that concerns a
 // scheme: D1 (published) must pass exactly, D2 (self-generated) guards
 // against regressions.
+const zohoPaymentsHex = "635487626698aeb9b496aa6d970f46b5e99e0790fea157e7b8f5f699a5ab6e58"
+
 func TestVectors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -208,6 +210,22 @@ func TestVectors(t *testing.T) {
 			cfg:  verify.Config{Scheme: "zoho_sign", Secrets: [][]byte{[]byte("zs-secret")}},
 			req:  verify.Request{Header: hdr("X-ZS-WEBHOOK-SIGNATURE", zohoSig), Body: []byte(`{"requests":{"request_id":"1"}}`)},
 			want: verify.Result{Signature: "zoho_sign:" + zohoHex},
+		},
+		{
+			// Self-computed (python3 hmac): providers.md B13 gives the format,
+			// t in milliseconds, no vector.
+			name: "zoho payments",
+			cfg:  verify.Config{Scheme: "zoho_payments", Secrets: [][]byte{[]byte("zp-signing-key")}, Now: func() time.Time { return time.UnixMilli(1700000000123 + 60_000) }},
+			req: verify.Request{Header: hdr("X-Zoho-Webhook-Signature", "t=1700000000123,v="+zohoPaymentsHex),
+				Body: []byte(`{"event_id":"2000000001","event_type":"payment.succeeded"}`)},
+			want: verify.Result{Timestamp: time.UnixMilli(1700000000123), Signature: "zoho_payments:" + zohoPaymentsHex},
+		},
+		{
+			name: "zoho payments 10 minutes later",
+			cfg:  verify.Config{Scheme: "zoho_payments", Secrets: [][]byte{[]byte("zp-signing-key")}, Now: func() time.Time { return time.UnixMilli(1700000000123 + 600_000) }},
+			req: verify.Request{Header: hdr("X-Zoho-Webhook-Signature", "t=1700000000123,v="+zohoPaymentsHex),
+				Body: []byte(`{"event_id":"2000000001","event_type":"payment.succeeded"}`)},
+			wantKind: verify.KindTimestamp,
 		},
 	}
 	for _, tt := range tests {

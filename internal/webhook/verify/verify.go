@@ -24,6 +24,7 @@ const (
 	SchemeNetCash          = "netcash"
 	SchemeDidit            = "didit"
 	SchemeZohoSign         = "zoho_sign"
+	SchemeZohoPayments     = "zoho_payments"
 	SchemeHeaderToken      = "header_token"
 	SchemeBasicAuth        = "basic_auth"
 	SchemeHMAC             = "hmac"
@@ -39,7 +40,7 @@ func Schemes() []string {
 	return []string{
 		SchemeGitHub, SchemeGitLabToken, SchemeSlack, SchemeStandardWebhooks, SchemeStripe, SchemeBitbucket,
 		SchemeDiscordEd25519, SchemeTwilio, SchemeTerraform, SchemeWHMCS, SchemeNetCash, SchemeDidit,
-		SchemeZohoSign, SchemeHeaderToken, SchemeBasicAuth, SchemeHMAC, SchemeNone,
+		SchemeZohoSign, SchemeZohoPayments, SchemeHeaderToken, SchemeBasicAuth, SchemeHMAC, SchemeNone,
 	}
 }
 
@@ -206,7 +207,7 @@ func Verify(c Config, r Request) (Result, error) {
 	case SchemeStandardWebhooks:
 		return v.standardWebhooks()
 	case SchemeStripe:
-		return v.stripe()
+		return v.timestamped("Stripe-Signature", "v1", time.Second)
 	case SchemeBitbucket:
 		return v.bitbucket()
 	case SchemeDiscordEd25519:
@@ -223,6 +224,8 @@ func Verify(c Config, r Request) (Result, error) {
 		return v.didit()
 	case SchemeZohoSign:
 		return v.zohoSign()
+	case SchemeZohoPayments:
+		return v.timestamped("X-Zoho-Webhook-Signature", "v", time.Millisecond)
 	case SchemeHeaderToken:
 		return v.headerToken()
 	case SchemeBasicAuth:
@@ -257,10 +260,20 @@ func (v *verifier) tolerance() time.Duration {
 
 // parseUnix parses a Unix-seconds timestamp header value.
 func parseUnix(header, s string) (time.Time, error) {
+	return parseUnixIn(header, s, time.Second)
+}
+
+// parseUnixIn parses a Unix timestamp counted in unit (a second or a
+// millisecond): digits only, at most 12 of seconds' worth.
+func parseUnixIn(header, s string, unit time.Duration) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, missing(header)
 	}
-	if len(s) > 12 {
+	maxLen := 12
+	if unit == time.Millisecond {
+		maxLen = 15
+	}
+	if len(s) > maxLen {
 		return time.Time{}, malformed(header)
 	}
 	for _, ch := range []byte(s) {
@@ -271,6 +284,9 @@ func parseUnix(header, s string) (time.Time, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return time.Time{}, malformed(header)
+	}
+	if unit == time.Millisecond {
+		return time.UnixMilli(n), nil
 	}
 	return time.Unix(n, 0), nil
 }
