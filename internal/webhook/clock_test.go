@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ihub/internal/app/apptest"
+	"ihub/internal/audit"
 	"ihub/internal/store/storetest"
 	"ihub/internal/webhook"
 )
@@ -19,7 +20,8 @@ import (
 // its own. Here a replica's clock is 90 s behind: its lease must still end
 // 2 minutes from now as the other replicas read it (not 30 s from now,
 // when another would send the event again), and the retry after a 500 is
-// due 5 s from now. The skew is logged.
+// due 5 s from now, as is a retry by hand on that replica. The skew is
+// logged.
 func TestLeasesOnTheDatabaseClock(t *testing.T) {
 	t.Parallel()
 	if os.Getenv(storetest.EnvDatabaseURL) == "" {
@@ -60,6 +62,14 @@ func TestLeasesOnTheDatabaseClock(t *testing.T) {
 	}
 	if due := time.Until(a.NextAttemptAt); due < 3*time.Second || due > 6*time.Second {
 		t.Errorf("the retry is due in %v on the database's clock, want about 5s", due.Round(100*time.Millisecond))
+	}
+	// A retry by hand on that replica is due now as the others read it,
+	// not 90 s ago.
+	if err := behind.RetryAttempt(context.Background(), audit.System, s.sub.ID, a.ID); err != nil {
+		t.Fatalf("RetryAttempt: %v", err)
+	}
+	if due := time.Until(s.attempts(t, ev)[0].NextAttemptAt); due < -2*time.Second || due > time.Second {
+		t.Errorf("the retry by hand is due in %v on the database's clock, want now", due.Round(100*time.Millisecond))
 	}
 	if !strings.Contains(logs.String(), "clock differs from the database's") || !strings.Contains(logs.String(), "skew=1m30") {
 		t.Errorf("the skew was not logged:\n%s", logs.String())

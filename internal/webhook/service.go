@@ -94,6 +94,17 @@ type Service struct {
 	accepted, duplicates, rejected atomic.Int64
 	// committed wakes the dispatchers when new events were committed.
 	committed broadcast
+	// skew is what to add to this process's clock to read the database's
+	// (nanoseconds), as this process's dispatcher last measured it (see
+	// Dispatcher.syncClock); 0 before, and where one process has the store.
+	skew atomic.Int64
+}
+
+// dbNow is the time on the database's clock, as far as the last reading
+// tells: what attempts' due times and leases, which every replica
+// compares, are written with.
+func (s *Service) dbNow() time.Time {
+	return s.o.Now().Add(time.Duration(s.skew.Load())).Truncate(time.Millisecond)
 }
 
 // broadcast wakes every waiter at once: signal closes the channel that

@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -778,7 +777,7 @@ func (s *Service) updateSubscription(ctx context.Context, by audit.Actor, id str
 		// pushed hours away.
 		// Not cut short by a caller that hangs up: the change is made.
 		n, err := retried(context.WithoutCancel(ctx), func(ctx context.Context) (int64, error) {
-			return st.HastenAttempts(ctx, sub.ID, s.o.Now())
+			return st.HastenAttempts(ctx, sub.ID, s.dbNow())
 		})
 		if err != nil {
 			s.o.Logger.WarnContext(ctx, "an enabled subscription's waiting events stay at their retry times", "subscription", sub.ID, "err", err)
@@ -863,7 +862,7 @@ func (s *Service) RetryAttempt(ctx context.Context, by audit.Actor, id string, a
 	if !sub.IsActive {
 		return apperr.E(apperr.Conflict, "the subscription is disabled; enable it (PATCH {\"isActive\":true}) and its waiting events are sent")
 	}
-	now := s.o.Now()
+	now := s.dbNow() // due now, and the lease check, as the dispatchers read them
 	e := audit.Entry{At: now, Actor: by, Action: audit.SubscriptionAttemptRetried, TargetType: "subscription", TargetID: sub.ID,
 		TargetName: sub.Name, Success: true, Details: map[string]any{"attemptId": attemptID}}
 	return st.RetryAttempt(ctx, id, attemptID, now, e)
@@ -917,13 +916,9 @@ type Dispatcher struct {
 	// checked every presenceCheck. Used by the claiming goroutine only.
 	presence    Presence
 	presentSeen time.Time
-	// skew is what to add to this process's clock to read the database's
-	// (nanoseconds; see syncClock): the leases and the times of attempts
-	// that all replicas compare are written on the database's clock.
-	skew       atomic.Int64
-	skewLogged time.Duration // the skew last warned about (claiming goroutine)
-	sending    chan struct{} // the sends in flight, all subscriptions together
-	freed      chan struct{} // a held attempt was recorded: there may be room again
+	skewLogged  time.Duration // the clock skew last warned about (claiming goroutine; see syncClock)
+	sending     chan struct{} // the sends in flight, all subscriptions together
+	freed       chan struct{} // a held attempt was recorded: there may be room again
 	// versions shares the reads of the subscriptions' versions among the
 	// sends (see current).
 	versions freshRead[map[string]int64]
@@ -1094,7 +1089,7 @@ func (d *Dispatcher) syncClock(ctx context.Context) bool {
 		return ok
 	}
 	skew := dbNow.Sub(t0.Add(rtt / 2))
-	d.skew.Store(int64(skew))
+	d.s.skew.Store(int64(skew))
 	if abs(skew) >= skewWarn && abs(skew-d.skewLogged) >= time.Second {
 		d.skewLogged = skew
 		d.s.o.Logger.Warn("this replica's clock differs from the database's; the dispatcher's leases and retry times follow the database's (keep replicas' clocks in step with NTP)",
@@ -1110,11 +1105,8 @@ func abs(d time.Duration) time.Duration {
 	return d
 }
 
-// now is the time on the database's clock, as far as the last reading
-// tells (this process's clock where it has the store alone).
-func (d *Dispatcher) now() time.Time {
-	return d.s.o.Now().Add(time.Duration(d.skew.Load())).Truncate(time.Millisecond)
-}
+// now is the time on the database's clock (Service.dbNow).
+func (d *Dispatcher) now() time.Time { return d.s.dbNow() }
 
 // fanOutMatch returns the subscriptions ev goes to: those it matches that
 // were created before it was stored (replay sends older events). Event ids
