@@ -111,6 +111,17 @@ func TestPurgeDeliveries(t *testing.T) {
 	})
 }
 
+// createOldEndpoint creates the endpoint whe_1 of in, created at old.
+func createOldEndpoint(t *testing.T, db *store.DB, in integration.Integration, old time.Time) {
+	t.Helper()
+	ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
+		Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
+		MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: old, UpdatedAt: old}
+	if _, err := db.CreateWebhookEndpoint(t.Context(), ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
+		t.Fatalf("CreateWebhookEndpoint = %v", err)
+	}
+}
+
 // TestPurgeKeepsLiveRetriesAndSilence: retention leaves a delivery whose
 // event an active subscription is still retrying (and takes it once that
 // is over, here by disabling the subscription), and the endpoint's last
@@ -124,12 +135,7 @@ func TestPurgeKeepsLiveRetriesAndSilence(t *testing.T) {
 		mustCreate(t, db, in, nil)
 		now := time.Now()
 		old := now.Add(-100 * 24 * time.Hour).Truncate(time.Millisecond)
-		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
-			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
-			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: old, UpdatedAt: old}
-		if _, err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
-			t.Fatalf("CreateWebhookEndpoint = %v", err)
-		}
+		createOldEndpoint(t, db, in, old)
 		// Two old accepted deliveries; the first one's event is retried by
 		// an active subscription.
 		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "a", old),
@@ -629,12 +635,7 @@ func TestPurgeRacingAManualRetry(t *testing.T) {
 		mustCreate(t, db, in, nil)
 		now := time.Now()
 		old := now.Add(-100 * 24 * time.Hour).Truncate(time.Millisecond)
-		ep := webhook.Endpoint{ID: "whe_1", IntegrationID: in.ID, Provider: in.Provider, Name: "e", Scheme: "github",
-			Settings: map[string]string{}, EventTypes: []string{}, AllowedCIDRs: []string{}, Tolerance: time.Minute,
-			MaxBodyBytes: 1 << 20, IsActive: true, CreatedAt: old, UpdatedAt: old}
-		if _, err := db.CreateWebhookEndpoint(ctx, ep, webhook.SealedSecrets{}, audit.Entry{}); err != nil {
-			t.Fatalf("CreateWebhookEndpoint = %v", err)
-		}
+		createOldEndpoint(t, db, in, old)
 		if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "a", old)}); err != nil {
 			t.Fatal(err)
 		}
