@@ -62,7 +62,7 @@ func TestForwardedWHMHook(t *testing.T) {
 		t.Fatalf("create integration = %d %s", r.Status, r.Body)
 	}
 	var ep struct{ ID, Scheme, Secret string }
-	r := call(t, env, "POST", "/api/v1/integrations/w/webhooks", env.AdminToken, map[string]any{})
+	r := call(t, env, "POST", "/api/v1/integrations/w/webhooks", env.AdminToken, nil) // no body: the defaults
 	if r.Status != 201 {
 		t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
 	}

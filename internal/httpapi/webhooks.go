@@ -104,8 +104,9 @@ func checkName(name *string) error {
 }
 
 type createEndpointInput struct {
-	ID   string `path:"id" maxLength:"64" doc:"Integration id or slug."`
-	Body EndpointInputBody
+	ID string `path:"id" maxLength:"64" doc:"Integration id or slug."`
+	// Body may be left out: an endpoint with the provider's defaults, as {}.
+	Body *EndpointInputBody `required:"false"`
 }
 
 type endpointOutput struct {
@@ -114,10 +115,14 @@ type endpointOutput struct {
 }
 
 func (s *Server) createEndpoint(ctx context.Context, in *createEndpointInput) (*endpointOutput, error) {
-	if err := checkName(in.Body.Name); err != nil {
+	body := in.Body
+	if body == nil {
+		body = &EndpointInputBody{}
+	}
+	if err := checkName(body.Name); err != nil {
 		return nil, err
 	}
-	ep, secret, err := s.d.Webhooks.CreateEndpoint(ctx, actor(ctx), in.ID, in.Body.input())
+	ep, secret, err := s.d.Webhooks.CreateEndpoint(ctx, actor(ctx), in.ID, body.input())
 	if err != nil {
 		return nil, err
 	}
