@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -74,4 +75,71 @@ func TestLeasesOnTheDatabaseClock(t *testing.T) {
 	if !strings.Contains(logs.String(), "clock differs from the database's") || !strings.Contains(logs.String(), "skew=1m30") {
 		t.Errorf("the skew was not logged:\n%s", logs.String())
 	}
+}
+
+// TestHandActionsOnTheDatabaseClock: a re-enable's hastening and a retry by
+// hand make attempts due "now", which every replica's dispatcher compares
+// with the database's clock: written with the clock of a replica 90 s
+// ahead, they went out 90 s late (a replica behind would make a leased
+// attempt look free to a retry by hand).
+func TestHandActionsOnTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	if os.Getenv(storetest.EnvDatabaseURL) == "" {
+		t.Skipf("%s is not set: only PostgreSQL is shared by replicas with clocks of their own", storetest.EnvDatabaseURL)
+	}
+	e := storetest.Engine{Name: "postgres", Options: storetest.PostgresOptions}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(srv.Close)
+	s := newDispatchSetup(t, e, srv.URL, 1)
+	ev := s.events(1)[0]
+	correct, err := s.ws.NewDispatcher(15 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(correct.Close)
+	sendOnce := func() {
+		t.Helper()
+		if _, err := correct.Step(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if a := s.attempts(t, ev)[0]; time.Until(a.NextAttemptAt) < 30*time.Minute {
+			t.Fatalf("after a 429 with Retry-After 3600 the attempt is due in %v", time.Until(a.NextAttemptAt))
+		}
+	}
+	sendOnce()
+
+	ahead := webhook.NewService(webhook.Options{Store: s.env.App.DB, Vault: s.env.App.Vault,
+		Now: func() time.Time { return time.Now().Add(90 * time.Second) }, Logger: slog.New(slog.DiscardHandler)})
+	d, err := ahead.NewDispatcher(15 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	if _, err := d.Step(t.Context()); err != nil { // reads the database's clock
+		t.Fatal(err)
+	}
+	dueNow := func(what string) {
+		t.Helper()
+		a := s.attempts(t, ev)[0]
+		if due := time.Until(a.NextAttemptAt); due > 2*time.Second {
+			t.Errorf("%s on a replica 90 s ahead: the attempt is due in %v, want now", what, due.Round(time.Second))
+		}
+	}
+	no, yes := false, true
+	if _, err := ahead.UpdateSubscription(t.Context(), audit.System, s.sub.ID, webhook.SubscriptionInput{IsActive: &no}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ahead.UpdateSubscription(t.Context(), audit.System, s.sub.ID, webhook.SubscriptionInput{IsActive: &yes}, nil); err != nil {
+		t.Fatal(err)
+	}
+	dueNow("re-enabled")
+
+	sendOnce()
+	if err := ahead.RetryAttempt(t.Context(), audit.System, s.sub.ID, s.attempts(t, ev)[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	dueNow("retried by hand")
 }
