@@ -926,7 +926,7 @@ func (db *DB) lockPurged(ctx context.Context, t rawTx, ids []int64) ([]int64, er
 		return nil, err
 	}
 	defer r.Close()
-	kept := ids[:0]
+	kept := make([]int64, 0, len(ids))
 	for r.Next() {
 		var id int64
 		if err := r.Scan(&id); err != nil {
