@@ -617,18 +617,17 @@ func TestWebhookEndpointDefaultConcurrent(t *testing.T) {
 	})
 }
 
-// TestPurgeRacingAManualRetry: on PostgreSQL, a manual retry that makes an
-// old failed attempt pending again while the hourly purge runs keeps its
-// delivery and event. The purge once read the attempt as failed, then
+// TestPurgeRacingAManualRetry: a manual retry that makes an old failed
+// attempt pending again while the hourly purge runs keeps its delivery and
+// event. On PostgreSQL the purge once read the attempt as failed, then
 // waited for the retry's row lock in its DELETE and deleted the attempt
 // the retry had just made due: the retry was acknowledged and never sent.
+// On SQLite the purge waits for the retry's write transaction as a whole.
 func TestPurgeRacingAManualRetry(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
 		o := e.Options(t)
-		if dialectOf(o) != store.Postgres {
-			t.Skip("SQLite's one writer runs a retry and a purge one after the other")
-		}
+		pg := dialectOf(o) == store.Postgres
 		db := openStore(t, o)
 		ctx := t.Context()
 		in := newIntegration(1, "purge-retry")
@@ -653,13 +652,28 @@ func TestPurgeRacingAManualRetry(t *testing.T) {
 		}
 		// The retry's transaction holds the attempt, made pending, while
 		// the purge runs.
-		retry, err := raw.pg.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = retry.Rollback(context.Background()) }()
-		if _, err := retry.Exec(ctx, `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = $1`, now.UnixMilli()); err != nil {
-			t.Fatal(err)
+		const retryUpdate = `UPDATE subscription_attempts SET status = 'pending', next_attempt_at = $1`
+		var commit func() error
+		if pg {
+			retry, err := raw.pg.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = retry.Rollback(context.Background()) }()
+			if _, err := retry.Exec(ctx, retryUpdate, now.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+			commit = func() error { return retry.Commit(ctx) }
+		} else {
+			retry, err := raw.sqlite.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = retry.Rollback() }()
+			if _, err := retry.ExecContext(ctx, retryUpdate, now.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+			commit = retry.Commit
 		}
 		type result struct {
 			n   int64
@@ -670,20 +684,14 @@ func TestPurgeRacingAManualRetry(t *testing.T) {
 			n, err := db.PurgeDeliveries(context.Background(), now.Add(-90*24*time.Hour))
 			purged <- result{n, err}
 		}()
-		watch := openRaw(t, o)
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			n, err := watch.queryInt(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the purge did not wait for the retry's lock within 10 s")
-			}
+		if pg {
+			waitForALockWait(t, openRaw(t, o))
+		} else {
+			// Nothing to watch the purge wait with: give it time to reach
+			// the lock (had it not, it runs after the retry, as it must).
+			time.Sleep(300 * time.Millisecond)
 		}
-		if err := retry.Commit(ctx); err != nil {
+		if err := commit(); err != nil {
 			t.Fatal(err)
 		}
 		if r := <-purged; r.err != nil || r.n != 0 {
@@ -694,4 +702,22 @@ func TestPurgeRacingAManualRetry(t *testing.T) {
 			t.Fatalf("attempts after the purge = %+v, %v; want the retried one, pending", as, err)
 		}
 	})
+}
+
+// waitForALockWait waits, up to 10 s, until a session of this PostgreSQL
+// database waits for a lock.
+func waitForALockWait(t *testing.T, watch *rawDB) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		n, err := watch.queryInt(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the purge did not wait for the retry's lock within 10 s")
+		}
+	}
 }
