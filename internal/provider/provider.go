@@ -129,7 +129,8 @@ const (
 // WebhookSpec describes a provider's inbound webhooks.
 type WebhookSpec struct {
 	// Scheme is the default verification scheme id (for example "github",
-	// "slack", "standard_webhooks", "hmac", "header_token", "none").
+	// "slack", "standard_webhooks", "hmac", "header_token", "query_token",
+	// "body_token", "none").
 	Scheme string `json:"scheme"`
 	// DeliveryIDHeader names the header carrying the provider's delivery id,
 	// empty when the provider has none (a content hash is used instead).

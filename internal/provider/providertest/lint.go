@@ -14,8 +14,8 @@ import (
 // name (providers.md Part B). The webhook gateway implements them.
 var WebhookSchemes = []string{
 	"github", "gitlab_token", "slack", "standard_webhooks", "stripe", "bitbucket", "discord_ed25519",
-	"twilio", "terraform", "whmcs", "netcash", "didit", "zoho_sign", "zoho_payments", "header_token", "basic_auth",
-	"hmac", "none",
+	"twilio", "terraform", "whmcs", "netcash", "didit", "zoho_sign", "zoho_payments", "header_token", "query_token",
+	"body_token", "basic_auth", "hmac", "none",
 }
 
 // credentialWord matches the last camelCase word of keys that name a

@@ -11,8 +11,9 @@
 // It is a leaf package (standard library only). The gateway calls Verify
 // with the endpoint's Config and the request as received, and keys its
 // de-duplication and replay cache on Result.DeliveryID and
-// Result.Signature. Sign produces a delivery Verify accepts, for the
-// gateway's signed test deliveries.
+// Result.Signature; what it stores, normalizes and hashes is RedactBody's
+// body, without a token a scheme read there. Sign produces a delivery
+// Verify accepts, for the gateway's signed test deliveries.
 //
 // Schemes (Config.Secrets holds, unless said otherwise, the secret as the
 // provider shows it):
@@ -59,6 +60,17 @@
 //   - zoho_payments: X-Zoho-Webhook-Signature "t={ms},v={hex}", HMAC-SHA256
 //     of "{t}.{body}" (providers.md B13) [V]; t held to the tolerance.
 //   - header_token: the header Config.HeaderName equals a secret.
+//   - query_token: the URL query parameter Config.QueryParam (in
+//     Request.URL) equals a secret, for senders that can add a parameter
+//     but no header (Zoho CRM workflow webhooks). A parameter given more
+//     than once is refused whatever its values (parsers disagree on which
+//     one counts), and so is a query that does not parse.
+//   - body_token: the top-level member Config.BodyField of a JSON object
+//     body is a string equal to a secret (Zoho CRM's Notifications API
+//     echoes its channel "token" so, providers.md B13). A body that is not
+//     one JSON object, a member given twice or not a string is refused; a
+//     nested member does not count. RedactBody gives the body to store,
+//     without the token.
 //   - basic_auth: Authorization: Basic with Config.Username and a secret.
 //   - hmac: generic, per Config.HMAC (algorithm, header, hex/base64, prefix,
 //     body or "{timestamp}.{body}").

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -8,6 +9,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"hash"
 	"net/http"
 	"net/url"
@@ -244,32 +246,129 @@ func FuzzDiscord(f *testing.F) {
 	})
 }
 
+// FuzzTokens covers the schemes that send the secret itself: in a header
+// (header_token, gitlab_token, basic_auth), in the URL's query
+// (query_token: value is the URL) or in the JSON body (body_token: value
+// is the body). For body_token it also checks that RedactBody leaves no
+// token in what would be stored, and that the stored body does not
+// verify.
 func FuzzTokens(f *testing.F) {
 	f.Add(uint8(0), "fuzz-secret")
 	f.Add(uint8(1), "fuzz-secret")
 	f.Add(uint8(2), "Basic "+base64.StdEncoding.EncodeToString([]byte("awx:fuzz-secret")))
 	f.Add(uint8(2), "Basic "+base64.StdEncoding.EncodeToString([]byte("awx:fuzz-secretx")))
 	f.Add(uint8(2), "basic YXd4OmZ1enotc2VjcmV0")
+	f.Add(uint8(3), "https://h.example/x?token=fuzz-secret")
+	f.Add(uint8(3), "https://h.example/x?a=1&tok%65n=fuzz%2Dsecret")
+	f.Add(uint8(3), "https://h.example/x?token=fuzz-secret&token=fuzz-secret")
+	f.Add(uint8(3), "https://h.example/x?token=fuzz-secret;a=1")
+	f.Add(uint8(3), "/x?token=fuzz+secret")
+	f.Add(uint8(4), `{"module":"Leads","token":"fuzz-secret"}`)
+	f.Add(uint8(4), `{"tok\u0065n":"fuzz\u002dsecret"}`)
+	f.Add(uint8(4), `{"token":"fuzz-secret","token":"x"}`)
+	f.Add(uint8(4), `{"a":{"token":"fuzz-secret"}}`)
+	f.Add(uint8(4), `{"token":"fuzz-secret"} {}`)
+	f.Add(uint8(4), "{\"token\":\"fuzz-secret\xff\"}")
 	f.Fuzz(func(t *testing.T, idx uint8, value string) {
-		c := Config{Secrets: [][]byte{fuzzSecret}, HeaderName: "X-Token", Username: "awx"}
-		header := []string{"X-Token", "X-Gitlab-Token", "Authorization"}[int(idx)%3]
-		c.Scheme = []string{SchemeHeaderToken, SchemeGitLabToken, SchemeBasicAuth}[int(idx)%3]
-		r := Request{Header: http.Header{header: {value}}}
-		if _, err := Verify(c, r); err != nil {
+		c := Config{Secrets: [][]byte{fuzzSecret}, HeaderName: "X-Token", Username: "awx", QueryParam: "token", BodyField: "token"}
+		kind := int(idx) % 5
+		c.Scheme = []string{SchemeHeaderToken, SchemeGitLabToken, SchemeBasicAuth, SchemeQueryToken, SchemeBodyToken}[kind]
+		r := Request{Method: "POST", URL: "https://h.example/x", Header: http.Header{}, Body: []byte(`{"a":1}`)}
+		switch kind {
+		case 3:
+			r.URL = value
+		case 4:
+			r.Body = []byte(value)
+			checkRedacted(t, c, r.Body)
+		default:
+			r.Header.Set([]string{"X-Token", "X-Gitlab-Token", "Authorization"}[kind], value)
+		}
+		res, err := Verify(c, r)
+		if err != nil {
 			return
 		}
-		if c.Scheme != SchemeBasicAuth {
+		if res != (Result{}) {
+			t.Fatalf("%s accepted %q with Result %+v; want an empty one", c.Scheme, value, res)
+		}
+		switch c.Scheme {
+		case SchemeBasicAuth:
+			scheme, enc, _ := strings.Cut(value, " ")
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+			if !strings.EqualFold(scheme, "basic") || err != nil || string(raw) != "awx:"+string(fuzzSecret) {
+				t.Fatalf("basic_auth accepted %q", value)
+			}
+		case SchemeQueryToken:
+			u, err := url.Parse(value)
+			if err != nil {
+				t.Fatalf("query_token accepted an unparsable URL %q", value)
+			}
+			q, err := url.ParseQuery(u.RawQuery)
+			if err != nil || len(q["token"]) != 1 || q.Get("token") != string(fuzzSecret) {
+				t.Fatalf("query_token accepted %q", value)
+			}
+		case SchemeBodyToken:
+			var m map[string]any
+			if err := json.Unmarshal([]byte(value), &m); err != nil || m["token"] != string(fuzzSecret) {
+				t.Fatalf("body_token accepted %q", value)
+			}
+		default:
 			if value != string(fuzzSecret) {
 				t.Fatalf("%s accepted %q", c.Scheme, value)
 			}
-			return
-		}
-		scheme, enc, _ := strings.Cut(value, " ")
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
-		if !strings.EqualFold(scheme, "basic") || err != nil || string(raw) != "awx:"+string(fuzzSecret) {
-			t.Fatalf("basic_auth accepted %q", value)
 		}
 	})
+}
+
+// checkRedacted checks what the gateway would store of a body_token body:
+// JSON exactly when the body is, every value of a top-level "token"
+// member (read here from the token stream, not as RedactBody finds them)
+// the string RedactedValue, and not accepted by Verify.
+func checkRedacted(t *testing.T, c Config, body []byte) {
+	t.Helper()
+	stored := RedactBody(c, body)
+	if json.Valid(body) != json.Valid(stored) {
+		t.Fatalf("RedactBody(%q) = %q: validity as JSON changed", body, stored)
+	}
+	if _, err := Verify(c, Request{Body: stored}); err == nil {
+		t.Fatalf("RedactBody(%q) = %q, which verifies", body, stored)
+	}
+	if !json.Valid(stored) {
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(stored))
+	if tok, _ := dec.Token(); tok != json.Delim('{') {
+		return
+	}
+	depth, wantKey, key := 1, true, ""
+	for depth > 0 {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("RedactBody(%q) = %q: %v", body, stored, err)
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if depth == 1 && key == "token" && !wantKey {
+				t.Fatalf("RedactBody(%q) = %q: a token member's value %v left", body, stored, d)
+			}
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+			wantKey = depth == 1
+			continue
+		}
+		if depth != 1 {
+			continue
+		}
+		if wantKey {
+			key, wantKey = tok.(string), false
+			continue
+		}
+		if key == "token" && tok != RedactedValue {
+			t.Fatalf("RedactBody(%q) = %q: a token member's value %v left", body, stored, tok)
+		}
+		wantKey = true
+	}
 }
 
 func FuzzDidit(f *testing.F) {

@@ -227,6 +227,15 @@ func schemeCases() map[string]schemeCase {
 			cfg: verify.Config{Scheme: "header_token", HeaderName: "X-Callback-Token"}, base: jsonRequest(body),
 			header: "X-Callback-Token",
 		},
+		"query_token": {
+			// Sign adds ?token=<secret> to the URL; the body is not covered.
+			cfg: verify.Config{Scheme: "query_token", QueryParam: "token"}, base: jsonRequest(body),
+		},
+		"body_token": {
+			// Sign adds "token":"<secret>" to the body, which the token
+			// covers no more than a header token does.
+			cfg: verify.Config{Scheme: "body_token", BodyField: "token"}, base: jsonRequest(body),
+		},
 		"basic_auth": {
 			cfg: verify.Config{Scheme: "basic_auth", Username: "awx"}, base: jsonRequest(body),
 			header: "Authorization",

@@ -27,6 +27,8 @@ import (
 // canonical JSON (the verifier needs a signed time).
 // twilio changes r.URL for a body that is not a form of a request other
 // than GET (JSON): it adds the bodySHA256 parameter, as Twilio does.
+// query_token sets its parameter in r.URL (the query re-encoded);
+// body_token sets its field in r.Body, which must be a JSON object.
 func Sign(c Config, r *Request) error {
 	if err := Validate(c); err != nil {
 		return err
@@ -87,6 +89,10 @@ func Sign(c Config, r *Request) error {
 		h.Set("X-ZS-WEBHOOK-SIGNATURE", base64.StdEncoding.EncodeToString(macOf(sha256.New, secret, r.Body)))
 	case SchemeHeaderToken:
 		h.Set(c.HeaderName, string(secret))
+	case SchemeQueryToken:
+		return signQueryToken(r, c.QueryParam, secret)
+	case SchemeBodyToken:
+		return signBodyToken(r, c.BodyField, secret)
 	case SchemeBasicAuth:
 		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.Username+":"+string(secret))))
 	case SchemeHMAC:

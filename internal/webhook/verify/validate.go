@@ -10,8 +10,10 @@ import (
 // Validate reports a configuration that Verify cannot use: an unknown or
 // empty scheme, no secret or an empty one, a secret of the wrong form for
 // the scheme (standard_webhooks "whsec_<base64>", discord_ed25519 hex
-// public key), a negative tolerance, header_token without HeaderName, or an
-// incomplete generic hmac setup. The error is a *Error of KindConfig.
+// public key), a negative tolerance, header_token without HeaderName,
+// query_token without a valid QueryParam, body_token without a valid
+// BodyField, or an incomplete generic hmac setup. The error is a *Error of
+// KindConfig.
 func Validate(c Config) error {
 	if c.Scheme == "" {
 		return fail(KindConfig, "no verification scheme configured")
@@ -47,6 +49,14 @@ func Validate(c Config) error {
 	case SchemeHeaderToken:
 		if !validHeaderName(c.HeaderName) {
 			return badSetting("headerName", "header_token needs a valid header name")
+		}
+	case SchemeQueryToken:
+		if !validTokenName(c.QueryParam, true) {
+			return badSetting("param", "query_token needs a URL parameter name of 1 to 100 letters, digits, '-', '_', '.' or '~'")
+		}
+	case SchemeBodyToken:
+		if !validTokenName(c.BodyField, false) {
+			return badSetting("field", "body_token needs a top-level JSON field name of 1 to 100 letters, digits, '-' or '_'")
 		}
 	case SchemeHMAC:
 		return validateHMAC(c.HMAC)

@@ -26,6 +26,8 @@ const (
 	SchemeZohoSign         = "zoho_sign"
 	SchemeZohoPayments     = "zoho_payments"
 	SchemeHeaderToken      = "header_token"
+	SchemeQueryToken       = "query_token"
+	SchemeBodyToken        = "body_token"
 	SchemeBasicAuth        = "basic_auth"
 	SchemeHMAC             = "hmac"
 	SchemeNone             = "none"
@@ -40,7 +42,8 @@ func Schemes() []string {
 	return []string{
 		SchemeGitHub, SchemeGitLabToken, SchemeSlack, SchemeStandardWebhooks, SchemeStripe, SchemeBitbucket,
 		SchemeDiscordEd25519, SchemeTwilio, SchemeTerraform, SchemeWHMCS, SchemeNetCash, SchemeDidit,
-		SchemeZohoSign, SchemeZohoPayments, SchemeHeaderToken, SchemeBasicAuth, SchemeHMAC, SchemeNone,
+		SchemeZohoSign, SchemeZohoPayments, SchemeHeaderToken, SchemeQueryToken, SchemeBodyToken, SchemeBasicAuth,
+		SchemeHMAC, SchemeNone,
 	}
 }
 
@@ -98,7 +101,7 @@ type Config struct {
 	// (github, slack, stripe, …), the "whsec_…" string (standard_webhooks),
 	// the application's hex public key (discord_ed25519), the auth token
 	// (twilio), the token or password (gitlab_token, header_token,
-	// basic_auth). Empty secrets are refused.
+	// query_token, body_token, basic_auth). Empty secrets are refused.
 	Secrets [][]byte
 	// Tolerance is the accepted distance between a signed timestamp and
 	// Now, in both directions; 0 means DefaultTolerance.
@@ -109,6 +112,13 @@ type Config struct {
 	HMAC HMACConfig
 	// HeaderName names the header carrying the token for "header_token".
 	HeaderName string
+	// QueryParam names the URL query parameter carrying the token for
+	// "query_token" (the gateway's default: DefaultQueryParam).
+	QueryParam string
+	// BodyField names the top-level member of the JSON object body
+	// carrying the token for "body_token" (the gateway's default:
+	// DefaultBodyField).
+	BodyField string
 	// Username is the expected basic-auth user name for "basic_auth"
 	// (compared exactly; empty means the request's user name must be
 	// empty).
@@ -141,8 +151,9 @@ type Result struct {
 	// still carries and which secrets are configured, not on their order.
 	//
 	// It is empty for schemes that send the secret itself (gitlab_token's
-	// token form, header_token, basic_auth), for netcash (its token repeats
-	// on every postback of a payment) and for "none".
+	// token form, header_token, query_token, body_token, basic_auth), for
+	// netcash (its token repeats on every postback of a payment) and for
+	// "none".
 	Signature string
 }
 
@@ -228,6 +239,10 @@ func Verify(c Config, r Request) (Result, error) {
 		return v.timestamped("X-Zoho-Webhook-Signature", "v", time.Millisecond)
 	case SchemeHeaderToken:
 		return v.headerToken()
+	case SchemeQueryToken:
+		return v.queryToken()
+	case SchemeBodyToken:
+		return v.bodyToken()
 	case SchemeBasicAuth:
 		return v.basicAuth()
 	case SchemeHMAC:
