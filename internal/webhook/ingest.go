@@ -174,7 +174,8 @@ var ErrRejectionsThrottled = apperr.E(apperr.TooManyRequests, "too many rejected
 // Ingest verifies, deduplicates and durably stores one delivery, returning
 // once it is committed. A failed verification is stored as rejected
 // (without payload) and answered with a *verify.Error; repeated rejections
-// from one source are throttled. A delivery whose event type the endpoint
+// from one source are throttled. Neither the request's URL nor a token in
+// the body (verify.RedactBody) is stored. A delivery whose event type the endpoint
 // does not accept is stored as rejected with reason "event type not
 // accepted" but answered as accepted, so the provider does not retry it.
 func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, error) {
@@ -203,7 +204,12 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 		s.rejected.Add(1)
 		return Outcome{DeliveryID: ins.ID, Status: StatusRejected, Reason: reason}, verr
 	}
-	body, header := req.Body, req.Header
+	// Verified on the raw bytes; from here on the body is the one stored,
+	// without a token the scheme read in it (body_token), so that neither
+	// the payload nor the event's data nor the de-duplication hash holds
+	// the endpoint's secret.
+	body, header := verify.RedactBody(r.cfg, req.Body), req.Header
+	d.PayloadSize = int64(len(body))
 	if q := queryPostback(r.ep.Scheme, req); q != "" {
 		// The fields the scheme verified came in the query: they are the
 		// delivery, stored and normalized as the form body they stand for.

@@ -301,11 +301,15 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 		ep.Settings = in.Settings
 	}
 	if ep.Scheme == verify.SchemeHeaderToken && ep.Settings["headerName"] == "" {
-		ep.Settings = maps.Clone(ep.Settings)
-		if ep.Settings == nil {
-			ep.Settings = map[string]string{}
-		}
-		ep.Settings["headerName"] = DefaultTokenHeader
+		ep.Settings = withSetting(ep.Settings, "headerName", DefaultTokenHeader)
+	}
+	// A token's parameter or field left out takes the default; given
+	// empty, it is refused below (verify.Validate names the setting).
+	if _, set := ep.Settings["param"]; ep.Scheme == verify.SchemeQueryToken && !set {
+		ep.Settings = withSetting(ep.Settings, "param", verify.DefaultQueryParam)
+	}
+	if _, set := ep.Settings["field"]; ep.Scheme == verify.SchemeBodyToken && !set {
+		ep.Settings = withSetting(ep.Settings, "field", verify.DefaultBodyField)
 	}
 	if in.EventTypes != nil {
 		if len(in.EventTypes) > 100 {
@@ -407,6 +411,16 @@ func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	return errs
 }
 
+// withSetting returns a copy of settings with key set to value.
+func withSetting(settings map[string]string, key, value string) map[string]string {
+	out := maps.Clone(settings)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[key] = value
+	return out
+}
+
 // integrationSecret returns what the integration holds in its provider's
 // webhook secret field (WebhookSpec.SecretField): a credential, revealed
 // (and audited) through Options.WebhookSecret, or a plain setting such as
@@ -438,6 +452,8 @@ const DefaultTokenHeader = "X-Webhook-Token"
 var schemeSettings = map[string][]string{
 	verify.SchemeHMAC:        {"algorithm", "header", "encoding", "prefix", "signed", "timestampHeader", "deliveryIdHeader"},
 	verify.SchemeHeaderToken: {"headerName"},
+	verify.SchemeQueryToken:  {"param"},
+	verify.SchemeBodyToken:   {"field"},
 	verify.SchemeBasicAuth:   {"username"},
 	verify.SchemeGitHub:      {"legacy"},
 	verify.SchemeDidit:       {"legacy"},
@@ -445,7 +461,7 @@ var schemeSettings = map[string][]string{
 
 // settingKeys are the scheme options an endpoint may set.
 var settingKeys = []string{"algorithm", "header", "encoding", "prefix", "signed", "timestampHeader", "deliveryIdHeader",
-	"headerName", "username", "legacy"}
+	"headerName", "param", "field", "username", "legacy"}
 
 // parsePrefix reads an allowlist entry: an address or a CIDR. IPv4-mapped
 // IPv6 forms (::ffff:192.0.2.1, ::ffff:192.0.2.0/120) are read as the IPv4
@@ -470,7 +486,8 @@ func verifyConfig(ep Endpoint, secrets [][]byte) verify.Config {
 		HMAC: verify.HMACConfig{Algorithm: st["algorithm"], Header: st["header"], Encoding: st["encoding"],
 			Prefix: st["prefix"], Signed: st["signed"], TimestampHeader: st["timestampHeader"],
 			DeliveryIDHeader: st["deliveryIdHeader"]},
-		HeaderName: st["headerName"], Username: st["username"], Legacy: st["legacy"] == "true"}
+		HeaderName: st["headerName"], QueryParam: st["param"], BodyField: st["field"], Username: st["username"],
+		Legacy: st["legacy"] == "true"}
 }
 
 func (s *Service) seal(id, slot, secret string) ([]byte, error) {
