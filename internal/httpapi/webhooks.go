@@ -72,7 +72,7 @@ type EndpointInputBody struct {
 	Name             *string           `json:"name,omitempty" maxLength:"200"`
 	IsDefault        *bool             `json:"isDefault,omitempty"`
 	Scheme           *string           `json:"scheme,omitempty" doc:"Verification scheme; default: the provider's."`
-	Settings         map[string]string `json:"settings,omitempty" doc:"Scheme options: algorithm, header, encoding, prefix, signed, timestampHeader, deliveryIdHeader (hmac); headerName (header_token); username (basic_auth); legacy (github, didit: \"true\" accepts their older signature). Settings of another scheme are refused."`
+	Settings         map[string]string `json:"settings,omitempty" doc:"Scheme options: algorithm, header, encoding, prefix, signed, timestampHeader, deliveryIdHeader (hmac); headerName (header_token); param (query_token, default \"token\"); field (body_token, default \"token\"); username (basic_auth); legacy (github, didit: \"true\" accepts their older signature). Settings of another scheme are refused."`
 	EventTypes       []string          `json:"eventTypes,omitempty" maxItems:"100"`
 	AllowedCIDRs     []string          `json:"allowedCidrs,omitempty" maxItems:"100"`
 	ToleranceSeconds *int              `json:"toleranceSeconds,omitempty" minimum:"1" maximum:"86400"`
@@ -284,7 +284,7 @@ type DeliveryBody struct {
 	ProviderDeliveryID string              `json:"providerDeliveryId,omitempty"`
 	EventType          string              `json:"eventType,omitempty"`
 	Headers            map[string][]string `json:"headers" doc:"As received, with credentials (Authorization, Cookie, X-Gitlab-Token, X-Api-Key, the endpoint's token header) replaced by [REDACTED]; signatures are kept."`
-	Payload            string              `json:"payload,omitempty" doc:"The raw body: UTF-8 text as is, otherwise base64 with payloadEncoding base64."`
+	Payload            string              `json:"payload,omitempty" doc:"The raw body: UTF-8 text as is, otherwise base64 with payloadEncoding base64. A body_token endpoint's token is replaced by \"[redacted]\"."`
 	PayloadEncoding    string              `json:"payloadEncoding,omitempty" enum:"text,base64"`
 	PayloadSize        int64               `json:"payloadSize"`
 	SourceIP           string              `json:"sourceIp"`
