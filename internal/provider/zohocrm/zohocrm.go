@@ -48,6 +48,9 @@ func (*Provider) Descriptor() provider.Descriptor {
 		Fields:       zoho.Fields("Zoho CRM"),
 		Capabilities: []provider.Capability{provider.CapTest, provider.CapActions, provider.CapProxy, provider.CapOAuth, provider.CapWebhooks},
 		// Workflow webhooks with a custom header carrying a shared token.
+		// An endpoint may choose query_token instead (the token as a
+		// workflow webhook's URL parameter) or body_token (the token the
+		// Notifications API echoes in its JSON body): docs/webhooks.md.
 		Webhook: &provider.WebhookSpec{Scheme: "header_token"},
 		OAuth: zoho.OAuth(
 			"ZohoCRM.modules.ALL", "ZohoCRM.settings.READ", "ZohoCRM.org.READ", "ZohoCRM.users.READ",
