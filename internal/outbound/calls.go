@@ -65,6 +65,27 @@ func SourceFrom(ctx context.Context) string {
 	return "other"
 }
 
+type bypassKey struct{}
+
+// WithBreakerBypass marks the calls made with ctx as asked for by a person
+// there and then (the connection test someone runs), so that an open (or
+// probing) circuit breaker does not refuse them. The breaker spares a
+// failing provider ihub's own repeated traffic: background tests,
+// actions and proxied calls from automation; a person asking whether the
+// provider works expects it to be asked, and its own answer. Such a call
+// is sent once, not retried, while the breaker is open; its failure
+// changes nothing there, and its success closes the breaker, as a passed
+// half-open probe would. While the breaker is closed it counts like any
+// other call.
+func WithBreakerBypass(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bypassKey{}, true)
+}
+
+func bypassesBreaker(ctx context.Context) bool {
+	b, _ := ctx.Value(bypassKey{}).(bool)
+	return b
+}
+
 // Template returns the endpoint template of a call: the adapter's own when
 // it set one (with the method prepended if missing), otherwise the method
 // and provider.PathTemplate of the path. Methods other than the standard

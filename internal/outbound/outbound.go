@@ -122,9 +122,11 @@ func New(o Options) *Manager {
 }
 
 type state struct {
-	limiter   *rate.Limiter // nil: unlimited
-	limit     *provider.RateLimit
-	breaker   *gobreaker.CircuitBreaker[*http.Response]
+	limiter *rate.Limiter // nil: unlimited
+	limit   *provider.RateLimit
+	// breaker is replaced by a closed one when a call that passed it open
+	// (WithBreakerBypass) succeeds.
+	breaker   *atomic.Pointer[breaker]
 	templates *templates
 	// lastFailure describes the provider's last failure that counted
 	// against the breaker ("HTTP 502", "connection refused"), quoted when
@@ -134,6 +136,19 @@ type state struct {
 	// called again (Unix nanoseconds): calls to it before then are not
 	// sent. By host, so that a changed base URL is not held.
 	holds *sync.Map
+}
+
+type breaker = gobreaker.CircuitBreaker[*http.Response]
+
+// newBreaker returns a closed breaker for an integration.
+func (m *Manager) newBreaker(integrationID string) *breaker {
+	return gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		Name:        integrationID,
+		MaxRequests: 1,
+		Timeout:     m.o.OpenFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(m.o.Failures) },
+		IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
+	})
 }
 
 // templates is the set of endpoint templates an integration has recorded.
@@ -170,13 +185,8 @@ func (m *Manager) state(t Target) *state {
 		return st
 	}
 	if !ok {
-		st = &state{templates: &templates{}, lastFailure: &atomic.Value{}, holds: &sync.Map{}, breaker: gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
-			Name:        t.IntegrationID,
-			MaxRequests: 1,
-			Timeout:     m.o.OpenFor,
-			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= uint32(m.o.Failures) },
-			IsExcluded:  func(err error) bool { return errors.Is(err, context.Canceled) },
-		})}
+		st = &state{templates: &templates{}, lastFailure: &atomic.Value{}, holds: &sync.Map{}, breaker: &atomic.Pointer[breaker]{}}
+		st.breaker.Store(m.newBreaker(t.IntegrationID))
 	} else {
 		st = &state{breaker: st.breaker, templates: st.templates, lastFailure: st.lastFailure, holds: st.holds} // replace only the limiter
 	}
@@ -215,7 +225,7 @@ func (m *Manager) BreakerState(integrationID string) string {
 	if !ok {
 		return "closed"
 	}
-	return st.breaker.State().String()
+	return st.breaker.Load().State().String()
 }
 
 // Client returns a client that sends through base's transport with the
@@ -323,7 +333,7 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 				r.Body = body
 			}
 		}
-		resp, err := t.st.breaker.Execute(func() (*http.Response, error) {
+		send := func() (*http.Response, error) {
 			resp, err := t.base.RoundTrip(r)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -336,12 +346,26 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 				return resp, serverStatus{resp.StatusCode}
 			}
 			return resp, nil
-		})
+		}
+		br := t.st.breaker.Load()
+		resp, err := br.Execute(send)
+		refused := errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests)
+		if refused && bypassesBreaker(ctx) {
+			// Asked for by a person: sent past the breaker. A failure
+			// leaves it open (it counts for nothing more); an answer
+			// proves the provider works again, as a half-open probe's
+			// would, and closes it.
+			resp, err = send()
+			if err == nil {
+				t.st.breaker.CompareAndSwap(br, t.m.newBreaker(t.target.IntegrationID))
+			}
+			refused = false
+		}
 		var ss serverStatus
 		if errors.As(err, &ss) {
 			err = nil
 		}
-		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		if refused {
 			if last, _ := t.st.lastFailure.Load().(string); last != "" {
 				return nil, fmt.Errorf("%w (last failure: %s)", ErrCircuitOpen, last)
 			}
@@ -356,7 +380,7 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		if attempt >= retries {
 			return resp, err
 		}
-		if t.st.breaker.State() == gobreaker.StateOpen {
+		if t.st.breaker.Load().State() == gobreaker.StateOpen {
 			// This attempt opened the breaker (or was its failed probe):
 			// a retry would be refused, and its refusal would hide the
 			// provider's own answer, which the caller gets instead.

@@ -194,6 +194,82 @@ func TestBreakerOpensAndProbes(t *testing.T) {
 	}
 }
 
+// TestBreakerBypass: a call asked for by a person (WithBreakerBypass) is
+// sent through an open breaker, once, and gets the provider's own answer; a
+// failure leaves the breaker open for everyone else, a success closes it.
+func TestBreakerBypass(t *testing.T) {
+	t.Parallel()
+	var fail atomic.Bool
+	fail.Store(true)
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if fail.Load() {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	rec := &memRecorder{}
+	m := outbound.New(outbound.Options{Recorder: rec, Failures: 2, OpenFor: time.Hour, BaseBackoff: time.Millisecond})
+	c := client(m, "int_by", nil)
+	get := func(ctx context.Context) (*http.Response, error) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(req)
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		}
+		return resp, err
+	}
+	asked := outbound.WithBreakerBypass(t.Context())
+
+	// Two failed attempts of one call open the breaker.
+	if resp, err := get(t.Context()); err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("GET = %v, %v; want the provider's 502", resp, err)
+	}
+	if got := m.BreakerState("int_by"); got != "open" {
+		t.Fatalf("BreakerState = %q, want open", got)
+	}
+	if _, err := get(t.Context()); !errors.Is(err, outbound.ErrCircuitOpen) {
+		t.Fatalf("GET with the breaker open = %v, want ErrCircuitOpen", err)
+	}
+
+	before := hits.Load()
+	resp, err := get(asked)
+	if err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("GET asked for with the breaker open = %v, %v; want the provider's 502", resp, err)
+	}
+	if n := hits.Load() - before; n != 1 {
+		t.Errorf("provider saw %d requests for the call asked for, want 1 (no retry while open)", n)
+	}
+	if calls := rec.all(); calls[len(calls)-1].ErrorKind != string(provider.ErrProvider) {
+		t.Errorf("recorded error kind %q, want %q", calls[len(calls)-1].ErrorKind, provider.ErrProvider)
+	}
+	if got := m.BreakerState("int_by"); got != "open" {
+		t.Errorf("BreakerState = %q after a failed call asked for, want still open", got)
+	}
+	if _, err := get(t.Context()); !errors.Is(err, outbound.ErrCircuitOpen) {
+		t.Errorf("automatic GET after it = %v, want ErrCircuitOpen", err)
+	}
+
+	fail.Store(false)
+	if resp, err := get(asked); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET asked for with the provider back = %v, %v; want 200", resp, err)
+	}
+	if got := m.BreakerState("int_by"); got != "closed" {
+		t.Errorf("BreakerState = %q after a good call asked for, want closed", got)
+	}
+	if resp, err := get(t.Context()); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("automatic GET after it = %v, %v; want 200", resp, err)
+	}
+}
+
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	srv, n := server(t)
