@@ -124,7 +124,9 @@ func (s *Server) routes() {
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "deleteIntegration", Method: http.MethodDelete, Path: v + "/integrations/{id}", Tags: []string{"Integrations"},
 		Summary: "Delete an integration and destroy its credentials", DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound}}, s.deleteIntegration)
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "testIntegration", Method: http.MethodPost, Path: v + "/integrations/{id}/test", Tags: []string{"Integrations"},
-		Summary: "Test an integration's connection", Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testIntegration)
+		Summary: "Test an integration's connection", Description: "Runs the provider's connection test now. It is sent even while the " +
+			"integration's circuit breaker is open (once, without retries) and answers with the provider's own result; a success closes the breaker.",
+		Errors: []int{http.StatusNotFound, http.StatusConflict}}, s.testIntegration)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listActions", Method: http.MethodGet, Path: v + "/integrations/{id}/actions", Tags: []string{"Actions"},
 		Summary: "List an integration's typed actions", Description: "Each action comes with the JSON schema of its input and output.",
 		Errors: []int{http.StatusNotFound}}, s.listActions)

@@ -144,7 +144,7 @@ func (s *Service) Metrics(ctx context.Context, idOrSlug, window string) (APIMetr
 		m.CircuitState = s.o.Breakers(in.ID)
 	}
 	if m.CircuitState == "open" {
-		m.Warnings = append(m.Warnings, "the circuit breaker is open: calls are refused until a probe succeeds")
+		m.Warnings = append(m.Warnings, "the circuit breaker is open: calls are refused until a probe or a connection test succeeds")
 	}
 	if rl := m.RateLimit; rl != nil && rl.UsedPercent != nil && *rl.UsedPercent >= RateLimitWarnPercent &&
 		(rl.ResetAt == nil || rl.ResetAt.After(now)) {

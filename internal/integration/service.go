@@ -608,11 +608,24 @@ func (s *Service) ConnectionWith(ctx context.Context, by audit.Actor, in Integra
 		Settings: maps.Clone(in.Settings), Credentials: creds}, nil
 }
 
-// Test runs the provider's connection test, records the outcome in the
-// integration's health fields and the activity log, and returns it. A test
-// that reaches the provider and fails is a TestOutcome with Success false,
-// not an error.
+// Test runs the provider's connection test at by's request, records the
+// outcome in the integration's health fields and the activity log, and
+// returns it. A test that reaches the provider and fails is a TestOutcome
+// with Success false, not an error.
+//
+// The test is sent even while the integration's circuit breaker is open
+// (outbound.WithBreakerBypass): the breaker holds back ihub's own calls,
+// such as the background test after create (WorkTest), every retried
+// attempt of which counts against it, and a person testing the connection
+// is answered by the provider, not by the breaker. A successful test
+// closes the breaker.
 func (s *Service) Test(ctx context.Context, by audit.Actor, idOrSlug string) (TestOutcome, error) {
+	return s.test(outbound.WithBreakerBypass(ctx), by, idOrSlug)
+}
+
+// test runs a connection test (see Test); an open breaker refuses it unless
+// ctx says otherwise.
+func (s *Service) test(ctx context.Context, by audit.Actor, idOrSlug string) (TestOutcome, error) {
 	hd, err := s.clients.Get(ctx, idOrSlug)
 	if err != nil {
 		return TestOutcome{}, err
@@ -719,9 +732,10 @@ func scrubDetails(d map[string]any, conn provider.Connection) map[string]any {
 	return walk(d).(map[string]any)
 }
 
-// WorkTest is the job handler for TestArgs.
+// WorkTest is the job handler for TestArgs. It is ihub's own traffic, so an
+// open circuit breaker refuses it (and the refusal is what it records).
 func (s *Service) WorkTest(ctx context.Context, job *jobqueue.Job[TestArgs]) error {
-	_, err := s.Test(ctx, audit.System, job.Args.IntegrationID)
+	_, err := s.test(ctx, audit.System, job.Args.IntegrationID)
 	switch {
 	case err == nil:
 		return nil
