@@ -684,14 +684,16 @@ func describe(err error, conn provider.Connection) (string, string) {
 }
 
 // scrub prepares provider-supplied text for storage and display: any
-// credential value a provider echoed (or an adapter let slip) is masked,
-// then the text is cut to max characters (runes, so as not to split one).
+// credential value a provider echoed (or an adapter let slip) is masked
+// (secret.Redact: a short one where it stands alone, so that a one-letter
+// password does not mask that letter in every word), then the text is cut
+// to max characters (runes, so as not to split one).
 func scrub(msg string, conn provider.Connection, max int) string {
+	secrets := make([]string, 0, len(conn.Credentials))
 	for _, v := range conn.Credentials {
-		if r := v.Reveal(); len(r) >= 4 {
-			msg = strings.ReplaceAll(msg, r, "[REDACTED]")
-		}
+		secrets = append(secrets, v.Reveal())
 	}
+	msg = secret.Redact(msg, secrets...)
 	if utf8.RuneCountInString(msg) > max {
 		msg = string([]rune(msg)[:max]) + "…"
 	}

@@ -390,8 +390,11 @@ func (c *Client) decode(hresp *http.Response, body []byte) (*Response, error) {
 	if len(body) == 0 {
 		return out, nil
 	}
-	for _, s := range c.auth.secrets() {
-		body = bytes.ReplaceAll(body, []byte(s), []byte("[REDACTED]"))
+	if secrets := c.auth.secrets(); len(secrets) > 0 {
+		s := string(body)
+		if r := secret.Redact(s, secrets...); r != s {
+			body = []byte(r)
+		}
 	}
 	mediaType, _, _ := strings.Cut(strings.ToLower(ct), ";")
 	mediaType = strings.TrimSpace(mediaType)

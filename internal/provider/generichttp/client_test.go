@@ -125,6 +125,27 @@ func TestClientRequest(t *testing.T) {
 	}
 }
 
+// TestShortSecretInAnswer: a one-character password quoted back in an
+// answer is masked, and the rest of the answer is left as the API sent it.
+func TestShortSecretInAnswer(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(reply(200, "application/json", `{"box":"example","pass":"x","size":"2x4"}`))
+	t.Cleanup(srv.Close)
+	hc := providertest.HTTPClient()
+	t.Cleanup(hc.CloseIdleConnections)
+	c, err := generichttp.NewClient(srv.URL, hc, generichttp.Auth{Mode: generichttp.AuthBasic, Username: "u", Secret: secret.NewValue("x")})
+	if err != nil {
+		t.Fatalf("NewClient() error = %v", err)
+	}
+	resp, err := c.Do(t.Context(), generichttp.Request{Method: "GET", Path: "/box"})
+	if err != nil {
+		t.Fatalf("Do() error = %v", err)
+	}
+	if got, want := string(resp.Body), `{"box":"example","pass":"[REDACTED]","size":"2x4"}`; got != want {
+		t.Errorf("Do() body = %s, want %s", got, want)
+	}
+}
+
 func TestTemplate(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{

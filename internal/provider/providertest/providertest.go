@@ -95,8 +95,9 @@ const MaxErrorText = 600
 
 // minSecretLen is the shortest credential the leak check looks for: a
 // shorter value would match by accident (a one-digit secret in a version
-// number); fixtures should use realistic, long credentials.
-const minSecretLen = 6
+// number), which is also why secret.Redact masks one only where it stands
+// alone; fixtures should use realistic, long credentials.
+const minSecretLen = secret.RedactAnywhereLen
 
 // Run runs the conformance suite for p. The descriptor checks always run.
 // If p implements provider.Checker the cases are run as parallel subtests,

@@ -23,6 +23,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+
+	"ihub/internal/secret"
 )
 
 // Auth is how ihub authenticates to a NATS server: a token, a user name
@@ -257,16 +259,15 @@ func (a Auth) redact(err error) error {
 			secrets = append(secrets, jwt, string(seed))
 		}
 	}
-	msg := err.Error()
-	out := msg
+	forms := make([]string, 0, 2*len(secrets))
 	for _, s := range secrets {
-		if s == "" {
-			continue
+		if s != "" {
+			enc, _ := json.Marshal(s)
+			forms = append(forms, s, string(enc[1:len(enc)-1]))
 		}
-		enc, _ := json.Marshal(s)
-		out = strings.ReplaceAll(out, s, "[REDACTED]")
-		out = strings.ReplaceAll(out, string(enc[1:len(enc)-1]), "[REDACTED]")
 	}
+	msg := err.Error()
+	out := secret.Redact(msg, forms...)
 	if out == msg {
 		return err
 	}

@@ -251,4 +251,10 @@ func TestAuth(t *testing.T) {
 			}
 		}
 	}
+	// A one-character password: masked where the line quotes it, not in
+	// every word holding the letter ("Violation", "verbose", ...).
+	err = p.Publish(t.Context(), echoing.url(), true, natspub.Auth{User: "ihub", Password: "e"}, "a.b", "evt_1", nil, []byte("{}"))
+	if err == nil || !strings.Contains(err.Error(), `"pass":"[REDACTED]"`) || strings.Count(err.Error(), "[REDACTED]") != 1 {
+		t.Errorf("publish with password e to an echoing server = %v; want the CONNECT line with only the password masked", err)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"ihub/internal/provider"
+	"ihub/internal/secret"
 )
 
 // Body size caps. A success body larger than MaxBody is an error, never
@@ -234,16 +235,13 @@ func DropStatusEcho(status int, msg string) string {
 	return msg
 }
 
-// Redact replaces every occurrence of each non-empty secret in s with
-// "[REDACTED]". Clients run it over every message they build as a last line
-// of defence against a provider echoing a credential back.
+// Redact masks the secrets in s with secret.Redact's rule: one of six
+// characters or more wherever it occurs, a shorter one where it stands
+// alone, as an echoed value does. Clients run it over every message they
+// build as a last line of defence against a provider echoing a credential
+// back.
 func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
+	return secret.Redact(s, secrets...)
 }
 
 // RedactError applies Redact to the message of a *provider.Error in place and

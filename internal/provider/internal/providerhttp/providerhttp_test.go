@@ -140,6 +140,12 @@ func TestRedact(t *testing.T) {
 	if !errors.As(err, &perr) || perr.Message != "bad [REDACTED]" || perr.Code != "[REDACTED]" {
 		t.Errorf("RedactError() = %#v, want message and code redacted", err)
 	}
+	// A one-character password is masked where it is quoted back, not in
+	// every word that holds the letter.
+	if got, want := Redact(`access denied to box.example for password "x" (max 3 tries)`, "x"),
+		`access denied to box.example for password "[REDACTED]" (max 3 tries)`; got != want {
+		t.Errorf("Redact() with a one-character secret = %q, want %q", got, want)
+	}
 	plain := errors.New("x")
 	if RedactError(plain, "x") != plain {
 		t.Errorf("RedactError(non-provider error) changed the error")
