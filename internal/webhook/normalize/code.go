@@ -468,6 +468,30 @@ func bitbucket(in input) Event {
 	return result(typ, key, at, repo, d)
 }
 
+// bitbucketAll is bitbucket for a push of several refs (Cloud's
+// repo:push push.changes, Server's repo:refs_changed changes): one event
+// per change, each as a push of that change alone would make it (a branch
+// moved, code.push; a tag created, code.tag.created; a ref deleted, as
+// bitbucket maps it), in the payload's order.
+func bitbucketAll(in input) []Event {
+	evs := []Event{bitbucket(in)}
+	var path []string
+	switch headerValue(in.header, "X-Event-Key") {
+	case "repo:push":
+		path = []string{"push", "changes"}
+	case "repo:refs_changed":
+		path = []string{"changes"}
+	default:
+		return evs
+	}
+	changes := in.o.arr(path...)
+	for i := 1; i < len(changes) && len(evs) < MaxEvents; i++ {
+		o := in.o.withOnly(changes[i], path...)
+		evs = append(evs, bitbucket(input{header: in.header, body: map[string]any(o), o: o}))
+	}
+	return evs
+}
+
 // unknownCodeEvent is a code host's event without a standard name (a star,
 // a fork, a wiki edit): kept as <provider>.<raw type>, with the repository
 // as subject and who did it, so that a subscriber can tell what it is about.

@@ -144,8 +144,8 @@ func zohoCRM(in input) Event {
 }
 
 // zohoDesk maps a Zoho Desk webhook: an array of {"eventType","payload",
-// "eventTime"} [?]. Only the first event is normalized; event_count says
-// how many the delivery held. Ticket_Add → ticket.created,
+// "eventTime"} [?]. This is the batch's first event (zohoDeskAll makes
+// one per element); its event_count says how many the delivery held. Ticket_Add → ticket.created,
 // Ticket_Thread_Add → ticket.replied (author from the thread direction),
 // Ticket_Update to status Closed → ticket.closed. Subject is the ticket id.
 func zohoDesk(in input) Event {
@@ -194,6 +194,17 @@ func zohoDesk(in input) Event {
 		d["event_count"] = int64(len(events))
 	}
 	return result(typ, raw, at, ticket, d)
+}
+
+// zohoDeskAll is zohoDesk for a whole batch: one event per element, in the
+// batch's order; only the first carries event_count.
+func zohoDeskAll(in input) []Event {
+	evs := []Event{zohoDesk(in)}
+	batch, _ := in.body.([]any)
+	for i := 1; i < len(batch) && len(evs) < MaxEvents; i++ {
+		evs = append(evs, zohoDesk(input{header: in.header, body: []any{batch[i]}}))
+	}
+	return evs
 }
 
 // clickatellFailed lists Clickatell's failure statuses (Part C: 005, 007,
@@ -295,8 +306,8 @@ var terraformTypes = map[string]string{
 }
 
 // terraform maps a notification ({"run_id","workspace_name",…,
-// "notifications":[{"trigger","run_status","run_updated_at",…}]}); the
-// first notification is used. Data: run_id, workspace, organization, url,
+// "notifications":[{"trigger","run_status","run_updated_at",…}]}) by its
+// first notification (terraformAll makes one event per notification). Data: run_id, workspace, organization, url,
 // message, status, actor. Subject is the run id (a ping: the notification
 // configuration id).
 func terraform(in input) Event {
@@ -324,6 +335,19 @@ func terraform(in input) Event {
 	d.set("status", n.str("run_status"))
 	d.set("actor", firstNonEmpty(n.str("run_updated_by"), o.str("run_created_by")))
 	return result(typ, raw, at, subject, d)
+}
+
+// terraformAll is terraform for each notification of a delivery, in the
+// payload's order: the run's fields with that notification's trigger,
+// status, time and actor.
+func terraformAll(in input) []Event {
+	evs := []Event{terraform(in)}
+	ns := in.o.arr("notifications")
+	for i := 1; i < len(ns) && len(evs) < MaxEvents; i++ {
+		o := in.o.withOnly(ns[i], "notifications")
+		evs = append(evs, terraform(input{header: in.header, body: map[string]any(o), o: o}))
+	}
+	return evs
 }
 
 // awx maps a webhook notification's default body ({"id","name","url",

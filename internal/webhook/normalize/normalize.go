@@ -1,5 +1,6 @@
-// Package normalize turns a provider's webhook delivery into one standard
-// event (providers.md Part C) and derives the delivery's idempotency key.
+// Package normalize turns a provider's webhook delivery into standard
+// events (providers.md Part C), one per change the delivery reports, and
+// derives the delivery's idempotency key.
 //
 // It is pure: no I/O, no clock, no configuration. It never drops a
 // delivery: a provider event without a standard name becomes
@@ -103,15 +104,51 @@ var eventHeaders = map[string]string{
 // the providers that name them in the body).
 func EventHeader(provider string) string { return eventHeaders[provider] }
 
+// MaxEvents bounds the events one delivery makes: a batch reporting more
+// changes makes events of its first MaxEvents (the first event's
+// data.event_count, where the provider has one, still says how many it
+// held; the raw delivery keeps them all).
+const MaxEvents = 100
+
+// A splitter maps a delivery that may report several changes at once to
+// one Event per change, in the order the payload lists them, the first
+// being what the provider's normalizer makes of the delivery. Every
+// provider without one makes one event per delivery.
+type splitter func(in input) []Event
+
+// splitters are the providers whose deliveries can report several changes:
+// a Bitbucket push of several refs (git push --follow-tags moves a branch
+// and creates a tag), a Zoho Desk batch, a Terraform notification with
+// several triggers.
+var splitters = map[string]splitter{
+	"bitbucket": bitbucketAll,
+	"zoho_desk": zohoDeskAll,
+	"terraform": terraformAll,
+}
+
 // Normalize maps a verified delivery from provider (an ihub provider id such
-// as "github" or "netcash") to a standard event. header and body are the
-// request's headers and raw body, JSON or form-encoded.
+// as "github" or "netcash") to a standard event: the first of NormalizeAll's,
+// for a delivery that reports several changes.
 //
 // A body that does not parse is not an error: the event is
 // "<provider>.unparsed" with no data. The error is non-nil only when the
 // provider id is unknown; the returned event is still usable (typed
 // "<provider>.<raw>" from a "type"/"event" field, or "<provider>.event").
 func Normalize(provider string, header http.Header, body []byte) (Event, error) {
+	evs, err := normalizeWith(provider, header, body, false)
+	return evs[0], err
+}
+
+// NormalizeAll maps a verified delivery to its standard events: one per
+// change it reports (at most MaxEvents), in the payload's order, the first
+// being Normalize's. header and body are the request's headers and raw
+// body, JSON or form-encoded. It returns at least one event, and an error
+// only as Normalize does.
+func NormalizeAll(provider string, header http.Header, body []byte) ([]Event, error) {
+	return normalizeWith(provider, header, body, true)
+}
+
+func normalizeWith(provider string, header http.Header, body []byte, all bool) ([]Event, error) {
 	name := typePart(provider)
 	if strings.TrimSpace(provider) == "" {
 		name = "unknown"
@@ -120,15 +157,24 @@ func Normalize(provider string, header http.Header, body []byte) (Event, error) 
 	if !known {
 		fn = generic
 	}
-	var ev Event
+	var evs []Event
 	if v, ok := decode(header, body); ok {
-		ev = fn(input{header: header, body: v, o: asObj(v)})
-		ev.RawType, ev.Subject = cleanRaw(ev.RawType), cleanSubject(ev.Subject)
-		if ev.Type == "" {
-			ev.Type = name + "." + typePart(ev.RawType)
+		in := input{header: header, body: v, o: asObj(v)}
+		if split := splitters[provider]; all && split != nil {
+			evs = split(in)
+			evs = evs[:min(len(evs), MaxEvents)]
+		} else {
+			evs = []Event{fn(in)}
+		}
+		for i := range evs {
+			ev := &evs[i]
+			ev.RawType, ev.Subject = cleanRaw(ev.RawType), cleanSubject(ev.Subject)
+			if ev.Type == "" {
+				ev.Type = name + "." + typePart(ev.RawType)
+			}
 		}
 	} else {
-		ev = Event{Type: name + ".unparsed", RawType: cleanRaw(headerValue(header, eventHeaders[provider]))}
+		ev := Event{Type: name + ".unparsed", RawType: cleanRaw(headerValue(header, eventHeaders[provider]))}
 		// A provider's check of the endpoint is one whatever its body
 		// (GitHub's ping is named by its header).
 		if ev.RawType != "" {
@@ -136,11 +182,12 @@ func Normalize(provider string, header http.Header, body []byte) (Event, error) 
 				ev.Type = p.Type
 			}
 		}
+		evs = []Event{ev}
 	}
 	if !known {
-		return ev, errUnknown(provider)
+		return evs, errUnknown(provider)
 	}
-	return ev, nil
+	return evs, nil
 }
 
 // errUnknown names the provider without echoing an arbitrarily long value.

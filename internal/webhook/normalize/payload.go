@@ -108,6 +108,27 @@ func (o obj) arr(path ...string) []any {
 	return a
 }
 
+// withOnly returns o with the array at path replaced by one holding elem
+// alone, o itself untouched (the objects along path are copied, shallowly):
+// a normalizer that reads the first element of that array then reads
+// elem, so that each change of a delivery is mapped as a delivery holding
+// only that change would be.
+func (o obj) withOnly(elem any, path ...string) obj {
+	if len(path) == 0 {
+		return o
+	}
+	out := make(obj, len(o))
+	for k, v := range o {
+		out[k] = v
+	}
+	if len(path) == 1 {
+		out[path[0]] = []any{elem}
+		return out
+	}
+	out[path[0]] = map[string]any(o.obj(path[0]).withOnly(elem, path[1:]...))
+	return out
+}
+
 // str returns the scalar at path as a string: strings as they are, numbers
 // in their JSON spelling, booleans as "true"/"false"; anything else is "".
 func (o obj) str(path ...string) string {
