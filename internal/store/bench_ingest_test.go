@@ -39,8 +39,8 @@ func BenchmarkInsertDeliveries(b *testing.B) {
 						Status: webhook.StatusPending, DedupeKey: id, ProviderDeliveryID: id, EventType: "bench.event",
 						HeaderText: `{"Content-Type":["application/json"],"X-Delivery-Id":["` + id + `"]}`,
 						Payload:    payload, PayloadSize: int64(len(payload)), SourceIP: "127.0.0.1",
-						Event: &webhook.Event{IntegrationID: in.ID, Provider: "http", Type: "bench.event", OccurredAt: now,
-							CreatedAt: now, DataJSON: data}}
+						Events: []webhook.Event{{IntegrationID: in.ID, Provider: "http", Type: "bench.event", OccurredAt: now,
+							CreatedAt: now, DataJSON: data}}}
 				}
 				res, err := db.InsertDeliveries(b.Context(), ds)
 				if err != nil || len(res) != batch || res[batch-1].Status != webhook.StatusProcessed {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -269,4 +270,101 @@ func TestMigrationIDsNeverReused(t *testing.T) {
 	if indexes != 9 {
 		t.Errorf("indexes on the rebuilt tables = %d, want 9", indexes)
 	}
+}
+
+// TestMigrationEventParts: version 18 makes an event unique by its
+// delivery and part instead of its delivery. The events a database holds
+// at version 17 keep their ids (the cursors consumers hold), public ids,
+// types and data, as part 0; the largest event id ever given is kept
+// (retention had removed the newest events), so new events go on above
+// it, and a delivery can then hold several events but not two of one part.
+func TestMigrationEventParts(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		opts := e.Options(t)
+		ctx := t.Context()
+		if err := store.MigrateUpTo(ctx, opts, 17); err != nil {
+			t.Fatalf("migrate to 17: %v", err)
+		}
+		raw := openRaw(t, opts)
+		// PostgreSQL's ids are identities: given here, and the sequences
+		// set as the removed rows had left them.
+		override, setSeq := "", []string{
+			`UPDATE sqlite_sequence SET seq = 45 WHERE name = 'webhook_events'`,
+		}
+		if dialectOf(opts) == store.Postgres {
+			override, setSeq = " OVERRIDING SYSTEM VALUE", []string{
+				`SELECT setval(pg_get_serial_sequence('webhook_events', 'id'), 45)`,
+				`SELECT setval(pg_get_serial_sequence('webhook_deliveries', 'id'), 9)`,
+			}
+		}
+		for _, q := range append([]string{
+			`INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key, provider_delivery_id,
+ event_type, headers, payload, payload_size, source_ip, reason)` + override + ` VALUES
+ (7, 'whe_1', 'int_1', 1000, 'processed', 'k7', 'k7', 'x', '{}', NULL, 2, '', ''),
+ (9, 'whe_1', 'int_1', 2000, 'processed', 'k9', 'k9', 'x', '{}', NULL, 2, '', '')`,
+			`INSERT INTO webhook_events (id, delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)` + override + `
+ VALUES (40, 7, 'int_1', 'zoho_desk', 'ticket.created', 't-1', 1000, 1001, '{"event_count":3,"ticket_id":"t-1"}'),
+ (41, 9, 'int_1', 'github', 'code.push', 'o/r', 2000, 2001, '{"branch":"main"}')`,
+		}, setSeq...) {
+			if _, err := raw.exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		db := openStore(t, opts)
+		want := []webhook.Event{
+			{Seq: 40, ID: "evt_7", DeliveryID: 7, IntegrationID: "int_1", Provider: "zoho_desk", Type: "ticket.created", Subject: "t-1",
+				OccurredAt: time.UnixMilli(1000).UTC(), CreatedAt: time.UnixMilli(1001).UTC(),
+				Data: map[string]any{"event_count": float64(3), "ticket_id": "t-1"}},
+			{Seq: 41, ID: "evt_9", DeliveryID: 9, IntegrationID: "int_1", Provider: "github", Type: "code.push", Subject: "o/r",
+				OccurredAt: time.UnixMilli(2000).UTC(), CreatedAt: time.UnixMilli(2001).UTC(), Data: map[string]any{"branch": "main"}},
+		}
+		got, err := db.ListEvents(ctx, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("events after the migration (-want +got):\n%s", diff)
+		}
+		if n, err := db.NewestEventSeq(ctx); err != nil || n != 45 {
+			t.Errorf("NewestEventSeq after the migration = %d, %v; want 45", n, err)
+		}
+
+		in := newIntegration(1, "migrated")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		d := acceptedDelivery(in, "two", now)
+		d.Events = append(d.Events, webhook.Event{IntegrationID: in.ID, Provider: in.Provider, Type: "x.z", Part: 1, OccurredAt: now, CreatedAt: now})
+		res, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = db.ListEvents(ctx, 45, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type short struct {
+			Seq  int64
+			ID   string
+			Part int
+		}
+		var gotShort []short
+		for _, ev := range got {
+			gotShort = append(gotShort, short{ev.Seq, ev.ID, ev.Part})
+		}
+		id := strconv.FormatInt(res[0].ID, 10)
+		if diff := cmp.Diff([]short{{46, "evt_" + id, 0}, {47, "evt_" + id + "_2", 1}}, gotShort); diff != "" {
+			t.Errorf("a new delivery's two events (-want +got):\n%s", diff)
+		}
+		// A delivery's part is one event: the old constraint is gone, the
+		// new one holds.
+		ins := `INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data)
+ VALUES (9, $1, 'int_1', 'github', 'code.push', 'o/r', 2000, 2001, '{}')`
+		if _, err := raw.exec(ctx, ins, 1); err != nil {
+			t.Errorf("a second part of delivery 9: %v", err)
+		}
+		if _, err := raw.exec(ctx, ins, 1); err == nil {
+			t.Errorf("a second event of part 1 of delivery 9 was stored")
+		}
+	})
 }

@@ -24,7 +24,7 @@ import (
 func acceptedDelivery(in integration.Integration, key string, at time.Time) webhook.NewDelivery {
 	return webhook.NewDelivery{EndpointID: "whe_1", IntegrationID: in.ID, ReceivedAt: at, Status: webhook.StatusPending,
 		DedupeKey: key, ProviderDeliveryID: key, EventType: "x", HeaderText: "{}", Payload: []byte(`{}`), PayloadSize: 2,
-		Event: &webhook.Event{IntegrationID: in.ID, Provider: in.Provider, Type: "x.y", OccurredAt: at, CreatedAt: at}}
+		Events: []webhook.Event{{IntegrationID: in.ID, Provider: in.Provider, Type: "x.y", OccurredAt: at, CreatedAt: at}}}
 }
 
 // TestPurgeAfterClockAhead: a delivery stored while the clock was ahead
@@ -521,7 +521,7 @@ func TestInlineProcessedAttempts(t *testing.T) {
 		in := newIntegration(1, "attempts")
 		mustCreate(t, db, in, nil)
 		pending := acceptedDelivery(in, "pending", time.Now())
-		pending.Event = nil
+		pending.Events = nil
 		res, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, "inline", time.Now()), pending})
 		if err != nil {
 			t.Fatal(err)
@@ -720,4 +720,149 @@ func waitForALockWait(t *testing.T, watch *rawDB) {
 			t.Fatal("the purge did not wait for the retry's lock within 10 s")
 		}
 	}
+}
+
+// withEvents is d with events of the given parts (types x.<part>).
+func withEvents(d webhook.NewDelivery, parts ...int) webhook.NewDelivery {
+	d.Events = nil
+	for _, p := range parts {
+		d.Events = append(d.Events, webhook.Event{IntegrationID: d.IntegrationID, Provider: "bitbucket", Type: fmt.Sprintf("x.%d", p),
+			Part: p, OccurredAt: d.ReceivedAt, CreatedAt: d.ReceivedAt, Data: map[string]any{"part": fmt.Sprint(p)}})
+	}
+	return d
+}
+
+// TestDeliveryEventParts: a delivery's events, stored with it by the group
+// commit or by a later processing pass, are listed in their order, each
+// with its own id (evt_<delivery>, then evt_<delivery>_<part+1>) and
+// cursor, the cursors of one delivery's events consecutive on SQLite (on
+// PostgreSQL another writer's events may come between them); processing
+// again stores none twice; retention takes them all with their delivery.
+func TestDeliveryEventParts(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "parts")
+		mustCreate(t, db, in, nil)
+		old, now := time.Now().Add(-100*24*time.Hour), time.Now()
+		rejected := acceptedDelivery(in, "rejected", now)
+		rejected.Status, rejected.Events, rejected.Payload = webhook.StatusRejected, nil, nil
+		pending := withEvents(acceptedDelivery(in, "pending", now))
+		res, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{
+			withEvents(acceptedDelivery(in, "three", old), 0, 1, 2),
+			withEvents(acceptedDelivery(in, "one", now), 0),
+			rejected,
+			// The endpoint accepted the second and third changes only.
+			withEvents(acceptedDelivery(in, "filtered", now), 1, 2),
+			pending,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		processed := withEvents(pending, 0, 1).Events
+		for i := range processed {
+			processed[i].DeliveryID = res[4].ID
+		}
+		// Completed twice (the second time by another replica): the
+		// second stores nothing.
+		for range 2 {
+			if err := db.CompleteDeliveries(ctx, []webhook.Completed{{DeliveryID: res[4].ID, Status: webhook.StatusProcessed,
+				ProcessedAt: now, Events: processed}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type ev struct {
+			ID, Type string
+			Part     int
+			Data     map[string]any
+		}
+		id := func(i int) string { return "evt_" + fmt.Sprint(res[i].ID) }
+		want := []ev{
+			{id(0), "x.0", 0, map[string]any{"part": "0"}},
+			{id(0) + "_2", "x.1", 1, map[string]any{"part": "1"}},
+			{id(0) + "_3", "x.2", 2, map[string]any{"part": "2"}},
+			{id(1), "x.0", 0, map[string]any{"part": "0"}},
+			{id(3) + "_2", "x.1", 1, map[string]any{"part": "1"}},
+			{id(3) + "_3", "x.2", 2, map[string]any{"part": "2"}},
+			{id(4), "x.0", 0, map[string]any{"part": "0"}},
+			{id(4) + "_2", "x.1", 1, map[string]any{"part": "1"}},
+		}
+		evs, err := db.ListEvents(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []ev
+		for i, x := range evs {
+			got = append(got, ev{x.ID, x.Type, x.Part, x.Data})
+			if i > 0 && x.Seq <= evs[i-1].Seq {
+				t.Errorf("event %s has cursor %d, after %d", x.ID, x.Seq, evs[i-1].Seq)
+			}
+			if e.Name == "sqlite" && i > 0 && x.DeliveryID == evs[i-1].DeliveryID && x.Seq != evs[i-1].Seq+1 {
+				t.Errorf("event %s has cursor %d, not next to its delivery's previous event's %d", x.ID, x.Seq, evs[i-1].Seq)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("events (-want +got):\n%s", diff)
+		}
+
+		if n, err := db.PurgeDeliveries(ctx, now.Add(-90*24*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("PurgeDeliveries = %d, %v; want 1", n, err)
+		}
+		evs, err = db.ListEvents(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, x := range evs {
+			got = append(got, ev{x.ID, x.Type, x.Part, x.Data})
+		}
+		if diff := cmp.Diff(want[3:], got); diff != "" {
+			t.Errorf("events after retention took delivery %d (-want +got):\n%s", res[0].ID, diff)
+		}
+	})
+}
+
+// TestDeliveryEventsFullBatch: a group commit of 32 deliveries making 100
+// events each (more arguments than SQLite takes in one statement) stores
+// them all, in order.
+func TestDeliveryEventsFullBatch(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "batch")
+		mustCreate(t, db, in, nil)
+		parts := make([]int, 100)
+		for i := range parts {
+			parts[i] = i
+		}
+		var ds []webhook.NewDelivery
+		for i := range 32 {
+			ds = append(ds, withEvents(acceptedDelivery(in, fmt.Sprint(i), time.Now()), parts...))
+		}
+		res, err := db.InsertDeliveries(ctx, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []webhook.Event
+		for after := int64(0); ; {
+			evs, err := db.ListEvents(ctx, after, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) == 0 {
+				break
+			}
+			got, after = append(got, evs...), evs[len(evs)-1].Seq
+		}
+		if len(got) != 32*100 {
+			t.Fatalf("events = %d, want %d", len(got), 32*100)
+		}
+		for i, ev := range got {
+			if want := webhook.EventID(res[i/100].ID, i%100); ev.ID != want {
+				t.Fatalf("event %d = %s, want %s", i, ev.ID, want)
+			}
+		}
+	})
 }

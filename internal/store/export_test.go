@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"io/fs"
+	"path/filepath"
 
 	"github.com/pressly/goose/v3"
 )
@@ -25,6 +27,30 @@ func MigrateSQLiteUpTo(ctx context.Context, sqlDB *sql.DB, version int64) error 
 	}
 	_, err = p.UpTo(ctx, version)
 	return err
+}
+
+// MigrateUpTo applies the migrations of o's engine up to version on the
+// database o names (which store.Open then takes on from there), for tests
+// of a later migration on the data an earlier schema holds.
+func MigrateUpTo(ctx context.Context, o Options, version int64) error {
+	dialect, dir, driver, dsn := goose.DialectSQLite3, "migrations/sqlite", "sqlite",
+		"file:"+filepath.Join(o.DataDir, "ihub.db")+"?_pragma=foreign_keys(ON)&_pragma=journal_mode(WAL)"
+	if IsPostgresURL(o.DatabaseURL) {
+		dialect, dir, driver, dsn = goose.DialectPostgres, "migrations/postgres", "pgx", o.DatabaseURL
+	}
+	fsys, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	sqlDB, err := sql.Open(driver, dsn)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, fsys, goose.WithTableName("ihub_schema_migrations"))
+	if err == nil {
+		_, err = p.UpTo(ctx, version)
+	}
+	return errors.Join(err, sqlDB.Close())
 }
 
 // The dispatcher's per-step queries, for TestDispatchQueriesAtScale.

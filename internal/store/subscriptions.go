@@ -1150,19 +1150,20 @@ func (db *DB) nameAttemptEvents(ctx context.Context, as []webhook.Attempt) error
 		}
 		at[a.EventSeq] = append(at[a.EventSeq], i)
 	}
-	r, err := db.query(ctx, `SELECT id, delivery_id, type FROM webhook_events WHERE id `+db.anyOf(), listArg(db, seqs))
+	r, err := db.query(ctx, `SELECT id, delivery_id, part, type FROM webhook_events WHERE id `+db.anyOf(), listArg(db, seqs))
 	if err != nil {
 		return fmt.Errorf("store: name attempts' events: %w", err)
 	}
 	defer r.Close()
 	for r.Next() {
 		var seq, delivery int64
+		var part int
 		var typ string
-		if err := r.Scan(&seq, &delivery, &typ); err != nil {
+		if err := r.Scan(&seq, &delivery, &part, &typ); err != nil {
 			return fmt.Errorf("store: name attempts' events: %w", err)
 		}
 		for _, i := range at[seq] {
-			as[i].EventID, as[i].EventType = webhook.EventID(delivery), typ
+			as[i].EventID, as[i].EventType = webhook.EventID(delivery, part), typ
 		}
 	}
 	return r.Err()

@@ -324,23 +324,25 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		if err := r.Err(); err != nil {
 			return fmt.Errorf("store: insert deliveries: %w", err)
 		}
-		eargs := make([]any, 0, 8*len(ds))
+		// The events, in the batch's order and each delivery's, so that
+		// one delivery's take consecutive ids.
+		eargs := make([]any, 0, sqliteEventArgs*len(ds))
 		for i, d := range ds {
 			if !inserted[i] {
 				continue
 			}
 			id := base + 1 + int64(i)
 			out[i] = webhook.Inserted{ID: id, Status: statuses[i]}
-			if d.Event == nil || statuses[i] != webhook.StatusProcessed {
+			if statuses[i] != webhook.StatusProcessed {
 				continue
 			}
-			ev := d.Event
-			eargs = append(eargs, id, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))
-		}
-		if len(eargs) > 0 {
-			if _, err := t.execCached(ctx, sqliteInsertEvents.text(len(eargs)/8), eargs...); err != nil {
-				return fmt.Errorf("store: insert events: %w", err)
+			for _, ev := range d.Events {
+				eargs = append(eargs, id, ev.Part, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
+					ms(ev.CreatedAt), string(eventData(ev)))
 			}
+		}
+		if err := insertEventRows(ctx, t, eargs); err != nil {
+			return err
 		}
 		// Seen before (or twice in this batch): recorded as duplicates,
 		// pointing at the first.
@@ -371,8 +373,37 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 	return out, nil
 }
 
+// sqliteEventArgs is the number of arguments of a row of sqliteInsertEvents.
+const sqliteEventArgs = 9
+
+// Bounds of the multi-row INSERT of events. A batch's events are one
+// statement up to maxEventRows rows (9,000 arguments, below SQLite's
+// 32,766): a group commit of 32 deliveries making 100 events each is
+// four. Statements of up to cachedRows rows (one event per delivery of a
+// batch, a few more) are prepared once and kept, as the deliveries' are;
+// larger ones, from batches of multi-event deliveries, are prepared for
+// their one use, so that the cache does not keep one per count of events.
+const (
+	maxEventRows = 1000
+	cachedRows   = 64
+)
+
+// insertEventRows writes the events whose arguments args holds
+// (sqliteEventArgs each) with multi-row INSERTs.
+func insertEventRows(ctx context.Context, t rawTx, args []any) error {
+	for len(args) > 0 {
+		n := min(len(args)/sqliteEventArgs, maxEventRows)
+		if _, err := t.execStmt(ctx, sqliteInsertEvents.text(n), n <= cachedRows, args[:n*sqliteEventArgs]); err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+		args = args[n*sqliteEventArgs:]
+	}
+	return nil
+}
+
 // multiRowInsert is a multi-row INSERT statement's text by its number of
-// rows, built once per size: the group commit writes one per batch.
+// rows, built once per size up to cachedRows: the group commit writes one
+// per batch.
 type multiRowInsert struct {
 	head, row, tail string
 	texts           sync.Map // int -> string
@@ -391,6 +422,9 @@ func (m *multiRowInsert) text(rows int) string {
 		b.WriteString(m.row)
 	}
 	b.WriteString(m.tail)
+	if rows > cachedRows {
+		return b.String()
+	}
 	t, _ := m.texts.LoadOrStore(rows, b.String())
 	return t.(string)
 }
@@ -404,9 +438,9 @@ var (
 		tail: ` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
 	}
 	sqliteInsertEvents = &multiRowInsert{
-		head: `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `,
-		row:  "(?,?,?,?,?,?,?,?)",
-		tail: ` ON CONFLICT (delivery_id) DO NOTHING`,
+		head: `INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `,
+		row:  "(?,?,?,?,?,?,?,?,?)",
+		tail: ` ON CONFLICT (delivery_id, part) DO NOTHING`,
 	}
 )
 
@@ -649,7 +683,7 @@ func deliveryRow(d webhook.NewDelivery) (status string, key, payload, processedA
 	if status == webhook.StatusPending && d.DedupeKey != "" {
 		key = d.DedupeKey
 	}
-	if status == webhook.StatusPending && d.Event != nil {
+	if status == webhook.StatusPending && len(d.Events) > 0 {
 		status, processedAt, processingMs = webhook.StatusProcessed, ms(d.ReceivedAt), int64(0)
 	}
 	if d.Status == webhook.StatusPending {
@@ -673,8 +707,37 @@ const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integrati
  attempts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
  ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`
 
+// pgInsertDeliveryEvent inserts a delivery with its one event, through a
+// data-modifying CTE: one statement for both.
+const pgInsertDeliveryEvent = `WITH d AS (` + pgInsertDelivery + `)
+ INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data, part)
+ SELECT id, $18, $19, $20, $21, $22, $23, $24, $25 FROM d RETURNING delivery_id`
+
+// pgInsertDeliveryEvents inserts a delivery with several events, given as
+// one array per column (pgEventColumns): one statement text whatever their
+// number. Sorted by part, they take their ids in order.
+const pgInsertDeliveryEvents = `WITH d AS (` + pgInsertDelivery + `), e AS (
+ INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data)
+ SELECT d.id, v.part, v.integration_id, v.provider, v.type, v.subject, v.occurred_at, v.created_at, v.data
+ FROM d, unnest($18::int[], $19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::text[])
+ AS v (part, integration_id, provider, type, subject, occurred_at, created_at, data) ORDER BY v.part)
+ SELECT id FROM d`
+
+// pgEventColumns are the arguments of pgInsertDeliveryEvents for evs.
+func pgEventColumns(evs []webhook.Event) []any {
+	parts := make([]int32, len(evs))
+	integrations, providers, types, subjects, data := make([]string, len(evs)), make([]string, len(evs)),
+		make([]string, len(evs)), make([]string, len(evs)), make([]string, len(evs))
+	occurred, created := make([]int64, len(evs)), make([]int64, len(evs))
+	for i, ev := range evs {
+		parts[i], integrations[i], providers[i], types[i], subjects[i] = int32(ev.Part), ev.IntegrationID, ev.Provider, ev.Type, ev.Subject
+		occurred[i], created[i], data[i] = ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(ev))
+	}
+	return []any{parts, integrations, providers, types, subjects, occurred, created, data}
+}
+
 // insertDeliveriesPG is InsertDeliveries for PostgreSQL: every delivery
-// (with its event, through a data-modifying CTE) goes into one pipelined
+// (with its events, through a data-modifying CTE) goes into one pipelined
 // batch, so a group commit costs one round trip instead of two per
 // delivery.
 func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) ([]webhook.Inserted, error) {
@@ -689,15 +752,16 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
 				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test, attemptsOf(status)}
-			if status == webhook.StatusProcessed {
-				ev := d.Event
-				b.Queue(`WITH d AS (`+pgInsertDelivery+`)
- INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
- SELECT id, $18, $19, $20, $21, $22, $23, $24 FROM d RETURNING delivery_id`,
-					append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt), string(eventData(*ev)))...)
-				continue
+			switch {
+			case status != webhook.StatusProcessed:
+				b.Queue(pgInsertDelivery, args...)
+			case len(d.Events) == 1:
+				ev := d.Events[0]
+				b.Queue(pgInsertDeliveryEvent, append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
+					ms(ev.CreatedAt), string(eventData(ev)), ev.Part)...)
+			default:
+				b.Queue(pgInsertDeliveryEvents, append(args, pgEventColumns(d.Events)...)...)
 			}
-			b.Queue(pgInsertDelivery, args...)
 		}
 		br := tx.SendBatch(ctx, b)
 		if _, err := br.Exec(); err != nil {
@@ -746,12 +810,12 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 	return out, nil
 }
 
-// insertEvent writes the event of a delivery (idempotent: its id derives
-// from the delivery).
+// insertEvent writes an event of a delivery (idempotent: its id derives
+// from the delivery and its part).
 func insertEvent(ctx context.Context, t rawTx, deliveryID int64, ev webhook.Event) error {
-	if _, err := t.exec(ctx, `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject,
- occurred_at, created_at, data) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (delivery_id) DO NOTHING`,
-		deliveryID, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
+	if _, err := t.exec(ctx, `INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject,
+ occurred_at, created_at, data) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (delivery_id, part) DO NOTHING`,
+		deliveryID, ev.Part, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
 		ms(ev.CreatedAt), string(eventData(ev))); err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
 	}
@@ -798,7 +862,7 @@ func (db *DB) NewestEventSeq(ctx context.Context) (int64, error) {
 
 // eventCols are an event's columns (e) with its delivery's (d) provenance:
 // a test send or a replay is marked so in what subscribers receive.
-const eventCols = `e.id, e.delivery_id, e.integration_id, e.provider, e.type, e.subject, e.occurred_at, e.created_at, e.data,
+const eventCols = `e.id, e.delivery_id, e.part, e.integration_id, e.provider, e.type, e.subject, e.occurred_at, e.created_at, e.data,
  COALESCE(d.is_test, FALSE), d.replay_of`
 
 // eventsWhere reads the events matching a condition on e.
@@ -819,11 +883,11 @@ func scanEvents(r rows) ([]webhook.Event, error) {
 		var ev webhook.Event
 		var occ, created int64
 		var data string
-		if err := r.Scan(&ev.Seq, &ev.DeliveryID, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
+		if err := r.Scan(&ev.Seq, &ev.DeliveryID, &ev.Part, &ev.IntegrationID, &ev.Provider, &ev.Type, &ev.Subject, &occ,
 			&created, &data, &ev.Test, &ev.ReplayOf); err != nil {
 			return nil, err
 		}
-		ev.ID, ev.OccurredAt, ev.CreatedAt = webhook.EventID(ev.DeliveryID), fromMS(occ), fromMS(created)
+		ev.ID, ev.OccurredAt, ev.CreatedAt = webhook.EventID(ev.DeliveryID, ev.Part), fromMS(occ), fromMS(created)
 		_ = json.Unmarshal([]byte(data), &ev.Data) // written by us as JSON
 		out = append(out, ev)
 	}

@@ -246,7 +246,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 		d.EventType = raw // named in the body
 	}
 	if accepts(r.ep.EventTypes, d.EventType, raw, ev.Type) {
-		d.Event = ev
+		d.Events = []Event{*ev}
 	} else {
 		d.Status, d.Reason, d.Payload = StatusRejected, ReasonEventTypeNotAccepted, nil
 	}

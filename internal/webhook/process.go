@@ -50,7 +50,7 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 			continue
 		}
 		ev, _ := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt, now)
-		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID), d.ID, now
+		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID, 0), d.ID, now
 		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
 			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(), Events: []Event{*ev}})
 	}
@@ -60,8 +60,16 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 	return len(done), nil
 }
 
-// EventID is the id of the event made from a delivery.
-func EventID(deliveryID int64) string { return "evt_" + strconv.FormatInt(deliveryID, 10) }
+// EventID is the id of the event made of a delivery's change part (see
+// Event.Part): evt_<deliveryId> for the first, as when a delivery made one
+// event, then evt_<deliveryId>_2, evt_<deliveryId>_3, …
+func EventID(deliveryID int64, part int) string {
+	id := "evt_" + strconv.FormatInt(deliveryID, 10)
+	if part == 0 {
+		return id
+	}
+	return id + "_" + strconv.Itoa(part+1)
+}
 
 // RunProcessor processes pending deliveries until ctx ends, polling every
 // interval when idle.
@@ -188,7 +196,7 @@ func (s *Service) replayOf(d Delivery, providerID string, receivedAt, now time.T
 	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, receivedAt, now)
 	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Event: ev}
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Events: []Event{*ev}}
 }
 
 // ReplayFilter selects deliveries to replay in bulk.

@@ -888,7 +888,7 @@ func chatMessage(ev Event) ChatMessage {
 	m.Facts = append(m.Facts, [2]string{"Source", ev.Provider}, [2]string{"Integration", ev.IntegrationID},
 		[2]string{"Occurred", ev.OccurredAt.UTC().Format(time.RFC3339)}, [2]string{"Event", ev.ID})
 	if ev.ReplayOf != nil {
-		m.Facts = append(m.Facts, [2]string{"Replay of", EventID(*ev.ReplayOf)})
+		m.Facts = append(m.Facts, [2]string{"Replay of", EventID(*ev.ReplayOf, ev.Part)})
 	}
 	keys := slices.Sorted(maps.Keys(ev.Data))
 	for _, k := range keys {
@@ -1447,7 +1447,7 @@ func Envelope(ev Event) EventEnvelope {
 	e := EventEnvelope{Cursor: ev.Seq, ID: ev.ID, Type: ev.Type, Source: ev.Provider, IntegrationID: ev.IntegrationID,
 		OccurredAt: ev.OccurredAt, ReceivedAt: ev.CreatedAt, Subject: ev.Subject, Data: data, DeliveryID: ev.DeliveryID, Test: ev.Test}
 	if ev.ReplayOf != nil {
-		e.ReplayOf = EventID(*ev.ReplayOf)
+		e.ReplayOf = EventID(*ev.ReplayOf, ev.Part)
 	}
 	return e
 }

@@ -99,10 +99,12 @@ type NewDelivery struct {
 	// HeaderText is Header as JSON, computed by the caller so that the
 	// single writer does not (see HeaderJSON).
 	HeaderText string
-	// Event, when set on an accepted delivery, is its normalized event:
-	// the store writes it in the same transaction (its ID and DeliveryID
-	// are filled in there) and stores the delivery as processed.
-	Event *Event
+	// Events, when there are some on an accepted delivery, are its
+	// normalized events, in order, each with its Part: the store writes
+	// them in the same transaction (their DeliveryID is filled in there,
+	// and they take consecutive sequence numbers on SQLite; in order on
+	// PostgreSQL) and stores the delivery as processed.
+	Events []Event
 }
 
 // HeaderJSON returns the headers as stored: HeaderText, or Header encoded.
@@ -201,9 +203,13 @@ type DeliveryFilter struct {
 
 // Event is a normalized event.
 type Event struct {
-	Seq           int64
-	ID            string // evt_…
-	DeliveryID    int64
+	Seq        int64
+	ID         string // evt_…, see EventID
+	DeliveryID int64
+	// Part is the event's place among the changes its delivery reports
+	// (normalize.NormalizeAll), 0 for the first: a delivery's events are
+	// unique by part.
+	Part          int
 	IntegrationID string
 	Provider      string
 	Type          string

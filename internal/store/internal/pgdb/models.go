@@ -270,6 +270,7 @@ type WebhookEvent struct {
 	OccurredAt    int64
 	CreatedAt     int64
 	Data          string
+	Part          int32
 }
 
 type WebhookLastAccepted struct {

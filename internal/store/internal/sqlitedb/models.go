@@ -263,6 +263,7 @@ type WebhookEndpoint struct {
 type WebhookEvent struct {
 	ID            int64
 	DeliveryID    int64
+	Part          int64
 	IntegrationID string
 	Provider      string
 	Type          string
