@@ -175,8 +175,9 @@ var ErrRejectionsThrottled = apperr.E(apperr.TooManyRequests, "too many rejected
 // once it is committed. A failed verification is stored as rejected
 // (without payload) and answered with a *verify.Error; repeated rejections
 // from one source are throttled. Neither the request's URL nor a token in
-// the body (verify.RedactBody) is stored. A delivery whose event type the endpoint
-// does not accept is stored as rejected with reason "event type not
+// the body (verify.RedactBody) is stored. A delivery is stored with those
+// of its events (one per change it reports) whose type the endpoint
+// accepts; one with none is stored as rejected with reason "event type not
 // accepted" but answered as accepted, so the provider does not retry it.
 func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, error) {
 	r := t.r
@@ -240,14 +241,15 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 		d.ProviderDeliveryID = d.DedupeKey
 	}
 	d.Status, d.Payload = StatusPending, body
-	ev, raw := s.normalize(r.ep.Provider, r.ep.IntegrationID, header, body, now, now)
-	d.EventType = normalize.CleanName(eventTypeOf(r.ep.Provider, req.Header))
+	evs, raws := s.normalize(r.ep.Provider, r.ep.IntegrationID, header, body, now, now)
+	named := normalize.CleanName(eventTypeOf(r.ep.Provider, req.Header))
+	d.EventType = named
 	if d.EventType == "" {
-		d.EventType = raw // named in the body
+		d.EventType = raws[0] // named in the body
 	}
-	if accepts(r.ep.EventTypes, d.EventType, raw, ev.Type) {
-		d.Events = []Event{*ev}
-	} else {
+	// Only the events the endpoint accepts are stored; the delivery is
+	// accepted if one is.
+	if d.Events = acceptedEvents(r.ep.EventTypes, named, evs, raws); len(d.Events) == 0 {
 		d.Status, d.Reason, d.Payload = StatusRejected, ReasonEventTypeNotAccepted, nil
 	}
 	d.HeaderText = d.HeaderJSON()
@@ -268,29 +270,53 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 	return out, nil
 }
 
-// normalize maps a delivery to its event. It runs in the request's
-// goroutine, before the group commit, so that the delivery and its event
-// are written together and no second write is needed to process it. An
-// event whose payload names no time occurred when the delivery was
-// received (for a replay, the original's reception).
-func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, received, now time.Time) (*Event, string) {
-	ev, _ := normalize.Normalize(providerID, h, body) // an unknown provider still yields a usable event
-	occurred := ev.OccurredAt
-	if occurred.IsZero() {
-		occurred = received
+// normalize maps a delivery to its events, one per change it reports
+// (normalize.NormalizeAll), each with its Part, and returns them with the
+// provider's name of each (RawType). It runs in the request's goroutine,
+// before the group commit, so that the delivery and its events are written
+// together and no second write is needed to process it. An event whose
+// payload names no time occurred when the delivery was received (for a
+// replay, the original's reception).
+func (s *Service) normalize(providerID, integrationID string, h http.Header, body []byte, received, now time.Time) ([]Event, []string) {
+	nevs, _ := normalize.NormalizeAll(providerID, h, body) // an unknown provider still yields usable events
+	evs, raws := make([]Event, len(nevs)), make([]string, len(nevs))
+	for i, ev := range nevs {
+		occurred := ev.OccurredAt
+		if occurred.IsZero() {
+			occurred = received
+		}
+		evs[i] = Event{Part: i, IntegrationID: integrationID, Provider: providerID, Type: ev.Type, Subject: ev.Subject,
+			OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data, DataJSON: []byte("{}")}
+		if ev.Data != nil {
+			if b, err := normalize.EncodeData(ev.Data); err == nil {
+				evs[i].DataJSON = b
+			}
+		}
+		raws[i] = ev.RawType
 	}
-	out := &Event{IntegrationID: integrationID, Provider: providerID, Type: ev.Type, Subject: ev.Subject,
-		OccurredAt: occurred.UTC(), CreatedAt: now, Data: ev.Data, DataJSON: []byte("{}")}
-	if ev.Data != nil {
-		if b, err := normalize.EncodeData(ev.Data); err == nil {
-			out.DataJSON = b
+	return evs, raws
+}
+
+// acceptedEvents returns the events, of evs, that an endpoint accepting
+// only the event names in list (all when empty) takes (see accepts); raws
+// are their provider names, header the delivery's from its event header.
+// They keep their parts: a delivery's second change is evt_<id>_2 whether
+// or not its first was accepted.
+func acceptedEvents(list []string, header string, evs []Event, raws []string) []Event {
+	if len(list) == 0 {
+		return evs
+	}
+	out := evs[:0:0]
+	for i, ev := range evs {
+		if accepts(list, header, raws[i], ev.Type) {
+			out = append(out, ev)
 		}
 	}
-	return out, ev.RawType
+	return out
 }
 
 // accepts reports whether an endpoint accepting only the event names in
-// list (all when empty) takes a delivery: by the provider's event name from
+// list (all when empty) takes an event: by the provider's event name from
 // its header or body (GitHub's "push" or "pull_request.closed", Resend's
 // "email.bounced") or by ihub's standard type, or by a family ("code.*",
 // "pull_request.*") of either. A provider's check of the

@@ -11,6 +11,7 @@ import (
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
+	"ihub/internal/webhook/normalize"
 	"ihub/internal/webhook/verify"
 )
 
@@ -20,26 +21,27 @@ const ReasonPayloadUnreadable = "the stored payload cannot be read"
 
 // ProcessPending normalizes up to n pending deliveries into events and
 // marks them processed, in one transaction; it returns how many it
-// handled. It is idempotent: an event's id derives from its delivery, so a
-// delivery processed twice (two replicas) yields one event.
+// handled. It is idempotent: an event's id derives from its delivery and
+// part, so a delivery processed twice (two replicas) yields its events
+// once.
 func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 	pending, err := s.o.Store.ClaimPending(ctx, n)
 	if err != nil || len(pending) == 0 {
 		return 0, err
 	}
-	providers := map[string]string{}
+	endpoints := map[string]Endpoint{}
 	done := make([]Completed, 0, len(pending))
 	for _, d := range pending {
-		prov, ok := providers[d.EndpointID]
+		ep, ok := endpoints[d.EndpointID]
 		if !ok {
-			if ep, _, err := s.o.Store.GetWebhookEndpoint(ctx, d.EndpointID); err == nil {
-				prov = ep.Provider
-			} else if it, err := s.o.Integration(ctx, d.IntegrationID); err == nil {
-				prov = it.Provider
-			} else {
-				prov = "unknown"
+			var err error
+			if ep, _, err = s.o.Store.GetWebhookEndpoint(ctx, d.EndpointID); err != nil {
+				ep = Endpoint{ID: d.EndpointID, Provider: "unknown"}
+				if it, err := s.o.Integration(ctx, d.IntegrationID); err == nil {
+					ep.Provider = it.Provider
+				}
 			}
-			providers[d.EndpointID] = prov
+			endpoints[d.EndpointID] = ep
 		}
 		now := s.o.Now()
 		if d.Payload == nil && d.PayloadSize > 0 {
@@ -49,15 +51,30 @@ func (s *Service) ProcessPending(ctx context.Context, n int) (int, error) {
 				ProcessedAt: now, ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds()})
 			continue
 		}
-		ev, _ := s.normalize(prov, d.IntegrationID, d.Header, d.Payload, d.ReceivedAt, now)
-		ev.ID, ev.DeliveryID, ev.CreatedAt = EventID(d.ID, 0), d.ID, now
+		evs := s.eventsOf(ep, d, d.ReceivedAt, now)
+		for i := range evs {
+			evs[i].ID, evs[i].DeliveryID = EventID(d.ID, evs[i].Part), d.ID
+		}
 		done = append(done, Completed{DeliveryID: d.ID, Status: StatusProcessed, ProcessedAt: now,
-			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(), Events: []Event{*ev}})
+			ProcessingMs: now.Sub(d.ReceivedAt).Milliseconds(), Events: evs})
 	}
 	if err := s.o.Store.CompleteDeliveries(ctx, done); err != nil {
 		return 0, err
 	}
 	return len(done), nil
+}
+
+// eventsOf normalizes a stored delivery of ep again (to process it, or
+// replay it), keeping the events the endpoint accepts now, as ingest
+// does. When it accepts none (its event types changed since the delivery
+// was accepted) all are kept: the delivery was accepted, and a replay is
+// asked for by someone who wants it sent again.
+func (s *Service) eventsOf(ep Endpoint, d Delivery, receivedAt, now time.Time) []Event {
+	evs, raws := s.normalize(ep.Provider, d.IntegrationID, d.Header, d.Payload, receivedAt, now)
+	if kept := acceptedEvents(ep.EventTypes, normalize.CleanName(eventTypeOf(ep.Provider, d.Header)), evs, raws); len(kept) > 0 {
+		return kept
+	}
+	return evs
 }
 
 // EventID is the id of the event made of a delivery's change part (see
@@ -175,7 +192,7 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 	// even if the caller goes away: a replay stored but not on record must
 	// not happen.
 	wctx := context.WithoutCancel(ctx)
-	ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, at, now))
+	ins, err := s.commit.submit(wctx, s.replayOf(d, ep, at, now))
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -187,16 +204,16 @@ func (s *Service) Replay(ctx context.Context, by audit.Actor, endpointID string,
 	return Outcome{DeliveryID: ins.ID, Status: ins.Status}, nil
 }
 
-// replayOf is the new delivery that replays d: same payload and headers,
-// normalized again, with provenance. receivedAt is when the provider sent
-// it (d's, or its original's for a replay): the event's time when the
+// replayOf is the new delivery that replays d, a delivery of ep: same
+// payload and headers, normalized again into all its events (those ep
+// accepts, see eventsOf), with provenance. receivedAt is when the provider
+// sent it (d's, or its original's for a replay): the events' time when the
 // payload names none.
-func (s *Service) replayOf(d Delivery, providerID string, receivedAt, now time.Time) NewDelivery {
+func (s *Service) replayOf(d Delivery, ep Endpoint, receivedAt, now time.Time) NewDelivery {
 	orig := d.ID
-	ev, _ := s.normalize(providerID, d.IntegrationID, d.Header, d.Payload, receivedAt, now)
 	return NewDelivery{EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: now, Status: StatusPending,
 		ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Header: d.Header, Payload: d.Payload,
-		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Events: []Event{*ev}}
+		PayloadSize: d.PayloadSize, SourceIP: "replay", ReplayOf: &orig, Test: d.Test, Events: s.eventsOf(ep, d, receivedAt, now)}
 }
 
 // ReplayFilter selects deliveries to replay in bulk.
@@ -251,7 +268,7 @@ func (s *Service) ReplayMany(ctx context.Context, by audit.Actor, endpointID str
 		if d.Payload == nil {
 			continue
 		}
-		ins, err := s.commit.submit(wctx, s.replayOf(d, ep.Provider, d.ReceivedAt, now)) // a filter replays originals only
+		ins, err := s.commit.submit(wctx, s.replayOf(d, ep, d.ReceivedAt, now)) // a filter replays originals only
 		if err != nil {
 			failed = err
 			break
