@@ -603,7 +603,7 @@ func (s *Server) webhookSignals(ctx context.Context, in *endpointIDInput) (*sign
 // EventBody is a normalized event.
 type EventBody struct {
 	Cursor        int64          `json:"cursor" doc:"Pass as after= to read the events that follow."`
-	ID            string         `json:"id"`
+	ID            string         `json:"id" doc:"evt_<deliveryId> for the first change its delivery reports, evt_<deliveryId>_2, evt_<deliveryId>_3, … for the others (a Bitbucket push of a branch and a tag, a Zoho Desk batch): the webhook-id subscribers receive."`
 	Type          string         `json:"type"`
 	Source        string         `json:"source" doc:"The provider."`
 	IntegrationID string         `json:"integrationId"`
@@ -611,7 +611,7 @@ type EventBody struct {
 	ReceivedAt    time.Time      `json:"receivedAt"`
 	Subject       string         `json:"subject"`
 	Data          map[string]any `json:"data"`
-	DeliveryID    int64          `json:"deliveryId" doc:"The raw delivery (see the endpoint's logs)."`
+	DeliveryID    int64          `json:"deliveryId" doc:"The raw delivery (see the endpoint's logs); the events of one delivery share it."`
 	Test          bool           `json:"test" doc:"True for the event of a test send (POST /api/v1/integrations/webhooks/{id}/test): not a provider's."`
 	ReplayOf      string         `json:"replayOf,omitempty" doc:"On a replay's event: the id of the event it replays (not sent if its delivery failed processing)."`
 }

@@ -144,10 +144,11 @@ func zohoCRM(in input) Event {
 }
 
 // zohoDesk maps a Zoho Desk webhook: an array of {"eventType","payload",
-// "eventTime"} [?]. This is the batch's first event (zohoDeskAll makes
-// one per element); its event_count says how many the delivery held. Ticket_Add → ticket.created,
-// Ticket_Thread_Add → ticket.replied (author from the thread direction),
-// Ticket_Update to status Closed → ticket.closed. Subject is the ticket id.
+// "eventTime"} [?], by its first event (zohoDeskAll makes one per
+// element), whose event_count says how many the delivery held.
+// Ticket_Add → ticket.created, Ticket_Thread_Add → ticket.replied (author
+// from the thread direction), Ticket_Update to status Closed →
+// ticket.closed. Subject is the ticket id.
 func zohoDesk(in input) Event {
 	var events []any
 	switch v := in.body.(type) {
@@ -307,9 +308,9 @@ var terraformTypes = map[string]string{
 
 // terraform maps a notification ({"run_id","workspace_name",…,
 // "notifications":[{"trigger","run_status","run_updated_at",…}]}) by its
-// first notification (terraformAll makes one event per notification). Data: run_id, workspace, organization, url,
-// message, status, actor. Subject is the run id (a ping: the notification
-// configuration id).
+// first notification (terraformAll makes one event per notification).
+// Data: run_id, workspace, organization, url, message, status, actor.
+// Subject is the run id (a ping: the notification configuration id).
 func terraform(in input) Event {
 	o := in.o
 	var n obj
