@@ -325,8 +325,21 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 			return fmt.Errorf("store: insert deliveries: %w", err)
 		}
 		// The events, in the batch's order and each delivery's, so that
-		// one delivery's take consecutive ids.
-		eargs := make([]any, 0, sqliteEventArgs*len(ds))
+		// one delivery's take consecutive ids. A batch of first events
+		// (one per delivery, the common case) leaves part to its default,
+		// as the statement was before a delivery could make several.
+		ins, firsts := sqliteInsertEvents, true
+		for i, d := range ds {
+			if inserted[i] && statuses[i] == webhook.StatusProcessed {
+				for _, ev := range d.Events {
+					firsts = firsts && ev.Part == 0
+				}
+			}
+		}
+		if firsts {
+			ins = sqliteInsertFirstEvents
+		}
+		eargs := make([]any, 0, ins.args*len(ds))
 		for i, d := range ds {
 			if !inserted[i] {
 				continue
@@ -337,11 +350,15 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 				continue
 			}
 			for _, ev := range d.Events {
-				eargs = append(eargs, id, ev.Part, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
-					ms(ev.CreatedAt), string(eventData(ev)))
+				eargs = append(eargs, id)
+				if !firsts {
+					eargs = append(eargs, ev.Part)
+				}
+				eargs = append(eargs, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt), ms(ev.CreatedAt),
+					string(eventData(ev)))
 			}
 		}
-		if err := insertEventRows(ctx, t, eargs); err != nil {
+		if err := insertEventRows(ctx, t, ins, eargs); err != nil {
 			return err
 		}
 		// Seen before (or twice in this batch): recorded as duplicates,
@@ -373,9 +390,6 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 	return out, nil
 }
 
-// sqliteEventArgs is the number of arguments of a row of sqliteInsertEvents.
-const sqliteEventArgs = 9
-
 // Bounds of the multi-row INSERT of events. A batch's events are one
 // statement up to maxEventRows rows (9,000 arguments, below SQLite's
 // 32,766): a group commit of 32 deliveries making 100 events each is
@@ -388,15 +402,15 @@ const (
 	cachedRows   = 64
 )
 
-// insertEventRows writes the events whose arguments args holds
-// (sqliteEventArgs each) with multi-row INSERTs.
-func insertEventRows(ctx context.Context, t rawTx, args []any) error {
+// insertEventRows writes the events whose arguments args holds (ins.args
+// each) with ins's multi-row INSERTs.
+func insertEventRows(ctx context.Context, t rawTx, ins *multiRowInsert, args []any) error {
 	for len(args) > 0 {
-		n := min(len(args)/sqliteEventArgs, maxEventRows)
-		if _, err := t.execStmt(ctx, sqliteInsertEvents.text(n), n <= cachedRows, args[:n*sqliteEventArgs]); err != nil {
+		n := min(len(args)/ins.args, maxEventRows)
+		if _, err := t.execStmt(ctx, ins.text(n), n <= cachedRows, args[:n*ins.args]); err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
 		}
-		args = args[n*sqliteEventArgs:]
+		args = args[n*ins.args:]
 	}
 	return nil
 }
@@ -406,6 +420,7 @@ func insertEventRows(ctx context.Context, t rawTx, args []any) error {
 // per batch.
 type multiRowInsert struct {
 	head, row, tail string
+	args            int      // per row, for those whose callers count them
 	texts           sync.Map // int -> string
 }
 
@@ -441,6 +456,14 @@ var (
 		head: `INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `,
 		row:  "(?,?,?,?,?,?,?,?,?)",
 		tail: ` ON CONFLICT (delivery_id, part) DO NOTHING`,
+		args: 9,
+	}
+	// sqliteInsertFirstEvents is sqliteInsertEvents for events of part 0.
+	sqliteInsertFirstEvents = &multiRowInsert{
+		head: `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `,
+		row:  "(?,?,?,?,?,?,?,?)",
+		tail: ` ON CONFLICT (delivery_id, part) DO NOTHING`,
+		args: 8,
 	}
 )
 
@@ -707,15 +730,17 @@ const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integrati
  attempts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
  ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`
 
-// pgInsertDeliveryEvent inserts a delivery with its one event, through a
-// data-modifying CTE: one statement for both.
+// pgInsertDeliveryEvent inserts a delivery with its one event, of part 0
+// (the column's default), through a data-modifying CTE: one statement for
+// both, the same as before a delivery could make several events.
 const pgInsertDeliveryEvent = `WITH d AS (` + pgInsertDelivery + `)
- INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data, part)
- SELECT id, $18, $19, $20, $21, $22, $23, $24, $25 FROM d RETURNING delivery_id`
+ INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
+ SELECT id, $18, $19, $20, $21, $22, $23, $24 FROM d RETURNING delivery_id`
 
-// pgInsertDeliveryEvents inserts a delivery with several events, given as
-// one array per column (pgEventColumns): one statement text whatever their
-// number. Sorted by part, they take their ids in order.
+// pgInsertDeliveryEvents inserts a delivery with its events otherwise
+// (several, or one whose first change the endpoint did not accept), given
+// as one array per column (pgEventColumns): one statement text whatever
+// their number. Sorted by part, they take their ids in order.
 const pgInsertDeliveryEvents = `WITH d AS (` + pgInsertDelivery + `), e AS (
  INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data)
  SELECT d.id, v.part, v.integration_id, v.provider, v.type, v.subject, v.occurred_at, v.created_at, v.data
@@ -755,10 +780,10 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 			switch {
 			case status != webhook.StatusProcessed:
 				b.Queue(pgInsertDelivery, args...)
-			case len(d.Events) == 1:
+			case len(d.Events) == 1 && d.Events[0].Part == 0:
 				ev := d.Events[0]
 				b.Queue(pgInsertDeliveryEvent, append(args, ev.IntegrationID, ev.Provider, ev.Type, ev.Subject, ms(ev.OccurredAt),
-					ms(ev.CreatedAt), string(eventData(ev)), ev.Part)...)
+					ms(ev.CreatedAt), string(eventData(ev)))...)
 			default:
 				b.Queue(pgInsertDeliveryEvents, append(args, pgEventColumns(d.Events)...)...)
 			}
