@@ -159,8 +159,13 @@ func (f *Factory) Refresh(ctx context.Context) error {
 			continue
 		}
 		f.Invalidate(id)
-		if err != nil && f.s.o.Outbound != nil {
+		switch {
+		case f.s.o.Outbound == nil:
+		case err != nil:
 			f.s.o.Outbound.Forget(id)
+		case connectionChanged(h.Integration, cur):
+			// Changed on another replica (Service.update resets it there).
+			f.s.o.Outbound.ResetBreaker(id)
 		}
 	}
 	f.counter.Store(counter)

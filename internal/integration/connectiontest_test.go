@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ihub/internal/app/apptest"
+	"ihub/internal/audit"
 	"ihub/internal/integration"
 	"ihub/internal/jobqueue"
 	"ihub/internal/store/storetest"
@@ -103,6 +104,95 @@ func TestOnDemandTestIsNotRefusedByTheBreaker(t *testing.T) {
 			if got := env.App.Outbound.BreakerState(in.ID); got != "closed" {
 				t.Errorf("BreakerState = %q after a successful test, want closed", got)
 			}
+		})
+	}
+}
+
+// TestEditClosesTheBreaker: once failures have opened an integration's
+// circuit breaker, fixing its connection (here its base URL) lets ihub's
+// own calls through at once, instead of after the breaker's cool-down,
+// whether the edit was made on this replica or on another (seen at the
+// next refresh); an edit that does not touch the connection (its name)
+// leaves the breaker open.
+func TestEditClosesTheBreaker(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			down := "http://" + ln.Addr().String()
+			ln.Close()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.WriteString(w, "ok")
+			}))
+			t.Cleanup(srv.Close)
+			env := apptest.New(t, e, apptest.Options{})
+			r := env.Do("POST", "/api/v1/integrations", env.AdminToken, map[string]any{
+				"name": "down", "provider": "http", "baseUrl": down})
+			if r.Status != 201 {
+				t.Fatalf("create = %d %s", r.Status, r.Body)
+			}
+			var in struct{ ID string }
+			r.JSON(t, &in)
+			ctx := t.Context()
+			work := func() *string {
+				t.Helper()
+				if err := env.App.Integrations.WorkTest(ctx, &jobqueue.Job[integration.TestArgs]{Args: integration.TestArgs{IntegrationID: in.ID}}); err != nil {
+					t.Fatalf("WorkTest = %v", err)
+				}
+				got, err := env.App.Integrations.Get(ctx, in.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got.Health.LastError
+			}
+			open := func(when string) {
+				t.Helper()
+				for i := 0; i < 5 && env.App.Outbound.BreakerState(in.ID) != "open"; i++ {
+					work()
+				}
+				if got := env.App.Outbound.BreakerState(in.ID); got != "open" {
+					t.Fatalf("BreakerState = %q after failed tests %s, want open", got, when)
+				}
+			}
+			patch := func(body map[string]any) {
+				t.Helper()
+				if r := env.Do("PATCH", "/api/v1/integrations/"+in.ID, env.AdminToken, body); r.Status != 200 {
+					t.Fatalf("PATCH %v = %d %s", body, r.Status, r.Body)
+				}
+			}
+			closed := func(when string) {
+				t.Helper()
+				if got := env.App.Outbound.BreakerState(in.ID); got != "closed" {
+					t.Errorf("BreakerState = %q %s, want closed", got, when)
+				}
+				if last := work(); last != nil {
+					t.Errorf("background test %s: last error %q, want none", when, *last)
+				}
+			}
+
+			open("at first")
+			patch(map[string]any{"name": "still down"})
+			if got := env.App.Outbound.BreakerState(in.ID); got != "open" {
+				t.Errorf("BreakerState = %q after a rename, want still open", got)
+			}
+			patch(map[string]any{"baseUrl": srv.URL})
+			closed("after the base URL was fixed here")
+
+			patch(map[string]any{"baseUrl": down})
+			open("on the old address again")
+			other := apptest.Reopen(t, env)
+			url := srv.URL
+			if _, err := other.Integrations.Update(ctx, audit.System, in.ID, integration.Input{BaseURL: &url}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := env.App.Integrations.Clients().Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			closed("after another replica fixed the base URL")
 		})
 	}
 }

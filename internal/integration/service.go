@@ -503,9 +503,25 @@ func (s *Service) update(ctx context.Context, by audit.Actor, idOrSlug string, i
 		return Integration{}, err
 	}
 	s.clients.Invalidate(next.ID)
+	if s.o.Outbound != nil && connectionChanged(before, next) {
+		s.o.Outbound.ResetBreaker(next.ID)
+	}
 	next.Version++
 	return next, nil
 }
+
+// connectionChanged reports whether b reaches its provider otherwise than
+// a: another address, user, credential, setting or network permission. The
+// failures an integration's circuit breaker counted then say nothing about
+// the new connection, so an edit that fixes it is tried at once, not after
+// the breaker's cool-down.
+func connectionChanged(a, b Integration) bool {
+	return a.BaseURL != b.BaseURL || a.Username != b.Username || !equalJSONish(a.Settings, b.Settings) ||
+		!maps.EqualFunc(a.Credentials, b.Credentials, time.Time.Equal) || a.AllowPrivateNetwork != b.AllowPrivateNetwork ||
+		a.TLSSkipVerify != b.TLSSkipVerify || !equalLinked(a.LinkedServerID, b.LinkedServerID)
+}
+
+func equalLinked(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 func changedFields(a, b Integration) []string {
 	var out []string
@@ -530,7 +546,7 @@ func changedFields(a, b Integration) []string {
 	if a.IsActive != b.IsActive {
 		out = append(out, "isActive")
 	}
-	if (a.LinkedServerID == nil) != (b.LinkedServerID == nil) || (a.LinkedServerID != nil && *a.LinkedServerID != *b.LinkedServerID) {
+	if !equalLinked(a.LinkedServerID, b.LinkedServerID) {
 		out = append(out, "linkedServerId")
 	}
 	if a.HealthCheckIntervalMinutes != b.HealthCheckIntervalMinutes {

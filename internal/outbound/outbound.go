@@ -216,6 +216,18 @@ func (m *Manager) Forget(integrationID string) {
 	m.mu.Unlock()
 }
 
+// ResetBreaker closes an integration's circuit breaker: its connection
+// changed (base URL, credentials, settings), so the failures counted
+// against the old one say nothing about the new one.
+func (m *Manager) ResetBreaker(integrationID string) {
+	m.mu.Lock()
+	st, ok := m.states[integrationID]
+	m.mu.Unlock()
+	if ok {
+		st.breaker.Store(m.newBreaker(integrationID))
+	}
+}
+
 // BreakerState returns "closed", "open" or "half-open" for an integration
 // ("closed" when it has made no call yet).
 func (m *Manager) BreakerState(integrationID string) string {
