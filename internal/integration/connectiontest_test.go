@@ -30,20 +30,9 @@ func TestOnDemandTestIsNotRefusedByTheBreaker(t *testing.T) {
 			// A provider that refuses connections: like a host that does not
 			// resolve, a failure before the request is sent, which is
 			// retried and counts against the breaker on every attempt.
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
+			addr := refusedAddr(t)
 			env := apptest.New(t, e, apptest.Options{Worker: true})
-			r := env.Do("POST", "/api/v1/integrations", env.AdminToken, map[string]any{
-				"name": "down", "provider": "http", "baseUrl": "http://" + addr})
-			if r.Status != 201 {
-				t.Fatalf("create = %d %s", r.Status, r.Body)
-			}
-			var in struct{ ID string }
-			r.JSON(t, &in)
+			in := createHTTP(t, env, "http://"+addr)
 			ctx := t.Context()
 			got, err := env.App.Integrations.Get(ctx, in.ID)
 			for deadline := time.Now().Add(15 * time.Second); err == nil && got.Health.LastCheckedAt == nil && time.Now().Before(deadline); {
@@ -84,7 +73,7 @@ func TestOnDemandTestIsNotRefusedByTheBreaker(t *testing.T) {
 
 			// The provider comes back: a test asked for proves it and closes the
 			// breaker, so automatic calls need not wait out the cool-down.
-			ln, err = net.Listen("tcp", addr)
+			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				t.Skipf("cannot listen on %s again: %v", addr, err)
 			}
@@ -96,7 +85,7 @@ func TestOnDemandTestIsNotRefusedByTheBreaker(t *testing.T) {
 			srv.Start()
 			t.Cleanup(srv.Close)
 			var res outcome
-			r = env.Do("POST", "/api/v1/integrations/"+in.ID+"/test", env.AdminToken, nil)
+			r := env.Do("POST", "/api/v1/integrations/"+in.ID+"/test", env.AdminToken, nil)
 			r.JSON(t, &res)
 			if !res.Success {
 				t.Errorf("test with the provider back = %d %s, want success", r.Status, r.Body)
@@ -119,24 +108,13 @@ func TestEditClosesTheBreaker(t *testing.T) {
 	for _, e := range storetest.Engines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			down := "http://" + ln.Addr().String()
-			ln.Close()
+			down := "http://" + refusedAddr(t)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.WriteString(w, "ok")
 			}))
 			t.Cleanup(srv.Close)
 			env := apptest.New(t, e, apptest.Options{})
-			r := env.Do("POST", "/api/v1/integrations", env.AdminToken, map[string]any{
-				"name": "down", "provider": "http", "baseUrl": down})
-			if r.Status != 201 {
-				t.Fatalf("create = %d %s", r.Status, r.Body)
-			}
-			var in struct{ ID string }
-			r.JSON(t, &in)
+			in := createHTTP(t, env, down)
 			ctx := t.Context()
 			work := func() *string {
 				t.Helper()
@@ -195,4 +173,30 @@ func TestEditClosesTheBreaker(t *testing.T) {
 			closed("after another replica fixed the base URL")
 		})
 	}
+}
+
+// refusedAddr returns a local address nothing listens on (connections are
+// refused: like a host that does not resolve, a failure before the request
+// is sent, retried and counted against the breaker on every attempt).
+func refusedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// createHTTP creates a generic HTTP integration on baseURL.
+func createHTTP(t *testing.T, env *apptest.Env, baseURL string) (in struct{ ID string }) {
+	t.Helper()
+	r := env.Do("POST", "/api/v1/integrations", env.AdminToken, map[string]any{
+		"name": "down", "provider": "http", "baseUrl": baseURL})
+	if r.Status != 201 {
+		t.Fatalf("create = %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &in)
+	return in
 }
