@@ -362,7 +362,8 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		br := t.st.breaker.Load()
 		resp, err := br.Execute(send)
 		refused := errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests)
-		if refused && bypassesBreaker(ctx) {
+		bypassed := refused && bypassesBreaker(ctx)
+		if bypassed {
 			// Asked for by a person: sent past the breaker. A failure
 			// leaves it open (it counts for nothing more); an answer
 			// proves the provider works again, as a half-open probe's
@@ -392,10 +393,13 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		if attempt >= retries {
 			return resp, err
 		}
-		if t.st.breaker.Load().State() == gobreaker.StateOpen {
+		if st := t.st.breaker.Load().State(); st == gobreaker.StateOpen || (bypassed && st != gobreaker.StateClosed) {
 			// This attempt opened the breaker (or was its failed probe):
 			// a retry would be refused, and its refusal would hide the
-			// provider's own answer, which the caller gets instead.
+			// provider's own answer, which the caller gets instead. A
+			// call sent past the breaker (open, or half-open with its
+			// probe in flight) is sent once: its retries would pass it
+			// again, behind the probe's back.
 			return resp, err
 		}
 		var delay time.Duration

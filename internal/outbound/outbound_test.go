@@ -495,3 +495,61 @@ func TestRetryAfterHoldsLaterCalls(t *testing.T) {
 		t.Errorf("other integration: %v, held %q", err, resp.Header.Get("X-Ihub-Held"))
 	}
 }
+
+// TestBreakerBypassHalfOpen: a call asked for by a person while the
+// breaker is half-open, its probe still in flight, is sent past the
+// breaker once, as while it is open: its failure is not retried (retries
+// would hit the failing provider again behind the probe's back).
+func TestBreakerBypassHalfOpen(t *testing.T) {
+	t.Parallel()
+	var fails atomic.Int32
+	probing, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/probe" {
+			close(probing)
+			<-release
+			_, _ = io.WriteString(w, "ok")
+			return
+		}
+		fails.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	t.Cleanup(srv.Close)
+	m := outbound.New(outbound.Options{Failures: 1, OpenFor: 50 * time.Millisecond, MaxRetries: 2, BaseBackoff: time.Millisecond})
+	c := client(m, "int_half", nil)
+	get := func(ctx context.Context, path string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", srv.URL+path, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.Do(req)
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		}
+		return resp, err
+	}
+	if resp, err := get(t.Context(), "/fail"); err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("GET = %v, %v; want the provider's 502", resp, err)
+	}
+	if got := m.BreakerState("int_half"); got != "open" {
+		t.Fatalf("BreakerState = %q, want open", got)
+	}
+	time.Sleep(80 * time.Millisecond) // half-open: the next call is the probe
+	probed := make(chan struct{})
+	go func() {
+		defer close(probed)
+		_, _ = get(t.Context(), "/probe")
+	}()
+	<-probing
+	before := fails.Load()
+	resp, err := get(outbound.WithBreakerBypass(t.Context()), "/fail")
+	if err != nil || resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("GET asked for during the probe = %v, %v; want the provider's 502", resp, err)
+	}
+	if n := fails.Load() - before; n != 1 {
+		t.Errorf("provider saw %d requests for the call asked for during the probe, want 1 (no retry while the breaker is not closed)", n)
+	}
+	close(release)
+	<-probed
+}
