@@ -144,6 +144,14 @@ func TestDeliveryOfSeveralEvents(t *testing.T) {
 			if diff := cmp.Diff([]named{{tagEvt, "code.tag.created", ""}}, names(pull(replayed[len(replayed)-1].Cursor))); diff != "" {
 				t.Errorf("events of the tags-only endpoint (-want +got):\n%s", diff)
 			}
+			// Each delivery names the events it made.
+			for delivery, want := range map[int64][]string{orig: {evt, evt + "_2"}, tagged: {tagEvt}, replay.DeliveryID: {rep, rep + "_2"}} {
+				var got struct{ EventIDs []string }
+				decode(t, call(t, env, "GET", "/api/v1/webhook-deliveries/"+strconv.FormatInt(delivery, 10), env.AdminToken, nil), &got)
+				if diff := cmp.Diff(want, got.EventIDs); diff != "" {
+					t.Errorf("eventIds of delivery %d (-want +got):\n%s", delivery, diff)
+				}
+			}
 
 			d, err := env.App.Webhooks.NewDispatcher(5 * time.Second)
 			if err != nil {

@@ -295,13 +295,14 @@ type DeliveryBody struct {
 	ReplayOf           *int64              `json:"replayOf,omitempty"`
 	DuplicateOf        *int64              `json:"duplicateOf,omitempty"`
 	Test               bool                `json:"test,omitempty" doc:"Sent by POST …/test: not counted in the endpoint's signals."`
+	EventIDs           []string            `json:"eventIds,omitempty" doc:"The events it made, in order (evt_<id>, then evt_<id>_2, … for a delivery that reported several changes; only those its endpoint's eventTypes accepted). Given by GET /api/v1/webhook-deliveries/{id} only, not in the logs."`
 }
 
 func deliveryBody(d webhook.Delivery) DeliveryBody {
 	b := DeliveryBody{ID: d.ID, EndpointID: d.EndpointID, IntegrationID: d.IntegrationID, ReceivedAt: d.ReceivedAt,
 		Status: d.Status, ProviderDeliveryID: d.ProviderDeliveryID, EventType: d.EventType, Headers: d.Header,
 		PayloadSize: d.PayloadSize, SourceIP: d.SourceIP, Error: d.Reason, Attempts: d.Attempts, ProcessedAt: d.ProcessedAt,
-		ProcessingMs: d.ProcessingMs, ReplayOf: d.ReplayOf, DuplicateOf: d.DuplicateOf, Test: d.Test}
+		ProcessingMs: d.ProcessingMs, ReplayOf: d.ReplayOf, DuplicateOf: d.DuplicateOf, Test: d.Test, EventIDs: d.EventIDs}
 	if b.Headers == nil {
 		b.Headers = map[string][]string{}
 	}

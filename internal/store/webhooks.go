@@ -652,7 +652,25 @@ func (db *DB) GetDelivery(ctx context.Context, id int64) (webhook.Delivery, erro
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, apperr.E(apperr.NotFound, "no such delivery")
 	}
-	return d, err
+	if err != nil {
+		return d, err
+	}
+	r, err := db.query(ctx, `SELECT part FROM webhook_events WHERE delivery_id = ? ORDER BY part`, id)
+	if err != nil {
+		return d, fmt.Errorf("store: a delivery's events: %w", err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var part int
+		if err := r.Scan(&part); err != nil {
+			return d, fmt.Errorf("store: a delivery's events: %w", err)
+		}
+		d.EventIDs = append(d.EventIDs, webhook.EventID(d.ID, part))
+	}
+	if err := r.Err(); err != nil {
+		return d, fmt.Errorf("store: a delivery's events: %w", err)
+	}
+	return d, nil
 }
 
 // ClaimPending implements webhook.Store. Processing runs on one replica at a

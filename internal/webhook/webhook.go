@@ -173,6 +173,9 @@ type Delivery struct {
 	ReplayOf           *int64
 	DuplicateOf        *int64
 	Test               bool
+	// EventIDs are the ids of the events the delivery made, in their
+	// order (filled by Store.GetDelivery only, not in lists).
+	EventIDs []string
 }
 
 // DeliveryFilter selects deliveries for logs.
