@@ -1093,7 +1093,7 @@ func (d *Dispatcher) syncClock(ctx context.Context) bool {
 	if abs(skew) >= skewWarn && abs(skew-d.skewLogged) >= time.Second {
 		d.skewLogged = skew
 		d.s.o.Logger.Warn("this replica's clock differs from the database's; the dispatcher's leases and retry times follow the database's (keep replicas' clocks in step with NTP)",
-			"skew", skew.Round(time.Millisecond).String())
+			"skew", skew.Round(100*time.Millisecond).String())
 	}
 	return ok
 }
