@@ -12,8 +12,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"ihub/internal/app/apptest"
+	"ihub/internal/webhook"
 )
 
 // problem is an application/problem+json answer as a client sees it.
@@ -155,4 +157,19 @@ func hexHMAC(secret, body string) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(body))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// stepUntil runs the dispatcher's steps, at most tries of them 20 ms
+// apart, until done reports true (the caller asserts what it waited for).
+func stepUntil(t testing.TB, d *webhook.Dispatcher, tries int, done func() bool) {
+	t.Helper()
+	for range tries {
+		if _, err := d.Step(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if done() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -165,18 +165,11 @@ func TestDeliveryOfSeveralEvents(t *testing.T) {
 			if len(want) != 5 {
 				t.Fatalf("events = %v, want 5 with distinct ids", want)
 			}
-			for range 50 {
-				if _, err := d.Step(t.Context()); err != nil {
-					t.Fatal(err)
-				}
+			stepUntil(t, d, 50, func() bool {
 				mu.Lock()
-				n := len(pushed)
-				mu.Unlock()
-				if n == len(want) {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				defer mu.Unlock()
+				return len(pushed) == len(want)
+			})
 			mu.Lock()
 			if diff := cmp.Diff(want, pushed); diff != "" {
 				t.Errorf("pushed envelopes by webhook-id (-want +got):\n%s", diff)

@@ -91,18 +91,11 @@ func TestEventProvenance(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(d.Close)
-			for range 20 {
-				if _, err := d.Step(t.Context()); err != nil {
-					t.Fatal(err)
-				}
+			stepUntil(t, d, 20, func() bool {
 				mu.Lock()
-				n := len(pushed)
-				mu.Unlock()
-				if n == len(want) {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				defer mu.Unlock()
+				return len(pushed) == len(want)
+			})
 			mu.Lock()
 			defer mu.Unlock()
 			wantPushed := map[string]envelope{}
