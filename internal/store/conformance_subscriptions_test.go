@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -566,6 +567,68 @@ func TestLate410KeepsTheFixedSubscription(t *testing.T) {
 		}
 		if got, _, err := db.GetSubscription(ctx, "sub_1"); err != nil || got.IsActive {
 			t.Errorf("after a 410 under the settings in force: active %v, %v; want disabled", got.IsActive, err)
+		}
+	})
+}
+
+// TestLookSeesSubscriptions: the dispatcher's look before a step (is there
+// a subscription at all?) reuses what it read less than
+// store.SubsLookAge ago, instead of a read transaction on every group
+// commit. A subscription made on this replica is seen by the next look at
+// once; one made on another replica within that age.
+func TestLookSeesSubscriptions(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		o := e.Options(t)
+		db, other := openStore(t, o), openStore(t, o)
+		ctx := t.Context()
+		in := newIntegration(1, "look")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		n := 0
+		deliver := func() {
+			t.Helper()
+			n++
+			if _, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{acceptedDelivery(in, fmt.Sprintf("d-%d", n), now)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		every := func(_ webhook.Event, subs []webhook.Subscription) []string {
+			var ids []string
+			for _, s := range subs {
+				ids = append(ids, s.ID)
+			}
+			return ids
+		}
+		step := func() []string {
+			t.Helper()
+			work, err := db.FanOutAndClaim(ctx, time.Now(), 100, every, webhook.Claim{Lease: time.Minute, Limit: 10,
+				Room: func(webhook.Subscription) int { return 10 }, Owner: "look"})
+			if err != nil {
+				t.Fatalf("FanOutAndClaim = %v", err)
+			}
+			var subs []string
+			for _, w := range work {
+				subs = append(subs, w.Subscription.ID)
+			}
+			return subs
+		}
+		deliver()
+		if got := step(); len(got) != 0 {
+			t.Fatalf("a step without subscriptions claimed for %v", got)
+		}
+		// Made here, right after a look that found none.
+		createSubscription(t, db, "sub_here", now)
+		deliver()
+		if got := step(); !slices.Contains(got, "sub_here") {
+			t.Fatalf("the step after a subscription made on this replica claimed for %v, want sub_here among them", got)
+		}
+		// Made on another replica: seen once the look's age has passed.
+		createSubscription(t, other, "sub_there", now)
+		deliver()
+		time.Sleep(store.SubsLookAge + 10*time.Millisecond)
+		if got := step(); !slices.Contains(got, "sub_there") {
+			t.Fatalf("the step %v after a subscription made on another replica claimed for %v, want sub_there among them", store.SubsLookAge, got)
 		}
 	})
 }

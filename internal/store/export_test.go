@@ -59,6 +59,9 @@ const (
 	DueQuery       = dueQuery
 )
 
+// SubsLookAge is how old the dispatcher's look at the subscriptions may be.
+const SubsLookAge = subsLookAge
+
 // ClaimQuery is claimTx's statement on dialect d.
 func ClaimQuery(d Dialect) string { return claimQuery(d) }
 
