@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -291,4 +292,53 @@ func databaseText(t *testing.T, env *apptest.Env) string {
 		}
 	}
 	return b.String()
+}
+
+// TestQueryTokenInForwardedHeaders: a reverse proxy in front of ihub
+// (X-Original-URL, X-Forwarded-Uri) or the sender (Referer) may repeat the
+// URL a query_token endpoint reads its secret from. That URL holds the
+// secret percent-encoded when the secret needs it, and a secret a provider
+// chose may be short: neither may be stored with the delivery's headers
+// nor shown to a reader of the logs.
+func TestQueryTokenInForwardedHeaders(t *testing.T) {
+	t.Parallel()
+	for _, e := range storetest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			env := apptest.New(t, e, apptest.Options{})
+			if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "wf", "provider": "http",
+				"baseUrl": "https://example.com", "isActive": false}); r.Status != 201 {
+				t.Fatalf("create integration = %d %s", r.Status, r.Body)
+			}
+			for _, c := range []struct{ secret, inURL string }{
+				{"Ab+Cd/Ef&Gh=Ij%Kl", url.QueryEscape("Ab+Cd/Ef&Gh=Ij%Kl")},
+				{"Zq7x", "Zq7x"},
+			} {
+				var ep struct{ ID string }
+				r := call(t, env, "POST", "/api/v1/integrations/wf/webhooks", env.AdminToken,
+					map[string]any{"name": "wf " + c.secret, "scheme": "query_token", "secret": c.secret})
+				if r.Status != 201 {
+					t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
+				}
+				decode(t, r, &ep)
+				path := "/api/v1/hooks/" + ep.ID + "?token=" + c.inURL
+				r = call(t, env, "POST", path, "", `{"type":"order.created","id":"o1"}`,
+					"Referer", "https://crm.example.com/workflow?token="+c.inURL,
+					"X-Original-URL", path, "X-Forwarded-Uri", path)
+				if r.Status != 202 {
+					t.Fatalf("POST %s = %d %s", path, r.Status, r.Body)
+				}
+				id := r.Header.Get("X-Ihub-Delivery-Id")
+				r = call(t, env, "GET", "/api/v1/webhook-deliveries/"+id, env.AdminToken, nil)
+				if r.Status != 200 || !strings.Contains(string(r.Body), `"Referer"`) {
+					t.Fatalf("GET delivery %s = %d %s", id, r.Status, r.Body)
+				}
+				for _, form := range []string{"token=" + c.secret, "token=" + c.inURL} {
+					if strings.Contains(string(r.Body), form) {
+						t.Errorf("the delivery's headers show the secret %q as %q: %s", c.secret, form, r.Body)
+					}
+				}
+			}
+		})
+	}
 }

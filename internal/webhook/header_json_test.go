@@ -67,3 +67,26 @@ func TestRedactHeaders(t *testing.T) {
 		t.Errorf("redactHeaders (-want +got):\n%s", diff)
 	}
 }
+
+// TestRedactHeadersURLs: a header repeating the URL a query_token endpoint
+// reads (Referer, a proxy's X-Original-URL) holds the secret
+// percent-encoded, or as a parameter's value however short it is: either
+// way it is not stored. A short secret inside a word is no echo of it.
+func TestRedactHeadersURLs(t *testing.T) {
+	secrets := [][]byte{[]byte("Ab+Cd/Ef&Gh=Ij%Kl"), []byte("Zq7x")}
+	in := http.Header{
+		"Referer":         {"https://crm.example.com/wf?token=Ab%2BCd%2FEf%26Gh%3DIj%25Kl&x=1"},
+		"X-Original-Url":  {"/api/v1/hooks/whe_1?token=Zq7x"},
+		"X-Forwarded-Uri": {"/api/v1/hooks/whe_1?a=b&token=Zq7x&c=d"},
+		"X-Old-Header":    {"Zq7x"},
+		"X-Bearer":        {"Bearer Zq7x"},
+		"User-Agent":      {"Zq7xBot/1.0 (+https://bot.example/Zq7x1)"},
+		"X-Trace":         {"aZq7x"},
+	}
+	r := "[REDACTED]"
+	want := http.Header{"Referer": {r}, "X-Original-Url": {r}, "X-Forwarded-Uri": {r}, "X-Old-Header": {r}, "X-Bearer": {r},
+		"User-Agent": in["User-Agent"], "X-Trace": in["X-Trace"]}
+	if diff := cmp.Diff(want, redactHeaders(in, secrets)); diff != "" {
+		t.Errorf("redactHeaders (-want +got):\n%s", diff)
+	}
+}

@@ -115,17 +115,59 @@ func redactHeaders(h http.Header, secrets [][]byte, extra ...string) http.Header
 	return out
 }
 
-// holdsSecret reports whether one of the values contains one of the
-// secrets (those of 8 bytes or more: every scheme's secret is).
+// holdsSecret reports whether one of the values holds one of the secrets,
+// as it is or percent-decoded: a URL repeated in a header (Referer, a
+// proxy's X-Original-URL or X-Forwarded-Uri) carries a query_token
+// endpoint's secret encoded when the secret needs it. A secret of 8 bytes
+// or more counts wherever it occurs; a shorter one (a secret given may be
+// of any length) only as a value of its own (shortSecretAt), so that a
+// 4-character secret does not take out every header where those
+// characters happen to appear.
 func holdsSecret(values []string, secrets [][]byte) bool {
 	for _, v := range values {
-		for _, s := range secrets {
-			if len(s) >= 8 && len(v) >= len(s) && strings.Contains(v, string(s)) {
-				return true
+		texts := [3]string{v}
+		if strings.ContainsAny(v, "%+") {
+			if d, err := url.QueryUnescape(v); err == nil && d != v {
+				texts[1] = d
+			}
+			if d, err := url.PathUnescape(v); err == nil && d != v && d != texts[1] {
+				texts[2] = d
+			}
+		}
+		for _, text := range texts {
+			if text == "" {
+				continue
+			}
+			for _, s := range secrets {
+				if len(s) == 0 || len(text) < len(s) {
+					continue
+				}
+				if len(s) >= 8 && strings.Contains(text, string(s)) || len(s) < 8 && shortSecretIn(text, string(s)) {
+					return true
+				}
 			}
 		}
 	}
 	return false
+}
+
+// shortSecretIn reports whether s occurs in text as a value of its own: the
+// whole text, a word of it ("Bearer s") or a parameter's value ("?token=s&",
+// "token=s;"): after the start, a space, '=' or ',' and before the end, a
+// space, '&', '#', ';' or ','.
+func shortSecretIn(text, s string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], s)
+		if j < 0 {
+			return false
+		}
+		from, to := i+j, i+j+len(s)
+		if (from == 0 || strings.IndexByte(" \t=,", text[from-1]) >= 0) &&
+			(to == len(text) || strings.IndexByte(" \t&#;,", text[to]) >= 0) {
+			return true
+		}
+		i = from + 1
+	}
 }
 
 // secretWordsAt are secretWords by their first byte: a header name is
