@@ -161,11 +161,43 @@ func (a *Auth) secrets() []string {
 	if s == "" {
 		return nil
 	}
-	out := []string{s, url.QueryEscape(s)}
+	out := append([]string{s, url.QueryEscape(s)}, jsonForms(s)...)
 	if a.Mode == AuthBasic {
 		req := &http.Request{Header: http.Header{}}
 		req.SetBasicAuth(a.Username, s)
 		out = append(out, strings.TrimPrefix(req.Header.Get("Authorization"), "Basic "))
+	}
+	return out
+}
+
+// jsonForms are the ways s may be written inside a JSON string, other than
+// as it is: escaped as Go writes it (", \, control characters, and <, >, &
+// unless HTML escaping is off) and as PHP's json_encode does ("/" as "\/").
+// An API echoing the credential in a JSON answer writes one of them, and
+// the answer's bytes are relayed: masking only s would let a credential
+// holding any of those characters through.
+func jsonForms(s string) []string {
+	var out []string
+	add := func(f string) {
+		if f != s && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(s) != nil {
+		return nil
+	}
+	plain := strings.TrimSuffix(b.String(), "\n")
+	html, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	for _, f := range []string{plain, string(html)} {
+		f = f[1 : len(f)-1]
+		add(f)
+		add(strings.ReplaceAll(f, "/", `\/`))
 	}
 	return out
 }

@@ -187,3 +187,34 @@ func TestNewClientInvalid(t *testing.T) {
 		t.Errorf("NewClient(nil client) error = nil, want invalid")
 	}
 }
+
+// TestEscapedSecretInAnswer: a credential echoed in a JSON answer is
+// written there escaped when it holds a quote, a backslash or a slash
+// (PHP's json_encode writes "/" as "\/", as WHMCS and cPanel answer): it is
+// masked in that form too.
+func TestEscapedSecretInAnswer(t *testing.T) {
+	t.Parallel()
+	const tok = `k3y/with"quote\and<more>`
+	goForm, _ := json.Marshal(tok)
+	for _, body := range []string{
+		`{"got":` + string(goForm) + `}`,
+		`{"got":"k3y\/with\"quote\\and<more>"}`,
+		`{"got":"k3y/with\"quote\\and<more>"}`,
+	} {
+		srv := httptest.NewServer(reply(200, "application/json", body))
+		t.Cleanup(srv.Close)
+		hc := providertest.HTTPClient()
+		t.Cleanup(hc.CloseIdleConnections)
+		c, err := generichttp.NewClient(srv.URL, hc, generichttp.Auth{Mode: generichttp.AuthHeader, HeaderName: "X-Key", Secret: secret.NewValue(tok)})
+		if err != nil {
+			t.Fatalf("NewClient() error = %v", err)
+		}
+		resp, err := c.Do(t.Context(), generichttp.Request{Method: "GET", Path: "/x"})
+		if err != nil {
+			t.Fatalf("Do() error = %v", err)
+		}
+		if got, want := string(resp.Body), `{"got":"[REDACTED]"}`; got != want {
+			t.Errorf("an answer %s is relayed as %s, want %s", body, got, want)
+		}
+	}
+}
