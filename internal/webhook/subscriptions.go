@@ -80,12 +80,31 @@ type Subscription struct {
 
 // Matches reports whether ev goes to the subscription.
 func (s Subscription) Matches(ev Event) bool {
-	if len(s.EventTypes) > 0 && !slices.ContainsFunc(s.EventTypes, func(t string) bool {
+	return EventFilter{Types: s.EventTypes, IntegrationIDs: s.IntegrationIDs}.Matches(ev)
+}
+
+// EventFilter selects events by type and integration: a subscription's
+// filter, and the pull API's.
+type EventFilter struct {
+	// Types are event types (code.push) and families (code.*: code.push,
+	// code.tag.created, …), checked by checkEventFilter; empty: all.
+	Types []string
+	// IntegrationIDs are integration ids (not slugs); empty: all.
+	IntegrationIDs []string
+}
+
+// IsZero reports whether the filter lets every event through.
+func (f EventFilter) IsZero() bool { return len(f.Types) == 0 && len(f.IntegrationIDs) == 0 }
+
+// Matches reports whether ev passes the filter; it reads ev's Type and
+// IntegrationID only.
+func (f EventFilter) Matches(ev Event) bool {
+	if len(f.Types) > 0 && !slices.ContainsFunc(f.Types, func(t string) bool {
 		return t == ev.Type || (strings.HasSuffix(t, ".*") && strings.HasPrefix(ev.Type, strings.TrimSuffix(t, "*")))
 	}) {
 		return false
 	}
-	return len(s.IntegrationIDs) == 0 || slices.Contains(s.IntegrationIDs, ev.IntegrationID)
+	return len(f.IntegrationIDs) == 0 || slices.Contains(f.IntegrationIDs, ev.IntegrationID)
 }
 
 // MaxSubscriptions bounds how many subscriptions ihub holds: every
@@ -384,7 +403,7 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 	}
 	if in.EventTypes != nil {
 		for i, t := range in.EventTypes {
-			if msg := checkEventFilter(t); msg != "" {
+			if msg := checkEventFilter(t, "leave eventTypes empty"); msg != "" {
 				bad(fmt.Sprintf("eventTypes[%d]", i), msg)
 			}
 		}
@@ -422,11 +441,12 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 // checkEventFilter says what is wrong with an event type filter ("" when
 // nothing): it is an event type (a family and a name, dot-separated, in the
 // characters event types are made of: letters, digits, . _ : -) or a
-// family followed by ".*". Anything else would match no event.
-func checkEventFilter(t string) string {
+// family followed by ".*". Anything else would match no event. all says
+// how the caller asks for every type ("leave eventTypes empty"), for "*".
+func checkEventFilter(t, all string) string {
 	const msg = "must be an event type such as code.push, or a family such as code.*"
 	if t == "*" {
-		return "leave eventTypes empty to receive every event type"
+		return all + " to receive every event type"
 	}
 	if utf8.RuneCountInString(t) > 100 {
 		return "must be at most 100 characters"
@@ -563,29 +583,46 @@ func (s *Service) resolveIntegrations(ctx context.Context, sub *Subscription, in
 	if in.IntegrationIDs == nil {
 		return nil
 	}
+	ids, unknown, err := s.integrationIDs(ctx, in.IntegrationIDs[:min(len(in.IntegrationIDs), maxFilterItems)])
+	if err != nil {
+		return err
+	}
 	var errs []apperr.FieldError
-	ids := make([]string, 0, len(in.IntegrationIDs))
-	for i, ref := range in.IntegrationIDs {
-		field := fmt.Sprintf("body.integrationIds[%d]", i)
-		if i >= 100 {
-			errs = append(errs, apperr.FieldError{Field: "body.integrationIds", Message: "at most 100 integrations"})
-			break
-		}
-		it, err := s.o.Integration(ctx, ref)
-		switch {
-		case apperr.KindOf(err) == apperr.NotFound:
-			errs = append(errs, apperr.FieldError{Field: field, Message: "no such integration (give its id or slug)"})
-		case err != nil:
-			return err
-		case !slices.Contains(ids, it.ID):
-			ids = append(ids, it.ID)
-		}
+	for _, i := range unknown {
+		errs = append(errs, apperr.FieldError{Field: fmt.Sprintf("body.integrationIds[%d]", i), Message: "no such integration (give its id or slug)"})
+	}
+	if len(in.IntegrationIDs) > maxFilterItems {
+		errs = append(errs, apperr.FieldError{Field: "body.integrationIds", Message: "at most 100 integrations"})
 	}
 	if len(errs) > 0 {
 		return apperr.InvalidFields("the subscription is not valid", errs...)
 	}
 	sub.IntegrationIDs = ids
 	return nil
+}
+
+// maxFilterItems bounds the event types, and the integrations, an event
+// filter lists.
+const maxFilterItems = 100
+
+// integrationIDs returns the ids of the integrations refs name (ids or
+// slugs), without repeats, and the indexes in refs of those that name
+// none.
+func (s *Service) integrationIDs(ctx context.Context, refs []string) ([]string, []int, error) {
+	ids := make([]string, 0, len(refs))
+	var unknown []int
+	for i, ref := range refs {
+		it, err := s.o.Integration(ctx, ref)
+		switch {
+		case apperr.KindOf(err) == apperr.NotFound:
+			unknown = append(unknown, i)
+		case err != nil:
+			return nil, nil, err
+		case !slices.Contains(ids, it.ID):
+			ids = append(ids, it.ID)
+		}
+	}
+	return ids, unknown, nil
 }
 
 // resolveChat checks that a chat target's integration exists and can post
