@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -866,6 +867,95 @@ func TestDeliveryEventsFullBatch(t *testing.T) {
 			if want := webhook.EventID(res[i/100].ID, i%100); ev.ID != want {
 				t.Fatalf("event %d = %s, want %s", i, ev.ID, want)
 			}
+		}
+	})
+}
+
+// TestScanEvents: the pull API's filtered read returns, in order, the
+// events ListEvents gives that pass the filter, and a cursor past those
+// it skipped: read on from it, a consumer gets every matching event once,
+// whatever its page size and the bound on what one read examines, and
+// does not read the skipped ones again.
+func TestScanEvents(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		ctx := t.Context()
+		// 2500 events: every third a code.pr.opened, every 997th a
+		// code.push; int_a's and int_b's in turn.
+		if _, err := b.raw.exec(ctx, `WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 2500)
+ INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
+ SELECT x, CASE WHEN x % 2 = 0 THEN 'int_a' ELSE 'int_b' END, 'github',
+ CASE WHEN x % 997 = 0 THEN 'code.push' WHEN x % 3 = 0 THEN 'code.pr.opened' ELSE 'chat.message' END, 's', 0, 0, '{"x":1}' FROM g`); err != nil {
+			t.Fatal(err)
+		}
+		var all []webhook.Event
+		for after := int64(0); ; {
+			evs, err := b.db.ListEvents(ctx, after, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(evs) == 0 {
+				break
+			}
+			all, after = append(all, evs...), evs[len(evs)-1].Seq
+		}
+		newest := all[len(all)-1].Seq
+		for _, c := range []struct {
+			name          string
+			filter        webhook.EventFilter
+			limit, budget int
+		}{
+			{"a family", webhook.EventFilter{Types: []string{"code.*"}}, 100, 10000},
+			{"a rare type", webhook.EventFilter{Types: []string{"code.push"}}, 100, 10000},
+			{"a rare type, read 300 at a time", webhook.EventFilter{Types: []string{"code.push"}}, 100, 300},
+			{"a type none has", webhook.EventFilter{Types: []string{"deploy.*"}}, 100, 10000},
+			{"a type none has, read 1000 at a time", webhook.EventFilter{Types: []string{"deploy.*"}}, 10, 1000},
+			{"an integration, small pages", webhook.EventFilter{IntegrationIDs: []string{"int_a"}}, 50, 10000},
+			{"a type of an integration", webhook.EventFilter{Types: []string{"code.push", "code.pr.opened"}, IntegrationIDs: []string{"int_b"}}, 1000, 10000},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				var want []webhook.Event
+				for _, ev := range all {
+					if c.filter.Matches(ev) {
+						want = append(want, ev)
+					}
+				}
+				var got []webhook.Event
+				reads := 0
+				for after := int64(0); ; {
+					reads++
+					page, err := b.db.ScanEvents(ctx, after, c.limit, c.budget, c.filter.Matches)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(page.Events) > c.limit {
+						t.Fatalf("ScanEvents(%d) returned %d events, more than the limit %d", after, len(page.Events), c.limit)
+					}
+					if page.Next < after || (len(page.Events) > 0 && page.Next < page.Events[len(page.Events)-1].Seq) {
+						t.Fatalf("ScanEvents(%d) = next %d, behind what it read", after, page.Next)
+					}
+					got = append(got, page.Events...)
+					if !page.More {
+						if page.Next != newest {
+							t.Errorf("ScanEvents(%d) = next %d, more false; want next %d, past every event it skipped", after, page.Next, newest)
+						}
+						break
+					}
+					if page.Next == after {
+						t.Fatalf("ScanEvents(%d) says there is more but does not move the cursor", after)
+					}
+					after = page.Next
+				}
+				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("events read through the filter (-want +got):\n%s", diff)
+				}
+				// Each read examines its budget or fills its page, or
+				// reaches the newest event.
+				if most := len(all)/c.budget + len(want)/c.limit + 1; reads > most {
+					t.Errorf("read in %d reads; want at most %d", reads, most)
+				}
+			})
 		}
 	})
 }

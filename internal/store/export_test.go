@@ -65,6 +65,13 @@ const SubsLookAge = subsLookAge
 // ClaimQuery is claimTx's statement on dialect d.
 func ClaimQuery(d Dialect) string { return claimQuery(d) }
 
+// The statements of ScanEvents, for TestEventScanQueriesAtScale: the scan
+// of what a filter matches on, and the read of the matching events by id
+// on dialect d.
+const EventScanQuery = eventScanQuery
+
+func EventsByIDQuery(d Dialect) string { return eventsQuery((&DB{dialect: d}).eventsByIDWhere()) }
+
 // PurgeBatchQuery is PurgeDeliveries' hourly select.
 const PurgeBatchQuery = purgeBatchQuery
 

@@ -379,3 +379,64 @@ func sqlitePlan(t *testing.T, r *rawDB, query string, args []any) []string {
 	}
 	return steps
 }
+
+// TestEventScanQueriesAtScale: the pull API's filtered read stays a range
+// of the events' primary key, whatever the filter (it is matched in Go,
+// not by an index on type, which every ingest would pay for), and its
+// read of the matching events probes by id. Both run as prepared
+// statements, so PostgreSQL's generic plan is the one checked.
+func TestEventScanQueriesAtScale(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		b := setup(t, e)
+		ctx := t.Context()
+		const n = 20000
+		series := fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) `, n)
+		for _, q := range []string{
+			series + `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type,
+ headers, payload_size, source_ip, reason) SELECT 'whe_1', 'int_1', x, 'processed', 'p', 'push', '{}', 10, '', '' FROM g`,
+			series + `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
+ SELECT x, 'int_1', 'github', 'code.push', '', 0, 0, '{"k":"v"}' FROM g`,
+		} {
+			if _, err := b.raw.exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		pg := b.raw.pg != nil
+		dialect := store.SQLite
+		if pg {
+			dialect = store.Postgres
+			if _, err := b.raw.exec(ctx, `ANALYZE`); err != nil { // as autovacuum would have
+				t.Fatal(err)
+			}
+		}
+		ids := []int64{5000, 5001, 5003, 9000, 12000}
+		idList := any(fmt.Sprintf(`[%d,%d,%d,%d,%d]`, ids[0], ids[1], ids[2], ids[3], ids[4]))
+		if pg {
+			idList = fmt.Sprintf(`{%d,%d,%d,%d,%d}`, ids[0], ids[1], ids[2], ids[3], ids[4])
+		}
+		for _, c := range []struct {
+			name, query string
+			args        []any
+		}{
+			{"a step of the scan", store.EventScanQuery, []any{n / 2, 1000}},
+			{"the matching events", store.EventsByIDQuery(dialect), []any{idList}},
+		} {
+			if pg {
+				for _, bad := range pgScansOfBigTables(t, b.raw, c.query, c.args, true) {
+					t.Errorf("%s: %s (tables of %d rows)", c.name, bad, n)
+				}
+				continue
+			}
+			steps := sqlitePlan(t, b.raw, c.query, c.args)
+			for _, step := range steps {
+				if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "json_each") {
+					t.Errorf("%s: plan step %q reads every row", c.name, step)
+				}
+			}
+			if !slices.ContainsFunc(steps, func(s string) bool { return strings.Contains(s, "INTEGER PRIMARY KEY") }) {
+				t.Errorf("%s: the plan does not read by id: %q", c.name, steps)
+			}
+		}
+	})
+}

@@ -859,6 +859,83 @@ func (db *DB) ListEvents(ctx context.Context, afterSeq int64, limit int) ([]webh
 	return db.readPastGaps(ctx, afterSeq, read)
 }
 
+// ScanEvents implements webhook.Store. It reads the type and integration
+// of the events after the cursor, a step at a time (a range of the primary
+// key, as ListEvents reads), matches them here, and reads those that
+// matched in full by id: no index on type is needed (every index on the
+// events costs ingest), and whatever the filter, what one statement reads
+// is bounded. The steps grow from limit to scanStep, so that a filter
+// that matches often is answered from the first.
+func (db *DB) ScanEvents(ctx context.Context, afterSeq int64, limit, budget int, match func(webhook.Event) bool) (webhook.EventPage, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	budget = max(budget, limit)
+	page := webhook.EventPage{Next: afterSeq}
+	var seqs []int64
+	for step, examined := max(limit, 100), 0; ; step *= 2 {
+		n, got := min(step, scanStep, budget-examined), 0
+		read := func() ([]webhook.Event, error) {
+			r, err := db.query(ctx, eventScanQuery, page.Next, n)
+			if err != nil {
+				return nil, fmt.Errorf("store: scan events: %w", err)
+			}
+			defer r.Close()
+			evs := make([]webhook.Event, 0, n)
+			for r.Next() {
+				var ev webhook.Event
+				if err := r.Scan(&ev.Seq, &ev.IntegrationID, &ev.Type); err != nil {
+					return nil, fmt.Errorf("store: scan events: %w", err)
+				}
+				evs = append(evs, ev)
+			}
+			got = len(evs)
+			return evs, r.Err()
+		}
+		// Only what no late commit can precede is examined, and passed.
+		evs, err := db.readPastGaps(ctx, page.Next, read)
+		if err != nil {
+			return webhook.EventPage{}, err
+		}
+		for _, ev := range evs {
+			page.Next = ev.Seq
+			examined++
+			if match(ev) {
+				if seqs = append(seqs, ev.Seq); len(seqs) == limit {
+					break
+				}
+			}
+		}
+		if len(seqs) == limit || (examined >= budget && len(evs) == got && got == n) {
+			page.More = true
+			break
+		}
+		if len(evs) < got || got < n { // before an id that may still commit, or at the newest event
+			break
+		}
+	}
+	page.Events = []webhook.Event{}
+	if len(seqs) == 0 {
+		return page, nil
+	}
+	evs, err := db.eventsWhere(ctx, db.eventsByIDWhere(), listArg(db, seqs))
+	if err != nil {
+		return webhook.EventPage{}, fmt.Errorf("store: list events: %w", err)
+	}
+	page.Events = evs
+	return page, nil
+}
+
+// scanStep bounds the events one statement of ScanEvents examines.
+const scanStep = 1000
+
+// eventScanQuery reads what an event filter matches on.
+const eventScanQuery = `SELECT id, integration_id, type FROM webhook_events WHERE id > ? ORDER BY id LIMIT ?`
+
+// eventsByIDWhere is the condition of eventsWhere that reads the events of
+// a list of ids (listArg), in order.
+func (db *DB) eventsByIDWhere() string { return `e.id ` + db.anyOf() + ` ORDER BY e.id` }
+
 // sqliteLastID is the query of the largest id an AUTOINCREMENT table has
 // ever given (0 before the first), whatever retention removed since.
 func sqliteLastID(table string) string {
@@ -887,12 +964,17 @@ const eventCols = `e.id, e.delivery_id, e.part, e.integration_id, e.provider, e.
 
 // eventsWhere reads the events matching a condition on e.
 func (db *DB) eventsWhere(ctx context.Context, where string, args ...any) ([]webhook.Event, error) {
-	r, err := db.query(ctx, `SELECT `+eventCols+` FROM webhook_events e LEFT JOIN webhook_deliveries d ON d.id = e.delivery_id
- WHERE `+where, args...)
+	r, err := db.query(ctx, eventsQuery(where), args...)
 	if err != nil {
 		return nil, err
 	}
 	return scanEvents(r)
+}
+
+// eventsQuery is the statement of eventsWhere.
+func eventsQuery(where string) string {
+	return `SELECT ` + eventCols + ` FROM webhook_events e LEFT JOIN webhook_deliveries d ON d.id = e.delivery_id
+ WHERE ` + where
 }
 
 // scanEvents reads and closes rows of eventCols.

@@ -228,6 +228,18 @@ type Event struct {
 	ReplayOf *int64
 }
 
+// EventPage is a read of the event stream through a filter.
+type EventPage struct {
+	Events []Event
+	// Next is the cursor to read on from: past the events, and past those
+	// the filter skipped after them.
+	Next int64
+	// More says the read stopped at its bound (limit events, or the
+	// events it may examine), not at the newest event: there may be more
+	// to read at once.
+	More bool
+}
+
 // Signals are an endpoint's failure and silence signals, for health.
 type Signals struct {
 	// Window is what the counts cover (24 h). They count what senders
@@ -271,6 +283,12 @@ type Store interface {
 	// failed, in one transaction.
 	CompleteDeliveries(ctx context.Context, done []Completed) error
 	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+	// ScanEvents reads, in order, the events after the cursor that match:
+	// up to limit of them, examining up to budget events. match sees an
+	// event's Seq, IntegrationID and Type only. The page's Next is past
+	// every event it examined that a cursor may pass, matched or not; as
+	// ListEvents, it stops before an id that may still commit.
+	ScanEvents(ctx context.Context, afterSeq int64, limit, budget int, match func(Event) bool) (EventPage, error)
 	// NewestEventSeq is the largest event id ever given (0 before the
 	// first), whether or not retention has removed the event since.
 	NewestEventSeq(ctx context.Context) (int64, error)
