@@ -189,7 +189,8 @@ func (s *Server) routes() {
 			"Kept until retention removes it.",
 		Errors: []int{http.StatusNotFound}}, s.webhookDelivery)
 	route(s, p(auth.PermIntegrationsRead), huma.Operation{OperationID: "listEvents", Method: http.MethodGet, Path: v + "/events", Tags: []string{"Webhooks"},
-		Summary: "Read the normalized event stream", Description: "Events in order after a cursor; wait= long-polls until one arrives."}, s.listEvents)
+		Summary: "Read the normalized event stream", Description: "Events in order after a cursor, of some types and integrations if asked (next moves past those skipped); " +
+			"wait= long-polls until one arrives that matches."}, s.listEvents)
 
 	route(s, p(auth.PermIntegrationsManage), huma.Operation{OperationID: "createSubscription", Method: http.MethodPost, Path: v + "/subscriptions", Tags: []string{"Subscriptions"},
 		Summary: "Subscribe an HTTP endpoint to events", Description: "Events are POSTed signed with Standard Webhooks (webhook-id, webhook-timestamp, " +

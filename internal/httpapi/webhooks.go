@@ -618,9 +618,22 @@ type EventBody struct {
 }
 
 type eventsInput struct {
-	After int64 `query:"after" minimum:"0" doc:"Cursor: return events after this one (0 = from the oldest kept). One past every event ever given is refused (422)."`
-	Limit int   `query:"limit" minimum:"1" maximum:"1000" default:"100"`
-	Wait  int   `query:"wait" minimum:"0" maximum:"60" default:"0" doc:"Long-poll: wait up to this many seconds for a new event when there is none."`
+	After         int64    `query:"after" minimum:"0" doc:"Cursor: return events after this one (0 = from the oldest kept). One past every event ever given is refused (422)."`
+	Limit         int      `query:"limit" minimum:"1" maximum:"1000" default:"100"`
+	Wait          int      `query:"wait" minimum:"0" maximum:"60" default:"0" doc:"Long-poll: wait up to this many seconds for a new event when there is none (with a filter: none that matches)."`
+	Types         []string `query:"types,explode" nullable:"false" doc:"Only events of these types: an event type (code.push) or a family (code.* is code.push, code.tag.created, …), as a subscription's eventTypes. Comma-separated, repeated, or both; up to 100, none empty."`
+	IntegrationID []string `query:"integrationId,explode" nullable:"false" doc:"Only events of these integrations (ids or slugs; each must exist). Comma-separated, repeated, or both; up to 100, none empty."`
+}
+
+// Resolve reads the entries of types and integrationId from every
+// occurrence, comma-separated or not. Huma reads a list parameter only
+// when its first occurrence has a value: ?types=&types=x would have
+// listed every event, as if unfiltered. An empty entry is refused.
+func (in *eventsInput) Resolve(ctx huma.Context) []error {
+	u := ctx.URL()
+	q := u.Query()
+	in.Types, in.IntegrationID = listParam(q["types"]), listParam(q["integrationId"])
+	return nil
 }
 
 type eventsOutput struct {
@@ -632,9 +645,14 @@ type eventsOutput struct {
 
 func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput, error) {
 	deadline := time.Now().Add(time.Duration(in.Wait) * time.Second)
+	filter, err := s.d.Webhooks.PullFilter(ctx, in.Types, in.IntegrationID)
+	if err != nil {
+		return nil, err
+	}
+	after := in.After
 	for {
 		committed := s.d.Webhooks.Committed() // before reading: a commit meanwhile wakes the wait
-		evs, err := s.d.Webhooks.Events(ctx, in.After, in.Limit)
+		page, err := s.d.Webhooks.EventsMatching(ctx, after, in.Limit, filter)
 		if err != nil {
 			return nil, err
 		}
@@ -644,14 +662,17 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 			draining = true
 		default:
 		}
-		if len(evs) > 0 || draining || !time.Now().Before(deadline) {
+		if len(page.Events) > 0 || draining || !time.Now().Before(deadline) {
 			out := &eventsOutput{}
-			out.Body.Events, out.Body.Next = []EventBody{}, in.After
-			for _, ev := range evs {
+			out.Body.Events, out.Body.Next = make([]EventBody, 0, len(page.Events)), page.Next
+			for _, ev := range page.Events {
 				out.Body.Events = append(out.Body.Events, EventBody(webhook.Envelope(ev))) // the same fields, with docs
-				out.Body.Next = ev.Seq
 			}
 			return out, nil
+		}
+		// Whatever the filter skipped is not read again.
+		if after = page.Next; page.More {
+			continue // a backlog the filter skips, read on at once
 		}
 		select {
 		case <-ctx.Done():
@@ -661,6 +682,16 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 		case <-time.After(250 * time.Millisecond): // and by the others
 		}
 	}
+}
+
+// listParam is the values of a list query parameter, given
+// comma-separated, repeated, or both.
+func listParam(values []string) []string {
+	var out []string
+	for _, v := range values {
+		out = append(out, strings.Split(v, ",")...)
+	}
+	return out
 }
 
 // ingest serves POST /api/v1/hooks/{endpointId} and the seed's

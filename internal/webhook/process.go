@@ -7,7 +7,9 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
@@ -128,18 +130,111 @@ func (s *Service) Delivery(ctx context.Context, id int64) (Delivery, error) {
 // skip them.
 func (s *Service) Events(ctx context.Context, after int64, limit int) ([]Event, error) {
 	evs, err := s.o.Store.ListEvents(ctx, after, limit)
-	if err != nil || len(evs) > 0 || after == 0 {
+	if err != nil || len(evs) > 0 {
 		return evs, err
+	}
+	if err := s.checkCursor(ctx, after); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// checkCursor refuses a cursor past the newest event ever given (see
+// Events).
+func (s *Service) checkCursor(ctx context.Context, after int64) error {
+	if after == 0 {
+		return nil
 	}
 	newest, err := s.o.Store.NewestEventSeq(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if after > newest {
-		return nil, apperr.InvalidFields("the cursor is not valid", apperr.FieldError{Field: "query.after",
+		return apperr.InvalidFields("the cursor is not valid", apperr.FieldError{Field: "query.after",
 			Message: "is past the newest event (" + strconv.FormatInt(newest, 10) + "): continue from a cursor this server gave, or from 0 for the oldest kept"})
 	}
-	return evs, nil
+	return nil
+}
+
+// PullFilter checks the pull API's filter and resolves it: event types
+// and families as a subscription's eventTypes (query.types), and
+// integrations by id or slug, each of which must exist, as a
+// subscription's integrationIds (query.integrationId).
+func (s *Service) PullFilter(ctx context.Context, types, integrations []string) (EventFilter, error) {
+	// One error per parameter, naming each entry that is wrong.
+	var errs []apperr.FieldError
+	bad := func(field string, msgs []string) {
+		if len(msgs) > 0 {
+			errs = append(errs, apperr.FieldError{Field: field, Message: strings.Join(msgs, "; ")})
+		}
+	}
+	var msgs []string
+	if len(types) > maxFilterItems {
+		msgs = append(msgs, "at most 100 event types")
+	}
+	for _, t := range types[:min(len(types), maxFilterItems)] {
+		if msg := checkEventFilter(t, "leave types out"); msg != "" {
+			msgs = append(msgs, quoteEntry(t)+msg)
+		}
+	}
+	bad("query.types", msgs)
+	refs := integrations[:min(len(integrations), maxFilterItems)]
+	ids, unknown, err := s.integrationIDs(ctx, refs)
+	if err != nil {
+		return EventFilter{}, err
+	}
+	msgs = nil
+	if len(integrations) > maxFilterItems {
+		msgs = append(msgs, "at most 100 integrations")
+	}
+	for _, i := range unknown {
+		msgs = append(msgs, quoteEntry(refs[i])+"no such integration (give its id or slug)")
+	}
+	bad("query.integrationId", msgs)
+	if len(errs) > 0 {
+		return EventFilter{}, apperr.InvalidFields("the filter is not valid", errs...)
+	}
+	return EventFilter{Types: distinct(types), IntegrationIDs: ids}, nil
+}
+
+// quoteEntry names an entry of a list parameter in a message about it
+// ("" when too long to repeat).
+func quoteEntry(s string) string {
+	if utf8.RuneCountInString(s) > 100 {
+		return ""
+	}
+	return strconv.Quote(s) + ": "
+}
+
+// pullScanBudget bounds the events one read of the pull API examines
+// through a filter: one that matches rarely reads a long backlog in steps
+// of this many, each answered with a cursor past those it skipped.
+const pullScanBudget = 10_000
+
+// EventsMatching is Events through a filter (from PullFilter): the events
+// after the cursor that pass it, and a cursor past those it skipped, so
+// that a consumer whose filter matches rarely does not read them again.
+// Without a filter it reads as Events does.
+func (s *Service) EventsMatching(ctx context.Context, after int64, limit int, f EventFilter) (EventPage, error) {
+	if f.IsZero() {
+		evs, err := s.Events(ctx, after, limit)
+		if err != nil {
+			return EventPage{}, err
+		}
+		page := EventPage{Events: evs, Next: after, More: len(evs) == limit}
+		if len(evs) > 0 {
+			page.Next = evs[len(evs)-1].Seq
+		}
+		return page, nil
+	}
+	page, err := s.o.Store.ScanEvents(ctx, after, limit, pullScanBudget, f.Matches)
+	if err != nil || page.Next > after {
+		return page, err
+	}
+	if err := s.checkCursor(ctx, after); err != nil {
+		return EventPage{}, err
+	}
+	return page, nil
 }
 
 // Signals returns an endpoint's failure and silence signals.
