@@ -638,8 +638,9 @@ func (in *eventsInput) Resolve(ctx huma.Context) []error {
 
 type eventsOutput struct {
 	Body struct {
-		Events []EventBody `json:"events"`
-		Next   int64       `json:"next" doc:"The cursor to continue from."`
+		Events        []EventBody `json:"events"`
+		Next          int64       `json:"next" doc:"The cursor to continue from."`
+		PurgedThrough int64       `json:"purgedThrough,omitempty" doc:"Present when retention removed events after the cursor given before they were read: the largest cursor it removed. Those events are lost to this consumer; the answer goes on from the oldest kept."`
 	}
 }
 
@@ -664,7 +665,13 @@ func (s *Server) listEvents(ctx context.Context, in *eventsInput) (*eventsOutput
 		}
 		if len(page.Events) > 0 || draining || !time.Now().Before(deadline) {
 			out := &eventsOutput{}
-			out.Body.Events, out.Body.Next = make([]EventBody, 0, len(page.Events)), page.Next
+			// Read after the events, so that no removal is left unsaid
+			// (one made meanwhile may name some this page holds).
+			purged, err := s.d.Webhooks.PurgedAfter(ctx, in.After)
+			if err != nil {
+				return nil, err
+			}
+			out.Body.Events, out.Body.Next, out.Body.PurgedThrough = make([]EventBody, 0, len(page.Events)), page.Next, purged
 			for _, ev := range page.Events {
 				out.Body.Events = append(out.Body.Events, EventBody(webhook.Envelope(ev))) // the same fields, with docs
 			}

@@ -88,10 +88,36 @@ func TestPurgeDeliveries(t *testing.T) {
 			t.Fatalf("FanOut = %d, %v; want 5 events", n, err)
 		}
 
+		all, err := db.ListEvents(ctx, 0, 100)
+		if err != nil || len(all) != 5 {
+			t.Fatalf("ListEvents = %d events, %v; want 5", len(all), err)
+		}
+		purged := func(want int64) {
+			t.Helper()
+			if got, err := db.PurgedEventSeq(ctx); err != nil || got != want {
+				t.Errorf("PurgedEventSeq = %d, %v; want %d", got, err, want)
+			}
+		}
+		purged(0)
+
 		n, err := db.PurgeDeliveries(ctx, time.Now().Add(-90*24*time.Hour))
 		if err != nil || n != 3 {
 			t.Fatalf("PurgeDeliveries = %d, %v; want 3", n, err)
 		}
+		purged(all[2].Seq)
+		// A purge that removes nothing leaves the record as it was.
+		if n, err := db.PurgeDeliveries(ctx, time.Now().Add(-90*24*time.Hour)); err != nil || n != 0 {
+			t.Fatalf("PurgeDeliveries again = %d, %v; want 0", n, err)
+		}
+		purged(all[2].Seq)
+		defer func() {
+			// One that removes newer events moves it on (the recent two
+			// are kept above; a cut-off after them takes them now).
+			if n, err := db.PurgeDeliveries(ctx, time.Now().Add(time.Minute)); err != nil || n != 2 {
+				t.Fatalf("PurgeDeliveries of the rest = %d, %v; want 2", n, err)
+			}
+			purged(all[4].Seq)
+		}()
 		ds2, err := db.ListDeliveries(ctx, webhook.DeliveryFilter{EndpointID: "whe_1", Limit: 100})
 		if err != nil || len(ds2) != 2 {
 			t.Errorf("deliveries left = %d, %v; want 2", len(ds2), err)

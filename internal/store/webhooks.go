@@ -942,6 +942,16 @@ func sqliteLastID(table string) string {
 	return `SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '` + table + `'), 0)`
 }
 
+// PurgedEventSeq implements webhook.Store: the largest id of the events
+// retention removed (PurgeDeliveries), 0 before the first.
+func (db *DB) PurgedEventSeq(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.queryRowCached(ctx, `SELECT COALESCE((SELECT value FROM dispatch_cursor WHERE name = 'purged'), 0)`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: purged events: %w", err)
+	}
+	return n, nil
+}
+
 // NewestEventSeq implements webhook.Store: the identity sequence's last
 // value on PostgreSQL, AUTOINCREMENT's record on SQLite (neither goes back
 // when retention removes the newest events).
@@ -1143,6 +1153,16 @@ func (db *DB) PurgeDeliveries(ctx context.Context, before time.Time) (int64, err
  AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = d.endpoint_id) GROUP BY d.endpoint_id
  ON CONFLICT (endpoint_id) DO UPDATE SET received_at = excluded.received_at
  WHERE webhook_last_accepted.received_at < excluded.received_at`, list); err != nil {
+				return err
+			}
+			// The newest event removed so far, for the pull API's
+			// consumers whose cursor was behind it (PurgedEventSeq).
+			newer := `MAX(dispatch_cursor.value, excluded.value)`
+			if db.dialect == Postgres {
+				newer = `GREATEST(dispatch_cursor.value, excluded.value)`
+			}
+			if _, err := t.exec(ctx, `INSERT INTO dispatch_cursor (name, value) SELECT 'purged', MAX(e.id) FROM webhook_events e
+ WHERE e.delivery_id `+in+` HAVING MAX(e.id) IS NOT NULL ON CONFLICT (name) DO UPDATE SET value = `+newer, list); err != nil {
 				return err
 			}
 			if _, err := t.exec(ctx, `DELETE FROM subscription_attempts WHERE event_seq IN (SELECT e.id FROM webhook_events e

@@ -139,6 +139,21 @@ func (s *Service) Events(ctx context.Context, after int64, limit int) ([]Event, 
 	return evs, nil
 }
 
+// PurgedAfter is the largest cursor of the events retention removed
+// after the cursor given, 0 when it removed none after it: a consumer of
+// the pull API that was behind retention missed them. From 0 (the oldest
+// kept), nothing is missed.
+func (s *Service) PurgedAfter(ctx context.Context, after int64) (int64, error) {
+	if after == 0 {
+		return 0, nil
+	}
+	purged, err := s.o.Store.PurgedEventSeq(ctx)
+	if err != nil || purged <= after {
+		return 0, err
+	}
+	return purged, nil
+}
+
 // checkCursor refuses a cursor past the newest event ever given (see
 // Events).
 func (s *Service) checkCursor(ctx context.Context, after int64) error {

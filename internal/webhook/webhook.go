@@ -292,6 +292,10 @@ type Store interface {
 	// NewestEventSeq is the largest event id ever given (0 before the
 	// first), whether or not retention has removed the event since.
 	NewestEventSeq(ctx context.Context) (int64, error)
+	// PurgedEventSeq is the largest id of the events retention removed (0
+	// before the first): a consumer of the pull API whose cursor is below
+	// it missed events.
+	PurgedEventSeq(ctx context.Context) (int64, error)
 	EndpointSignals(ctx context.Context, endpointID string, now time.Time) (Signals, error)
 	PurgeDeliveries(ctx context.Context, before time.Time) (int64, error)
 	IntegrationsChangeCounter(ctx context.Context) (int64, error)
