@@ -228,8 +228,13 @@ func (v *verifier) standardWebhooks() (Result, error) {
 
 // swVerify verifies the Standard Webhooks form with the given HMAC keys.
 func (v *verifier) swVerify(keys [][]byte) (Result, error) {
+	// The svix-* names when the request signs with them, or, lacking any
+	// signature, when it has only svix-* headers: a rejection then names
+	// the header the sender (Resend, Svix) failed to send.
+	h := v.r.Header
 	prefix := "webhook-"
-	if v.r.Header.Get("Webhook-Signature") == "" && v.r.Header.Get("Svix-Signature") != "" {
+	if h.Get("Webhook-Signature") == "" && (h.Get("Svix-Signature") != "" ||
+		h.Get("Webhook-Id") == "" && h.Get("Webhook-Timestamp") == "" && (h.Get("Svix-Id") != "" || h.Get("Svix-Timestamp") != "")) {
 		prefix = "svix-"
 	}
 	id := v.r.Header.Get(prefix + "id")

@@ -444,3 +444,30 @@ func TestDiscordSmallOrderKeys(t *testing.T) {
 		t.Errorf("RFC 8032's test key: SecretProblem = %q; want none", p)
 	}
 }
+
+// TestStandardWebhooksMissingNamesSendersHeaders: a Svix-style sender
+// (Resend) whose signature header was lost on the way sends svix-id and
+// svix-timestamp: the rejection names svix-signature, the header it lacks,
+// not webhook-signature, which it never sends.
+func TestStandardWebhooksMissingNamesSendersHeaders(t *testing.T) {
+	t.Parallel()
+	c := verify.Config{Scheme: "standard_webhooks", Secrets: [][]byte{[]byte("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")},
+		Now: func() time.Time { return time.Unix(1614265330, 0) }}
+	for _, tc := range []struct {
+		name   string
+		header []string
+		want   string
+	}{
+		{"svix without signature", []string{"svix-id", "msg_1", "svix-timestamp", "1614265330"}, "missing svix-signature header"},
+		{"svix id alone", []string{"svix-id", "msg_1"}, "missing svix-signature header"},
+		{"webhook without signature", []string{"webhook-id", "msg_1", "webhook-timestamp", "1614265330"}, "missing webhook-signature header"},
+		{"nothing", nil, "missing webhook-signature header"},
+		{"svix signature without id", []string{"svix-timestamp", "1614265330", "svix-signature", "v1,AAAA"}, "missing svix-id header"},
+	} {
+		_, err := verify.Verify(c, verify.Request{Method: "POST", Header: hdr(tc.header...), Body: []byte(`{"test": 2432232314}`)})
+		var ve *verify.Error
+		if !errors.As(err, &ve) || ve.Kind != verify.KindMissing || ve.Reason != tc.want {
+			t.Errorf("%s: Verify() error = %v; want %q", tc.name, err, tc.want)
+		}
+	}
+}
