@@ -1233,8 +1233,10 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
 
 // start sends each claimed attempt in its own goroutine, within its
 // subscription's concurrency limit and maxSending, and hands the outcome
-// to results. A slow subscriber holds only its own slots: others' attempts
-// go out meanwhile. Once ctx ends, attempts not yet sending are given back;
+// to results. A slow subscriber holds its own slots and, while its sends
+// last, the maxSending slots it took: others' attempts go out meanwhile
+// unless slow subscribers hold all of these (a design limit, documented in
+// webhooks.md). Once ctx ends, attempts not yet sending are given back;
 // the sends run under sendCtx.
 func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results chan<- sent, wg *sync.WaitGroup) {
 	for _, w := range work {
