@@ -954,7 +954,6 @@ type Dispatcher struct {
 	presence    Presence
 	presentSeen time.Time
 	skewLogged  time.Duration // the clock skew last warned about (claiming goroutine; see syncClock)
-	sending     chan struct{} // the sends in flight, all subscriptions together
 	freed       chan struct{} // a held attempt was recorded: there may be room again
 	// versions shares the reads of the subscriptions' versions among the
 	// sends (see current).
@@ -966,6 +965,14 @@ type Dispatcher struct {
 	limits map[string]chan struct{} // per subscription, its concurrency limit
 	held   map[string]int           // per subscription, attempts claimed and not yet recorded
 	total  int                      // all held attempts
+	// The sends in flight (maxSending at most), all subscriptions together
+	// and per subscription, and the goroutines waiting to start one;
+	// sendWake is closed (and replaced) when one may start now (see
+	// takeSending).
+	sending     int
+	sendingBy   map[string]int
+	sendWaiting int
+	sendWake    chan struct{}
 	// gone is, per subscription, the version a 410 answer to this
 	// dispatcher disabled: its other claimed attempts are not sent, even
 	// before the store has the 410 on record.
@@ -1031,7 +1038,7 @@ func (s *Service) NewDispatcher(timeout time.Duration) (*Dispatcher, error) {
 		timeout = 15 * time.Second
 	}
 	d := &Dispatcher{s: s, st: st, limits: map[string]chan struct{}{}, held: map[string]int{}, gone: map[string]int64{},
-		sending: make(chan struct{}, maxSending), freed: make(chan struct{}, 1), cut: make(chan struct{}),
+		sendingBy: map[string]int{}, sendWake: make(chan struct{}), freed: make(chan struct{}, 1), cut: make(chan struct{}),
 		nats: natspub.New(func(ctx context.Context, network, addr string, private bool) (net.Conn, error) {
 			return egress.NewDialer(private)(ctx, network, addr)
 		}), timeout: timeout}
@@ -1233,11 +1240,10 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Work, error) {
 
 // start sends each claimed attempt in its own goroutine, within its
 // subscription's concurrency limit and maxSending, and hands the outcome
-// to results. A slow subscriber holds its own slots and, while its sends
-// last, the maxSending slots it took: others' attempts go out meanwhile
-// unless slow subscribers hold all of these (a design limit, documented in
-// webhooks.md). Once ctx ends, attempts not yet sending are given back;
-// the sends run under sendCtx.
+// to results. A slow subscriber holds only its own slots and its share of
+// maxSending (see takeSending): others' attempts go out meanwhile. Once
+// ctx ends, attempts not yet sending are given back; the sends run under
+// sendCtx.
 func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results chan<- sent, wg *sync.WaitGroup) {
 	for _, w := range work {
 		wg.Go(func() {
@@ -1248,13 +1254,13 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 				results <- giveBack
 				return
 			}
-			if !acquire(ctx, d.sending) {
+			if !d.takeSending(ctx, w.Subscription.ID) {
 				<-slots
 				results <- giveBack
 				return
 			}
 			if why := d.current(ctx, w); why != "" {
-				<-d.sending
+				d.releaseSending(w.Subscription.ID)
 				<-slots
 				d.s.o.Logger.Debug("a claimed event is not sent: "+why, "subscription", w.Subscription.ID, "attempt", w.Attempt.ID)
 				results <- giveBack
@@ -1263,7 +1269,7 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 			// After current, which may wait for the database: a send must
 			// start with its whole timeout and margin left.
 			if !d.withinLease(w) {
-				<-d.sending
+				d.releaseSending(w.Subscription.ID)
 				<-slots
 				d.s.o.Logger.Info("a claimed event waited too long to be sent within its lease; it is sent when the lease ends",
 					"subscription", w.Subscription.ID, "attempt", w.Attempt.ID)
@@ -1282,11 +1288,64 @@ func (d *Dispatcher) start(ctx, sendCtx context.Context, work []Work, results ch
 				d.gone[w.Subscription.ID] = max(d.gone[w.Subscription.ID], w.Subscription.Version)
 				d.mu.Unlock()
 			}
-			<-d.sending
+			d.releaseSending(w.Subscription.ID)
 			<-slots
 			d.observe(w, r)
 			results <- sent{sub: w.Subscription.ID, r: r}
 		})
+	}
+}
+
+// takeSending takes one of the maxSending slots for a send to sub, unless
+// ctx ends first. A subscription takes no more than its share of them, the
+// slots divided among the subscriptions this dispatcher holds events of:
+// a slow subscriber, however high its maxConcurrency, leaves the others
+// room, instead of filling every slot with sends that take seconds (one at
+// maxConcurrency 64 held an instant subscriber's events back by half a
+// minute). Alone, a subscription may use them all.
+func (d *Dispatcher) takeSending(ctx context.Context, sub string) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	d.mu.Lock()
+	for d.sending >= maxSending || d.sendingBy[sub] >= max(1, maxSending/max(1, len(d.held))) {
+		wake := d.sendWake
+		d.sendWaiting++
+		d.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			d.mu.Lock()
+			d.sendWaiting--
+			d.mu.Unlock()
+			return false
+		}
+		d.mu.Lock()
+		d.sendWaiting--
+	}
+	d.sending++
+	d.sendingBy[sub]++
+	d.mu.Unlock()
+	return true
+}
+
+// releaseSending gives back a slot takeSending took.
+func (d *Dispatcher) releaseSending(sub string) {
+	d.mu.Lock()
+	d.sending--
+	if d.sendingBy[sub]--; d.sendingBy[sub] <= 0 {
+		delete(d.sendingBy, sub)
+	}
+	d.wakeSendersLocked()
+	d.mu.Unlock()
+}
+
+// wakeSendersLocked wakes the goroutines waiting in takeSending, to look
+// again: a slot was freed, or the shares grew. d.mu is held.
+func (d *Dispatcher) wakeSendersLocked() {
+	if d.sendWaiting > 0 {
+		close(d.sendWake)
+		d.sendWake = make(chan struct{})
 	}
 }
 
@@ -1397,6 +1456,7 @@ func (d *Dispatcher) record(ctx context.Context, results <-chan sent) error {
 			}
 		}
 		d.total -= len(got)
+		d.wakeSendersLocked() // fewer subscriptions held: larger shares
 		d.mu.Unlock()
 		select {
 		case d.freed <- struct{}{}:
