@@ -176,7 +176,7 @@ type AttemptBody struct {
 type attemptsInput struct {
 	ID     string `path:"id" maxLength:"64" doc:"Subscription id."`
 	Status string `query:"status" enum:"pending,delivered,failed" doc:"Only attempts with this status."`
-	Before int64  `query:"before" minimum:"0" doc:"Only attempts older than this attempt id: the nextBefore of the previous page."`
+	Before int64  `query:"before" minimum:"1" doc:"Only attempts older than this attempt id: the nextBefore of the previous page."`
 	Limit  int    `query:"limit" minimum:"1" maximum:"1000" default:"100"`
 }
 

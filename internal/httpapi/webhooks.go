@@ -324,7 +324,7 @@ func isText(b []byte) bool {
 type logsInput struct {
 	ID     string `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
 	Status string `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
-	Before int64  `query:"before" minimum:"0" doc:"Only deliveries older than this delivery id: the nextBefore of the previous page. Pages counted from there; the fast way through long logs."`
+	Before int64  `query:"before" minimum:"1" doc:"Only deliveries older than this delivery id: the nextBefore of the previous page. Pages counted from there; the fast way through long logs."`
 	Page   int    `query:"page" minimum:"1" maximum:"10000" default:"1"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 }
@@ -482,7 +482,7 @@ type logsCSVInput struct {
 	ID     string    `path:"id" maxLength:"64" doc:"Webhook endpoint id."`
 	Status string    `query:"status" enum:"pending,processed,failed,duplicate,rejected" doc:"Only deliveries with this status."`
 	Limit  int       `query:"limit" minimum:"1" maximum:"100000" default:"10000" doc:"At most this many rows, newest first."`
-	Before int64     `query:"before" minimum:"0" doc:"Only deliveries older than this delivery id: the X-Next-Before of the previous export."`
+	Before int64     `query:"before" minimum:"1" doc:"Only deliveries older than this delivery id: the X-Next-Before of the previous export."`
 	Since  time.Time `query:"since" doc:"Received at or after (RFC 3339)."`
 	Until  time.Time `query:"until" doc:"Received before (RFC 3339)."`
 }
