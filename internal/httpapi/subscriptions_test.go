@@ -108,6 +108,11 @@ func TestSubscriptions(t *testing.T) {
 					t.Errorf("%s = %d %s, want 422 naming %s", tc.name, r.Status, r.Body, tc.field)
 				}
 			}
+			// A NATS server's URL given without target: told to set it.
+			if r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"url": "nats://127.0.0.1:4222"}); r.Status != 422 ||
+				!strings.Contains(string(r.Body), "body.url") || !strings.Contains(string(r.Body), `set target to \"nats\"`) {
+				t.Errorf("nats URL without target = %d %s, want 422 naming body.url and saying to set target", r.Status, r.Body)
+			}
 
 			var created struct{ ID, Secret string }
 			r := call(t, env, "POST", "/api/v1/subscriptions", env.AdminToken, map[string]any{"name": "ci", "url": srv.URL + "/hook",

@@ -493,7 +493,11 @@ func checkTarget(sub Subscription) []apperr.FieldError {
 		if sub.URL == "" {
 			bad("url", "is required for an http target")
 		} else if u, err := egress.ValidateBaseURL(sub.URL); err != nil {
-			bad("url", err.Error())
+			msg := err.Error()
+			if natspub.ValidateURL(sub.URL) == nil {
+				msg += ` (a NATS server: set target to "nats", with a subject)`
+			}
+			bad("url", msg)
 		} else if msg := blockedHost(u.Hostname(), sub.AllowPrivateNetwork); msg != "" {
 			bad("url", msg)
 		}
