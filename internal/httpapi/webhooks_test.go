@@ -877,6 +877,13 @@ func TestWebhookReplayedSignature(t *testing.T) {
 					t.Errorf("%s = %d %s, want %d %s", tc.name, st, got, tc.status, tc.want)
 				}
 			}
+			// After a restart (or on another replica) the in-memory cache
+			// is empty: the database knows the signature again.
+			env.Restart()
+			if st, got := deliver(t, env, "/api/v1/hooks/"+shop.ID, body, "X-Timestamp", ts, "X-Signature", tsSig,
+				"X-Delivery-Id", "after-restart-3"); st != 200 || !strings.Contains(got, `"duplicate"`) {
+				t.Errorf("timestamped, another delivery id, after a restart = %d %s, want 200 duplicate", st, got)
+			}
 			var evs struct{ Events []struct{ Type string } }
 			decode(t, call(t, env, "GET", "/api/v1/events?after=0", env.AdminToken, nil), &evs)
 			var types []string

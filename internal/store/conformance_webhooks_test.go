@@ -985,3 +985,53 @@ func TestScanEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayKeys: an accepted delivery whose replay key (its timestamped
+// signature) the endpoint has stored is a duplicate of the first, whatever
+// its dedupe key, in a later group commit or in the same one; a rejected
+// delivery, or one of another endpoint, is not held by it.
+func TestReplayKeys(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, e storetest.Engine) {
+		db := openStore(t, e.Options(t))
+		ctx := t.Context()
+		in := newIntegration(1, "replay")
+		mustCreate(t, db, in, nil)
+		now := time.Now()
+		with := func(key, replay string) webhook.NewDelivery {
+			d := acceptedDelivery(in, key, now)
+			d.ReplayKey = replay
+			return d
+		}
+		first, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{with("a", "k1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rejected := with("", "k1")
+		rejected.Status, rejected.Reason, rejected.Payload, rejected.Events = webhook.StatusRejected, "event type not accepted", nil, nil
+		other := with("e", "k1")
+		other.EndpointID = "whe_2"
+		got, err := db.InsertDeliveries(ctx, []webhook.NewDelivery{with("b", "k1"), with("c", "k2"), with("d", "k2"), rejected, other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type outcome struct {
+			Status string
+			Of     int64
+		}
+		var outcomes []outcome
+		for _, o := range got {
+			outcomes = append(outcomes, outcome{o.Status, o.DuplicateOf})
+		}
+		want := []outcome{
+			{webhook.StatusDuplicate, first[0].ID}, // k1 again, under another dedupe key
+			{webhook.StatusProcessed, 0},
+			{webhook.StatusDuplicate, got[1].ID}, // k2 twice in one group commit
+			{webhook.StatusRejected, 0},
+			{webhook.StatusProcessed, 0}, // k1 at another endpoint
+		}
+		if diff := cmp.Diff(want, outcomes); diff != "" {
+			t.Errorf("outcomes (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -296,14 +296,14 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 		if err := t.queryRow(ctx, sqliteLastID("webhook_deliveries"), nil, &base); err != nil {
 			return fmt.Errorf("store: insert delivery: %w", err)
 		}
-		args := make([]any, 0, 19*len(ds))
+		args := make([]any, 0, 20*len(ds))
 		statuses := make([]string, len(ds))
 		for i, d := range ds {
 			status, key, _, processedAt, processingMs := deliveryRow(d)
 			statuses[i] = status
 			args = append(args, base+1+int64(i), d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID,
 				d.EventType, d.HeaderJSON(), payloads[i], codecs[i], d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs,
-				d.Test, attemptsOf(status))
+				d.Test, attemptsOf(status), replayKeyOf(d))
 		}
 		r, err := t.queryCached(ctx, sqliteInsertDeliveries.text(len(ds)), args...)
 		if err != nil {
@@ -351,8 +351,13 @@ func (db *DB) InsertDeliveries(ctx context.Context, ds []webhook.NewDelivery) ([
 				continue
 			}
 			var first int64
-			if err := t.queryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND dedupe_key = ?`,
-				[]any{d.EndpointID, d.DedupeKey}, &first); err != nil {
+			err := t.queryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND dedupe_key = ?`,
+				[]any{d.EndpointID, d.DedupeKey}, &first)
+			if errors.Is(err, sql.ErrNoRows) && d.ReplayKey != "" {
+				err = t.queryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND replay_key = ?`,
+					[]any{d.EndpointID, d.ReplayKey}, &first)
+			}
+			if err != nil {
 				return fmt.Errorf("store: find the original delivery: %w", err)
 			}
 			var id int64
@@ -431,9 +436,12 @@ var (
 	sqliteInsertDeliveries = &multiRowInsert{
 		head: `INSERT INTO webhook_deliveries (id, endpoint_id, integration_id, received_at, status, dedupe_key,
  provider_delivery_id, event_type, headers, payload, payload_codec, payload_size, source_ip, reason, replay_of, processed_at,
- processing_ms, is_test, attempts) VALUES `,
-		row:  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		tail: ` ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`,
+ processing_ms, is_test, attempts, replay_key) VALUES `,
+		row: "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		// A delivery whose dedupe key or replay key the endpoint has
+		// stored is skipped (either unique index), and recorded as a
+		// duplicate below.
+		tail: ` ON CONFLICT DO NOTHING RETURNING id`,
 	}
 	sqliteInsertEvents = &multiRowInsert{
 		head: `INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data) VALUES `,
@@ -708,6 +716,15 @@ func deliveryRow(d webhook.NewDelivery) (status string, key, payload, processedA
 	return status, key, payload, processedAt, processingMs
 }
 
+// replayKeyOf is a new delivery's replay_key: its ReplayKey when it is
+// stored as accepted, as its dedupe key is.
+func replayKeyOf(d webhook.NewDelivery) any {
+	if d.Status == webhook.StatusPending && d.ReplayKey != "" {
+		return d.ReplayKey
+	}
+	return nil
+}
+
 // attemptsOf is a new delivery's processing attempts: one for a delivery
 // processed as it is stored (its event written with it), as a later
 // processing pass would count it.
@@ -718,10 +735,12 @@ func attemptsOf(status string) int64 {
 	return 0
 }
 
+// pgInsertDelivery skips a delivery whose dedupe key or replay key the
+// endpoint has stored (either unique index; see InsertDeliveries).
 const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, dedupe_key,
  provider_delivery_id, event_type, headers, payload, payload_size, source_ip, reason, replay_of, processed_at, processing_ms, is_test,
- attempts) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
- ON CONFLICT (endpoint_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id`
+ attempts, replay_key) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)
+ ON CONFLICT DO NOTHING RETURNING id`
 
 // pgInsertDeliveryEvent inserts a delivery with its one event, of part 0
 // (the column's default), through a data-modifying CTE: one statement for
@@ -730,7 +749,7 @@ const pgInsertDelivery = `INSERT INTO webhook_deliveries (endpoint_id, integrati
 // case leaves it to the default.)
 const pgInsertDeliveryEvent = `WITH d AS (` + pgInsertDelivery + `)
  INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
- SELECT id, $18, $19, $20, $21, $22, $23, $24 FROM d RETURNING delivery_id`
+ SELECT id, $19, $20, $21, $22, $23, $24, $25 FROM d RETURNING delivery_id`
 
 // pgInsertDeliveryEvents inserts a delivery with its events otherwise
 // (several, or one whose first change the endpoint did not accept), given
@@ -739,7 +758,7 @@ const pgInsertDeliveryEvent = `WITH d AS (` + pgInsertDelivery + `)
 const pgInsertDeliveryEvents = `WITH d AS (` + pgInsertDelivery + `), e AS (
  INSERT INTO webhook_events (delivery_id, part, integration_id, provider, type, subject, occurred_at, created_at, data)
  SELECT d.id, v.part, v.integration_id, v.provider, v.type, v.subject, v.occurred_at, v.created_at, v.data
- FROM d, unnest($18::int[], $19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::text[])
+ FROM d, unnest($19::int[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bigint[], $25::bigint[], $26::text[])
  AS v (part, integration_id, provider, type, subject, occurred_at, created_at, data) ORDER BY v.part)
  SELECT id FROM d`
 
@@ -771,7 +790,8 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 		for _, d := range ds {
 			status, key, payload, processedAt, processingMs := deliveryRow(d)
 			args := []any{d.EndpointID, d.IntegrationID, ms(d.ReceivedAt), status, key, d.ProviderDeliveryID, d.EventType,
-				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test, attemptsOf(status)}
+				d.HeaderJSON(), payload, d.PayloadSize, d.SourceIP, d.Reason, d.ReplayOf, processedAt, processingMs, d.Test, attemptsOf(status),
+				replayKeyOf(d)}
 			switch {
 			case status != webhook.StatusProcessed:
 				b.Queue(pgInsertDelivery, args...)
@@ -810,8 +830,13 @@ func (db *DB) insertDeliveriesPG(ctx context.Context, ds []webhook.NewDelivery) 
 		for _, i := range dups {
 			d := ds[i]
 			var first, id int64
-			if err := tx.QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND dedupe_key = $2`,
-				d.EndpointID, d.DedupeKey).Scan(&first); err != nil {
+			err := tx.QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND dedupe_key = $2`,
+				d.EndpointID, d.DedupeKey).Scan(&first)
+			if errors.Is(err, pgx.ErrNoRows) && d.ReplayKey != "" {
+				err = tx.QueryRow(ctx, `SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND replay_key = $2`,
+					d.EndpointID, d.ReplayKey).Scan(&first)
+			}
+			if err != nil {
 				return fmt.Errorf("store: find the original delivery: %w", err)
 			}
 			if err := tx.QueryRow(ctx, `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status,

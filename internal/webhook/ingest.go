@@ -278,6 +278,7 @@ func (s *Service) Ingest(ctx context.Context, t Target, req Request) (Outcome, e
 			tol = verify.DefaultTolerance
 		}
 		d.DedupeKey = s.replay.dedupeKey(r.ep.ID+"|"+res.Signature, d.DedupeKey, res.Timestamp.Add(tol), now)
+		d.ReplayKey = replayKey(res.Signature)
 	}
 	if d.ProviderDeliveryID == "" && !strings.HasPrefix(d.DedupeKey, "sha256:") {
 		d.ProviderDeliveryID = d.DedupeKey

@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
 )
@@ -20,7 +22,8 @@ import (
 // twice as two events; their delivery id is what tells them apart.
 //
 // The cache is in memory, per process: it protects one replica for as long
-// as it runs. It holds up to replayCacheMax signatures; beyond that the
+// as it runs; the store knows the signature again on the other replicas
+// and after a restart (replayKey). It holds up to replayCacheMax signatures; beyond that the
 // oldest one recorded gives way to the newest (so at more than
 // replayCacheMax timestamped deliveries per tolerance, the window it covers
 // is shorter than the tolerance, never empty).
@@ -78,4 +81,13 @@ func (c *replayCache) dedupeKey(key, dedupeKey string, expires, now time.Time) s
 	c.next = (slot + 1) % c.max()
 	c.entries[key] = replayEntry{dedupeKey: dedupeKey, expires: expires, slot: slot}
 	return dedupeKey
+}
+
+// replayKey is what the store keeps of a timestamped signature to know it
+// again (NewDelivery.ReplayKey): a hash of bounded length, unique per
+// endpoint in the database. The cache answers on the replica that saw the
+// signature; the database on the others, and after a restart.
+func replayKey(signature string) string {
+	sum := sha256.Sum256([]byte(signature))
+	return hex.EncodeToString(sum[:16])
 }

@@ -81,7 +81,12 @@ type NewDelivery struct {
 	Status string
 	// DedupeKey is the provider's delivery id (or a content hash); empty for
 	// rejected deliveries.
-	DedupeKey          string
+	DedupeKey string
+	// ReplayKey identifies a timestamped signature (empty for other
+	// schemes): a pending delivery whose ReplayKey the endpoint has
+	// already stored is a duplicate too, whatever its DedupeKey, on every
+	// replica and after a restart (see replayCache).
+	ReplayKey          string
 	ProviderDeliveryID string
 	EventType          string
 	// Header is already redacted.

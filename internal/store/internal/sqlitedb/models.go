@@ -235,6 +235,7 @@ type WebhookDelivery struct {
 	DuplicateOf        *int64
 	IsTest             bool
 	PayloadCodec       int64
+	ReplayKey          *string
 }
 
 type WebhookEndpoint struct {
