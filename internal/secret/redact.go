@@ -79,6 +79,18 @@ func Redact(s string, secrets ...string) string {
 	return b.String()
 }
 
+// Holds reports whether s holds one of the secrets by Redact's rule (a
+// secret of RedactAnywhereLen characters or more anywhere, a shorter one
+// where it stands alone): whether Redact would mask anything in s.
+func Holds(s string, secrets ...string) bool {
+	for _, sec := range secrets {
+		if sec != "" && strings.Contains(s, sec) && Redact(s, sec) != s {
+			return true
+		}
+	}
+	return false
+}
+
 // standsAlone reports whether s[from:to] has no letter or digit right
 // before or right after it.
 func standsAlone(s string, from, to int) bool {

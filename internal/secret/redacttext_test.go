@@ -57,3 +57,22 @@ func TestRedactNeverLeavesAnEcho(t *testing.T) {
 		}
 	}
 }
+
+// TestHolds: Holds answers whether Redact would mask something.
+func TestHolds(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		secrets []string
+		want    bool
+	}{
+		{"token=Zq7x&a=b", []string{"Zq7x"}, true},
+		{"Zq7xBot/1.0", []string{"Zq7x"}, false},
+		{"xxlong-secretxx", []string{"long-secret"}, true},
+		{"nothing here", []string{"", "absent"}, false},
+		{"a b", nil, false},
+	} {
+		if got := secret.Holds(tc.text, tc.secrets...); got != tc.want {
+			t.Errorf("Holds(%q, %q) = %v, want %v", tc.text, tc.secrets, got, tc.want)
+		}
+	}
+}

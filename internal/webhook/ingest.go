@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ihub/internal/apperr"
+	"ihub/internal/secret"
 	"ihub/internal/webhook/normalize"
 	"ihub/internal/webhook/verify"
 )
@@ -118,10 +119,10 @@ func redactHeaders(h http.Header, secrets [][]byte, extra ...string) http.Header
 // holdsSecret reports whether one of the values holds one of the secrets,
 // as it is or percent-decoded: a URL repeated in a header (Referer, a
 // proxy's X-Original-URL or X-Forwarded-Uri) carries a query_token
-// endpoint's secret encoded when the secret needs it. A secret of 8 bytes
-// or more counts wherever it occurs; a shorter one (a secret given may be
-// of any length) only as a value of its own (shortSecretAt), so that a
-// 4-character secret does not take out every header where those
+// endpoint's secret encoded when the secret needs it. The rule is the one
+// ihub masks credentials in free text with (secret.Holds): a secret given
+// may be of any length, and a short one counts only where it stands alone,
+// so that a 4-character secret does not take out every header where those
 // characters happen to appear.
 func holdsSecret(values []string, secrets [][]byte) bool {
 	for _, v := range values {
@@ -135,39 +136,14 @@ func holdsSecret(values []string, secrets [][]byte) bool {
 			}
 		}
 		for _, text := range texts {
-			if text == "" {
-				continue
-			}
 			for _, s := range secrets {
-				if len(s) == 0 || len(text) < len(s) {
-					continue
-				}
-				if len(s) >= 8 && strings.Contains(text, string(s)) || len(s) < 8 && shortSecretIn(text, string(s)) {
+				if text != "" && secret.Holds(text, string(s)) {
 					return true
 				}
 			}
 		}
 	}
 	return false
-}
-
-// shortSecretIn reports whether s occurs in text as a value of its own: the
-// whole text, a word of it ("Bearer s") or a parameter's value ("?token=s&",
-// "token=s;"): after the start, a space, '=' or ',' and before the end, a
-// space, '&', '#', ';' or ','.
-func shortSecretIn(text, s string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], s)
-		if j < 0 {
-			return false
-		}
-		from, to := i+j, i+j+len(s)
-		if (from == 0 || strings.IndexByte(" \t=,", text[from-1]) >= 0) &&
-			(to == len(text) || strings.IndexByte(" \t&#;,", text[to]) >= 0) {
-			return true
-		}
-		i = from + 1
-	}
 }
 
 // secretWordsAt are secretWords by their first byte: a header name is
