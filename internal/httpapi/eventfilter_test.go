@@ -29,26 +29,8 @@ func TestPullAPIFilters(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			env := apptest.New(t, e, apptest.Options{})
-			endpoint := func(slug string) (integrationID, endpointID string) {
-				t.Helper()
-				var it struct{ ID string }
-				r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": slug, "slug": slug,
-					"provider": "http", "baseUrl": "https://" + slug + ".invalid", "isActive": false})
-				if r.Status != 201 {
-					t.Fatalf("create integration = %d %s", r.Status, r.Body)
-				}
-				decode(t, r, &it)
-				var ep struct{ ID string }
-				r = call(t, env, "POST", "/api/v1/integrations/"+slug+"/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
-					"secret": secret, "settings": map[string]any{"header": "X-Signature"}})
-				if r.Status != 201 {
-					t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
-				}
-				decode(t, r, &ep)
-				return it.ID, ep.ID
-			}
-			shopID, shop := endpoint("shop")
-			crmID, crm := endpoint("crm")
+			shopID, shop := httpHMACEndpoint(t, env, "shop", secret, nil)
+			crmID, crm := httpHMACEndpoint(t, env, "crm", secret, nil)
 			sent := 0
 			send := func(ep, typ string) {
 				t.Helper()

@@ -128,10 +128,22 @@ func mustJSON(t testing.TB, v any) string {
 // are merged). It returns the endpoint's id.
 func shopHMACEndpoint(t testing.TB, env *apptest.Env, secret string, extra map[string]any) string {
 	t.Helper()
-	if r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "shop", "provider": "http",
-		"baseUrl": "https://shop.invalid", "isActive": false}); r.Status != 201 {
+	_, ep := httpHMACEndpoint(t, env, "shop", secret, extra)
+	return ep
+}
+
+// httpHMACEndpoint creates a generic http integration named and slugged
+// slug, with an hmac endpoint as shopHMACEndpoint's, and returns the
+// integration's id and the endpoint's.
+func httpHMACEndpoint(t testing.TB, env *apptest.Env, slug, secret string, extra map[string]any) (integrationID, endpointID string) {
+	t.Helper()
+	var it struct{ ID string }
+	r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": slug, "slug": slug, "provider": "http",
+		"baseUrl": "https://" + slug + ".invalid", "isActive": false})
+	if r.Status != 201 {
 		t.Fatalf("create integration = %d %s", r.Status, r.Body)
 	}
+	decode(t, r, &it)
 	settings := map[string]any{"header": "X-Signature"}
 	body := map[string]any{"scheme": "hmac", "secret": secret}
 	for k, v := range extra {
@@ -143,12 +155,12 @@ func shopHMACEndpoint(t testing.TB, env *apptest.Env, secret string, extra map[s
 	}
 	body["settings"] = settings
 	var ep struct{ ID string }
-	r := call(t, env, "POST", "/api/v1/integrations/shop/webhooks", env.AdminToken, body)
+	r = call(t, env, "POST", "/api/v1/integrations/"+slug+"/webhooks", env.AdminToken, body)
 	if r.Status != 201 {
 		t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
 	}
 	decode(t, r, &ep)
-	return ep.ID
+	return it.ID, ep.ID
 }
 
 // hexHMAC is the hex HMAC-SHA256 of body with secret (shopHMACEndpoint's

@@ -22,22 +22,11 @@ func TestPullAPIPurgedThrough(t *testing.T) {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			env := apptest.New(t, e, apptest.Options{})
-			r := call(t, env, "POST", "/api/v1/integrations", env.AdminToken, map[string]any{"name": "purged", "slug": "purged",
-				"provider": "http", "baseUrl": "https://purged.invalid", "isActive": false})
-			if r.Status != 201 {
-				t.Fatalf("create integration = %d %s", r.Status, r.Body)
-			}
-			var ep struct{ ID string }
-			r = call(t, env, "POST", "/api/v1/integrations/purged/webhooks", env.AdminToken, map[string]any{"scheme": "hmac",
-				"secret": secret, "settings": map[string]any{"header": "X-Signature"}})
-			if r.Status != 201 {
-				t.Fatalf("create endpoint = %d %s", r.Status, r.Body)
-			}
-			decode(t, r, &ep)
+			_, endpoint := httpHMACEndpoint(t, env, "purged", secret, nil)
 			send := func(n int) {
 				t.Helper()
 				body := `{"type":"order.created","n":` + strconv.Itoa(n) + `}`
-				if st, got := deliver(t, env, "/api/v1/hooks/"+ep.ID, body, "X-Signature", hexHMAC(secret, body)); st != 202 {
+				if st, got := deliver(t, env, "/api/v1/hooks/"+endpoint, body, "X-Signature", hexHMAC(secret, body)); st != 202 {
 					t.Fatalf("delivery %d = %d %s", n, st, got)
 				}
 			}
