@@ -42,7 +42,7 @@ func TestDispatchQueriesAtScale(t *testing.T) {
 			}
 		}
 		series := fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) `, n)
-		for _, q := range []string{
+		pg, dialect := seedPlans(t, b, []string{
 			// Events all fanned out.
 			series + `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
  SELECT x, 'int_1', 'http', 'http.event', '', 0, 0, '{"k":"v"}' FROM g`,
@@ -56,19 +56,7 @@ func TestDispatchQueriesAtScale(t *testing.T) {
 			// The disabled subscription's backlog, all due.
 			series + `INSERT INTO subscription_attempts (subscription_id, event_seq, status, next_attempt_at, created_at)
  SELECT 'sub_off', x, 'pending', x, 0 FROM g`,
-		} {
-			if _, err := b.raw.exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		pg := b.raw.pg != nil
-		dialect := store.SQLite
-		if pg {
-			dialect = store.Postgres
-			if _, err := b.raw.exec(ctx, `ANALYZE`); err != nil { // as autovacuum would have
-				t.Fatal(err)
-			}
-		}
+		})
 		claimArgs := []any{"sub_on", int64(now), 10, int64(now + 60_000), int64(now)}
 		if pg {
 			claimArgs = []any{"sub_on", int64(now), 10, "sub_on", "owner_1", int64(now + 60_000), "sub_on", int64(now), int64(now + 60_000), int64(now)}
@@ -389,27 +377,14 @@ func TestEventScanQueriesAtScale(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, e storetest.Engine) {
 		b := setup(t, e)
-		ctx := t.Context()
 		const n = 20000
 		series := fmt.Sprintf(`WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) `, n)
-		for _, q := range []string{
+		pg, dialect := seedPlans(t, b, []string{
 			series + `INSERT INTO webhook_deliveries (endpoint_id, integration_id, received_at, status, provider_delivery_id, event_type,
  headers, payload_size, source_ip, reason) SELECT 'whe_1', 'int_1', x, 'processed', 'p', 'push', '{}', 10, '', '' FROM g`,
 			series + `INSERT INTO webhook_events (delivery_id, integration_id, provider, type, subject, occurred_at, created_at, data)
  SELECT x, 'int_1', 'github', 'code.push', '', 0, 0, '{"k":"v"}' FROM g`,
-		} {
-			if _, err := b.raw.exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		pg := b.raw.pg != nil
-		dialect := store.SQLite
-		if pg {
-			dialect = store.Postgres
-			if _, err := b.raw.exec(ctx, `ANALYZE`); err != nil { // as autovacuum would have
-				t.Fatal(err)
-			}
-		}
+		})
 		ids := []int64{5000, 5001, 5003, 9000, 12000}
 		idList := any(fmt.Sprintf(`[%d,%d,%d,%d,%d]`, ids[0], ids[1], ids[2], ids[3], ids[4]))
 		if pg {
@@ -439,4 +414,23 @@ func TestEventScanQueriesAtScale(t *testing.T) {
 			}
 		}
 	})
+}
+
+// seedPlans runs the statements that fill the tables of a query plan test
+// and, on PostgreSQL, ANALYZE, as autovacuum would have. It returns
+// whether the engine is PostgreSQL, and its dialect.
+func seedPlans(t *testing.T, b *bundle, qs []string) (bool, store.Dialect) {
+	t.Helper()
+	for _, q := range qs {
+		if _, err := b.raw.exec(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if b.raw.pg == nil {
+		return false, store.SQLite
+	}
+	if _, err := b.raw.exec(t.Context(), `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	return true, store.Postgres
 }
