@@ -389,6 +389,13 @@ func runGoose(ctx context.Context, dialect goose.Dialect, sqlDB *sql.DB, dir str
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
+	// The migrations run before anything answers (webhooks wait), and one
+	// may take seconds per million rows (docs/operations.md): say what
+	// start-up is doing first. A new database has no version table yet
+	// (GetVersions fails): its schema is made in milliseconds.
+	if current, target, err := p.GetVersions(ctx); err == nil && target > current {
+		log.Info("applying schema migrations; on a large database this can take a while", "from", current, "to", target)
+	}
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
