@@ -745,7 +745,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 	var ve *verify.Error
 	switch {
 	case errors.As(err, &ve):
-		w.Header().Set("WWW-Authenticate", `Signature realm="ihub webhooks"`)
+		w.Header().Set("WWW-Authenticate", webhookChallenge(t.Scheme()))
 		writeProblem(w, r, newProblem(http.StatusUnauthorized, "webhook rejected: "+ve.Reason, requestID(ctx)))
 		return
 	case err != nil:
@@ -773,6 +773,19 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key string, byIn
 	}
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, `{"deliveryId":`+strconv.FormatInt(out.DeliveryID, 10)+`,"status":"`+word+`"}`)
+}
+
+// webhookChallenge is the WWW-Authenticate of a rejected delivery. A
+// basic_auth endpoint asks for Basic credentials: HTTP clients that send
+// them only when challenged (Python's HTTPBasicAuthHandler, Java's
+// Authenticator, .NET's NetworkCredential) would otherwise never send the
+// user name and secret the sender was configured with. The other schemes
+// have no standard challenge; theirs names none a client would answer.
+func webhookChallenge(scheme string) string {
+	if scheme == verify.SchemeBasicAuth {
+		return `Basic realm="ihub webhooks", charset="UTF-8"`
+	}
+	return `Signature realm="ihub webhooks"`
 }
 
 // drainMax bounds what is read and discarded of a refused body.

@@ -56,6 +56,9 @@ func (t Target) MaxBody() int64 { return t.r.ep.MaxBodyBytes }
 // EndpointID is the endpoint's id.
 func (t Target) EndpointID() string { return t.r.ep.ID }
 
+// Scheme is the endpoint's verification scheme (verify.Scheme*).
+func (t Target) Scheme() string { return t.r.ep.Scheme }
+
 // Resolve finds an active endpoint by id, or (byIntegration) the default
 // endpoint of an integration. Unknown and inactive endpoints are NotFound,
 // so that probing learns nothing.
