@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,7 +206,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, o Options) (
 				return webhook.IntegrationRef{}, err
 			}
 			return webhook.IntegrationRef{ID: it.ID, Slug: it.Slug, Name: it.Name, Provider: it.Provider, IsActive: it.IsActive,
-				Settings: it.Settings}, nil
+				Settings: it.Settings, Credentials: slices.Sorted(maps.Keys(it.Credentials))}, nil
 		},
 		WebhookSecret: func(ctx context.Context, by audit.Actor, integrationID, field string) (string, error) {
 			it, err := a.Integrations.Get(ctx, integrationID)

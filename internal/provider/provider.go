@@ -267,6 +267,17 @@ type Checker interface {
 	Test(ctx context.Context, hc *http.Client, c Connection) (TestResult, error)
 }
 
+// ChatPoster is implemented by chat providers whose send_message may be
+// unable to post a message that names no channel, as a subscription's chat
+// target sends, for want of configuration. ChatReady reports why, from the
+// integration's settings and the names of the credentials it holds (never
+// their values), as a phrase fit to show after the integration ("has only
+// a bot token and no defaultChannel: …"), or "" when such a message can be
+// posted.
+type ChatPoster interface {
+	ChatReady(settings map[string]any, credentials []string) string
+}
+
 // ErrorKind classifies a provider call failure.
 type ErrorKind string
 

@@ -41,6 +41,9 @@ type IntegrationRef struct {
 	IsActive                 bool
 	// Settings are the integration's non-sensitive settings.
 	Settings map[string]any
+	// Credentials names the credentials the integration holds (never
+	// their values).
+	Credentials []string
 }
 
 // Options configures a Service.

@@ -29,6 +29,7 @@ import (
 	"ihub/internal/apperr"
 	"ihub/internal/audit"
 	"ihub/internal/egress"
+	"ihub/internal/provider"
 	"ihub/internal/webhook/natspub"
 )
 
@@ -647,10 +648,32 @@ func (s *Service) resolveChat(ctx context.Context, sub *Subscription) error {
 	case s.o.Chat == nil:
 		field.Message = "chat targets are not available on this server"
 	default:
+		if why := chatUnready(s.o.Registry, ref); why != "" {
+			// Accepted, it would fail every event for three days.
+			field.Message = why
+			break
+		}
 		sub.ChatIntegrationID = ref.ID
 		return nil
 	}
 	return apperr.InvalidFields("the subscription is not valid", field)
+}
+
+// chatUnready says why ref's provider cannot post the messages a chat
+// target sends (they name no channel), "" when it can or cannot tell.
+func chatUnready(reg *provider.Registry, ref IntegrationRef) string {
+	if reg == nil {
+		return ""
+	}
+	p, ok := reg.Get(ref.Provider)
+	if !ok {
+		return ""
+	}
+	cp, ok := p.(provider.ChatPoster)
+	if !ok {
+		return ""
+	}
+	return cp.ChatReady(ref.Settings, ref.Credentials)
 }
 
 // whsecKey decodes a Standard Webhooks secret.

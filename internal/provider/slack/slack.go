@@ -10,6 +10,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"ihub/internal/provider"
@@ -35,6 +36,7 @@ var (
 	_ provider.Checker      = (*Provider)(nil)
 	_ provider.ActionRunner = (*Provider)(nil)
 	_ provider.Proxyable    = (*Provider)(nil)
+	_ provider.ChatPoster   = (*Provider)(nil)
 )
 
 // New returns the Slack provider.
@@ -235,4 +237,20 @@ func sendMessage(ctx context.Context, c *Client, in SendMessageInput) (SendMessa
 		return SendMessageOutput{}, err
 	}
 	return SendMessageOutput{Via: "bot", Channel: r.Channel, TS: r.TS}, nil
+}
+
+// ChatReady reports why a message naming no channel cannot be posted: the
+// incoming webhook posts to its own channel, the bot token needs the
+// default channel.
+func (*Provider) ChatReady(settings map[string]any, credentials []string) string {
+	if slices.Contains(credentials, FieldWebhookURL) {
+		return ""
+	}
+	if ch, _ := settings[FieldDefaultChannel].(string); ch != "" && slices.Contains(credentials, FieldBotToken) {
+		return ""
+	}
+	if slices.Contains(credentials, FieldBotToken) {
+		return "has a bot token but no defaultChannel: set the integration's defaultChannel (or a webhookUrl) so that its messages have a channel"
+	}
+	return "has neither a webhookUrl nor a bot token: set one so that it can post messages"
 }
