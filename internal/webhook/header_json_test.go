@@ -45,6 +45,9 @@ func TestRedactHeaders(t *testing.T) {
 		"X-Amz-Security-Token": {"t"}, "Set-Cookie": {"c"}, "X-Clickatell-Auth": {"a"}, "Proxy-Authorization": {"a"},
 		"X-Event-Key": {"repo:push"}, "X-Gitlab-Event-Uuid": {"u-1"},
 		"X-Accesskey": {"k"}, "X-Private_key": {"k"},
+		// A signature's timestamp (Discord) is kept for diagnosis; under
+		// such a name anything but a number is not.
+		"X-Signature-Timestamp": {"1700000000"}, "X-Token-Timestamp": {"1700000000x"}, "X-Signature-Timestamps": {"1"},
 		// Under a name the endpoint no longer reads, the secret itself.
 		"X-Shared": {"the-endpoint-secret-123"}, "X-Previous": {"Bearer the-previous-secret"},
 	}
@@ -60,6 +63,7 @@ func TestRedactHeaders(t *testing.T) {
 		"X-Amz-Security-Token": {r}, "Set-Cookie": {r}, "X-Clickatell-Auth": {r}, "Proxy-Authorization": {r},
 		"X-Event-Key": {"repo:push"}, "X-Gitlab-Event-Uuid": {"u-1"},
 		"X-Accesskey": {r}, "X-Private_key": {r},
+		"X-Signature-Timestamp": {"1700000000"}, "X-Token-Timestamp": {r}, "X-Signature-Timestamps": {r},
 		"X-Shared": {r}, "X-Previous": {r},
 	}
 	secrets := [][]byte{[]byte("the-endpoint-secret-123"), []byte("the-previous-secret"), []byte("short")}
