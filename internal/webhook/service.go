@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -600,6 +601,19 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 	}
 	if ifMatch != nil && !ifMatch(cur.Version) {
 		return Endpoint{}, "", apperr.E(apperr.PreconditionFailed, "the webhook endpoint changed since you read it (it is now version %d)", cur.Version)
+	}
+	if in.Secret != nil && !in.GenerateSecret && len(sec.Current) > 0 {
+		// The secret the endpoint already has changes nothing, and the
+		// graceHours given with it (the grace of a change) neither: a
+		// configuration applied again must not cut short the grace period
+		// of the previous secret the provider may still be signing with.
+		pt, err := s.o.Vault.Open(SecretAAD(cur.ID, "secret"), sec.Current)
+		if err != nil {
+			return Endpoint{}, "", fmt.Errorf("webhook: open the current secret: %w", err)
+		}
+		if subtle.ConstantTimeCompare(pt, []byte(*in.Secret)) == 1 {
+			in.Secret, in.GraceHours = nil, nil
+		}
 	}
 	ep := cur
 	scheme := cur.Scheme
