@@ -828,7 +828,10 @@ func (c *endpointCache) put(key string, r *resolved) {
 func (c *endpointCache) drop(id, integrationID string) {
 	c.mu.Lock()
 	for k, r := range c.entries {
-		if r.ep.ID == id {
+		// The integration's default is cached under its id and under its
+		// slug, the seed's URL form taking either: a change may move the
+		// mark off the endpoint either entry holds.
+		if r.ep.ID == id || strings.HasPrefix(k, "default:") && r.ep.IntegrationID == integrationID {
 			delete(c.entries, k)
 		}
 	}
