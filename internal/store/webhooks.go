@@ -260,12 +260,35 @@ func (db *DB) UpdateWebhookEndpoint(ctx context.Context, ep webhook.Endpoint, se
 // DeleteWebhookEndpoint implements webhook.Store.
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, id string, e audit.Entry) error {
 	return db.inRawTx(ctx, func(t rawTx) error {
+		var integrationID string
+		var wasDefault bool
+		err := t.queryRow(ctx, `SELECT integration_id, is_default FROM webhook_endpoints WHERE id = ?`, []any{id}, &integrationID, &wasDefault)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.E(apperr.NotFound, "no such webhook endpoint")
+		}
+		if err != nil {
+			return fmt.Errorf("store: delete webhook endpoint: %w", err)
+		}
+		if wasDefault {
+			if err := lockIntegration(ctx, t, integrationID); err != nil {
+				return err
+			}
+		}
 		n, err := t.exec(ctx, `DELETE FROM webhook_endpoints WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("store: delete webhook endpoint: %w", err)
 		}
 		if n == 0 {
 			return apperr.E(apperr.NotFound, "no such webhook endpoint")
+		}
+		if wasDefault {
+			// The seed's URL form goes to the first remaining endpoint:
+			// the mark goes with it, so that reads say where it goes.
+			if _, err := t.exec(ctx, `UPDATE webhook_endpoints SET is_default = TRUE, version = version + 1, updated_at = ?
+ WHERE id = (SELECT id FROM webhook_endpoints WHERE integration_id = ? ORDER BY created_at, id LIMIT 1)`,
+				ms(e.At), integrationID); err != nil {
+				return fmt.Errorf("store: move the default webhook endpoint: %w", err)
+			}
 		}
 		return recordIf(ctx, t, e)
 	})

@@ -637,6 +637,12 @@ func (s *Service) updateEndpoint(ctx context.Context, by audit.Actor, id string,
 		in.Settings = s.defaultSettings(it, &scheme, given)
 	}
 	errs := s.apply(&ep, in)
+	if cur.IsDefault && !ep.IsDefault {
+		// Unmarked, the seed's URL form would go to the first endpoint
+		// while none says it is the default.
+		errs = append(errs, apperr.FieldError{Field: "body.isDefault",
+			Message: "this is the integration's default endpoint: to move the mark, PATCH another of its endpoints with isDefault true"})
+	}
 	if len(errs) == 0 && ep.Scheme != cur.Scheme && in.Secret == nil && !in.GenerateSecret {
 		// The kept secret must suit the new scheme.
 		msg := ""
