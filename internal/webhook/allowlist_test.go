@@ -20,6 +20,12 @@ func TestAllowlistEntries(t *testing.T) {
 		{"192.0.2.0/24", "::ffff:192.0.2.9", true},
 		{"2001:db8::/32", "2001:db8::1", true},
 		{"2001:db8::/32", "192.0.2.1", false},
+		// A link-local peer's address carries its interface (zone); the
+		// allowlist keeps none (fe80::1%eth0 is stored as fe80::1).
+		{"fe80::1", "fe80::1%eth0", true},
+		{"fe80::1%eth0", "fe80::1%eth0", true},
+		{"fe80::/10", "fe80::2%eth1", true},
+		{"fe80::1", "fe80::2%eth0", false},
 	} {
 		p, err := parsePrefix(tc.entry)
 		if err != nil {

@@ -78,7 +78,9 @@ func (t Target) Allowed(ip netip.Addr) bool {
 	if len(t.r.prefixes) == 0 {
 		return true
 	}
-	ip = ip.Unmap()
+	// A prefix never contains an address with a zone, and a link-local
+	// peer's address has one (fe80::1%eth0); the entries keep none.
+	ip = ip.Unmap().WithZone("")
 	for _, p := range t.r.prefixes {
 		if p.Contains(ip) {
 			return true
