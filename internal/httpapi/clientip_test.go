@@ -8,7 +8,7 @@ import (
 
 func TestClientIP(t *testing.T) {
 	t.Parallel()
-	s := &Server{d: Deps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}}
+	s := &Server{d: Deps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("fe80::/64")}}}
 	for _, tt := range []struct {
 		name, peer string
 		xff        []string
@@ -23,6 +23,8 @@ func TestClientIP(t *testing.T) {
 		{"malformed hop", "10.1.2.3:5000", []string{"203.0.113.9, nonsense"}, "10.1.2.3"},
 		{"only proxies", "10.1.2.3:5000", []string{"10.4.4.4"}, "10.1.2.3"},
 		{"ipv6 trusted peer", "[::1]:5000", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"link-local trusted peer, with its zone", "[fe80::1%eth0]:5000", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"link-local trusted hop, with its zone", "10.1.2.3:5000", []string{"2001:db8::1, fe80::2%eth0"}, "2001:db8::1"},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tt.peer

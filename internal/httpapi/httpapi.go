@@ -288,7 +288,9 @@ func (s *Server) clientIP(r *http.Request) string {
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
-	a = a.Unmap()
+	// A prefix never contains an address with a zone, and a link-local
+	// peer's has one (fe80::1%eth0).
+	a = a.Unmap().WithZone("")
 	for _, p := range s.d.TrustedProxies {
 		if p.Contains(a) {
 			return true
