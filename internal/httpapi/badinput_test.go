@@ -120,6 +120,11 @@ func TestBadInput(t *testing.T) {
 		{name: "top-level string", method: "POST", path: integrations, body: `"github"`, want: 422, locations: []string{"body"}},
 		{name: "top-level null", method: "POST", path: integrations, body: `null`, want: 422, locations: []string{"body"}},
 		{name: "empty body", method: "POST", path: integrations, body: ``, want: 422, locations: []string{"body"}},
+		{name: "whitespace body", method: "POST", path: integrations, body: "  \n", want: 422, locations: []string{"body"}},
+		{name: "patch whitespace body", method: "PATCH", path: existing, body: "\t\r\n", want: 422, locations: []string{"body"}},
+		{name: "oversized whitespace body", method: "POST", path: integrations, body: strings.Repeat(" ", 257<<10), want: 413},
+		{name: "body oversized by its leading whitespace", method: "POST", path: integrations,
+			body: strings.Repeat("\n", 200<<10) + mustJSON(t, integ(map[string]any{"labels": map[string]string{"big": strings.Repeat("x", 100<<10)}})), want: 413},
 		{name: "not JSON content type", method: "POST", path: integrations, body: integ(nil), headers: []string{"Content-Type", "text/plain"}, want: 415},
 		{name: "oversized body", method: "POST", path: integrations, body: integ(map[string]any{"labels": map[string]string{"big": strings.Repeat("x", 257<<10)}}), want: 413},
 

@@ -105,7 +105,7 @@ func New(d Deps) (http.Handler, *Server) {
 	}
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	s.api = humago.New(mux, cfg)
-	s.api.UseMiddleware(answerOversized, s.authenticate, s.checkQuery, s.checkContentType)
+	s.api.UseMiddleware(answerOversized, s.authenticate, s.checkQuery, s.checkContentType, blankIsEmpty)
 	s.routes()
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

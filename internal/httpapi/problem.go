@@ -140,7 +140,12 @@ func toProblem(ctx context.Context, status int, msg string, errs ...error) *Prob
 				loc += "." + name
 			}
 			if loc == "body" && ed.Message == validation.MsgExpectedObject {
-				m = "must be a JSON object" // an array, a string, a number or null
+				m = "must be a JSON object" // an array, a string or a number
+				if ed.Value == nil {
+					// null is not read as no body: where a body is
+					// optional, leave it out (or send {}) for the defaults.
+					m = "must be a JSON object, not null"
+				}
 			}
 			if l, fm, ok := fieldOfDecodeError(ed.Message); ok && loc == "body" {
 				// A number no field can hold: the JSON is well formed,

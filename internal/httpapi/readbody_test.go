@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestReadBody(t *testing.T) {
@@ -49,6 +50,45 @@ func TestReadBody(t *testing.T) {
 			// preSizeMax.
 			if len(tc.body) < preSizeMax && cap(got) > preSizeMax {
 				t.Errorf("readBody kept a %d-byte buffer for %d bytes", cap(got), len(tc.body))
+			}
+		})
+	}
+}
+
+// TestBlankBodyReader: the body a blank one becomes reads as nothing;
+// others read with their leading whitespace (as spaces), in reads of any
+// size, and with whitespace reaching the cap given whole for huma to
+// refuse.
+func TestBlankBodyReader(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, in, want string
+		max            int64
+	}{
+		{name: "empty", in: "", want: ""},
+		{name: "spaces", in: "   ", want: ""},
+		{name: "every kind of whitespace", in: " \t\r\n", want: ""},
+		{name: "object", in: `{"a":1}`, want: `{"a":1}`},
+		{name: "object after whitespace", in: "\n\t " + `{"a":1} `, want: `   {"a":1} `},
+		{name: "null after whitespace", in: "  null", want: "  null"},
+		{name: "not JSON", in: " x", want: " x"},
+		{name: "whitespace reaching the cap", in: "    ", max: 4, want: "    "},
+		{name: "whitespace beyond the cap", in: "      ", max: 4, want: "      "},
+		{name: "whitespace under the cap", in: "   ", max: 4, want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for name, wrap := range map[string]func(io.Reader) io.Reader{
+				"whole":     func(r io.Reader) io.Reader { return r },
+				"one byte":  iotest.OneByteReader,
+				"half":      iotest.HalfReader,
+				"data+EOF":  iotest.DataErrReader,
+				"with eofs": func(r io.Reader) io.Reader { return iotest.DataErrReader(iotest.OneByteReader(r)) },
+			} {
+				b := &blankBody{ReadCloser: io.NopCloser(wrap(strings.NewReader(tc.in))), max: tc.max}
+				if err := iotest.TestReader(b, []byte(tc.want)); err != nil {
+					t.Errorf("%s: blankBody(%q, max %d): %v", name, tc.in, tc.max, err)
+				}
 			}
 		})
 	}

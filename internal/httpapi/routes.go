@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"maps"
@@ -430,6 +431,83 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// blankIsEmpty makes a JSON body of nothing but whitespace ("  \n") read
+// as no body at all, as JSON has it (whitespace around a value means
+// nothing): huma takes an empty body as absent (the defaults where a body
+// is optional, 422 "is required" at body where not), but hands whitespace
+// to the decoder, whose "unexpected end of JSON input" was a 400. Every
+// operation with a body passes here, so every one answers alike.
+func blankIsEmpty(hctx huma.Context, next func(huma.Context)) {
+	r, _ := humago.Unwrap(hctx)
+	if hctx.Operation().RequestBody != nil && r.Body != nil && r.Body != http.NoBody {
+		r.Body = &blankBody{ReadCloser: r.Body, max: hctx.Operation().MaxBodyBytes}
+	}
+	next(hctx)
+}
+
+// blankBody is a request body that holds its leading whitespace back until
+// something else arrives, and gives nothing when nothing else does. What
+// it held is given then, so huma's size cap counts every byte: whitespace
+// reaching the cap (max, when above 0) is given as it comes, for huma to
+// refuse as too large. The common body, starting with "{", passes as read.
+type blankBody struct {
+	io.ReadCloser
+	max     int64
+	spaces  int64  // leading whitespace read and not yet given
+	pending []byte // what came after it, not yet given
+	err     error  // the read error that came with pending
+	seen    bool   // something other than whitespace came (or the cap)
+}
+
+func (b *blankBody) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for !b.seen {
+		n, err := b.ReadCloser.Read(p)
+		if !jsonSpace(p[:n]) || (b.max > 0 && b.spaces+int64(n) >= b.max) {
+			b.seen = true
+			if b.spaces == 0 {
+				return n, err
+			}
+			b.pending, b.err = bytes.Clone(p[:n]), err
+			break
+		}
+		b.spaces += int64(n)
+		if err != nil {
+			return 0, err // whitespace only, then the end: no body
+		}
+	}
+	if b.spaces > 0 {
+		k := int(min(b.spaces, int64(len(p))))
+		for i := range k {
+			p[i] = ' '
+		}
+		b.spaces -= int64(k)
+		return k, nil
+	}
+	if b.pending != nil || b.err != nil {
+		n := copy(p, b.pending)
+		if b.pending = b.pending[n:]; len(b.pending) > 0 {
+			return n, nil
+		}
+		err := b.err
+		b.pending, b.err = nil, nil
+		return n, err
+	}
+	return b.ReadCloser.Read(p)
+}
+
+// jsonSpace says whether b is all JSON whitespace.
+func jsonSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // answerOversized makes a refusal of a large body reach the client. Huma
