@@ -90,9 +90,6 @@ type subscriptionOutput struct {
 }
 
 func (s *Server) createSubscription(ctx context.Context, in *createSubscriptionInput) (*subscriptionOutput, error) {
-	if err := checkName(in.Body.Name); err != nil {
-		return nil, err
-	}
 	sub, secret, err := s.d.Webhooks.CreateSubscription(ctx, actor(ctx), in.Body.input(ctx))
 	if err != nil {
 		return nil, err
@@ -140,9 +137,6 @@ type updateSubscriptionInput struct {
 }
 
 func (s *Server) updateSubscription(ctx context.Context, in *updateSubscriptionInput) (*subscriptionOutput, error) {
-	if err := checkName(in.Body.Name); err != nil {
-		return nil, err
-	}
 	check, err := versionCheck(in.IfMatch)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -90,19 +89,6 @@ func (b EndpointInputBody) input() webhook.EndpointInput {
 		GraceHours: b.GraceHours}
 }
 
-// checkName refuses a name (of an endpoint or a subscription) holding
-// control characters, as user and token names are refused: a tab or an
-// escape sequence in a name shows in the console, the activity log and its
-// CSV export. Spaces around it are trimmed, not refused, as the webhook
-// service trims them.
-func checkName(name *string) error {
-	if name != nil && strings.ContainsFunc(strings.TrimSpace(*name), unicode.IsControl) {
-		return apperr.InvalidFields("the name is not valid", apperr.FieldError{Field: "body.name",
-			Message: "must be 1 to 200 characters on one line, without control characters"})
-	}
-	return nil
-}
-
 type createEndpointInput struct {
 	ID string `path:"id" maxLength:"64" doc:"Integration id or slug."`
 	// Body may be left out: an endpoint with the provider's defaults, as {}.
@@ -118,9 +104,6 @@ func (s *Server) createEndpoint(ctx context.Context, in *createEndpointInput) (*
 	body := in.Body
 	if body == nil {
 		body = &EndpointInputBody{}
-	}
-	if err := checkName(body.Name); err != nil {
-		return nil, err
 	}
 	ep, secret, err := s.d.Webhooks.CreateEndpoint(ctx, actor(ctx), in.ID, body.input())
 	if err != nil {
@@ -207,9 +190,6 @@ type updateEndpointInput struct {
 }
 
 func (s *Server) updateEndpoint(ctx context.Context, in *updateEndpointInput) (*endpointOutput, error) {
-	if err := checkName(in.Body.Name); err != nil {
-		return nil, err
-	}
 	check, err := versionCheck(in.IfMatch)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"ihub/internal/apperr"
@@ -261,14 +262,27 @@ func (s *Service) defaultSettings(it IntegrationRef, scheme *string, given map[s
 	return out
 }
 
+// checkName trims the name of an endpoint or a subscription and says what
+// is wrong with it ("" when nothing), in one message whatever the fault:
+// it is the rule a client needs to see. Control characters are refused, as
+// in user and token names: a tab or an escape sequence in a name shows in
+// the console, the activity log and its CSV export.
+func checkName(name string) (trimmed, problem string) {
+	n := strings.TrimSpace(name)
+	if n == "" || utf8.RuneCountInString(n) > 200 || strings.ContainsFunc(n, unicode.IsControl) {
+		return n, "must be 1 to 200 characters on one line, without control characters"
+	}
+	return n, ""
+}
+
 // apply validates in onto ep and returns the field errors.
 func (s *Service) apply(ep *Endpoint, in EndpointInput) []apperr.FieldError {
 	var errs []apperr.FieldError
 	bad := func(field, msg string) { errs = append(errs, apperr.FieldError{Field: "body." + field, Message: msg}) }
 	if in.Name != nil {
-		n := strings.TrimSpace(*in.Name)
-		if n == "" || utf8.RuneCountInString(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
-			bad("name", "must be 1 to 200 characters on one line")
+		n, msg := checkName(*in.Name)
+		if msg != "" {
+			bad("name", msg)
 		}
 		ep.Name = n
 	}

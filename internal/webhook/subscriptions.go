@@ -362,9 +362,9 @@ func validateSubscription(sub *Subscription, in SubscriptionInput) []apperr.Fiel
 	var errs []apperr.FieldError
 	bad := func(f, m string) { errs = append(errs, apperr.FieldError{Field: "body." + f, Message: m}) }
 	if in.Name != nil {
-		n := strings.TrimSpace(*in.Name)
-		if n == "" || utf8.RuneCountInString(n) > 200 || strings.ContainsAny(n, "\r\n\x00") {
-			bad("name", "must be 1 to 200 characters on one line")
+		n, msg := checkName(*in.Name)
+		if msg != "" {
+			bad("name", msg)
 		}
 		sub.Name = n
 	}
