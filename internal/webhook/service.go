@@ -565,9 +565,14 @@ func (s *Service) CreateEndpoint(ctx context.Context, by audit.Actor, integratio
 		sec.CurrentKeyID, sec.UpdatedAt = keyID(sec.Current), &now
 		ep.HasSecret, ep.SecretUpdatedAt = true, &now
 	}
+	details := map[string]any{"scheme": ep.Scheme, "secretGenerated": shown != "", "secretSet": secret != ""}
+	if from != "" {
+		// Where the secret came from (given, integration, generated),
+		// never the secret; left out when there is none (scheme none).
+		details["secretFrom"] = from
+	}
 	e := audit.Entry{At: now, Actor: by, Action: audit.WebhookEndpointCreated, TargetType: "webhook_endpoint", TargetID: ep.ID,
-		TargetName: ep.Name, IntegrationID: it.ID, Success: true,
-		Details: map[string]any{"scheme": ep.Scheme, "secretGenerated": shown != "", "secretSet": secret != "", "secretFrom": from}}
+		TargetName: ep.Name, IntegrationID: it.ID, Success: true, Details: details}
 	if ep, err = s.o.Store.CreateWebhookEndpoint(ctx, ep, sec, e); err != nil {
 		return Endpoint{}, "", err
 	}
