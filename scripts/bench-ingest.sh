@@ -63,6 +63,19 @@ load() {
   bad=$(echo "$out" | awk '/Non-2xx/{print $5}'); bad=${bad:-0}
 }
 
+# series runs a 2 s warm-up, then RUNS loads of a URL back to back, printing
+# each as "run N: <label> ..." and setting median (webhooks/s).
+series() { # label url
+  local rates=() i
+  wrk -t2 -c"$CONNS" -d2s -s "$work/ingest.lua" "$2" >/dev/null
+  for i in $(seq 1 "$RUNS"); do
+    load "$2"
+    echo "run $i: $1 $rps webhooks/s, p50 $p50, p99 $p99, non-2xx $bad"
+    rates+=("$rps")
+  done
+  median=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+}
+
 bench() { # name [reference database URL]
   local name=$1 refdb=${2:-} dir; dir=$(mktemp -d -p "$work")
   export IHUB_DATA_DIR=$dir IHUB_LOG_LEVEL=warn
@@ -87,17 +100,12 @@ bench() { # name [reference database URL]
   # server stopped and the disk synced in between: interleaved, each
   # server's runs paid for the other's writeback (both servers, and the
   # reference more, lost a third of their rate from the second run on).
-  local hook="$api/hooks/$ep" rates=() refs=()
+  local hook="$api/hooks/$ep"
   echo "== $name: POST /api/v1/hooks/$ep, 2 KB signed JSON, $CONNS connections, $DURATION x $RUNS"
   local base; base=$(wrk -t2 -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$PORT/healthz" | awk '/Requests\/sec/{print $2}')
   echo "baseline: GET /healthz $base req/s"
   sync
-  wrk -t2 -c"$CONNS" -d2s -s "$work/ingest.lua" "$hook" >/dev/null
-  for i in $(seq 1 "$RUNS"); do
-    load "$hook"
-    echo "run $i: ingest $rps webhooks/s, p50 $p50, p99 $p99, non-2xx $bad"
-    rates+=("$rps")
-  done
+  series ingest "$hook"; local m=$median
   kill "$server_pid"; wait "$server_pid" || true; server_pid=
   sync
   REFINGEST_DIR=$dir REFINGEST_DATABASE_URL=$refdb REFINGEST_LISTEN=127.0.0.1:$((PORT+1)) \
@@ -105,16 +113,8 @@ bench() { # name [reference database URL]
   ref_pid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$((PORT+1))/hook" && break; sleep 0.1; done
   echo "== $name: the reference server (scripts/refingest), the same load"
-  wrk -t2 -c"$CONNS" -d2s -s "$work/ingest.lua" "http://127.0.0.1:$((PORT+1))/hook" >/dev/null
-  for i in $(seq 1 "$RUNS"); do
-    load "http://127.0.0.1:$((PORT+1))/hook"
-    echo "run $i: reference $rps webhooks/s, p50 $p50, p99 $p99, non-2xx $bad"
-    refs+=("$rps")
-  done
+  series reference "http://127.0.0.1:$((PORT+1))/hook"; local r=$median
   kill "$ref_pid"; wait "$ref_pid" || true; ref_pid=
-  local m r
-  m=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-  r=$(printf '%s\n' "${refs[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
   echo "== $name: median ihub $m webhooks/s, median reference $r: ihub at $(awk -v a="$m" -v b="$r" 'BEGIN{printf "%.0f", 100*a/b}') %"
   # The SQLite files of both servers (gigabytes) would otherwise still be
   # in the page cache, dirty, and written back by the kernel during the

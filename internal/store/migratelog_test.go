@@ -1,36 +1,22 @@
 package store_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/app/apptest"
 	"ihub/internal/store"
 	"ihub/internal/store/storetest"
 )
 
-// lockedBuffer is a log sink safe for the store's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// logLines parses the JSON log lines written so far.
+func logLines(t *testing.T, logs *apptest.SyncBuffer) []map[string]any {
 	var out []map[string]any
-	for line := range strings.SplitSeq(strings.TrimSpace(l.b.String()), "\n") {
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -55,7 +41,7 @@ func TestMigrationsAnnounced(t *testing.T) {
 			t.Fatalf("migrate to 17: %v", err)
 		}
 		open := func() []map[string]any {
-			var logs lockedBuffer
+			var logs apptest.SyncBuffer
 			o := opts
 			o.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
 			db, err := store.Open(t.Context(), o)
@@ -63,7 +49,7 @@ func TestMigrationsAnnounced(t *testing.T) {
 				t.Fatal(err)
 			}
 			db.Close()
-			return logs.lines(t)
+			return logLines(t, &logs)
 		}
 		type step struct {
 			Msg     string
