@@ -21,7 +21,7 @@ type Call struct {
 	Endpoint      string // "GET /repos/{owner}/{repo}/commits"
 	Status        int    // 0 when there was no HTTP answer
 	Latency       time.Duration
-	ErrorKind     string // "" on success; auth, not_found, rate_limited, provider, transport, circuit_open, cancelled
+	ErrorKind     string // "" on success (or the error answer the adapter expected, provider.WithExpectedAnswer); auth, not_found, rate_limited, provider, transport, circuit_open, cancelled
 	Error         string // short text for transport failures
 	Attempts      int
 	Source        string // test, action, proxy

@@ -13,6 +13,7 @@
 package outbound
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -304,6 +305,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		call.Status = resp.StatusCode
 		call.RateLimit = ParseRateLimit(resp.Header, t.m.o.Now())
 		call.ErrorKind = statusErrorKind(resp.StatusCode)
+		if call.ErrorKind != "" && resp.Header.Get("X-Ihub-Held") == "" {
+			if expected := provider.ExpectedAnswerFrom(ctx); expected != nil && expected(resp.StatusCode, peek(resp, provider.MaxExpectedBody)) {
+				call.ErrorKind = "" // the answer the adapter's probe asked for
+			}
+		}
 	} else if err != nil {
 		call.ErrorKind = string(provider.ErrTransport)
 		switch {
@@ -433,6 +439,23 @@ func (t *transport) roundTrip(ctx context.Context, req *http.Request, call *Call
 		case <-timer.C:
 		}
 	}
+}
+
+// peek returns up to n bytes from the start of resp's body and leaves the
+// body whole for the caller: those bytes are read again before the rest.
+func peek(resp *http.Response, n int) []byte {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	// A read error here is the caller's too: it reads the same body next.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, int64(n)))
+	resp.Body = peekedBody{Reader: io.MultiReader(bytes.NewReader(b), resp.Body), Closer: resp.Body}
+	return b
+}
+
+type peekedBody struct {
+	io.Reader
+	io.Closer
 }
 
 // maxHold caps how long a provider's Retry-After holds its integration's

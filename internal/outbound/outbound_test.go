@@ -553,3 +553,78 @@ func TestBreakerBypassHalfOpen(t *testing.T) {
 	close(release)
 	<-probed
 }
+
+// TestExpectedAnswer: a call whose adapter said which error answer it
+// expects (provider.WithExpectedAnswer) is recorded as a success when it
+// gets that answer, and as an error when it gets any other; the caller
+// still reads the whole body.
+func TestExpectedAnswer(t *testing.T) {
+	t.Parallel()
+	noText := func(status int, body []byte) bool {
+		return status == http.StatusBadRequest && string(body) == "no_text"
+	}
+	long := strings.Repeat("x", provider.MaxExpectedBody+10)
+	tests := []struct {
+		name     string
+		method   string
+		expected provider.ExpectedAnswer
+		status   int
+		body     string
+		want     outbound.Call
+	}{
+		{"expected answer", "POST", noText, 400, "no_text",
+			outbound.Call{Method: "POST", Status: 400}},
+		{"same status, other body", "POST", noText, 400, "invalid_payload",
+			outbound.Call{Method: "POST", Status: 400, ErrorKind: "provider"}},
+		{"other status", "POST", noText, 404, "no_service",
+			outbound.Call{Method: "POST", Status: 404, ErrorKind: "not_found"}},
+		{"server error", "POST", noText, 500, "no_text",
+			outbound.Call{Method: "POST", Status: 500, ErrorKind: "provider"}},
+		{"no expectation", "POST", nil, 400, "no_text",
+			outbound.Call{Method: "POST", Status: 400, ErrorKind: "provider"}},
+		{"status alone, HEAD", "HEAD", func(status int, _ []byte) bool { return status == 405 }, 405, "",
+			outbound.Call{Method: "HEAD", Status: 405}},
+		{"long body is seen in part", "POST", func(_ int, b []byte) bool { return len(b) == provider.MaxExpectedBody }, 400, long,
+			outbound.Call{Method: "POST", Status: 400}},
+		{"success stays a success", "POST", noText, 200, "ok",
+			outbound.Call{Method: "POST", Status: 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			}))
+			t.Cleanup(srv.Close)
+			rec := &memRecorder{}
+			m := outbound.New(outbound.Options{Recorder: rec})
+			ctx := t.Context()
+			if tt.expected != nil {
+				ctx = provider.WithExpectedAnswer(ctx, tt.expected)
+			}
+			req, err := http.NewRequestWithContext(ctx, tt.method, srv.URL+"/probe", strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := client(m, "int_e", nil).Do(req)
+			if err != nil {
+				t.Fatalf("Do() error = %v", err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || string(body) != tt.body {
+				t.Errorf("caller read %d bytes (%v), want the whole body of %d", len(body), err, len(tt.body))
+			}
+			calls := rec.all()
+			if len(calls) != 1 {
+				t.Fatalf("recorded %d calls, want 1", len(calls))
+			}
+			got := outbound.Call{Method: calls[0].Method, Status: calls[0].Status, ErrorKind: calls[0].ErrorKind}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("recorded call (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

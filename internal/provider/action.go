@@ -210,6 +210,34 @@ func EndpointFrom(ctx context.Context) string {
 	return s
 }
 
+// ExpectedAnswer reports whether an answer that is not 2xx or 3xx, its
+// status and the start of its body (at most MaxExpectedBody bytes; empty
+// for HEAD), is the one the call was made to get. It must be cheap and
+// must not keep body.
+type ExpectedAnswer func(status int, body []byte) bool
+
+// MaxExpectedBody is how much of an answer's body an ExpectedAnswer sees.
+const MaxExpectedBody = 4 << 10
+
+type expectedKey struct{}
+
+// WithExpectedAnswer tells the outbound stack that the call about to be
+// made with ctx is a probe whose expected answer is an error status, so
+// that API metrics record it as a success rather than as an error: Slack
+// answers a live webhook's empty probe 400 no_text, an SMS gateway answers
+// HEAD 405. Any other error answer, and every transport failure, is still
+// recorded as an error. Adapters set it per call, like WithEndpoint, and
+// judge the answer themselves as before: it changes only what is recorded.
+func WithExpectedAnswer(ctx context.Context, f ExpectedAnswer) context.Context {
+	return context.WithValue(ctx, expectedKey{}, f)
+}
+
+// ExpectedAnswerFrom returns the function set by WithExpectedAnswer, or nil.
+func ExpectedAnswerFrom(ctx context.Context) ExpectedAnswer {
+	f, _ := ctx.Value(expectedKey{}).(ExpectedAnswer)
+	return f
+}
+
 // DialFunc dials a network address through the egress guard; non-HTTP
 // adapters (SMTP) use Connection.Dial.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)

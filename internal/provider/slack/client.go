@@ -195,7 +195,11 @@ func (c *Client) SendWebhook(ctx context.Context, msg *WebhookMessage) error {
 // empty object, which a live webhook refuses with 400 no_text and a dead
 // one with 403 invalid_token or 404 no_service. [?] This probe is inferred
 // from Slack's documented error table, not a documented feature.
+//
+// The 400 no_text is recorded as a success in API metrics
+// (provider.WithExpectedAnswer); every other error answer counts.
 func (c *Client) ProbeWebhook(ctx context.Context) error {
+	ctx = provider.WithExpectedAnswer(ctx, liveWebhookAnswer)
 	status, body, err := c.postWebhook(ctx, struct{}{})
 	if err == nil {
 		// Nothing can be posted from an empty object; a 200 "ok" still
@@ -210,6 +214,11 @@ func (c *Client) ProbeWebhook(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// liveWebhookAnswer is the answer of a live webhook to ProbeWebhook.
+func liveWebhookAnswer(status int, body []byte) bool {
+	return status == http.StatusBadRequest && strings.TrimSpace(string(body)) == "no_text"
 }
 
 func unexpectedWebhookAnswer(body []byte) *provider.Error {

@@ -3,11 +3,13 @@ package slack_test
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/outbound"
 	"ihub/internal/provider"
 	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/slack"
@@ -205,5 +207,63 @@ func TestNewClientRejects(t *testing.T) {
 		if !errors.As(err, &perr) || perr.Kind != provider.ErrInvalid {
 			t.Errorf("NewClient(hook %q, token %q) error = %v, want kind invalid", tc.hook, tc.token, err)
 		}
+	}
+}
+
+// recorder keeps the calls the outbound stack records for API metrics.
+type recorder struct {
+	mu    sync.Mutex
+	calls []outbound.Call
+}
+
+func (r *recorder) Record(c outbound.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c)
+}
+
+// TestConnectionTestMetrics: a connection test records its calls in API
+// metrics as the test judged them. A live webhook's 400 no_text is the
+// probe's expected answer, not an error; a dead webhook's answer is.
+func TestConnectionTestMetrics(t *testing.T) {
+	t.Parallel()
+	ok := fake(t, slackfake.Options{})
+	removedHook := ok.URL() + "/services/T0001FAKE/B9999GONE/FaKeWeBhOoKsEcReT01234567"
+	wrongHook := ok.URL() + "/services/T0001FAKE/B0001FAKE/WrongSecret0123456789abcd"
+	type call struct {
+		Endpoint  string
+		Status    int
+		ErrorKind string
+	}
+	hook := "POST /services/{team}/{bot}/{secret}"
+	tests := []struct {
+		name    string
+		conn    provider.Connection
+		wantErr bool
+		want    []call
+	}{
+		{"live webhook", hookConn(ok.WebhookURL()), false, []call{{hook, 400, ""}}},
+		{"bot token and live webhook", bothConn(ok), false, []call{{"POST /api/auth.test", 200, ""}, {hook, 400, ""}}},
+		{"removed webhook", hookConn(removedHook), true, []call{{hook, 404, "not_found"}}},
+		{"revoked webhook", hookConn(wrongHook), true, []call{{hook, 403, "auth"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
+				outbound.Target{IntegrationID: "int_slack", Provider: slack.ID})
+			defer hc.CloseIdleConnections()
+			if _, err := slack.New().Test(t.Context(), hc, tt.conn); (err != nil) != tt.wantErr {
+				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
+			}
+			var got []call
+			for _, c := range rec.calls {
+				got = append(got, call{c.Endpoint, c.Status, c.ErrorKind})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("recorded calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
