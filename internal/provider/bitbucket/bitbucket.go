@@ -6,6 +6,7 @@
 package bitbucket
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -131,7 +132,14 @@ func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connect
 		auth = "bearer"
 	}
 	details := map[string]any{"authentication": auth}
-	u, uerr := cl.CurrentUser(ctx)
+	uctx := ctx
+	if auth == "bearer" && ws != "" {
+		// An access token is not a user: /user's refusal is expected, and
+		// API metrics record it as a success; the listing below proves
+		// the token (its failure counts).
+		uctx = provider.WithExpectedAnswer(ctx, notAUser)
+	}
+	u, uerr := cl.CurrentUser(uctx)
 	if uerr != nil && !(kindOf(uerr) == provider.ErrAuth && auth == "bearer" && ws != "") {
 		return provider.TestResult{}, uerr
 	}
@@ -170,4 +178,11 @@ func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connect
 		msg += " (workspace " + ws + ", " + strconv.Itoa(n) + " repositories)"
 	}
 	return provider.TestResult{Message: msg, Details: details}, nil
+}
+
+// notAUser reports whether an answer is /user's refusal of an access token
+// (401 "This API is only accessible with the following authentication
+// types: …") [?].
+func notAUser(status int, body []byte) bool {
+	return status == http.StatusUnauthorized && bytes.Contains(body, []byte("only accessible with the following authentication types"))
 }

@@ -3,11 +3,13 @@ package bitbucket_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/outbound"
 	"ihub/internal/provider"
 	"ihub/internal/provider/bitbucket"
 	"ihub/internal/provider/bitbucket/bitbucketfake"
@@ -182,5 +184,65 @@ func TestTestDetails(t *testing.T) {
 		if n := f.Calls(route); n != 1 {
 			t.Errorf("calls of %s = %d, want 1", route, n)
 		}
+	}
+}
+
+// recorder keeps the calls the outbound stack records for API metrics.
+type recorder struct {
+	mu    sync.Mutex
+	calls []outbound.Call
+}
+
+func (r *recorder) Record(c outbound.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c)
+}
+
+// TestConnectionTestMetrics: a workspace access token's refusal by /user,
+// which the connection test expects (the repository listing proves the
+// token), is recorded as a success in API metrics; a token refused by
+// both calls records two errors.
+func TestConnectionTestMetrics(t *testing.T) {
+	t.Parallel()
+	ok := fake(t, bitbucketfake.Options{})
+	type call struct {
+		Endpoint  string
+		Status    int
+		ErrorKind string
+	}
+	user, repos := "GET /user", "GET /repositories/{workspace}"
+	tests := []struct {
+		name    string
+		conn    provider.Connection
+		wantErr bool
+		want    []call
+	}{
+		{"API token", conn(ok.URL(), bitbucketfake.DefaultToken), false, []call{{user, 200, ""}, {repos, 200, ""}}},
+		{"workspace access token", bearer(ok.URL(), bitbucketfake.DefaultAccessToken), false,
+			[]call{{user, 401, ""}, {repos, 200, ""}}},
+		{"API token sent as Bearer", bearer(ok.URL(), bitbucketfake.DefaultToken), true,
+			[]call{{user, 401, "auth"}, {repos, 401, "auth"}}},
+		{"access token without a workspace", noWorkspace(bearer(ok.URL(), bitbucketfake.DefaultAccessToken)), true,
+			[]call{{user, 401, "auth"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
+				outbound.Target{IntegrationID: "int_bitbucket", Provider: bitbucket.ID})
+			defer hc.CloseIdleConnections()
+			if _, err := bitbucket.New().Test(t.Context(), hc, tt.conn); (err != nil) != tt.wantErr {
+				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
+			}
+			var got []call
+			for _, c := range rec.calls {
+				got = append(got, call{c.Endpoint, c.Status, c.ErrorKind})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("recorded calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

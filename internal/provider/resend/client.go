@@ -202,6 +202,13 @@ type apiError struct {
 	Name       string `json:"name"`
 }
 
+// sendingOnlyKey reports whether an answer is Resend's refusal of a
+// sending-only key (401 restricted_api_key), which proves the key.
+func sendingOnlyKey(status int, body []byte) bool {
+	var ae apiError
+	return status == http.StatusUnauthorized && json.Unmarshal(body, &ae) == nil && ae.Name == "restricted_api_key"
+}
+
 // checkResponse maps a non-2xx answer. The kind follows the status, with
 // Resend's quirks: validation_error is a provider error even when sent with
 // 403 (sending to other addresses before a domain is verified), and the

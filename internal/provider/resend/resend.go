@@ -111,7 +111,9 @@ func (p *Provider) Test(ctx context.Context, hc *http.Client, c provider.Connect
 	if err != nil {
 		return provider.TestResult{}, err
 	}
-	domains, err := cl.ListDomains(ctx)
+	// A sending-only key's 401 is the answer that proves it: API metrics
+	// record it as a success (any other refusal still counts as an error).
+	domains, err := cl.ListDomains(provider.WithExpectedAnswer(ctx, sendingOnlyKey))
 	if err != nil {
 		var perr *provider.Error
 		if errors.As(err, &perr) && perr.Code == "restricted_api_key" {

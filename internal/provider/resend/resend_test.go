@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/outbound"
 	"ihub/internal/provider"
 	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/resend"
@@ -210,5 +212,58 @@ func TestProxy(t *testing.T) {
 	var perr *provider.Error
 	if err := p.Authorize(t.Context(), req, provider.Connection{}); !errors.As(err, &perr) || perr.Kind != provider.ErrInvalid {
 		t.Errorf("Authorize without key = %v, want kind invalid", err)
+	}
+}
+
+// recorder keeps the calls the outbound stack records for API metrics.
+type recorder struct {
+	mu    sync.Mutex
+	calls []outbound.Call
+}
+
+func (r *recorder) Record(c outbound.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c)
+}
+
+// TestConnectionTestMetrics: a sending-only key's 401 restricted_api_key,
+// which the connection test takes as proof of the key, is recorded as a
+// success in API metrics; an invalid key's refusal is an error.
+func TestConnectionTestMetrics(t *testing.T) {
+	t.Parallel()
+	ok := fake(t, resendfake.Options{})
+	type call struct {
+		Status    int
+		ErrorKind string
+	}
+	tests := []struct {
+		name    string
+		key     string
+		wantErr bool
+		want    call
+	}{
+		{"full key", resendfake.FullKey, false, call{200, ""}},
+		{"sending-only key", resendfake.SendingKey, false, call{401, ""}},
+		{"invalid key", "re_WrongKey0123456789abcdefghij", true, call{403, "auth"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
+				outbound.Target{IntegrationID: "int_resend", Provider: resend.ID})
+			defer hc.CloseIdleConnections()
+			if _, err := resend.New().Test(t.Context(), hc, conn(ok.URL(), tt.key)); (err != nil) != tt.wantErr {
+				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
+			}
+			var got []call
+			for _, c := range rec.calls {
+				got = append(got, call{c.Status, c.ErrorKind})
+			}
+			if diff := cmp.Diff([]call{tt.want}, got); diff != "" {
+				t.Errorf("recorded calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -288,10 +288,13 @@ type ProbeResult struct {
 // there is neither a recipient nor a text. 401/403 are auth errors, 404/410
 // not found, 429 rate limited, 5xx provider errors; any other answer
 // (2xx, or 400/405/422 from a gateway that wants its parameters or POST)
-// means the gateway is reachable and did not reject the credentials.
+// means the gateway is reachable and did not reject the credentials. Those
+// 4xx answers are recorded as successes in API metrics
+// (provider.WithExpectedAnswer).
 func (c *Client) Probe(ctx context.Context) (*ProbeResult, error) {
 	u := *c.u
 	ctx = provider.WithEndpoint(ctx, "HEAD {send URL}")
+	ctx = provider.WithExpectedAnswer(ctx, reachedGateway)
 	req, err := c.newRequest(ctx, http.MethodHead, &u, nil)
 	if err != nil {
 		return nil, err
@@ -311,6 +314,12 @@ func (c *Client) Probe(ctx context.Context) (*ProbeResult, error) {
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	return &ProbeResult{Status: resp.StatusCode, AuthAccepted: ok && c.cfg.AuthMode != AuthNone}, nil
+}
+
+// reachedGateway reports whether a HEAD answer is one Probe takes for a
+// reachable gateway that did not reject the credentials.
+func reachedGateway(status int, _ []byte) bool {
+	return status < 500 && providerhttp.StatusKind(status) == provider.ErrProvider
 }
 
 // newRequest builds a request to u with the configured authentication.

@@ -3,11 +3,13 @@ package smswebhook_test
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"ihub/internal/outbound"
 	"ihub/internal/provider"
 	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/smswebhook"
@@ -236,5 +238,63 @@ func TestQueryTokenNeverInErrors(t *testing.T) {
 	}
 	if want := "400 Bad Request — bad request /api/sms/send?api_key=[REDACTED]&message=hi&to=%2B27821234567"; err.Error() != want {
 		t.Errorf("Send() error = %q, want %q", err.Error(), want)
+	}
+}
+
+// recorder keeps the calls the outbound stack records for API metrics.
+type recorder struct {
+	mu    sync.Mutex
+	calls []outbound.Call
+}
+
+func (r *recorder) Record(c outbound.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c)
+}
+
+// TestConnectionTestMetrics: the HEAD probe's 405 (or 400, 422), which the
+// test takes for a reachable gateway, is recorded as a success in API
+// metrics; a refusal of the credentials or an unknown URL is an error.
+func TestConnectionTestMetrics(t *testing.T) {
+	t.Parallel()
+	head := func(status int) *smswebhookfake.Server {
+		return fake(t, smswebhookfake.Options{AuthMode: "bearer", HeadStatus: status})
+	}
+	type call struct {
+		Status    int
+		ErrorKind string
+	}
+	tests := []struct {
+		name    string
+		conn    provider.Connection
+		wantErr bool
+		want    call
+	}{
+		{"head 405", conn(head(http.StatusMethodNotAllowed).URL(), token), false, call{405, ""}},
+		{"head 400", conn(head(http.StatusBadRequest).URL(), token), false, call{400, ""}},
+		{"head 422", conn(head(http.StatusUnprocessableEntity).URL(), token), false, call{422, ""}},
+		{"head 200", conn(head(http.StatusOK).URL(), token), false, call{200, ""}},
+		{"wrong token", conn(head(http.StatusMethodNotAllowed).URL(), "wrong-token-0123456789"), true, call{401, "auth"}},
+		{"wrong path", conn(head(http.StatusMethodNotAllowed).URL()+"/nope", token), true, call{404, "not_found"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
+				outbound.Target{IntegrationID: "int_smsgw", Provider: smswebhook.ID})
+			defer hc.CloseIdleConnections()
+			if _, err := smswebhook.New().Test(t.Context(), hc, tt.conn); (err != nil) != tt.wantErr {
+				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
+			}
+			var got []call
+			for _, c := range rec.calls {
+				got = append(got, call{c.Status, c.ErrorKind})
+			}
+			if diff := cmp.Diff([]call{tt.want}, got); diff != "" {
+				t.Errorf("recorded calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
