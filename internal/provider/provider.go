@@ -13,6 +13,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -315,10 +316,23 @@ type Error struct {
 	// wrong with the field in words, without repeating its value.
 	Input bool
 	Field string
+	// Gone marks an answer that says the destination a message was posted
+	// to no longer exists and will not come back by itself: a deleted
+	// webhook, an archived or removed channel, as the provider documents
+	// it. Whoever keeps sending there (a chat subscription) stops instead
+	// of retrying. errors.Is(err, ErrGone) reports it.
+	Gone bool
 	// Err is the underlying cause, if any (a transport error, ctx.Err()),
 	// for errors.Is; its text is not shown.
 	Err error
 }
+
+// ErrGone is matched by errors.Is for an *Error with Gone set. It carries
+// no provider text, so it may travel as the cause of an application error.
+var ErrGone = errors.New("the provider says the destination is gone for good")
+
+// Is reports whether target is ErrGone and e is Gone.
+func (e *Error) Is(target error) bool { return target == ErrGone && e.Gone }
 
 // InputError returns the ErrInvalid error for an action input field (its
 // JSON name) that the input schema cannot rule out, such as "either

@@ -244,6 +244,7 @@ func (c *Client) checkResponse(resp *http.Response) *provider.Error {
 		if ae.Code == 10015 {
 			// Repeated requests to a deleted webhook get the IP restricted.
 			e.Message += " (the webhook was deleted; stop using this URL)"
+			e.Gone = resp.StatusCode == http.StatusNotFound
 		}
 	} else {
 		e.Message = providerhttp.DropStatusEcho(resp.StatusCode, providerhttp.Excerpt(body))

@@ -170,3 +170,45 @@ func TestNewClientRejects(t *testing.T) {
 		t.Errorf("NewClient with thread_id: %v", err)
 	}
 }
+
+// TestSendGone: a send to a deleted webhook (404 Unknown Webhook, code
+// 10015) is marked gone for good (provider.ErrGone), so that a chat
+// subscription stops instead of retrying; other failures are not.
+func TestSendGone(t *testing.T) {
+	t.Parallel()
+	ok := fake(t, discordfake.Options{})
+	reply := func(rep *discordfake.Reply) string {
+		return fake(t, discordfake.Options{Fail: func(*http.Request) *discordfake.Reply { return rep }}).WebhookURL()
+	}
+	tests := []struct {
+		name string
+		url  string
+		want bool
+	}{
+		{"deleted webhook (404, 10015)", ok.URL() + "/api/webhooks/999999999999999999/" + discordfake.DefaultToken, true},
+		{"404 without Discord's code", reply(discordfake.Error(http.StatusNotFound, 0, "404: Not Found")), false},
+		{"wrong token (401, 50027)", hookURL(ok.URL(), "WrongToken0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"), false},
+		{"invalid form body (400)", reply(discordfake.Error(http.StatusBadRequest, 50035, "Invalid Form Body")), false},
+		{"rate limited", reply(discordfake.TooManyRequests(2 * time.Second)), false},
+	}
+	p := discord.New()
+	a, _ := provider.FindAction(p, "send_message")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			hc := providertest.HTTPClient()
+			defer hc.CloseIdleConnections()
+			cl, err := p.NewClient(hc, conn(tt.url))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = a.Run(t.Context(), cl, []byte(`{"content":"x"}`))
+			if err == nil {
+				t.Fatal("send_message succeeded, want a failure")
+			}
+			if got := errors.Is(err, provider.ErrGone); got != tt.want {
+				t.Errorf("send_message = %v; errors.Is(err, provider.ErrGone) = %v, want %v", err, got, tt.want)
+			}
+		})
+	}
+}

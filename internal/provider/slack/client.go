@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -285,6 +286,9 @@ var webhookTexts = map[string]string{
 func (c *Client) webhookError(resp *http.Response) *provider.Error {
 	body := providerhttp.ReadErrorBody(resp)
 	e := &provider.Error{Kind: providerhttp.StatusKind(resp.StatusCode), Status: resp.StatusCode, RetryAfter: providerhttp.RetryAfter(resp.Header, c.now())}
+	// 410 (channel_is_archived), or a 404 naming a removed or disabled
+	// webhook: posting there again cannot work.
+	e.Gone = resp.StatusCode == http.StatusGone
 	text := strings.TrimSpace(string(body))
 	if slug.MatchString(text) {
 		e.Code = text
@@ -299,6 +303,9 @@ func (c *Client) webhookError(resp *http.Response) *provider.Error {
 			e.Kind = provider.ErrAuth
 		case "channel_not_found", "no_service", "no_service_id", "no_team", "channel_is_archived", "user_not_found":
 			e.Kind = provider.ErrNotFound
+		}
+		if resp.StatusCode == http.StatusNotFound && slices.Contains([]string{"channel_not_found", "no_service", "no_service_id", "no_team"}, text) {
+			e.Gone = true
 		}
 		return e
 	}
@@ -409,6 +416,10 @@ func apiError(env *apiEnvelope, h http.Header, now time.Time) *provider.Error {
 		e.Kind = provider.ErrRateLimited
 		e.RetryAfter = providerhttp.RetryAfter(h, now)
 	}
+	// chat.postMessage to a channel that was deleted (or that the bot
+	// cannot see) or archived: posting there again cannot work until
+	// someone changes the channel.
+	e.Gone = code == "channel_not_found" || code == "is_archived"
 	if code == "missing_scope" && env.Needed != "" {
 		e.Message += " (needs " + providerhttp.Clip(env.Needed, 100)
 		if env.Provided != "" {

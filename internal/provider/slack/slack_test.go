@@ -267,3 +267,57 @@ func TestConnectionTestMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestSendGone: a send whose answer means the destination is gone for
+// good (Slack's documented webhook 410 and 404 codes, chat.postMessage's
+// channel_not_found and is_archived) is marked so (provider.ErrGone), for
+// chat subscriptions to stop; other failures are not.
+func TestSendGone(t *testing.T) {
+	t.Parallel()
+	reply := func(rep *slackfake.Reply) func(*http.Request) *slackfake.Reply {
+		return func(*http.Request) *slackfake.Reply { return rep }
+	}
+	tests := []struct {
+		name  string
+		opts  slackfake.Options
+		bot   bool
+		input string
+		want  bool
+	}{
+		{"webhook channel archived (410)", slackfake.Options{WebhookArchived: true}, false, `{"text":"x"}`, true},
+		{"webhook removed (404 no_service)", slackfake.Options{Fail: reply(slackfake.Text(404, "no_service"))}, false, `{"text":"x"}`, true},
+		{"webhook channel deleted (404 channel_not_found)", slackfake.Options{Fail: reply(slackfake.Text(404, "channel_not_found"))}, false, `{"text":"x"}`, true},
+		{"webhook 404 without a Slack code", slackfake.Options{Fail: reply(slackfake.Text(404, "<html>Not Found</html>"))}, false, `{"text":"x"}`, false},
+		{"webhook token revoked (403)", slackfake.Options{Fail: reply(slackfake.Text(403, "invalid_token"))}, false, `{"text":"x"}`, false},
+		{"webhook rate limited", slackfake.Options{Fail: reply(slackfake.RateLimited(30))}, false, `{"text":"x"}`, false},
+		{"webhook Slack-side error", slackfake.Options{Fail: reply(slackfake.Text(500, "rollup_error"))}, false, `{"text":"x"}`, false},
+		{"bot channel archived", slackfake.Options{}, true, `{"text":"x","channel":"#old-alerts"}`, true},
+		{"bot channel not found", slackfake.Options{}, true, `{"text":"x","channel":"#nope"}`, true},
+		{"bot token revoked", slackfake.Options{Fail: reply(slackfake.APIError("token_revoked"))}, true, `{"text":"x"}`, false},
+	}
+	p := slack.New()
+	a, _ := provider.FindAction(p, "send_message")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := fake(t, tt.opts)
+			conn := hookConn(f.WebhookURL())
+			if tt.bot {
+				conn = botConn(f.APIURL(), slackfake.DefaultBotToken)
+			}
+			hc := providertest.HTTPClient()
+			defer hc.CloseIdleConnections()
+			cl, err := p.NewClient(hc, conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = a.Run(t.Context(), cl, []byte(tt.input))
+			if err == nil {
+				t.Fatalf("send_message(%s) succeeded, want a failure", tt.input)
+			}
+			if got := errors.Is(err, provider.ErrGone); got != tt.want {
+				t.Errorf("send_message(%s) = %v; errors.Is(err, provider.ErrGone) = %v, want %v", tt.input, err, got, tt.want)
+			}
+		})
+	}
+}
