@@ -66,7 +66,8 @@ const (
 	// was made due now by hand.
 	SubscriptionAttemptRetried = "subscription.attempt_retried"
 	// SubscriptionDisabled: ihub disabled a subscription because its
-	// subscriber answered 410 Gone.
+	// destination is gone: its subscriber answered 410 Gone, or a chat
+	// target's channel or webhook was archived or deleted.
 	SubscriptionDisabled = "subscription.disabled"
 )
 

@@ -23,7 +23,7 @@ type SubscriptionBody struct {
 	AllowPrivateNetwork bool      `json:"allowPrivateNetwork"`
 	MaxConcurrency      int       `json:"maxConcurrency" doc:"Requests in flight to this subscriber at most."`
 	IsActive            bool      `json:"isActive"`
-	DisabledReason      string    `json:"disabledReason,omitempty" doc:"Why ihub disabled it (410 Gone). Events wait; enabling it sends them."`
+	DisabledReason      string    `json:"disabledReason,omitempty" doc:"Why ihub disabled it (410 Gone, or a chat target's channel or webhook gone). Events wait; enabling it sends them."`
 	Secret              string    `json:"secret,omitempty" doc:"The generated whsec_ signing secret, only in the answer that created it."`
 	Version             int64     `json:"version"`
 	CreatedAt           time.Time `json:"createdAt"`

@@ -181,7 +181,9 @@ func redactMap(typ reflect.Type, m map[string]any) {
 // rate limiting is 429 with the provider's Retry-After, a timeout 504, an
 // unreachable provider or an open circuit breaker 502, an action input the
 // provider refuses 422 naming the field (body.<field>), and a configuration
-// the provider cannot work with 409.
+// the provider cannot work with 409. An answer that says the destination
+// is gone for good (provider.Error.Gone) keeps errors.Is(err,
+// provider.ErrGone).
 func (s *Service) ProviderFailure(err error, conn provider.Connection) error {
 	if err == nil {
 		return nil
@@ -220,6 +222,11 @@ func (s *Service) ProviderFailure(err error, conn provider.Connection) error {
 		}
 	default:
 		e = apperr.E(apperr.BadGateway, "the provider answered with an error: %s", msg)
+	}
+	if pe.Gone {
+		// The one part of the cause callers act on (a chat subscription
+		// stops); ErrGone carries no provider text, so none is logged.
+		e.Err = provider.ErrGone
 	}
 	return e
 }

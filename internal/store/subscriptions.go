@@ -1123,7 +1123,7 @@ func (db *DB) RecordSends(ctx context.Context, rs []webhook.SendResult) error {
 		if err := t.execAll(ctx, ss); err != nil {
 			return fmt.Errorf("store: record sends: %w", err)
 		}
-		// A 410 disables the subscription; the activity log records it
+		// A 410 (or a chat target gone) disables the subscription; the activity log records it
 		// once, from the answer that turned it off (several sends in
 		// flight may all get one).
 		for _, r := range disables {

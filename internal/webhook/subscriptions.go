@@ -70,7 +70,8 @@ type Subscription struct {
 	AllowPrivateNetwork bool
 	MaxConcurrency      int
 	IsActive            bool
-	// DisabledReason says why ihub disabled it (the subscriber answered 410).
+	// DisabledReason says why ihub disabled it (the subscriber answered
+	// 410, or a chat target's channel or webhook is gone).
 	DisabledReason       string
 	Version              int64
 	CreatedAt, UpdatedAt time.Time
@@ -150,7 +151,7 @@ const (
 	SendDelivered = "delivered"
 	SendRetry     = "retry"    // failed; tried again later
 	SendFailed    = "failed"   // failed for the last time
-	SendDisabled  = "disabled" // 410 Gone disabled the subscription
+	SendDisabled  = "disabled" // the destination is gone (410 Gone): the subscription was disabled
 )
 
 // Outcome of one send.
@@ -159,7 +160,8 @@ type SendResult struct {
 	Delivered bool
 	// GiveUp marks the last retry failed.
 	GiveUp bool
-	// Disable disables the subscription (410 Gone) with this reason; the
+	// Disable disables the subscription (410 Gone, or a chat target's
+	// channel or webhook gone) with this reason; the
 	// attempt, counted, stays pending for when it is enabled again.
 	Disable string
 	// Disabled is the activity entry recorded with a Disable, when it is
@@ -1406,7 +1408,7 @@ func (d *Dispatcher) current(ctx context.Context, w Work) string {
 	}
 	d.mu.Unlock()
 	if gone {
-		return "the subscriber answered 410 Gone"
+		return "its destination is gone (410 Gone or a removed chat channel): the subscription was disabled"
 	}
 	if ctx.Err() != nil {
 		return "shutting down"
@@ -1640,6 +1642,13 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		r.NextAttempt = r.At.Add(wait)
 		return r
 	}
+	// gone disables the subscription: its destination is gone for good
+	// (an HTTP subscriber's 410, a chat integration's deleted webhook or
+	// archived channel). The attempt, counted, waits for it to be enabled.
+	gone := func(status int, msg, reason string) SendResult {
+		r.Status, r.Error, r.Disable = status, clipText(msg), clipText(reason)
+		return done()
+	}
 	// ctx is the sends' context, which CutShort ends; tctx bounds this one.
 	tctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -1649,10 +1658,19 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 			return fail(0, "chat targets are not available on this server", 0)
 		}
 		if err := d.s.o.Chat(tctx, w.Subscription.ChatIntegrationID, chatMessage(ev)); err != nil {
-			if ae, ok := errors.AsType[*apperr.Error](err); ok {
-				return fail(0, clipText(ae.Message), ae.RetryAfter)
+			msg := err.Error()
+			ae, ok := errors.AsType[*apperr.Error](err)
+			if ok {
+				msg = ae.Message
 			}
-			return fail(0, clipText(err.Error()), 0)
+			if errors.Is(err, provider.ErrGone) {
+				return gone(0, msg+"; the subscription is disabled",
+					"the chat integration's channel or webhook is gone: "+msg)
+			}
+			if ok {
+				return fail(0, clipText(msg), ae.RetryAfter)
+			}
+			return fail(0, clipText(msg), 0)
 		}
 		r.Delivered = true
 		return done()
@@ -1710,9 +1728,8 @@ func (d *Dispatcher) send(ctx context.Context, w Work) SendResult {
 		r.Delivered, r.Status = true, resp.StatusCode
 		return done()
 	case resp.StatusCode == http.StatusGone:
-		r.Status, r.Error = resp.StatusCode, "410 Gone: the subscriber asked to stop; the subscription is disabled"
-		r.Disable = "the subscriber answered 410 Gone"
-		return done()
+		return gone(resp.StatusCode, "410 Gone: the subscriber asked to stop; the subscription is disabled",
+			"the subscriber answered 410 Gone")
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		return fail(resp.StatusCode, fmt.Sprintf("%d redirect: redirects are not followed", resp.StatusCode), 0)
 	}
