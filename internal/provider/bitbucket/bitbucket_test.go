@@ -3,13 +3,12 @@ package bitbucket_test
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"ihub/internal/outbound"
+	"ihub/internal/outbound/outboundtest"
 	"ihub/internal/provider"
 	"ihub/internal/provider/bitbucket"
 	"ihub/internal/provider/bitbucket/bitbucketfake"
@@ -187,18 +186,6 @@ func TestTestDetails(t *testing.T) {
 	}
 }
 
-// recorder keeps the calls the outbound stack records for API metrics.
-type recorder struct {
-	mu    sync.Mutex
-	calls []outbound.Call
-}
-
-func (r *recorder) Record(c outbound.Call) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-}
-
 // TestConnectionTestMetrics: a workspace access token's refusal by /user,
 // which the connection test expects (the repository listing proves the
 // token), is recorded as a success in API metrics; a token refused by
@@ -229,16 +216,13 @@ func TestConnectionTestMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
-			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
-				outbound.Target{IntegrationID: "int_bitbucket", Provider: bitbucket.ID})
-			defer hc.CloseIdleConnections()
-			if _, err := bitbucket.New().Test(t.Context(), hc, tt.conn); (err != nil) != tt.wantErr {
+			calls, err := outboundtest.ConnectionTest(t, bitbucket.New(), bitbucket.ID, providertest.HTTPClient(), tt.conn)
+			if (err != nil) != tt.wantErr {
 				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
 			}
 			var got []call
-			for _, c := range rec.calls {
-				got = append(got, call{c.Endpoint, c.Status, c.ErrorKind})
+			for _, c := range calls {
+				got = append(got, call(c))
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("recorded calls (-want +got):\n%s", diff)

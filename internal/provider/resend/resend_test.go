@@ -5,13 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"ihub/internal/outbound"
+	"ihub/internal/outbound/outboundtest"
 	"ihub/internal/provider"
 	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/resend"
@@ -215,18 +214,6 @@ func TestProxy(t *testing.T) {
 	}
 }
 
-// recorder keeps the calls the outbound stack records for API metrics.
-type recorder struct {
-	mu    sync.Mutex
-	calls []outbound.Call
-}
-
-func (r *recorder) Record(c outbound.Call) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-}
-
 // TestConnectionTestMetrics: a sending-only key's 401 restricted_api_key,
 // which the connection test takes as proof of the key, is recorded as a
 // success in API metrics; an invalid key's refusal is an error.
@@ -250,15 +237,12 @@ func TestConnectionTestMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
-			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
-				outbound.Target{IntegrationID: "int_resend", Provider: resend.ID})
-			defer hc.CloseIdleConnections()
-			if _, err := resend.New().Test(t.Context(), hc, conn(ok.URL(), tt.key)); (err != nil) != tt.wantErr {
+			calls, err := outboundtest.ConnectionTest(t, resend.New(), resend.ID, providertest.HTTPClient(), conn(ok.URL(), tt.key))
+			if (err != nil) != tt.wantErr {
 				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
 			}
 			var got []call
-			for _, c := range rec.calls {
+			for _, c := range calls {
 				got = append(got, call{c.Status, c.ErrorKind})
 			}
 			if diff := cmp.Diff([]call{tt.want}, got); diff != "" {

@@ -3,13 +3,12 @@ package slack_test
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"ihub/internal/outbound"
+	"ihub/internal/outbound/outboundtest"
 	"ihub/internal/provider"
 	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/slack"
@@ -210,18 +209,6 @@ func TestNewClientRejects(t *testing.T) {
 	}
 }
 
-// recorder keeps the calls the outbound stack records for API metrics.
-type recorder struct {
-	mu    sync.Mutex
-	calls []outbound.Call
-}
-
-func (r *recorder) Record(c outbound.Call) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-}
-
 // TestConnectionTestMetrics: a connection test records its calls in API
 // metrics as the test judged them. A live webhook's 400 no_text is the
 // probe's expected answer, not an error; a dead webhook's answer is.
@@ -250,16 +237,13 @@ func TestConnectionTestMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
-			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
-				outbound.Target{IntegrationID: "int_slack", Provider: slack.ID})
-			defer hc.CloseIdleConnections()
-			if _, err := slack.New().Test(t.Context(), hc, tt.conn); (err != nil) != tt.wantErr {
+			calls, err := outboundtest.ConnectionTest(t, slack.New(), slack.ID, providertest.HTTPClient(), tt.conn)
+			if (err != nil) != tt.wantErr {
 				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
 			}
 			var got []call
-			for _, c := range rec.calls {
-				got = append(got, call{c.Endpoint, c.Status, c.ErrorKind})
+			for _, c := range calls {
+				got = append(got, call(c))
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("recorded calls (-want +got):\n%s", diff)

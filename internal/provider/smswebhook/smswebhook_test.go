@@ -3,13 +3,12 @@ package smswebhook_test
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"ihub/internal/outbound"
+	"ihub/internal/outbound/outboundtest"
 	"ihub/internal/provider"
 	"ihub/internal/provider/providertest"
 	"ihub/internal/provider/smswebhook"
@@ -241,18 +240,6 @@ func TestQueryTokenNeverInErrors(t *testing.T) {
 	}
 }
 
-// recorder keeps the calls the outbound stack records for API metrics.
-type recorder struct {
-	mu    sync.Mutex
-	calls []outbound.Call
-}
-
-func (r *recorder) Record(c outbound.Call) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-}
-
 // TestConnectionTestMetrics: the HEAD probe's 405 (or 400, 422), which the
 // test takes for a reachable gateway, is recorded as a success in API
 // metrics; a refusal of the credentials or an unknown URL is an error.
@@ -281,15 +268,12 @@ func TestConnectionTestMetrics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := &recorder{}
-			hc := outbound.New(outbound.Options{Recorder: rec}).Client(providertest.HTTPClient(),
-				outbound.Target{IntegrationID: "int_smsgw", Provider: smswebhook.ID})
-			defer hc.CloseIdleConnections()
-			if _, err := smswebhook.New().Test(t.Context(), hc, tt.conn); (err != nil) != tt.wantErr {
+			calls, err := outboundtest.ConnectionTest(t, smswebhook.New(), smswebhook.ID, providertest.HTTPClient(), tt.conn)
+			if (err != nil) != tt.wantErr {
 				t.Fatalf("Test() error = %v, want error %v", err, tt.wantErr)
 			}
 			var got []call
-			for _, c := range rec.calls {
+			for _, c := range calls {
 				got = append(got, call{c.Status, c.ErrorKind})
 			}
 			if diff := cmp.Diff([]call{tt.want}, got); diff != "" {
