@@ -16,17 +16,24 @@ import (
 	"ihub/internal/webhook"
 )
 
+// gapStore opens a PostgreSQL store of its own, or skips: the gap the
+// tests of this file need exists only on PostgreSQL.
+func gapStore(t *testing.T) (store.Options, *store.DB) {
+	t.Helper()
+	if os.Getenv(storetest.EnvDatabaseURL) == "" {
+		t.Skipf("%s is not set: the gap exists only on PostgreSQL", storetest.EnvDatabaseURL)
+	}
+	opts := storetest.PostgresOptions(t)
+	return opts, storetest.Open(t, storetest.Engine{Name: "postgres", Options: func(testing.TB) store.Options { return opts }})
+}
+
 // TestEventsCommittedLate: on PostgreSQL an event id can become visible
 // after a higher one (concurrent group commits). Neither the pull API nor
 // fan-out may move past the missing id while its transaction may still
 // commit, or that event would never be read.
 func TestEventsCommittedLate(t *testing.T) {
 	t.Parallel()
-	if os.Getenv(storetest.EnvDatabaseURL) == "" {
-		t.Skipf("%s is not set: the gap exists only on PostgreSQL", storetest.EnvDatabaseURL)
-	}
-	opts := storetest.PostgresOptions(t)
-	db := storetest.Open(t, storetest.Engine{Name: "postgres", Options: func(testing.TB) store.Options { return opts }})
+	opts, db := gapStore(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, opts.DatabaseURL)
 	if err != nil {
@@ -175,11 +182,7 @@ func conn2(t *testing.T, url string) *pgx.Conn {
 // of a read (its first examines 100 events), and in the first of the next.
 func TestScanEventsCommittedLate(t *testing.T) {
 	t.Parallel()
-	if os.Getenv(storetest.EnvDatabaseURL) == "" {
-		t.Skipf("%s is not set: the gap exists only on PostgreSQL", storetest.EnvDatabaseURL)
-	}
-	opts := storetest.PostgresOptions(t)
-	db := storetest.Open(t, storetest.Engine{Name: "postgres", Options: func(testing.TB) store.Options { return opts }})
+	opts, db := gapStore(t)
 	ctx := context.Background()
 	conn, other := conn2(t, opts.DatabaseURL), conn2(t, opts.DatabaseURL)
 	delivery := int64(0)
